@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/seed94f0f622/verso/store"
+)
+
+// app holds the global flags and the process's streams; every command gets it.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	dbFlag     string
+	journal    string
+	authorFlag string
+	configFlag string
+	themeFlag  string
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "verso",
+		Short: "A terminal-native prompt workbench",
+		Long: "Verso keeps prompts in a registry on one SQLite file: immutable versions, diffs, labels\n" +
+			"with an append-only history, test suites and evals. Run it without arguments for the TUI.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runTUI(cmd.Context(), "")
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dbFlag, "db", "", "database file (default: $VERSO_DB, ./verso.db, or ~/.local/share/verso/verso.db)")
+	pf.StringVar(&a.journal, "journal", "", "journal mode: wal (default) or delete (for network file systems)")
+	pf.StringVar(&a.authorFlag, "author", "", "author recorded on changes (default: $VERSO_AUTHOR, git user.name, $USER)")
+	pf.StringVar(&a.configFlag, "config", "", "config file (default: $VERSO_CONFIG or ~/.config/verso/config.yaml)")
+	pf.StringVar(&a.themeFlag, "theme", "", "TUI theme (default: $VERSO_THEME, config, or auto)")
+	// --config is also a commit flag (a model config file); commit declares its
+	// own local flag, which shadows this one there.
+
+	for _, c := range commands(a) {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// dbPath resolves the database path: --db, $VERSO_DB, ./verso.db if it
+// exists, else $XDG_DATA_HOME/verso/verso.db.
+func (a *app) dbPath() (string, error) {
+	if a.dbFlag != "" {
+		return a.dbFlag, nil
+	}
+	if p := os.Getenv("VERSO_DB"); p != "" {
+		return p, nil
+	}
+	if _, err := os.Stat("verso.db"); err == nil {
+		return "verso.db", nil
+	}
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", usageErr("cannot find a home directory for the database: pass --db PATH or set VERSO_DB")
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "verso", "verso.db"), nil
+}
+
+// configPath resolves the config file: --config, $VERSO_CONFIG, else
+// $XDG_CONFIG_HOME/verso/config.yaml (which may not exist).
+func (a *app) configPath() string {
+	if a.configFlag != "" {
+		return a.configFlag
+	}
+	if p := os.Getenv("VERSO_CONFIG"); p != "" {
+		return p
+	}
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, ".config")
+		}
+	}
+	return filepath.Join(dir, "verso", "config.yaml")
+}
+
+// author resolves who is making a change: --author, $VERSO_AUTHOR,
+// git config user.name, $USER.
+func (a *app) author() string {
+	if a.authorFlag != "" {
+		return a.authorFlag
+	}
+	if v := os.Getenv("VERSO_AUTHOR"); v != "" {
+		return v
+	}
+	if out, err := exec.Command("git", "config", "user.name").Output(); err == nil {
+		if v := strings.TrimSpace(string(out)); v != "" {
+			return v
+		}
+	}
+	if v := os.Getenv("USER"); v != "" {
+		return v
+	}
+	return "unknown"
+}
+
+// open opens the database. Read-only commands pass readOnly so that a
+// missing file is an error rather than silently created.
+func (a *app) open(readOnly bool) (*store.Store, error) {
+	path, err := a.dbPath()
+	if err != nil {
+		return nil, err
+	}
+	if readOnly {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, usageErr("no database at %s: create one with `verso commit` or `verso demo`, or pass --db PATH", path)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, usageErr("cannot create the database folder: %v", err)
+	}
+	j := a.journal
+	if j == "" {
+		j = os.Getenv("VERSO_JOURNAL")
+	}
+	if j != "" && j != "wal" && j != "delete" {
+		return nil, usageErr("unknown --journal %q: use wal or delete", j)
+	}
+	st, err := store.OpenWith(path, store.Options{Journal: j, ReadOnly: readOnly})
+	if err != nil {
+		return nil, classify(err)
+	}
+	return st, nil
+}
+
+// classify turns store errors into exit codes: input problems (not found,
+// invalid, not a Verso file, newer schema, read-only, gate) are exit 2;
+// everything else is exit 1.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrNotVerso, store.ErrTooNew,
+		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict} {
+		if errors.Is(err, s) {
+			return &exitError{code: 2, err: err}
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return failed(fmt.Errorf("interrupted"))
+	}
+	return failed(err)
+}
+
+// isTerminal reports whether w is a terminal (colours, progress bars, and
+// terminal-width defaults only apply then).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// termWidth is the terminal width of w, or def when w is not a terminal.
+func termWidth(w io.Writer, def int) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		if wd, _, err := term.GetSize(f.Fd()); err == nil && wd > 0 {
+			return wd
+		}
+	}
+	return def
+}

@@ -1,0 +1,12 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// commands lists every subcommand. Each lives in its own file.
+func commands(a *app) []*cobra.Command {
+	return []*cobra.Command{
+		// registry (issue: foundation)
+		// eval (issue: eval engine): newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a)
+		// tui: the root command itself, and newDemoCmd(a)
+	}
+}
