@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// versoBin is the real binary, built once in TestMain; CLI tests run it as a
+// user would and check stdout, stderr and the exit code.
+var versoBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "verso-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	versoBin = filepath.Join(dir, "verso")
+	build := exec.Command("go", "build", "-o", versoBin, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build verso:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result of one CLI invocation.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// verso runs the binary with a clean environment pointing at db (if not
+// empty), with stdin from in.
+func verso(t testing.TB, db, in string, args ...string) result {
+	t.Helper()
+	if db != "" {
+		args = append([]string{"--db", db}, args...)
+	}
+	cmd := exec.Command(versoBin, args...)
+	cmd.Env = testEnv(t)
+	cmd.Stdin = strings.NewReader(in)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run verso %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// testEnv isolates the binary from the developer's own files.
+func testEnv(t testing.TB) []string {
+	home := t.TempDir()
+	return []string{
+		"HOME=" + home,
+		"PATH=" + os.Getenv("PATH"),
+		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"VERSO_AUTHOR=tester",
+		"NO_COLOR=1",
+		"TERM=dumb",
+	}
+}
+
+// mustOK fails the test unless the invocation exited 0.
+func mustOK(t testing.TB, r result) result {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	return r
+}
