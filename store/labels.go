@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LabelInput moves a label.
+type LabelInput struct {
+	Prompt  string
+	Label   string
+	Version int
+	Actor   string
+	Reason  string
+	RunID   int64 // eval run that justifies the move (optional)
+	Force   bool  // move a protected label without passing evidence (needs Reason)
+}
+
+// Evidence is the eval run that allows a protected label to move.
+type Evidence struct {
+	RunID    int64
+	Suite    string
+	Passed   int
+	Total    int
+	PassRate float64
+	At       time.Time
+}
+
+// DefaultGate protects production: it may only move to a version with a
+// finished run on the prompt's "default" suite where every case passed.
+var DefaultGate = GateSettings{Protected: []string{"production"}, MinPassRate: 1, DefaultSuite: "default"}
+
+// Gate returns the registry's gate settings.
+func (s *Store) Gate(ctx context.Context) (GateSettings, error) {
+	var raw string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'gate'`).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DefaultGate, nil
+	}
+	if err != nil {
+		return DefaultGate, s.wrap("gate settings", err)
+	}
+	g := DefaultGate
+	if err := json.Unmarshal([]byte(raw), &g); err != nil {
+		return DefaultGate, fmt.Errorf("gate settings: %w", err)
+	}
+	return g, nil
+}
+
+// SetGate stores the gate settings for every process using the file.
+func (s *Store) SetGate(ctx context.Context, g GateSettings) error {
+	if g.MinPassRate < 0 || g.MinPassRate > 1 {
+		return fmt.Errorf("gate: min pass rate %.2f must be between 0 and 1: %w", g.MinPassRate, ErrInvalid)
+	}
+	if g.DefaultSuite == "" {
+		g.DefaultSuite = "default"
+	}
+	b, _ := json.Marshal(g)
+	return s.tx(ctx, "set gate", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('gate', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, string(b))
+		return err
+	})
+}
+
+// SetLabel points a label at a version and records the move. Protected
+// labels (production by default) need evidence: a finished run of that
+// version on the prompt's gate suite, started after the version was made,
+// with a pass rate at or above the gate's minimum. Prompts without that
+// suite are not gated: there is nothing to check them with.
+func (s *Store) SetLabel(ctx context.Context, in LabelInput) (LabelEvent, error) {
+	op := fmt.Sprintf("label %s@%d %s", in.Prompt, in.Version, in.Label)
+	if err := ValidLabel(in.Label); err != nil {
+		return LabelEvent{}, fmt.Errorf("%s: %w", op, err)
+	}
+	if in.Force && strings.TrimSpace(in.Reason) == "" {
+		return LabelEvent{}, fmt.Errorf("%s: a forced move needs a reason (--reason TEXT): %w", op, ErrInvalid)
+	}
+	gate, err := s.Gate(ctx)
+	if err != nil {
+		return LabelEvent{}, err
+	}
+	var ev LabelEvent
+	err = s.tx(ctx, op, func(tx *sql.Tx) (err error) {
+		ev, err = s.setLabelTx(ctx, tx, in, gate)
+		return err
+	})
+	return ev, err
+}
+
+func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput, gate GateSettings) (LabelEvent, error) {
+	pid, latest, err := promptIDTx(ctx, tx, in.Prompt)
+	if err != nil {
+		return LabelEvent{}, err
+	}
+	if in.Version < 1 || in.Version > latest {
+		return LabelEvent{}, fmt.Errorf("%s has no version %d (latest is v%d): %w", in.Prompt, in.Version, latest, ErrNotFound)
+	}
+	from, err := labelVersionTx(ctx, tx, pid, in.Label)
+	if err != nil {
+		return LabelEvent{}, err
+	}
+	if from == in.Version {
+		return LabelEvent{}, fmt.Errorf("%s is already on v%d: %w", in.Label, in.Version, ErrNoChange)
+	}
+	runID := in.RunID
+	forced := false
+	if contains(gate.Protected, in.Label) {
+		has, err := hasSuiteTx(ctx, tx, pid, gate.DefaultSuite)
+		if err != nil {
+			return LabelEvent{}, err
+		}
+		if has {
+			evd, err := gateEvidence(ctx, tx, pid, in.Prompt, in.Version, gate.DefaultSuite)
+			switch {
+			case err == nil && evd.PassRate+1e-9 >= gate.MinPassRate:
+				if runID == 0 {
+					runID = evd.RunID
+				}
+			case in.Force:
+				forced = true
+			case err == nil:
+				return LabelEvent{}, fmt.Errorf("%s is protected: the latest run of v%d on suite %q (run %d) passed %d/%d (%.0f%%), the gate needs %.0f%%: fix the failures and re-run `verso eval %s@%d --suite %s`, or pass --force --reason TEXT: %w",
+					in.Label, in.Version, gate.DefaultSuite, evd.RunID, evd.Passed, evd.Total, evd.PassRate*100, gate.MinPassRate*100, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
+			case errors.Is(err, ErrNotFound):
+				return LabelEvent{}, fmt.Errorf("%s is protected: v%d has no finished run on suite %q since it was made: run `verso eval %s@%d --suite %s` first, or pass --force --reason TEXT: %w",
+					in.Label, in.Version, gate.DefaultSuite, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
+			default:
+				return LabelEvent{}, err
+			}
+		}
+	}
+	now := s.nowMicro()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(prompt_id, name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, actor = excluded.actor`,
+		pid, in.Label, in.Version, now, in.Actor); err != nil {
+		return LabelEvent{}, err
+	}
+	return insertEventTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, in.Actor, in.Reason, runID, forced, now)
+}
+
+// RemoveLabel deletes a label (the history keeps the move, with To = 0).
+func (s *Store) RemoveLabel(ctx context.Context, prompt, label, actor, reason string) (LabelEvent, error) {
+	op := fmt.Sprintf("remove label %s from %s", label, prompt)
+	var ev LabelEvent
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		pid, _, err := promptIDTx(ctx, tx, prompt)
+		if err != nil {
+			return err
+		}
+		from, err := labelVersionTx(ctx, tx, pid, label)
+		if err != nil {
+			return err
+		}
+		if from == 0 {
+			return fmt.Errorf("%s has no label %q: %w", prompt, label, ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, label); err != nil {
+			return err
+		}
+		ev, err = insertEventTx(ctx, tx, pid, prompt, label, from, 0, actor, reason, 0, false, s.nowMicro())
+		return err
+	})
+	return ev, err
+}
+
+// Rollback moves a label back to the version it held before its last move.
+// A rollback is not gated: the version it returns to was live before.
+func (s *Store) Rollback(ctx context.Context, prompt, label, actor, reason string) (LabelEvent, error) {
+	op := fmt.Sprintf("rollback %s %s", prompt, label)
+	var ev LabelEvent
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		pid, _, err := promptIDTx(ctx, tx, prompt)
+		if err != nil {
+			return err
+		}
+		cur, err := labelVersionTx(ctx, tx, pid, label)
+		if err != nil {
+			return err
+		}
+		if cur == 0 {
+			return fmt.Errorf("%s has no label %q to roll back: %w", prompt, label, ErrNotFound)
+		}
+		var prev sql.NullInt64
+		err = tx.QueryRowContext(ctx, `SELECT from_version FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).Scan(&prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if !prev.Valid || prev.Int64 == 0 {
+			return fmt.Errorf("%s on %s has no previous version to roll back to (it was first set to v%d): %w", label, prompt, cur, ErrNotFound)
+		}
+		to := int(prev.Int64)
+		now := s.nowMicro()
+		if _, err := tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, now, actor, pid, label); err != nil {
+			return err
+		}
+		r := "rollback"
+		if reason != "" {
+			r = "rollback: " + reason
+		}
+		ev, err = insertEventTx(ctx, tx, pid, prompt, label, cur, to, actor, r, 0, false, now)
+		return err
+	})
+	return ev, err
+}
+
+// RollbackTarget is the version Rollback would move a label to (0 if none).
+func (s *Store) RollbackTarget(ctx context.Context, prompt, label string) (int, error) {
+	var prev sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT e.from_version FROM label_events e JOIN prompts p ON p.id = e.prompt_id
+		WHERE p.name = ? AND e.label = ? ORDER BY e.id DESC LIMIT 1`, prompt, label).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.wrap("rollback target", err)
+	}
+	return int(prev.Int64), nil
+}
+
+// Labels lists a prompt's current labels sorted by name.
+func (s *Store) Labels(ctx context.Context, prompt string) ([]Label, error) {
+	p, err := s.Prompt(ctx, prompt)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT name, version, updated_at, actor FROM labels WHERE prompt_id = ? ORDER BY name`, p.ID)
+	if err != nil {
+		return nil, s.wrap("labels "+prompt, err)
+	}
+	defer rows.Close()
+	var out []Label
+	for rows.Next() {
+		var l Label
+		var at int64
+		if err := rows.Scan(&l.Name, &l.Version, &at, &l.Actor); err != nil {
+			return nil, s.wrap("labels "+prompt, err)
+		}
+		l.UpdatedAt = time.UnixMicro(at).UTC()
+		out = append(out, l)
+	}
+	return out, s.wrap("labels "+prompt, rows.Err())
+}
+
+const eventSelect = `SELECT e.id, p.name, e.label, COALESCE(e.from_version, 0), COALESCE(e.to_version, 0), e.actor, e.at, e.reason, COALESCE(e.run_id, 0), e.forced
+	FROM label_events e JOIN prompts p ON p.id = e.prompt_id`
+
+// LabelHistory lists every label move of a prompt, oldest first.
+func (s *Store) LabelHistory(ctx context.Context, prompt string) ([]LabelEvent, error) {
+	p, err := s.Prompt(ctx, prompt)
+	if err != nil {
+		return nil, err
+	}
+	return s.events(ctx, eventSelect+` WHERE e.prompt_id = ? ORDER BY e.id`, p.ID)
+}
+
+func (s *Store) events(ctx context.Context, q string, args ...any) ([]LabelEvent, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.wrap("label history", err)
+	}
+	defer rows.Close()
+	var out []LabelEvent
+	for rows.Next() {
+		var e LabelEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Prompt, &e.Label, &e.From, &e.To, &e.Actor, &at, &e.Reason, &e.RunID, &e.Forced); err != nil {
+			return nil, s.wrap("label history", err)
+		}
+		e.At = time.UnixMicro(at).UTC()
+		out = append(out, e)
+	}
+	return out, s.wrap("label history", rows.Err())
+}
+
+// GateEvidence returns the newest finished run of a version on the gate
+// suite, started after the version was made. ErrNotFound if there is none.
+func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (Evidence, error) {
+	g, err := s.Gate(ctx)
+	if err != nil {
+		return Evidence{}, err
+	}
+	p, err := s.Prompt(ctx, prompt)
+	if err != nil {
+		return Evidence{}, err
+	}
+	var ev Evidence
+	err = s.readTx(ctx, func(tx *sql.Tx) error {
+		ev, err = gateEvidence(ctx, tx, p.ID, prompt, version, g.DefaultSuite)
+		return err
+	})
+	return ev, err
+}
+
+// readTx runs fn in a deferred transaction: one consistent snapshot that
+// does not take the write lock (modernc honours ReadOnly over _txlock).
+func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s.wrap("read", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, version int, suite string) (Evidence, error) {
+	var ev Evidence
+	var at int64
+	err := tx.QueryRowContext(ctx, `SELECT r.id, r.suite_name, r.started_at,
+			COALESCE(SUM(CASE WHEN res.pass = 1 AND res.error = '' THEN 1 ELSE 0 END), 0), COUNT(res.id)
+		FROM runs r
+		JOIN versions v ON v.prompt_id = r.prompt_id AND v.number = ?
+		JOIN results res ON res.run_id = r.id AND res.version = v.number
+		WHERE r.prompt_id = ? AND r.status = 'done' AND r.suite_name = ? AND r.started_at >= v.created_at
+		GROUP BY r.id ORDER BY r.id DESC LIMIT 1`, version, pid, suite).Scan(&ev.RunID, &ev.Suite, &at, &ev.Passed, &ev.Total)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ev, fmt.Errorf("%s@%d has no finished run on suite %q: %w", prompt, version, suite, ErrNotFound)
+	}
+	if err != nil {
+		return ev, err
+	}
+	ev.At = time.UnixMicro(at).UTC()
+	if ev.Total > 0 {
+		ev.PassRate = float64(ev.Passed) / float64(ev.Total)
+	}
+	return ev, nil
+}
+
+func hasSuiteTx(ctx context.Context, tx *sql.Tx, pid int64, suite string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM suites s JOIN cases c ON c.suite_id = s.id WHERE s.prompt_id = ? AND s.name = ?`, pid, suite).Scan(&n)
+	return n > 0, err
+}
+
+func promptIDTx(ctx context.Context, tx *sql.Tx, name string) (int64, int, error) {
+	var pid int64
+	var latest int
+	err := tx.QueryRowContext(ctx, `SELECT id, latest FROM prompts WHERE name = ?`, name).Scan(&pid, &latest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, fmt.Errorf("no prompt named %q (see `verso list`): %w", name, ErrNotFound)
+	}
+	return pid, latest, err
+}
+
+func labelVersionTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (int, error) {
+	var v int
+	err := tx.QueryRowContext(ctx, `SELECT version FROM labels WHERE prompt_id = ? AND name = ?`, pid, label).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
+
+func insertEventTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to int, actor, reason string, runID int64, forced bool, at int64) (LabelEvent, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO label_events (prompt_id, label, from_version, to_version, actor, at, reason, run_id, forced)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, label, nullInt(from), nullInt(to), actor, at, reason, nullInt64(runID), forced)
+	if err != nil {
+		return LabelEvent{}, err
+	}
+	id, _ := res.LastInsertId()
+	return LabelEvent{ID: id, Prompt: prompt, Label: label, From: from, To: to, Actor: actor,
+		At: time.UnixMicro(at).UTC(), Reason: reason, RunID: runID, Forced: forced}, nil
+}
+
+func nullInt64(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}

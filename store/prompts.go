@@ -1,0 +1,627 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agnivade/levenshtein"
+)
+
+var (
+	nameRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
+	labelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+)
+
+// ValidName checks a prompt name: lower-case letters, digits, '.', '_', '-'
+// and '/' for folders, starting with a letter or digit.
+func ValidName(name string) error {
+	if len(name) > 200 || !nameRE.MatchString(name) || strings.Contains(name, "//") || strings.HasSuffix(name, "/") {
+		return fmt.Errorf("invalid prompt name %q: use lower-case letters, digits, '.', '_', '-' and '/' for folders (e.g. support/reply): %w", name, ErrInvalid)
+	}
+	return nil
+}
+
+// ValidLabel checks a label name.
+func ValidLabel(label string) error {
+	if label == "latest" {
+		return fmt.Errorf("label %q: %w", label, ErrLatestLabel)
+	}
+	if len(label) > 64 || !labelRE.MatchString(label) {
+		return fmt.Errorf("invalid label %q: use lower-case letters, digits, '.', '_' and '-' (e.g. production, canary-eu): %w", label, ErrInvalid)
+	}
+	if _, err := strconv.Atoi(label); err == nil {
+		return fmt.Errorf("invalid label %q: a label cannot be a number (numbers are versions): %w", label, ErrInvalid)
+	}
+	return nil
+}
+
+// ParseRef splits "name@selector". The selector is "" for a bare name, a
+// version number, "latest" or a label.
+func ParseRef(ref string) (name, selector string, err error) {
+	name, selector, _ = strings.Cut(ref, "@")
+	if err := ValidName(name); err != nil {
+		return "", "", err
+	}
+	if strings.Contains(ref, "@") && selector == "" {
+		return "", "", fmt.Errorf("reference %q: nothing after '@': use name@3, name@production or name@latest: %w", ref, ErrInvalid)
+	}
+	return name, selector, nil
+}
+
+// contentHash is the sha256 of the canonical JSON of kind, content and
+// config. encoding/json sorts map keys, and Config's fields have a fixed
+// order, so equal content always hashes equal.
+func contentHash(kind Kind, template string, messages []Message, cfg Config) (string, error) {
+	doc := struct {
+		Kind     Kind      `json:"kind"`
+		Template string    `json:"template,omitempty"`
+		Messages []Message `json:"messages,omitempty"`
+		Config   Config    `json:"config"`
+	}{kind, template, messages, cfg}
+	if kind == KindChat {
+		doc.Template = ""
+	} else {
+		doc.Messages = nil
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// normalizeConfig round-trips free-form fields through JSON so that values
+// decoded from YAML (map[string]any with odd number types) hash and store
+// the same as values decoded from JSON.
+func normalizeConfig(c Config) (Config, error) {
+	if c.ResponseFormat == nil && c.Tools == nil {
+		return c, nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return c, fmt.Errorf("model config: %v: %w", err, ErrInvalid)
+	}
+	var out Config
+	if err := json.Unmarshal(b, &out); err != nil {
+		return c, fmt.Errorf("model config: %v: %w", err, ErrInvalid)
+	}
+	return out, nil
+}
+
+// CommitInput is the content of a new version.
+type CommitInput struct {
+	Name        string
+	Description string // applied when creating the prompt, or when non-empty
+	Tags        []string
+	Kind        Kind
+	Template    string
+	Messages    []Message
+	Config      Config
+	Message     string
+	Author      string
+	Parent      int       // version it was edited from; 0 = the current latest
+	CreatedAt   time.Time // zero = now
+}
+
+func (in *CommitInput) normalize() error {
+	if err := ValidName(in.Name); err != nil {
+		return err
+	}
+	if in.Kind == "" {
+		in.Kind = KindText
+		if len(in.Messages) > 0 && in.Template == "" {
+			in.Kind = KindChat
+		}
+	}
+	switch in.Kind {
+	case KindText:
+		if strings.TrimSpace(in.Template) == "" {
+			return fmt.Errorf("commit %s: the template is empty: %w", in.Name, ErrInvalid)
+		}
+		in.Messages = nil
+	case KindChat:
+		if len(in.Messages) == 0 {
+			return fmt.Errorf("commit %s: a chat prompt needs at least one message: %w", in.Name, ErrInvalid)
+		}
+		for i, m := range in.Messages {
+			switch m.Role {
+			case "system", "user", "assistant", "developer", "tool":
+			default:
+				return fmt.Errorf("commit %s: message %d has role %q: use system, user, assistant or developer: %w", in.Name, i+1, m.Role, ErrInvalid)
+			}
+		}
+		in.Template = ""
+	default:
+		return fmt.Errorf("commit %s: unknown kind %q (text or chat): %w", in.Name, in.Kind, ErrInvalid)
+	}
+	cfg, err := normalizeConfig(in.Config)
+	if err != nil {
+		return err
+	}
+	in.Config = cfg
+	return nil
+}
+
+// Commit records new content as the next version of a prompt, creating the
+// prompt if it is new. Content identical to the latest version is not
+// committed: Commit returns the latest version and an error wrapping
+// ErrNoChange.
+func (s *Store) Commit(ctx context.Context, in CommitInput) (Version, error) {
+	vs, err := s.CommitMany(ctx, []CommitInput{in})
+	if len(vs) == 1 {
+		return vs[0], err
+	}
+	return Version{}, err
+}
+
+// CommitMany commits several versions in one transaction (bulk loads,
+// imports). A no-change entry is skipped; if it is the only entry the
+// ErrNoChange error is returned with the latest version.
+func (s *Store) CommitMany(ctx context.Context, ins []CommitInput) ([]Version, error) {
+	for i := range ins {
+		if err := ins[i].normalize(); err != nil {
+			return nil, err
+		}
+	}
+	op := "commit"
+	if len(ins) == 1 {
+		op = "commit " + ins[0].Name
+	}
+	var out []Version
+	var noChange error
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		out = out[:0]
+		noChange = nil
+		for _, in := range ins {
+			v, err := s.commitTx(ctx, tx, in)
+			if errors.Is(err, ErrNoChange) {
+				noChange = err
+				if len(ins) == 1 {
+					out = append(out, v)
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) == 1 && noChange != nil {
+		return out, noChange
+	}
+	return out, nil
+}
+
+func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, in CommitInput) (Version, error) {
+	hash, err := contentHash(in.Kind, in.Template, in.Messages, in.Config)
+	if err != nil {
+		return Version{}, err
+	}
+	created := in.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	at := created.UTC().UnixMicro()
+
+	var pid int64
+	var latest int
+	err = tx.QueryRowContext(ctx, `SELECT id, latest FROM prompts WHERE name = ?`, in.Name).Scan(&pid, &latest)
+	if errors.Is(err, sql.ErrNoRows) {
+		tags, _ := json.Marshal(nonNil(in.Tags))
+		res, err := tx.ExecContext(ctx, `INSERT INTO prompts (name, description, tags, created_at) VALUES (?, ?, ?, ?)`,
+			in.Name, in.Description, string(tags), at)
+		if err != nil {
+			return Version{}, err
+		}
+		pid, _ = res.LastInsertId()
+	} else if err != nil {
+		return Version{}, err
+	} else if in.Description != "" || in.Tags != nil {
+		if in.Description != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE prompts SET description = ? WHERE id = ?`, in.Description, pid); err != nil {
+				return Version{}, err
+			}
+		}
+		if in.Tags != nil {
+			tags, _ := json.Marshal(in.Tags)
+			if _, err := tx.ExecContext(ctx, `UPDATE prompts SET tags = ? WHERE id = ?`, string(tags), pid); err != nil {
+				return Version{}, err
+			}
+		}
+	}
+
+	if latest > 0 {
+		var latestHash string
+		if err := tx.QueryRowContext(ctx, `SELECT content_hash FROM versions WHERE prompt_id = ? AND number = ?`, pid, latest).Scan(&latestHash); err != nil {
+			return Version{}, err
+		}
+		if latestHash == hash {
+			v, err := scanVersion(tx.QueryRowContext(ctx, versionSelect+` WHERE v.prompt_id = ? AND v.number = ?`, pid, latest))
+			if err != nil {
+				return Version{}, err
+			}
+			return v, fmt.Errorf("%s: content is identical to v%d, nothing committed: %w", in.Name, latest, ErrNoChange)
+		}
+	}
+	parent := in.Parent
+	if parent == 0 {
+		parent = latest
+	} else if parent < 1 || parent > latest {
+		return Version{}, fmt.Errorf("%s: parent version %d does not exist (latest is %d): %w", in.Name, parent, latest, ErrNotFound)
+	}
+	msgs, _ := json.Marshal(nonNil(in.Messages))
+	cfg, _ := json.Marshal(in.Config)
+	number := latest + 1
+	res, err := tx.ExecContext(ctx, `INSERT INTO versions (prompt_id, number, kind, template, messages, config, message, author, created_at, parent, content_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		pid, number, string(in.Kind), in.Template, string(msgs), string(cfg), in.Message, in.Author, at, nullInt(parent), hash)
+	if err != nil {
+		return Version{}, err
+	}
+	id, _ := res.LastInsertId()
+	if _, err := tx.ExecContext(ctx, `UPDATE prompts SET latest = ? WHERE id = ?`, number, pid); err != nil {
+		return Version{}, err
+	}
+	return Version{
+		ID: id, PromptID: pid, Prompt: in.Name, Number: number, Kind: in.Kind,
+		Template: in.Template, Messages: in.Messages, Config: in.Config,
+		Message: in.Message, Author: in.Author, CreatedAt: time.UnixMicro(at).UTC(),
+		Parent: parent, Hash: hash,
+	}, nil
+}
+
+const versionSelect = `SELECT v.id, v.prompt_id, p.name, v.number, v.kind, v.template, v.messages, v.config, v.message, v.author, v.created_at, COALESCE(v.parent, 0), v.content_hash
+	FROM versions v JOIN prompts p ON p.id = v.prompt_id`
+
+type rowScanner interface{ Scan(...any) error }
+
+func scanVersion(r rowScanner) (Version, error) {
+	var v Version
+	var kind, msgs, cfg string
+	var at int64
+	if err := r.Scan(&v.ID, &v.PromptID, &v.Prompt, &v.Number, &kind, &v.Template, &msgs, &cfg, &v.Message, &v.Author, &at, &v.Parent, &v.Hash); err != nil {
+		return v, err
+	}
+	v.Kind = Kind(kind)
+	v.CreatedAt = time.UnixMicro(at).UTC()
+	if v.Kind == KindChat {
+		if err := json.Unmarshal([]byte(msgs), &v.Messages); err != nil {
+			return v, fmt.Errorf("version %d: messages: %w", v.Number, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(cfg), &v.Config); err != nil {
+		return v, fmt.Errorf("version %d: config: %w", v.Number, err)
+	}
+	return v, nil
+}
+
+// ListOptions filter the prompt list.
+type ListOptions struct {
+	Tag   string // only prompts with this tag
+	Label string // only prompts that have this label
+	Query string // substring of the name
+}
+
+// ListPrompts lists prompts (not archived) sorted by name, with their latest
+// version's metadata and their labels.
+func (s *Store) ListPrompts(ctx context.Context, o ListOptions) ([]PromptSummary, error) {
+	labels := map[int64]map[string]int{}
+	rows, err := s.db.QueryContext(ctx, `SELECT prompt_id, name, version FROM labels`)
+	if err != nil {
+		return nil, s.wrap("list prompts", err)
+	}
+	for rows.Next() {
+		var pid int64
+		var name string
+		var ver int
+		if err := rows.Scan(&pid, &name, &ver); err != nil {
+			rows.Close()
+			return nil, s.wrap("list prompts", err)
+		}
+		m := labels[pid]
+		if m == nil {
+			m = map[string]int{}
+			labels[pid] = m
+		}
+		m[name] = ver
+	}
+	rows.Close()
+
+	rows, err = s.db.QueryContext(ctx, `SELECT p.id, p.name, p.description, p.tags, p.created_at, p.latest,
+			COALESCE(v.created_at, 0), COALESCE(v.author, ''), COALESCE(v.message, '')
+		FROM prompts p LEFT JOIN versions v ON v.prompt_id = p.id AND v.number = p.latest
+		WHERE p.archived_at IS NULL ORDER BY p.name`)
+	if err != nil {
+		return nil, s.wrap("list prompts", err)
+	}
+	defer rows.Close()
+	var out []PromptSummary
+	for rows.Next() {
+		var ps PromptSummary
+		var tags string
+		var created, latestAt int64
+		if err := rows.Scan(&ps.ID, &ps.Name, &ps.Description, &tags, &created, &ps.Latest, &latestAt, &ps.LatestAuthor, &ps.LatestMessage); err != nil {
+			return nil, s.wrap("list prompts", err)
+		}
+		ps.Tags = decodeTags(tags)
+		ps.CreatedAt = time.UnixMicro(created).UTC()
+		ps.LatestAt = time.UnixMicro(latestAt).UTC()
+		ps.Labels = labels[ps.ID]
+		if ps.Labels == nil {
+			ps.Labels = map[string]int{}
+		}
+		if o.Tag != "" && !contains(ps.Tags, o.Tag) {
+			continue
+		}
+		if o.Label != "" {
+			if _, ok := ps.Labels[o.Label]; !ok {
+				continue
+			}
+		}
+		if o.Query != "" && !strings.Contains(ps.Name, o.Query) {
+			continue
+		}
+		out = append(out, ps)
+	}
+	return out, s.wrap("list prompts", rows.Err())
+}
+
+// Prompt returns one prompt by name.
+func (s *Store) Prompt(ctx context.Context, name string) (Prompt, error) {
+	var p Prompt
+	var tags string
+	var created int64
+	var archived sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, description, tags, created_at, archived_at FROM prompts WHERE name = ?`, name).
+		Scan(&p.ID, &p.Name, &p.Description, &tags, &created, &archived)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, s.notFound(ctx, name)
+	}
+	if err != nil {
+		return p, s.wrap("prompt "+name, err)
+	}
+	p.Tags = decodeTags(tags)
+	p.CreatedAt = time.UnixMicro(created).UTC()
+	if archived.Valid {
+		t := time.UnixMicro(archived.Int64).UTC()
+		p.ArchivedAt = &t
+	}
+	return p, nil
+}
+
+// notFound builds the "no prompt" error with a suggestion when a name is close.
+func (s *Store) notFound(ctx context.Context, name string) error {
+	if sug := s.Suggest(ctx, name); sug != "" {
+		return fmt.Errorf("no prompt named %q: did you mean %q?: %w", name, sug, ErrNotFound)
+	}
+	return fmt.Errorf("no prompt named %q (see `verso list`): %w", name, ErrNotFound)
+}
+
+// Suggest returns the existing prompt name closest to name, or "" when none
+// is close enough to be a likely typo.
+func (s *Store) Suggest(ctx context.Context, name string) string {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM prompts`)
+	if err != nil {
+		return ""
+	}
+	defer rows.Close()
+	best, bestD := "", 1<<30
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) != nil {
+			return ""
+		}
+		d := levenshtein.ComputeDistance(name, n)
+		// A folder-less name matching the last path element is a strong hint.
+		if i := strings.LastIndexByte(n, '/'); i >= 0 && n[i+1:] == name {
+			d = 1
+		}
+		if d < bestD {
+			best, bestD = n, d
+		}
+	}
+	limit := len(name) / 3
+	if limit < 2 {
+		limit = 2
+	}
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+// History lists every version of a prompt, newest first, with labels.
+func (s *Store) History(ctx context.Context, name string) ([]Version, error) {
+	p, err := s.Prompt(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, versionSelect+` WHERE v.prompt_id = ? ORDER BY v.number DESC`, p.ID)
+	if err != nil {
+		return nil, s.wrap("history "+name, err)
+	}
+	defer rows.Close()
+	var out []Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, s.wrap("history "+name, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("history "+name, err)
+	}
+	byVersion, err := s.labelsByVersion(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Labels = byVersion[out[i].Number]
+	}
+	return out, nil
+}
+
+func (s *Store) labelsByVersion(ctx context.Context, pid int64) (map[int][]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, version FROM labels WHERE prompt_id = ? ORDER BY name`, pid)
+	if err != nil {
+		return nil, s.wrap("labels", err)
+	}
+	defer rows.Close()
+	m := map[int][]string{}
+	for rows.Next() {
+		var n string
+		var v int
+		if err := rows.Scan(&n, &v); err != nil {
+			return nil, s.wrap("labels", err)
+		}
+		m[v] = append(m[v], n)
+	}
+	return m, s.wrap("labels", rows.Err())
+}
+
+// Version returns one version of a prompt by number, with its labels.
+func (s *Store) Version(ctx context.Context, name string, number int) (Version, error) {
+	v, err := scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE p.name = ? AND v.number = ?`, name, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		p, perr := s.Prompt(ctx, name)
+		if perr != nil {
+			return v, perr
+		}
+		var latest int
+		s.db.QueryRowContext(ctx, `SELECT latest FROM prompts WHERE id = ?`, p.ID).Scan(&latest)
+		return v, fmt.Errorf("%s has no version %d (latest is v%d): %w", name, number, latest, ErrNotFound)
+	}
+	if err != nil {
+		return v, s.wrap(fmt.Sprintf("%s@%d", name, number), err)
+	}
+	byVersion, err := s.labelsByVersion(ctx, v.PromptID)
+	if err != nil {
+		return v, err
+	}
+	v.Labels = byVersion[v.Number]
+	return v, nil
+}
+
+// Resolve returns the version a reference names, with application
+// semantics: a bare name means name@production.
+func (s *Store) Resolve(ctx context.Context, ref string) (Version, error) {
+	return s.resolve(ctx, ref, "production")
+}
+
+// Lookup returns the version a reference names, with CLI and UI semantics:
+// a bare name means the newest version.
+func (s *Store) Lookup(ctx context.Context, ref string) (Version, error) {
+	return s.resolve(ctx, ref, "latest")
+}
+
+func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) {
+	name, sel, err := ParseRef(ref)
+	if err != nil {
+		return Version{}, err
+	}
+	if sel == "" {
+		sel = bare
+	}
+	if n, ok := versionNumber(sel); ok {
+		if n < 1 {
+			return Version{}, fmt.Errorf("reference %q: version numbers start at 1: %w", ref, ErrInvalid)
+		}
+		return s.Version(ctx, name, n)
+	}
+	var v Version
+	if sel == "latest" {
+		v, err = scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE p.name = ? AND v.number = p.latest`, name))
+	} else {
+		v, err = scanVersion(s.db.QueryRowContext(ctx, versionSelect+` JOIN labels l ON l.prompt_id = v.prompt_id AND l.version = v.number
+			WHERE p.name = ? AND l.name = ?`, name, sel))
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, perr := s.Prompt(ctx, name); perr != nil {
+			return v, perr
+		}
+		if sel == "latest" {
+			return v, fmt.Errorf("%s has no versions yet: %w", name, ErrNotFound)
+		}
+		labels, _ := s.Labels(ctx, name)
+		var names []string
+		for _, l := range labels {
+			names = append(names, l.Name)
+		}
+		have := "it has no labels"
+		if len(names) > 0 {
+			have = "its labels: " + strings.Join(names, ", ")
+		}
+		return v, fmt.Errorf("%s has no label %q (%s; set one with `verso label %s VERSION %s`): %w", name, sel, have, name, sel, ErrNotFound)
+	}
+	if err != nil {
+		return v, s.wrap("resolve "+ref, err)
+	}
+	return v, nil
+}
+
+// versionNumber parses "3" or "v3".
+func versionNumber(sel string) (int, bool) {
+	digits := strings.TrimPrefix(sel, "v")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	return n, err == nil
+}
+
+func decodeTags(s string) []string {
+	var t []string
+	if s != "" && s != "[]" {
+		json.Unmarshal([]byte(s), &t)
+	}
+	return t
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nullInt(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

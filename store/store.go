@@ -1,0 +1,410 @@
+// Package store is Verso's prompt registry on one SQLite file: prompts,
+// immutable content-hashed versions, labels with an append-only history,
+// test suites, eval runs and a response cache.
+//
+// It is also the library an application imports to read prompts from the
+// shared file:
+//
+//	st, err := store.Open("verso.db")
+//	v, err := st.Resolve(ctx, "support/reply@production")
+//
+// Several processes may use one file at once: every write is one IMMEDIATE
+// transaction, retried when SQLite reports the file busy.
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// applicationID marks a SQLite file as a Verso registry ("Vers").
+const applicationID = 0x56657273
+
+// SchemaVersion is the newest schema this binary knows.
+var SchemaVersion = len(mustMigrations())
+
+// Options tune how a file is opened.
+type Options struct {
+	// ReadOnly opens the file without write access; writes fail with ErrReadOnly.
+	ReadOnly bool
+	// Journal is "wal" (default) or "delete" (for network file systems, where
+	// WAL is unsafe).
+	Journal string
+	// BusyTimeout is how long a statement waits for another writer (default 10s).
+	BusyTimeout time.Duration
+}
+
+// Store is an open registry. It is safe for concurrent use.
+type Store struct {
+	db       *sql.DB
+	path     string
+	readOnly bool
+
+	mu     sync.Mutex
+	dvConn *sql.Conn // dedicated connection for PRAGMA data_version
+
+	now func() time.Time
+}
+
+// Open opens (creating if needed, with mode 0600) the registry at path.
+func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
+
+// OpenWith opens the registry at path with options.
+func OpenWith(p string, o Options) (*Store, error) {
+	if p == "" {
+		return nil, fmt.Errorf("open: empty path: %w", ErrInvalid)
+	}
+	if o.BusyTimeout == 0 {
+		o.BusyTimeout = 10 * time.Second
+	}
+	switch o.Journal {
+	case "", "wal", "WAL":
+		o.Journal = "wal"
+	case "delete", "DELETE":
+		o.Journal = "delete"
+	default:
+		return nil, fmt.Errorf("open %s: unknown journal mode %q (use wal or delete): %w", p, o.Journal, ErrInvalid)
+	}
+
+	fi, err := os.Stat(p)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if o.ReadOnly {
+			return nil, fmt.Errorf("open %s: no such file: %w", p, ErrNotFound)
+		}
+		// Create it ourselves so the mode is 0600 (SQLite would use 0644).
+		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("create %s: %w", p, err)
+		}
+		if f != nil {
+			f.Close()
+		}
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", p, err)
+	case fi.IsDir():
+		return nil, fmt.Errorf("open %s: is a directory, not a database file: %w", p, ErrInvalid)
+	default:
+		if err := checkFile(p, fi.Size()); err != nil {
+			return nil, err
+		}
+		if !o.ReadOnly && !writable(p) {
+			o.ReadOnly = true
+		}
+	}
+
+	db, err := sql.Open("sqlite", dsn(p, o))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", p, err)
+	}
+	s := &Store{db: db, path: p, readOnly: o.ReadOnly, now: time.Now}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn builds the modernc.org/sqlite connection string. Every write
+// transaction is BEGIN IMMEDIATE so that two processes never deadlock on a
+// read lock upgrade; the busy timeout makes writers queue instead of failing.
+func dsn(p string, o Options) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if o.ReadOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode("+o.Journal+")")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
+}
+
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// checkFile refuses, without modifying it, a file that is not a Verso
+// database or is from a newer Verso. An empty file is a new database.
+func checkFile(p string, size int64) error {
+	if size == 0 {
+		return nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", p, err)
+	}
+	head := make([]byte, 100)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	if n < len(sqliteHeader) || !bytes.Equal(head[:len(sqliteHeader)], sqliteHeader) {
+		return fmt.Errorf("%s is not a SQLite file, so not a Verso database: pass --db with a Verso database or a new path: %w", p, ErrNotVerso)
+	}
+	if n < 100 {
+		return fmt.Errorf("%s is a truncated SQLite file: %w", p, ErrNotVerso)
+	}
+	// The header holds user_version (offset 60) and application_id (68), so
+	// most files are decided without letting SQLite touch them. In WAL mode
+	// the header may not have been checkpointed yet, so a zero header is
+	// confirmed by reading the live values through a read-only connection.
+	userVersion := int(be32(head[60:]))
+	appID := be32(head[68:])
+	tables := -1
+	if appID == 0 {
+		var err error
+		if appID, userVersion, tables, err = probe(p); err != nil {
+			return fmt.Errorf("%s could not be read as a SQLite database (%v): %w", p, oneLine(err.Error()), ErrNotVerso)
+		}
+	}
+	switch {
+	case appID == applicationID && userVersion > SchemaVersion:
+		return fmt.Errorf("%s has schema version %d but this verso knows up to %d: upgrade verso to open it: %w", p, userVersion, SchemaVersion, ErrTooNew)
+	case appID == applicationID:
+		return nil
+	case appID == 0 && userVersion == 0 && tables == 0:
+		return nil
+	default:
+		return fmt.Errorf("%s is a SQLite database but not a Verso one: pass --db with a Verso database or a new path: %w", p, ErrNotVerso)
+	}
+}
+
+func be32(b []byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
+
+// probe reads a SQLite file's application id, schema version and number of
+// schema objects through a read-only connection. A file with no schema at
+// all (created by `sqlite3 x.db ""`, or an interrupted first open) is safe to
+// turn into a Verso database.
+func probe(p string) (appID uint32, userVersion, tables int, err error) {
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: p}).EscapedPath()+"?mode=ro")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer db.Close()
+	var id int64
+	if err := db.QueryRow(`PRAGMA application_id`).Scan(&id); err != nil {
+		return 0, 0, 0, err
+	}
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&userVersion); err != nil {
+		return 0, 0, 0, err
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&tables); err != nil {
+		return 0, 0, 0, err
+	}
+	return uint32(id), userVersion, tables, nil
+}
+
+func writable(p string) bool {
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func mustMigrations() []migration {
+	ms, err := loadMigrations()
+	if err != nil {
+		panic(err)
+	}
+	return ms
+}
+
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		var n int
+		if _, err := fmt.Sscanf(e.Name(), "%04d_", &n); err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a 4-digit number", e.Name())
+		}
+		b, err := migrationFS.ReadFile(path.Join("migrations", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{n, e.Name(), string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies missing migrations in one transaction and records the
+// schema version in PRAGMA user_version.
+func (s *Store) migrate(ctx context.Context) error {
+	var cur int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&cur); err != nil {
+		return s.wrap("open "+s.path, err)
+	}
+	if cur > SchemaVersion {
+		return fmt.Errorf("%s has schema version %d but this verso knows up to %d: upgrade verso to open it: %w", s.path, cur, SchemaVersion, ErrTooNew)
+	}
+	if cur == SchemaVersion {
+		return nil
+	}
+	if s.readOnly {
+		if cur == 0 {
+			return fmt.Errorf("%s is empty and read-only: %w", s.path, ErrReadOnly)
+		}
+		return fmt.Errorf("%s needs a schema upgrade from %d to %d: open it once with write access: %w", s.path, cur, SchemaVersion, ErrReadOnly)
+	}
+	return s.tx(ctx, "migrate "+s.path, func(tx *sql.Tx) error {
+		// Re-read inside the write lock: another process may have migrated.
+		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&cur); err != nil {
+			return err
+		}
+		for _, m := range mustMigrations() {
+			if m.version <= cur {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id = %d`, applicationID))
+		return err
+	})
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.dvConn != nil {
+		s.dvConn.Close()
+		s.dvConn = nil
+	}
+	s.mu.Unlock()
+	return s.db.Close()
+}
+
+// Path is the file the store was opened on.
+func (s *Store) Path() string { return s.path }
+
+// ReadOnly reports whether writes are refused.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// DB exposes the underlying handle (for tests and maintenance).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// SetClock replaces the clock (tests, demo data).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Store) nowMicro() int64 { return s.now().UTC().UnixMicro() }
+
+// tx runs fn in one write transaction, retrying when SQLite reports the
+// database busy or locked beyond the busy timeout (it can, in WAL mode, when
+// a checkpoint or recovery holds the lock).
+func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	if s.readOnly {
+		return fmt.Errorf("%s: %s is read-only (check the file's permissions): %w", op, s.path, ErrReadOnly)
+	}
+	backoff := 5 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := s.tryTx(ctx, fn)
+		if err == nil {
+			return nil
+		}
+		if isBusy(err) && attempt < 20 && ctx.Err() == nil {
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return s.wrap(op, ctx.Err())
+			}
+			if backoff < 500*time.Millisecond {
+				backoff *= 2
+			}
+			continue
+		}
+		return s.wrap(op, err)
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() & 0xff
+	}
+	return 0
+}
+
+func isBusy(err error) bool {
+	c := sqliteCode(err)
+	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
+// wrap adds the operation and maps SQLite failures to sentinel errors with
+// a hint of what to do.
+func (s *Store) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, sentinel := range []error{ErrNotFound, ErrInvalid, ErrConflict, ErrReadOnly, ErrNotVerso, ErrTooNew, ErrNoChange, ErrGate, ErrLatestLabel, ErrImmutable} {
+		if errors.Is(err, sentinel) {
+			if strings.HasPrefix(err.Error(), op) {
+				return err
+			}
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("%s: %s is read-only (check the file's and its folder's permissions): %w", op, s.path, ErrReadOnly)
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return fmt.Errorf("%s: %s is locked by another process for too long; try again: %w", op, s.path, ErrConflict)
+	case sqlite3.SQLITE_NOTADB:
+		return fmt.Errorf("%s: %s is not a database: %w", op, s.path, ErrNotVerso)
+	case sqlite3.SQLITE_CONSTRAINT:
+		if strings.Contains(err.Error(), "immutable") || strings.Contains(err.Error(), "append-only") {
+			return fmt.Errorf("%s: %v: %w", op, err, ErrImmutable)
+		}
+		return fmt.Errorf("%s: %v: %w", op, err, ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

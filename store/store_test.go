@@ -1,0 +1,503 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newStore(t testing.TB) *Store {
+	t.Helper()
+	st, err := Open(filepath.Join(t.TempDir(), "verso.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func commit(t testing.TB, st *Store, name, tpl string) Version {
+	t.Helper()
+	v, err := st.Commit(context.Background(), CommitInput{Name: name, Template: tpl, Message: "edit", Author: "ann"})
+	if err != nil {
+		t.Fatalf("commit %s: %v", name, err)
+	}
+	return v
+}
+
+func TestOpenCreatesPrivateFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "new.db")
+	st, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+	// Reopening an existing Verso database works.
+	st, err = Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+}
+
+func TestCommitNumbersAndNoChange(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	v1 := commit(t, st, "support/reply", "Hello {{name}}")
+	v2 := commit(t, st, "support/reply", "Hi {{name}}")
+	if v1.Number != 1 || v2.Number != 2 || v2.Parent != 1 {
+		t.Fatalf("numbers %d %d parent %d", v1.Number, v2.Number, v2.Parent)
+	}
+	v, err := st.Commit(ctx, CommitInput{Name: "support/reply", Template: "Hi {{name}}"})
+	if !errors.Is(err, ErrNoChange) || v.Number != 2 {
+		t.Fatalf("identical commit: v%d err %v", v.Number, err)
+	}
+	// Same content as an older version is a new version (a restore), with its parent.
+	v3, err := st.Commit(ctx, CommitInput{Name: "support/reply", Template: "Hello {{name}}", Parent: 1, Message: "restore v1"})
+	if err != nil || v3.Number != 3 || v3.Parent != 1 || v3.Hash != v1.Hash {
+		t.Fatalf("restore: %+v %v", v3, err)
+	}
+	// Config is part of the content.
+	temp := 0.2
+	v4, err := st.Commit(ctx, CommitInput{Name: "support/reply", Template: "Hello {{name}}", Config: Config{Temperature: &temp}})
+	if err != nil || v4.Number != 4 || v4.Hash == v3.Hash {
+		t.Fatalf("config change: %+v %v", v4, err)
+	}
+	hist, err := st.History(ctx, "support/reply")
+	if err != nil || len(hist) != 4 || hist[0].Number != 4 || *hist[0].Config.Temperature != 0.2 {
+		t.Fatalf("history: %+v %v", hist, err)
+	}
+}
+
+func TestCommitRejectsBadInput(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	for _, in := range []CommitInput{
+		{Name: "Bad Name", Template: "x"},
+		{Name: "/lead", Template: "x"},
+		{Name: "ok", Template: "   "},
+		{Name: "ok", Kind: KindChat},
+		{Name: "ok", Kind: KindChat, Messages: []Message{{Role: "wizard", Content: "x"}}},
+	} {
+		if _, err := st.Commit(ctx, in); !errors.Is(err, ErrInvalid) {
+			t.Errorf("commit %+v: err = %v, want ErrInvalid", in, err)
+		}
+	}
+}
+
+func TestChatHashIsStable(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	msgs := []Message{{Role: "system", Content: "You are kind."}, {Role: "user", Content: "{{q}}"}}
+	cfg := Config{Model: "demo-large", ResponseFormat: map[string]any{"type": "json_object", "b": 1, "a": []any{1, 2}}}
+	v, err := st.Commit(ctx, CommitInput{Name: "chat", Kind: KindChat, Messages: msgs, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same content decoded from YAML-ish values (ints vs floats) is still no change.
+	cfg2 := Config{Model: "demo-large", ResponseFormat: map[string]any{"a": []any{1.0, 2.0}, "b": 1.0, "type": "json_object"}}
+	if _, err := st.Commit(ctx, CommitInput{Name: "chat", Kind: KindChat, Messages: msgs, Config: cfg2}); !errors.Is(err, ErrNoChange) {
+		t.Fatalf("want no change, got %v", err)
+	}
+	got, err := st.Lookup(ctx, "chat")
+	if err != nil || got.Kind != KindChat || len(got.Messages) != 2 || got.Hash != v.Hash {
+		t.Fatalf("lookup: %+v %v", got, err)
+	}
+}
+
+func TestResolveAndLookup(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	commit(t, st, "support/reply", "one")
+	commit(t, st, "support/reply", "two")
+	commit(t, st, "support/reply", "three")
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "support/reply", Label: "production", Version: 2, Actor: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]int{"support/reply@2": 2, "support/reply@v1": 1, "support/reply@latest": 3, "support/reply@production": 2} {
+		v, err := st.Lookup(ctx, ref)
+		if err != nil || v.Number != want {
+			t.Errorf("Lookup(%s) = v%d, %v; want v%d", ref, v.Number, err, want)
+		}
+	}
+	if v, _ := st.Lookup(ctx, "support/reply"); v.Number != 3 {
+		t.Errorf("Lookup bare = v%d, want latest 3", v.Number)
+	}
+	if v, _ := st.Resolve(ctx, "support/reply"); v.Number != 2 || v.Template != "two" {
+		t.Errorf("Resolve bare = v%d, want production 2", v.Number)
+	}
+	_, err := st.Lookup(ctx, "support/replyy")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `did you mean "support/reply"`) {
+		t.Errorf("typo: %v", err)
+	}
+	if _, err := st.Lookup(ctx, "support/reply@9"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "latest is v3") {
+		t.Errorf("missing version: %v", err)
+	}
+	if _, err := st.Lookup(ctx, "support/reply@canary"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "production") {
+		t.Errorf("missing label: %v", err)
+	}
+	if _, err := st.Lookup(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown: %v", err)
+	}
+}
+
+func TestLabelsHistoryAndRollback(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	for _, s := range []string{"a", "b", "c"} {
+		commit(t, st, "p", s)
+	}
+	move := func(v int, reason string) {
+		t.Helper()
+		if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: v, Actor: "ann", Reason: reason}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move(1, "first")
+	move(3, "ship c")
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3}); !errors.Is(err, ErrNoChange) {
+		t.Fatalf("same version: %v", err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "latest", Version: 1}); !errors.Is(err, ErrLatestLabel) {
+		t.Fatalf("latest: %v", err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 7}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing version: %v", err)
+	}
+	ev, err := st.Rollback(ctx, "p", "production", "bob", "c breaks refunds")
+	if err != nil || ev.From != 3 || ev.To != 1 || ev.Reason != "rollback: c breaks refunds" {
+		t.Fatalf("rollback: %+v %v", ev, err)
+	}
+	if _, err := st.Rollback(ctx, "p", "staging", "bob", ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("rollback unknown label: %v", err)
+	}
+	hist, err := st.LabelHistory(ctx, "p")
+	if err != nil || len(hist) != 3 {
+		t.Fatalf("history: %+v %v", hist, err)
+	}
+	if hist[0].From != 0 || hist[0].To != 1 || hist[1].From != 1 || hist[1].To != 3 || hist[2].Actor != "bob" {
+		t.Fatalf("history order: %+v", hist)
+	}
+	if _, err := st.RemoveLabel(ctx, "p", "production", "bob", "retire"); err != nil {
+		t.Fatal(err)
+	}
+	if ls, _ := st.Labels(ctx, "p"); len(ls) != 0 {
+		t.Fatalf("labels after remove: %+v", ls)
+	}
+}
+
+func TestImmutabilityEnforcedBySchema(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	commit(t, st, "p", "a")
+	commit(t, st, "p", "b")
+	st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1})
+	for _, q := range []string{
+		`UPDATE versions SET template = 'hacked'`,
+		`DELETE FROM versions`,
+		`UPDATE label_events SET reason = 'hacked'`,
+		`DELETE FROM label_events`,
+		`INSERT INTO versions (prompt_id, number, kind, template, created_at, content_hash) VALUES (1, 5, 'text', 'gap', 0, 'x')`,
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: succeeded, want abort", q)
+		}
+	}
+	v, _ := st.Version(ctx, "p", 1)
+	if v.Template != "a" {
+		t.Fatalf("version changed: %q", v.Template)
+	}
+}
+
+func TestRefusesForeignFilesUntouched(t *testing.T) {
+	dir := t.TempDir()
+	notSQLite := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notSQLite, []byte("hello, not a database, but long enough to have a header of some sort ........................................................"), 0o644)
+
+	otherSQLite := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", otherSQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE customers (id INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	for path, want := range map[string]error{notSQLite: ErrNotVerso, otherSQLite: ErrNotVerso} {
+		before, _ := os.ReadFile(path)
+		past := time.Now().Add(-time.Hour).Truncate(time.Second)
+		os.Chtimes(path, past, past)
+		_, err := Open(path)
+		if !errors.Is(err, want) {
+			t.Errorf("Open(%s) = %v, want %v", filepath.Base(path), err, want)
+		}
+		after, _ := os.ReadFile(path)
+		fi, _ := os.Stat(path)
+		if string(before) != string(after) || !fi.ModTime().Equal(past) {
+			t.Errorf("%s was modified", filepath.Base(path))
+		}
+		if _, err := os.Stat(path + "-wal"); err == nil {
+			t.Errorf("%s: a -wal file was created", filepath.Base(path))
+		}
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "v.db")
+	st, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.DB().Exec(`PRAGMA user_version = 99`)
+	st.Close()
+	_, err = Open(p)
+	if !errors.Is(err, ErrTooNew) || !strings.Contains(err.Error(), "99") || !strings.Contains(err.Error(), "upgrade verso") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReadOnlyFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root ignores file permissions; exercise the explicit read-only mode instead.
+		t.Log("running as root: testing Options.ReadOnly")
+	}
+	p := filepath.Join(t.TempDir(), "ro.db")
+	st, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(t, st, "p", "a")
+	st.Close()
+	os.Chmod(p, 0o400)
+	ro, err := OpenWith(p, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if v, err := ro.Lookup(context.Background(), "p"); err != nil || v.Template != "a" {
+		t.Fatalf("read: %v", err)
+	}
+	_, err = ro.Commit(context.Background(), CommitInput{Name: "p", Template: "b"})
+	if !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("write on read-only: %v", err)
+	}
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	src := newStore(t)
+	commit(t, src, "support/reply", "Dear {{name}},\n\n<b>Thanks</b> & regards")
+	commit(t, src, "support/reply", "Hi {{name}}")
+	src.Commit(ctx, CommitInput{Name: "chat/bot", Kind: KindChat, Messages: []Message{{Role: "system", Content: "be brief"}, {Role: "user", Content: "{{q}}"}}})
+	src.SetLabel(ctx, LabelInput{Prompt: "support/reply", Label: "production", Version: 1})
+	src.SetLabel(ctx, LabelInput{Prompt: "chat/bot", Label: "production", Version: 1})
+
+	for _, label := range []string{"production", ""} {
+		doc, err := src.Export(ctx, ExportOptions{Label: label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _ := doc.JSON()
+		again, _ := src.Export(ctx, ExportOptions{Label: label})
+		second, _ := again.JSON()
+		if string(first) != string(second) {
+			t.Fatal("export is not deterministic")
+		}
+		if strings.Contains(string(first), `\u003c`) {
+			t.Fatal("HTML-escaped export")
+		}
+		for _, format := range []string{"json", "yaml", "dir"} {
+			dst := newStore(t)
+			dir := t.TempDir()
+			path := filepath.Join(dir, "export."+format)
+			switch format {
+			case "json":
+				os.WriteFile(path, first, 0o644)
+			case "yaml":
+				y, _ := doc.YAML()
+				os.WriteFile(path, y, 0o644)
+			case "dir":
+				path = filepath.Join(dir, "out")
+				if err := doc.WriteDir(path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep, err := dst.Import(ctx, path, "ci")
+			if err != nil {
+				t.Fatalf("import %s: %v", format, err)
+			}
+			if rep.Created == 0 {
+				t.Fatalf("import %s created nothing", format)
+			}
+			back, _ := dst.Export(ctx, ExportOptions{Label: label})
+			b, _ := back.JSON()
+			if string(b) != string(first) {
+				t.Fatalf("label %q format %s: round trip differs:\n%s\n---\n%s", label, format, first, b)
+			}
+			// Importing again is a no-op.
+			rep, err = dst.Import(ctx, path, "ci")
+			if err != nil || rep.Created != 0 || rep.Labels != 0 {
+				t.Fatalf("re-import: %+v %v", rep, err)
+			}
+		}
+	}
+}
+
+func TestImportIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(path, []byte("verso_export: 1\nprompts:\n  - name: good\n    versions:\n      - kind: text\n        template: fine\n  - name: Bad Name\n    versions:\n      - kind: text\n        template: x\n"), 0o644)
+	if _, err := st.Import(ctx, path, "ci"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v", err)
+	}
+	if ps, _ := st.ListPrompts(ctx, ListOptions{}); len(ps) != 0 {
+		t.Fatalf("half an import landed: %+v", ps)
+	}
+}
+
+func TestListPrompts(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	st.Commit(ctx, CommitInput{Name: "b", Template: "x", Tags: []string{"support"}})
+	commit(t, st, "a", "x")
+	commit(t, st, "a", "y")
+	st.SetLabel(ctx, LabelInput{Prompt: "a", Label: "staging", Version: 1})
+	ps, err := st.ListPrompts(ctx, ListOptions{})
+	if err != nil || len(ps) != 2 || ps[0].Name != "a" || ps[0].Latest != 2 || ps[0].Labels["staging"] != 1 || ps[0].LatestAuthor != "ann" {
+		t.Fatalf("list: %+v %v", ps, err)
+	}
+	if ps, _ := st.ListPrompts(ctx, ListOptions{Tag: "support"}); len(ps) != 1 || ps[0].Name != "b" {
+		t.Fatalf("tag filter: %+v", ps)
+	}
+	if ps, _ := st.ListPrompts(ctx, ListOptions{Label: "staging"}); len(ps) != 1 || ps[0].Name != "a" {
+		t.Fatalf("label filter: %+v", ps)
+	}
+}
+
+func TestGate(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	commit(t, st, "p", "a")
+	commit(t, st, "p", "b")
+	// Without a suite there is nothing to gate on.
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	su, err := st.SaveSuite(ctx, "p", Suite{Name: "default", Cases: []Case{{Name: "c1", Vars: map[string]any{"x": 1}}, {Name: "c2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2})
+	if !errors.Is(err, ErrGate) || !strings.Contains(err.Error(), "verso eval p@2 --suite default") {
+		t.Fatalf("ungated move: %v", err)
+	}
+	run, err := st.CreateRun(ctx, Run{Prompt: "p", Suite: "default", SuiteID: su.ID, Versions: []int{2}, Models: []string{"demo/demo-large"}, Total: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := []Result{
+		{RunID: run.ID, Version: 2, Model: "demo/demo-large", CaseID: su.Cases[0].ID, Pass: true},
+		{RunID: run.ID, Version: 2, Model: "demo/demo-large", CaseID: su.Cases[1].ID, Pass: false},
+	}
+	if err := st.SaveBatch(ctx, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	st.FinishRun(ctx, run.ID, RunDone, nil)
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2}); !errors.Is(err, ErrGate) || !strings.Contains(err.Error(), "1/2") {
+		t.Fatalf("failing evidence: %v", err)
+	}
+	// Forced needs a reason, and is recorded as forced.
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2, Force: true}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("force without reason: %v", err)
+	}
+	ev, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2, Force: true, Reason: "hotfix"})
+	if err != nil || !ev.Forced {
+		t.Fatalf("forced: %+v %v", ev, err)
+	}
+	st.Rollback(ctx, "p", "production", "ann", "")
+	// A passing run lets it through, and is recorded as the evidence.
+	res[1].Pass = true
+	run2, _ := st.CreateRun(ctx, Run{Prompt: "p", Suite: "default", SuiteID: su.ID, Versions: []int{2}, Models: []string{"m"}})
+	res[0].RunID, res[1].RunID = run2.ID, run2.ID
+	st.SaveBatch(ctx, res, nil)
+	st.FinishRun(ctx, run2.ID, RunDone, nil)
+	ev, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2})
+	if err != nil || ev.RunID != run2.ID || ev.Forced {
+		t.Fatalf("gated move: %+v %v", ev, err)
+	}
+}
+
+func TestRunsAndCache(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	commit(t, st, "p", "a")
+	run, err := st.CreateRun(ctx, Run{Prompt: "p", Suite: "default", Versions: []int{1}, Models: []string{"demo/x"}, Total: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Result{RunID: run.ID, Version: 1, Model: "demo/x", CaseID: 1, Output: "hi", Pass: true, Assertions: []AssertionResult{{Type: "contains", Pass: true, Score: 1}}}
+	if err := st.SaveBatch(ctx, []Result{r}, []CachedResponse{{Key: "k", Output: "hi", TokensIn: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	// Saving the same tuple again replaces it rather than duplicating.
+	r.Output = "hello"
+	st.SaveBatch(ctx, []Result{r}, nil)
+	got, err := st.Results(ctx, run.ID)
+	if err != nil || len(got) != 1 || got[0].Output != "hello" || len(got[0].Assertions) != 1 {
+		t.Fatalf("results: %+v %v", got, err)
+	}
+	c, ok, err := st.CacheGet(ctx, "k")
+	if err != nil || !ok || c.TokensIn != 3 {
+		t.Fatalf("cache: %+v %v %v", c, ok, err)
+	}
+	if err := st.FinishRun(ctx, run.ID, RunDone, []byte(`{"passed":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.Runs(ctx, "p")
+	if err != nil || len(runs) != 1 || runs[0].Status != RunDone || runs[0].FinishedAt == nil || string(runs[0].Summary) != `{"passed":1}` {
+		t.Fatalf("runs: %+v %v", runs, err)
+	}
+}
+
+func TestDataVersionSeesOtherConnections(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "live.db")
+	a, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	before, err := a.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Second)
+	commit(t, b, "p", "from b")
+	after, _ := a.DataVersion(ctx)
+	if after == before {
+		t.Fatal("data_version did not change after another connection committed")
+	}
+	ch, err := a.ChangesSince(ctx, since)
+	if err != nil || len(ch) != 1 || ch[0].String() != "ann committed p v1" {
+		t.Fatalf("changes: %+v %v", ch, err)
+	}
+}

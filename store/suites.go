@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SaveSuite creates or replaces the suite named su.Name on a prompt: its
+// cases are replaced by su.Cases, positioned in order.
+func (s *Store) SaveSuite(ctx context.Context, prompt string, su Suite) (Suite, error) {
+	su.Name = strings.TrimSpace(su.Name)
+	if su.Name == "" {
+		su.Name = "default"
+	}
+	if err := ValidLabel(su.Name); err != nil && !errors.Is(err, ErrLatestLabel) {
+		return su, fmt.Errorf("suite name %q: use lower-case letters, digits, '.', '_' and '-': %w", su.Name, ErrInvalid)
+	}
+	op := fmt.Sprintf("save suite %s of %s", su.Name, prompt)
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		pid, _, err := promptIDTx(ctx, tx, prompt)
+		if err != nil {
+			return err
+		}
+		now := s.nowMicro()
+		var id int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO suites (prompt_id, name, description, threshold, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT(prompt_id, name) DO UPDATE SET description = excluded.description, threshold = excluded.threshold, updated_at = excluded.updated_at
+			RETURNING id`, pid, su.Name, su.Description, su.Threshold, now, now).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE suite_id = ?`, id); err != nil {
+			return err
+		}
+		for i := range su.Cases {
+			su.Cases[i].Position = i
+			su.Cases[i].SuiteID = id
+			if err := insertCaseTx(ctx, tx, &su.Cases[i]); err != nil {
+				return err
+			}
+		}
+		su.ID, su.PromptID, su.Prompt = id, pid, prompt
+		return nil
+	})
+	return su, err
+}
+
+func insertCaseTx(ctx context.Context, tx *sql.Tx, c *Case) error {
+	vars, asserts, tags, err := encodeCase(*c)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.SuiteID, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold)
+	if err != nil {
+		return err
+	}
+	c.ID, _ = res.LastInsertId()
+	return nil
+}
+
+func encodeCase(c Case) (vars, asserts, tags string, err error) {
+	if c.Vars == nil {
+		c.Vars = map[string]any{}
+	}
+	v, err := json.Marshal(c.Vars)
+	if err != nil {
+		return "", "", "", fmt.Errorf("case %q vars: %v: %w", c.Name, err, ErrInvalid)
+	}
+	a, err := json.Marshal(nonNil(c.Assertions))
+	if err != nil {
+		return "", "", "", fmt.Errorf("case %q assertions: %v: %w", c.Name, err, ErrInvalid)
+	}
+	t, _ := json.Marshal(nonNil(c.Tags))
+	return string(v), string(a), string(t), nil
+}
+
+// SaveCase appends a case to a suite (c.ID == 0) or replaces one.
+func (s *Store) SaveCase(ctx context.Context, suiteID int64, c Case) (Case, error) {
+	c.SuiteID = suiteID
+	err := s.tx(ctx, "save case "+c.Name, func(tx *sql.Tx) error {
+		if c.ID == 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), -1) + 1 FROM cases WHERE suite_id = ?`, suiteID).Scan(&c.Position); err != nil {
+				return err
+			}
+			if err := insertCaseTx(ctx, tx, &c); err != nil {
+				return err
+			}
+		} else {
+			vars, asserts, tags, err := encodeCase(c)
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE cases SET name = ?, vars = ?, assertions = ?, expected = ?, tags = ?, threshold = ? WHERE id = ? AND suite_id = ?`,
+				c.Name, vars, asserts, c.Expected, tags, c.Threshold, c.ID, suiteID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("case %d not found in suite %d: %w", c.ID, suiteID, ErrNotFound)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE suites SET updated_at = ? WHERE id = ?`, s.nowMicro(), suiteID)
+		return err
+	})
+	return c, err
+}
+
+// DeleteCase removes a case.
+func (s *Store) DeleteCase(ctx context.Context, caseID int64) error {
+	return s.tx(ctx, fmt.Sprintf("delete case %d", caseID), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE id = ?`, caseID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("case %d: %w", caseID, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// DeleteSuite removes a suite and its cases (runs keep their results).
+func (s *Store) DeleteSuite(ctx context.Context, prompt, name string) error {
+	return s.tx(ctx, fmt.Sprintf("delete suite %s of %s", name, prompt), func(tx *sql.Tx) error {
+		pid, _, err := promptIDTx(ctx, tx, prompt)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM suites WHERE prompt_id = ? AND name = ?`, pid, name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%s has no suite %q: %w", prompt, name, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// Suites lists a prompt's suites with their cases, sorted by name.
+func (s *Store) Suites(ctx context.Context, prompt string) ([]Suite, error) {
+	p, err := s.Prompt(ctx, prompt)
+	if err != nil {
+		return nil, err
+	}
+	return s.suites(ctx, p, "")
+}
+
+// Suite returns one suite of a prompt with its cases.
+func (s *Store) Suite(ctx context.Context, prompt, name string) (Suite, error) {
+	p, err := s.Prompt(ctx, prompt)
+	if err != nil {
+		return Suite{}, err
+	}
+	ss, err := s.suites(ctx, p, name)
+	if err != nil {
+		return Suite{}, err
+	}
+	if len(ss) == 0 {
+		all, _ := s.suites(ctx, p, "")
+		var names []string
+		for _, x := range all {
+			names = append(names, x.Name)
+		}
+		hint := "it has no suites: import one with `verso suite import " + prompt + " FILE`"
+		if len(names) > 0 {
+			hint = "its suites: " + strings.Join(names, ", ")
+		}
+		return Suite{}, fmt.Errorf("%s has no suite %q (%s): %w", prompt, name, hint, ErrNotFound)
+	}
+	return ss[0], nil
+}
+
+func (s *Store) suites(ctx context.Context, p Prompt, name string) ([]Suite, error) {
+	q := `SELECT id, name, description, threshold, created_at, updated_at FROM suites WHERE prompt_id = ?`
+	args := []any{p.ID}
+	if name != "" {
+		q += ` AND name = ?`
+		args = append(args, name)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY name`, args...)
+	if err != nil {
+		return nil, s.wrap("suites "+p.Name, err)
+	}
+	var out []Suite
+	for rows.Next() {
+		su := Suite{PromptID: p.ID, Prompt: p.Name}
+		var c, u int64
+		if err := rows.Scan(&su.ID, &su.Name, &su.Description, &su.Threshold, &c, &u); err != nil {
+			rows.Close()
+			return nil, s.wrap("suites "+p.Name, err)
+		}
+		su.CreatedAt, su.UpdatedAt = time.UnixMicro(c).UTC(), time.UnixMicro(u).UTC()
+		out = append(out, su)
+	}
+	rows.Close()
+	for i := range out {
+		cs, err := s.cases(ctx, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Cases = cs
+	}
+	return out, nil
+}
+
+func (s *Store) cases(ctx context.Context, suiteID int64) ([]Case, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, position, name, vars, assertions, expected, tags, threshold FROM cases WHERE suite_id = ? ORDER BY position, id`, suiteID)
+	if err != nil {
+		return nil, s.wrap("cases", err)
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		c := Case{SuiteID: suiteID}
+		var vars, asserts, tags string
+		var th sql.NullFloat64
+		if err := rows.Scan(&c.ID, &c.Position, &c.Name, &vars, &asserts, &c.Expected, &tags, &th); err != nil {
+			return nil, s.wrap("cases", err)
+		}
+		if err := json.Unmarshal([]byte(vars), &c.Vars); err != nil {
+			return nil, fmt.Errorf("case %d vars: %w", c.ID, err)
+		}
+		if err := json.Unmarshal([]byte(asserts), &c.Assertions); err != nil {
+			return nil, fmt.Errorf("case %d assertions: %w", c.ID, err)
+		}
+		c.Tags = decodeTags(tags)
+		if th.Valid {
+			v := th.Float64
+			c.Threshold = &v
+		}
+		out = append(out, c)
+	}
+	return out, s.wrap("cases", rows.Err())
+}
