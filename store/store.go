@@ -187,7 +187,9 @@ func checkFile(p string, size int64) error {
 	}
 }
 
-func be32(b []byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
+func be32(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
 
 // probe reads a SQLite file's application id, schema version and number of
 // schema objects through a read-only connection. A file with no schema at
