@@ -24,7 +24,7 @@ type app struct {
 	dbFlag     string
 	journal    string
 	authorFlag string
-	configFlag string
+	configFlag string // set by tests; there is no global flag (see newRootCmd)
 	themeFlag  string
 }
 
@@ -49,10 +49,9 @@ func newRootCmd(a *app) *cobra.Command {
 	pf.StringVar(&a.dbFlag, "db", "", "database file (default: $VERSO_DB, ./verso.db, or ~/.local/share/verso/verso.db)")
 	pf.StringVar(&a.journal, "journal", "", "journal mode: wal (default) or delete (for network file systems)")
 	pf.StringVar(&a.authorFlag, "author", "", "author recorded on changes (default: $VERSO_AUTHOR, git user.name, $USER)")
-	pf.StringVar(&a.configFlag, "config", "", "config file (default: $VERSO_CONFIG or ~/.config/verso/config.yaml)")
 	pf.StringVar(&a.themeFlag, "theme", "", "TUI theme (default: $VERSO_THEME, config, or auto)")
-	// --config is also a commit flag (a model config file); commit declares its
-	// own local flag, which shadows this one there.
+	// The config file is chosen with $VERSO_CONFIG: --config belongs to
+	// `commit` (a model config file), as in the CLI contract.
 
 	for _, c := range commands(a) {
 		root.AddCommand(c)
@@ -83,7 +82,7 @@ func (a *app) dbPath() (string, error) {
 	return filepath.Join(dir, "verso", "verso.db"), nil
 }
 
-// configPath resolves the config file: --config, $VERSO_CONFIG, else
+// configPath resolves the config file: $VERSO_CONFIG, else
 // $XDG_CONFIG_HOME/verso/config.yaml (which may not exist).
 func (a *app) configPath() string {
 	if a.configFlag != "" {
@@ -176,8 +175,10 @@ func classify(err error) error {
 // terminal-width defaults only apply then).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(f.Fd())
+	return ok && isTerminalFile(f)
 }
+
+func isTerminalFile(f *os.File) bool { return term.IsTerminal(f.Fd()) }
 
 // termWidth is the terminal width of w, or def when w is not a terminal.
 func termWidth(w io.Writer, def int) int {

@@ -5,7 +5,17 @@ import "github.com/spf13/cobra"
 // commands lists every subcommand. Each lives in its own file.
 func commands(a *app) []*cobra.Command {
 	return []*cobra.Command{
-		// registry (issue: foundation)
+		newListCmd(a),
+		newShowCmd(a),
+		newCommitCmd(a),
+		newHistoryCmd(a),
+		newDiffCmd(a),
+		newLabelCmd(a),
+		newRollbackCmd(a),
+		newLabelsCmd(a),
+		newExportCmd(a),
+		newImportCmd(a),
+		newVersionCmd(a),
 		// eval (issue: eval engine): newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a)
 		// tui: the root command itself, and newDemoCmd(a)
 	}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"charm.land/fang/v2"
+
+	"github.com/seed94f0f622/verso/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -38,7 +40,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fang.WithVersion(version),
 		fang.WithoutManpage(),
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
-			if msg := oneLine(err.Error()); msg != "" {
+			if msg := userMessage(err); msg != "" {
 				fmt.Fprintln(w, "verso: "+msg)
 			}
 		}),
@@ -81,6 +83,19 @@ func exitCode(err error) int {
 	// Anything else is cobra complaining about flags or arguments, or a store
 	// error classified in classify: bad input.
 	return 2
+}
+
+// userMessage is the one line a user sees: the error without the trailing
+// sentinel words the store adds for errors.Is ("...: not found").
+func userMessage(err error) string {
+	msg := oneLine(err.Error())
+	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrConflict, store.ErrReadOnly, store.ErrNotVerso,
+		store.ErrTooNew, store.ErrNoChange, store.ErrGate, store.ErrImmutable} {
+		if strings.HasSuffix(msg, ": "+s.Error()) && errors.Is(err, s) {
+			return strings.TrimSuffix(msg, ": "+s.Error())
+		}
+	}
+	return msg
 }
 
 func oneLine(s string) string {

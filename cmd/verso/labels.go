@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seed94f0f622/verso/store"
+)
+
+func newLabelCmd(a *app) *cobra.Command {
+	var reason string
+	var force, remove bool
+	c := &cobra.Command{
+		Use:   "label NAME VERSION LABEL",
+		Short: "Point a label (production, staging, ...) at a version",
+		Long: "Point a label at a version of a prompt and record the move in the label history.\n" +
+			"VERSION is a number (3 or v3) or a label (promote what staging holds: `verso label NAME staging production`).\n" +
+			"Protected labels (production by default) need a passing eval run of the version on the prompt's default suite;\n" +
+			"--force --reason TEXT moves it anyway and records the move as forced.",
+		Example: "  verso label support/reply 4 staging\n  verso label support/reply staging production --reason \"eval run 12 green\"\n" +
+			"  verso label support/reply 0 canary --remove",
+		Args: exactArgs(3, "verso label NAME VERSION LABEL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, verArg, label := args[0], args[1], args[2]
+			if err := store.ValidName(name); err != nil {
+				return classify(err)
+			}
+			st, err := a.open(false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ctx := cmd.Context()
+			if remove {
+				ev, err := st.RemoveLabel(ctx, name, label, a.author(), reason)
+				if err != nil {
+					return classify(err)
+				}
+				fmt.Fprintf(a.stdout, "%s: removed %s (was v%d)\n", name, label, ev.From)
+				return nil
+			}
+			if label == "latest" {
+				return classify(fmt.Errorf("label %s: %w", label, store.ErrLatestLabel))
+			}
+			v, err := st.Lookup(ctx, versionArg(name, verArg))
+			if err != nil {
+				return classify(err)
+			}
+			ev, err := st.SetLabel(ctx, store.LabelInput{Prompt: name, Label: label, Version: v.Number, Actor: a.author(), Reason: reason, Force: force})
+			if errors.Is(err, store.ErrNoChange) {
+				fmt.Fprintf(a.stdout, "%s: %s is already on v%d\n", name, label, v.Number)
+				return nil
+			}
+			if err != nil {
+				return classify(err)
+			}
+			fmt.Fprintf(a.stdout, "%s: %s %s\n", name, label, moveText(ev))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", "why the label moves (kept in the history)")
+	c.Flags().BoolVar(&force, "force", false, "move a protected label without a passing eval (needs --reason; recorded as forced)")
+	c.Flags().BoolVar(&remove, "remove", false, "remove the label instead (VERSION is ignored)")
+	return c
+}
+
+func moveText(ev store.LabelEvent) string {
+	s := fmt.Sprintf("v%d -> v%d", ev.From, ev.To)
+	if ev.From == 0 {
+		s = fmt.Sprintf("set to v%d", ev.To)
+	}
+	if ev.RunID != 0 {
+		s += fmt.Sprintf(" (evidence: run %d)", ev.RunID)
+	}
+	if ev.Forced {
+		s += " (forced past the eval gate)"
+	}
+	return s
+}
+
+func newRollbackCmd(a *app) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:     "rollback NAME LABEL",
+		Short:   "Move a label back to the version it held before its last move",
+		Example: "  verso rollback support/reply production --reason \"v5 sends refunds to the wrong team\"",
+		Args:    exactArgs(2, "verso rollback NAME LABEL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.open(false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ev, err := st.Rollback(cmd.Context(), args[0], args[1], a.author(), reason)
+			if err != nil {
+				return classify(err)
+			}
+			fmt.Fprintf(a.stdout, "%s: %s rolled back v%d -> v%d\n", args[0], args[1], ev.From, ev.To)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", "why (kept in the history)")
+	return c
+}
+
+func newLabelsCmd(a *app) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "labels NAME",
+		Short:   "Show a prompt's labels and the full history of their moves",
+		Example: "  verso labels support/reply\n  verso labels support/reply --json",
+		Args:    exactArgs(1, "verso labels NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.open(true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ctx := cmd.Context()
+			labels, err := st.Labels(ctx, args[0])
+			if err != nil {
+				return classify(err)
+			}
+			hist, err := st.LabelHistory(ctx, args[0])
+			if err != nil {
+				return classify(err)
+			}
+			if asJSON {
+				type labelJSON struct {
+					Label     string    `json:"label"`
+					Version   int       `json:"version"`
+					UpdatedAt time.Time `json:"updated_at"`
+					Actor     string    `json:"actor"`
+				}
+				type eventJSON struct {
+					Label  string    `json:"label"`
+					From   *int      `json:"from"`
+					To     *int      `json:"to"`
+					Actor  string    `json:"actor"`
+					At     time.Time `json:"at"`
+					Reason string    `json:"reason"`
+					RunID  *int64    `json:"run_id"`
+					Forced bool      `json:"forced"`
+				}
+				out := struct {
+					Name    string      `json:"name"`
+					Labels  []labelJSON `json:"labels"`
+					History []eventJSON `json:"history"`
+				}{Name: args[0], Labels: []labelJSON{}, History: []eventJSON{}}
+				for _, l := range labels {
+					out.Labels = append(out.Labels, labelJSON{l.Name, l.Version, l.UpdatedAt, l.Actor})
+				}
+				for _, e := range hist {
+					out.History = append(out.History, eventJSON{e.Label, intPtr(e.From), intPtr(e.To), e.Actor, e.At, e.Reason, int64Ptr(e.RunID), e.Forced})
+				}
+				return printJSON(a.stdout, out)
+			}
+			w := a.stdout
+			if len(labels) == 0 {
+				fmt.Fprintf(w, "%s has no labels: set one with `verso label %s VERSION LABEL`\n", args[0], args[0])
+			} else {
+				tw := table(w)
+				fmt.Fprintln(tw, "LABEL\tVERSION\tSINCE\tBY")
+				for _, l := range labels {
+					fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\n", l.Name, l.Version, ago(l.UpdatedAt), cell(l.Actor))
+				}
+				tw.Flush()
+			}
+			if len(hist) > 0 {
+				fmt.Fprintln(w, "\nHISTORY (oldest first)")
+				tw := table(w)
+				fmt.Fprintln(tw, "WHEN\tLABEL\tMOVE\tBY\tREASON")
+				for _, e := range hist {
+					move := fmt.Sprintf("v%d -> v%d", e.From, e.To)
+					switch {
+					case e.From == 0:
+						move = fmt.Sprintf("new -> v%d", e.To)
+					case e.To == 0:
+						move = fmt.Sprintf("v%d -> removed", e.From)
+					}
+					reason := e.Reason
+					if e.Forced {
+						reason = "[forced] " + reason
+					}
+					if e.RunID != 0 {
+						reason += fmt.Sprintf(" (run %d)", e.RunID)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), e.Label, move, cell(e.Actor), cell(reason))
+				}
+				tw.Flush()
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func intPtr(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
+
+func int64Ptr(n int64) *int64 {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
