@@ -21,10 +21,10 @@ func newListCmd(a *app) *cobra.Command {
 	var asJSON bool
 	var o store.ListOptions
 	c := &cobra.Command{
-		Use:   "list",
-		Short: "List prompts with their latest version and labels",
+		Use:     "list",
+		Short:   "List prompts with their latest version and labels",
 		Example: "  verso list\n  verso list --label production --json\n  verso list --tag support",
-		Args:  cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := a.open(true)
 			if err != nil {
