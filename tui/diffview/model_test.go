@@ -1,0 +1,191 @@
+package diffview
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/seed94f0f622/verso/themes"
+)
+
+// key builds the key press for a binding string ("j", "N", "pgdown", ...).
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	}
+	r := []rune(s)[0]
+	k := tea.KeyPressMsg{Code: r, Text: s}
+	if r >= 'A' && r <= 'Z' {
+		k.Code, k.Mod, k.ShiftedCode = r+'a'-'A', tea.ModShift, r
+	}
+	return k
+}
+
+func bigModel(t testing.TB, w, h int) Model {
+	old, nw := synthetic(5000, 300)
+	m := New(themes.MustGet("dark", true).Styles)
+	m.SetContent("old", "new", old, nw)
+	m.SetSize(w, h)
+	return m
+}
+
+func TestKeysScroll(t *testing.T) {
+	m := bigModel(t, 140, 40)
+	if m.Mode() != SideBySide {
+		t.Fatalf("mode %s at 140 columns", m.Mode())
+	}
+	steps := []struct {
+		key  string
+		want func(prev, got int) bool
+	}{
+		{"j", func(p, g int) bool { return g == p+1 }},
+		{"down", func(p, g int) bool { return g == p+1 }},
+		{"k", func(p, g int) bool { return g == p-1 }},
+		{"pgdown", func(p, g int) bool { return g == p+39 }},
+		{"pgup", func(p, g int) bool { return g == p-39 }},
+		{"G", func(p, g int) bool { return g > 1000 }},
+		{"g", func(p, g int) bool { return g == 0 }},
+	}
+	for _, s := range steps {
+		prev := m.Offset()
+		m, _ = m.Update(press(s.key))
+		if !s.want(prev, m.Offset()) {
+			t.Errorf("%q: offset %d -> %d", s.key, prev, m.Offset())
+		}
+	}
+	m, _ = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if m.Offset() != wheelStep {
+		t.Errorf("wheel down: offset %d", m.Offset())
+	}
+	m, _ = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if m.Offset() != 0 {
+		t.Errorf("wheel up: offset %d", m.Offset())
+	}
+	m, _ = m.Update(press("k"))
+	if m.Offset() != 0 {
+		t.Error("scrolled above the top")
+	}
+	m, _ = m.Update(press("G"))
+	bottom := m.Offset()
+	m, _ = m.Update(press("j"))
+	if m.Offset() != bottom {
+		t.Error("scrolled past the bottom")
+	}
+	checkFrame(t, m.View(), 140, 40)
+}
+
+func TestHunkNavigation(t *testing.T) {
+	m := bigModel(t, 140, 40)
+	_, total := m.Hunk()
+	if total < 100 {
+		t.Fatalf("only %d hunks in the synthetic diff", total)
+	}
+	start, _ := m.Hunk()
+	for want := start + 1; want <= start+5; want++ {
+		m, _ = m.Update(press("n"))
+		if cur, _ := m.Hunk(); cur != want {
+			t.Fatalf("after %d n: hunk %d", want, cur)
+		}
+		first := ansi.Strip(strings.SplitN(m.View(), "\n", 3)[1])
+		if !strings.HasPrefix(first, "@@ ") {
+			t.Fatalf("hunk header not at the top: %q", first)
+		}
+	}
+	m, _ = m.Update(press("N"))
+	if cur, _ := m.Hunk(); cur != start+4 {
+		t.Errorf("N: hunk %d, want %d", cur, start+4)
+	}
+	for range total + 3 {
+		m, _ = m.Update(press("n"))
+	}
+	if cur, _ := m.Hunk(); cur != total {
+		t.Errorf("n past the end: hunk %d of %d", cur, total)
+	}
+}
+
+func TestToggles(t *testing.T) {
+	m := bigModel(t, 140, 40)
+	for range 3 {
+		m, _ = m.Update(press("n"))
+	}
+	before := firstNumbers(m.View())
+	m, _ = m.Update(press("u"))
+	if m.Mode() != Unified {
+		t.Fatal("u did not switch to unified")
+	}
+	if after := firstNumbers(m.View()); after != before {
+		t.Errorf("toggle lost the position: %q -> %q", before, after)
+	}
+	m, _ = m.Update(press("u"))
+	if m.Mode() != SideBySide {
+		t.Fatal("u did not switch back")
+	}
+	wrap := m.Wrap()
+	m, _ = m.Update(press("w"))
+	if m.Wrap() == wrap {
+		t.Fatal("w did not toggle wrap")
+	}
+	checkFrame(t, m.View(), 140, 40)
+}
+
+// firstNumbers returns the hunk header at the top of a view.
+func firstNumbers(v string) string {
+	return strings.TrimSpace(ansi.Strip(strings.SplitN(v, "\n", 3)[1]))
+}
+
+func TestNarrowFallsBackToUnified(t *testing.T) {
+	m := bigModel(t, 99, 20)
+	if m.Mode() != Unified {
+		t.Fatalf("99 columns: %s", m.Mode())
+	}
+	m.SetSize(100, 20)
+	if m.Mode() != SideBySide {
+		t.Fatalf("100 columns: %s", m.Mode())
+	}
+}
+
+func TestResizeNeverPanics(t *testing.T) {
+	m := fixtureModel("catppuccin-mocha", 80, 24)
+	for w := 1; w <= 160; w += 7 {
+		for h := 1; h <= 45; h += 11 {
+			m.SetSize(w, h)
+			m, _ = m.Update(press("n"))
+			checkFrame(t, m.View(), w, h)
+			m, _ = m.Update(press("w"))
+			checkFrame(t, m.View(), w, h)
+		}
+	}
+}
+
+func TestEqualContent(t *testing.T) {
+	m := New(themes.MustGet("light", false).Styles)
+	m.SetContent("a", "b", "same", "same")
+	m.SetSize(60, 5)
+	v := m.View()
+	checkFrame(t, v, 60, 5)
+	if !strings.Contains(v, "No differences.") {
+		t.Errorf("equal texts: %q", ansi.Strip(v))
+	}
+}
+
+func TestHelp(t *testing.T) {
+	m := New(themes.Styles{})
+	if len(m.ShortHelp()) == 0 || len(m.FullHelp()) < 2 {
+		t.Fatal("help is empty")
+	}
+	for _, g := range m.FullHelp() {
+		for _, b := range g {
+			if b.Help().Key == "" || b.Help().Desc == "" {
+				t.Errorf("binding %v has no help text", b.Keys())
+			}
+		}
+	}
+}
