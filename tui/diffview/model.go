@@ -354,6 +354,9 @@ func (m *Model) anchor() position {
 }
 
 func (m *Model) restore(p position) {
+	if m.width <= 0 {
+		return // not sized yet: nothing to keep in place
+	}
 	l := m.layout()
 	for i, it := range l.items {
 		if it.kind == p.kind && it.idx == p.idx ||

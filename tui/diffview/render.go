@@ -451,7 +451,7 @@ func wrapRanges(s string, w int) [][2]int {
 		for pos < len(s) && s[pos] == ' ' && !strings.HasPrefix(s[pos:], p) {
 			pos++
 		}
-		if !strings.HasPrefix(s[pos:], p) || ansi.StringWidth(p) > w {
+		if !strings.HasPrefix(s[pos:], p) || len(p) > w && ansi.StringWidth(p) > w {
 			return hardRanges(s, w)
 		}
 		ranges = append(ranges, [2]int{pos, pos + len(p)})
