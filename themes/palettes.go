@@ -2,7 +2,10 @@ package themes
 
 import "charm.land/lipgloss/v2"
 
-// This file is the only place with colour literals.
+// This file is the only place with colour literals. Diff backgrounds are
+// chosen so that downsampling to 256 colours (colorprofile) keeps their hue:
+// desaturated tints collapse to the same grey and add/delete would look
+// alike on 256-colour terminals.
 
 var c = lipgloss.Color
 
@@ -28,8 +31,8 @@ func Dark() Palette {
 		Selection: c("#33335a"), SelectionText: c("#ffffff"),
 		Match: c("#ffcb6b"), Variable: c("#f78c6c"),
 		Success: c("#5fd38d"), Warning: c("#f5c451"), Error: c("#ff6b7a"), Info: c("#5fb3f5"),
-		DiffAdd: c("#1f3326"), DiffAddEmph: c("#2f5a3a"), DiffAddFg: c("#5fd38d"),
-		DiffDel: c("#3a1f25"), DiffDelEmph: c("#6a2d38"), DiffDelFg: c("#ff6b7a"),
+		DiffAdd: c("#1f3326"), DiffAddEmph: c("#2a7340"), DiffAddFg: c("#5fd38d"),
+		DiffDel: c("#3a1f25"), DiffDelEmph: c("#7d1f2e"), DiffDelFg: c("#ff6b7a"),
 		DiffContext: c("#c8c8d8"), DiffHunk: c("#7aa2f7"), LineNumber: c("#62627a"),
 		Production: c("#5fd38d"), Staging: c("#f5c451"), Development: c("#5fb3f5"),
 		OtherLabel: c("#b8a6f0"), BadgeText: c("#101016"),
@@ -50,7 +53,7 @@ func Light() Palette {
 		Match: c("#b35900"), Variable: c("#c2410c"),
 		Success: c("#1a7f37"), Warning: c("#9a6700"), Error: c("#cf222e"), Info: c("#0969da"),
 		DiffAdd: c("#dafbe1"), DiffAddEmph: c("#aceebb"), DiffAddFg: c("#1a7f37"),
-		DiffDel: c("#ffebe9"), DiffDelEmph: c("#ffc1bd"), DiffDelFg: c("#cf222e"),
+		DiffDel: c("#ffe4e1"), DiffDelEmph: c("#ffb3b3"), DiffDelFg: c("#cf222e"),
 		DiffContext: c("#24292f"), DiffHunk: c("#0969da"), LineNumber: c("#8c959f"),
 		Production: c("#1a7f37"), Staging: c("#9a6700"), Development: c("#0969da"),
 		OtherLabel: c("#6e40c9"), BadgeText: c("#ffffff"),
@@ -93,8 +96,8 @@ func CatppuccinMocha() Palette {
 		Selection: c("#45475a"), SelectionText: c("#cdd6f4"),
 		Match: c("#f9e2af"), Variable: c("#fab387"),
 		Success: c("#a6e3a1"), Warning: c("#f9e2af"), Error: c("#f38ba8"), Info: c("#89dceb"),
-		DiffAdd: c("#2a3a33"), DiffAddEmph: c("#3f5e48"), DiffAddFg: c("#a6e3a1"),
-		DiffDel: c("#3e2a36"), DiffDelEmph: c("#65384a"), DiffDelFg: c("#f38ba8"),
+		DiffAdd: c("#2a3a33"), DiffAddEmph: c("#2e7a48"), DiffAddFg: c("#a6e3a1"),
+		DiffDel: c("#3e2a36"), DiffDelEmph: c("#7a2e45"), DiffDelFg: c("#f38ba8"),
 		DiffContext: c("#bac2de"), DiffHunk: c("#74c7ec"), LineNumber: c("#6c7086"),
 		Production: c("#a6e3a1"), Staging: c("#f9e2af"), Development: c("#89b4fa"),
 		OtherLabel: c("#f5c2e7"), BadgeText: c("#11111b"),
@@ -114,8 +117,8 @@ func Nord() Palette {
 		Selection: c("#4c566a"), SelectionText: c("#eceff4"),
 		Match: c("#ebcb8b"), Variable: c("#d08770"),
 		Success: c("#a3be8c"), Warning: c("#ebcb8b"), Error: c("#bf616a"), Info: c("#81a1c1"),
-		DiffAdd: c("#3b4a43"), DiffAddEmph: c("#546b55"), DiffAddFg: c("#a3be8c"),
-		DiffDel: c("#4a3a44"), DiffDelEmph: c("#6e4650"), DiffDelFg: c("#bf616a"),
+		DiffAdd: c("#2f4a3a"), DiffAddEmph: c("#3a7a50"), DiffAddFg: c("#a3be8c"),
+		DiffDel: c("#4a2a33"), DiffDelEmph: c("#8a3a4a"), DiffDelFg: c("#bf616a"),
 		DiffContext: c("#d8dee9"), DiffHunk: c("#81a1c1"), LineNumber: c("#7b88a1"),
 		Production: c("#a3be8c"), Staging: c("#ebcb8b"), Development: c("#81a1c1"),
 		OtherLabel: c("#b48ead"), BadgeText: c("#2e3440"),

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -234,5 +235,25 @@ func TestHex(t *testing.T) {
 	}
 	if Hex(lipgloss.NoColor{}) != "" || Hex(nil) != "" {
 		t.Error("Hex of no colour should be empty")
+	}
+}
+
+// TestDiffColoursSurvive256 checks that on a 256-colour terminal the diff
+// backgrounds stay distinct: add vs delete, and words vs lines.
+func TestDiffColoursSurvive256(t *testing.T) {
+	conv := func(c color.Color) string { return Hex(colorprofile.ANSI256.Convert(c)) }
+	for _, name := range Names() {
+		p := MustGet(name, true).Palette
+		if p.Mono {
+			continue
+		}
+		set := map[string]string{}
+		for role, c := range map[string]color.Color{"DiffAdd": p.DiffAdd, "DiffAddEmph": p.DiffAddEmph, "DiffDel": p.DiffDel, "DiffDelEmph": p.DiffDelEmph} {
+			h := conv(c)
+			if other, dup := set[h]; dup {
+				t.Errorf("%s: %s and %s are both %s in 256 colours", name, role, other, h)
+			}
+			set[h] = role
+		}
 	}
 }
