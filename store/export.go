@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -160,7 +161,63 @@ func (s *Store) Export(ctx context.Context, o ExportOptions) (ExportDoc, error) 
 }
 
 // JSON renders the document as indented JSON with a trailing newline.
-func (d ExportDoc) JSON() ([]byte, error) { return marshalJSON(d) }
+func (d ExportDoc) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	size := 64
+	for _, p := range d.Prompts {
+		for _, v := range p.Versions {
+			size += len(v.Template) + 256
+			for _, m := range v.Messages {
+				size += len(m.Content) + 64
+			}
+		}
+	}
+	b.Grow(size + size/8)
+	err := d.WriteJSON(&b)
+	return b.Bytes(), err
+}
+
+// WriteJSON streams the document as the same indented JSON as JSON. Each
+// prompt is encoded on its own so no buffer holds the whole registry twice.
+func (d ExportDoc) WriteJSON(w io.Writer) error {
+	head, err := marshalJSON(struct {
+		Format int    `json:"verso_export"`
+		Label  string `json:"label,omitempty"`
+	}{d.Format, d.Label})
+	if err != nil {
+		return err
+	}
+	// head is `{\n  "verso_export": 1,...\n}\n`: reopen it to append prompts.
+	head = bytes.TrimSuffix(bytes.TrimSpace(head), []byte("}"))
+	head = append(bytes.TrimRight(head, "\n"), []byte(",\n  \"prompts\": [")...)
+	if _, err := w.Write(head); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("    ", "  ")
+	for i, p := range d.Prompts {
+		buf.Reset()
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n    ")
+		if err := enc.Encode(p); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	tail := "\n  ]\n}\n"
+	if len(d.Prompts) == 0 {
+		tail = "]\n}\n"
+	}
+	_, err = io.WriteString(w, tail)
+	return err
+}
 
 // YAML renders the document as YAML (templates as literal blocks).
 func (d ExportDoc) YAML() ([]byte, error) { return marshalYAML(d) }

@@ -275,7 +275,8 @@ func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, in CommitInput) (Versi
 		return Version{}, err
 	}
 	id, _ := res.LastInsertId()
-	if _, err := tx.ExecContext(ctx, `UPDATE prompts SET latest = ? WHERE id = ?`, number, pid); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE prompts SET latest = ?, latest_at = ?, latest_author = ?, latest_message = ? WHERE id = ?`,
+		number, at, in.Author, in.Message, pid); err != nil {
 		return Version{}, err
 	}
 	return Version{
@@ -321,48 +322,55 @@ type ListOptions struct {
 // ListPrompts lists prompts (not archived) sorted by name, with their latest
 // version's metadata and their labels.
 func (s *Store) ListPrompts(ctx context.Context, o ListOptions) ([]PromptSummary, error) {
-	labels := map[int64]map[string]int{}
-	rows, err := s.db.QueryContext(ctx, `SELECT prompt_id, name, version FROM labels`)
-	if err != nil {
-		return nil, s.wrap("list prompts", err)
+	// Labels and prompts are read on two connections at once: on a large
+	// registry each query is a few thousand rows of SQLite work.
+	type labelsResult struct {
+		m   map[int64]map[string]int
+		err error
 	}
-	for rows.Next() {
-		var pid int64
-		var name string
-		var ver int
-		if err := rows.Scan(&pid, &name, &ver); err != nil {
-			rows.Close()
-			return nil, s.wrap("list prompts", err)
-		}
-		m := labels[pid]
-		if m == nil {
-			m = map[string]int{}
-			labels[pid] = m
-		}
-		m[name] = ver
-	}
-	rows.Close()
+	lc := make(chan labelsResult, 1)
+	go func() {
+		m, err := s.allLabels(ctx)
+		lc <- labelsResult{m, err}
+	}()
 
-	rows, err = s.db.QueryContext(ctx, `SELECT p.id, p.name, p.description, p.tags, p.created_at, p.latest,
-			COALESCE(v.created_at, 0), COALESCE(v.author, ''), COALESCE(v.message, '')
-		FROM prompts p LEFT JOIN versions v ON v.prompt_id = p.id AND v.number = p.latest
-		WHERE p.archived_at IS NULL ORDER BY p.name`)
-	if err != nil {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM prompts`).Scan(&n); err != nil {
+		<-lc
 		return nil, s.wrap("list prompts", err)
 	}
-	defer rows.Close()
-	var out []PromptSummary
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, description, tags, created_at, latest, latest_at, latest_author, latest_message
+		FROM prompts WHERE archived_at IS NULL ORDER BY name`)
+	if err != nil {
+		<-lc
+		return nil, s.wrap("list prompts", err)
+	}
+	all := make([]PromptSummary, 0, n)
 	for rows.Next() {
-		var ps PromptSummary
+		all = append(all, PromptSummary{})
+		ps := &all[len(all)-1]
 		var tags string
 		var created, latestAt int64
 		if err := rows.Scan(&ps.ID, &ps.Name, &ps.Description, &tags, &created, &ps.Latest, &latestAt, &ps.LatestAuthor, &ps.LatestMessage); err != nil {
+			rows.Close()
+			<-lc
 			return nil, s.wrap("list prompts", err)
 		}
 		ps.Tags = decodeTags(tags)
 		ps.CreatedAt = time.UnixMicro(created).UTC()
 		ps.LatestAt = time.UnixMicro(latestAt).UTC()
-		ps.Labels = labels[ps.ID]
+	}
+	rows.Close()
+	lr := <-lc
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("list prompts", err)
+	}
+	if lr.err != nil {
+		return nil, lr.err
+	}
+	out := all[:0]
+	for _, ps := range all {
+		ps.Labels = lr.m[ps.ID]
 		if ps.Labels == nil {
 			ps.Labels = map[string]int{}
 		}
@@ -379,7 +387,32 @@ func (s *Store) ListPrompts(ctx context.Context, o ListOptions) ([]PromptSummary
 		}
 		out = append(out, ps)
 	}
-	return out, s.wrap("list prompts", rows.Err())
+	return out, nil
+}
+
+// allLabels maps prompt id -> label -> version.
+func (s *Store) allLabels(ctx context.Context) (map[int64]map[string]int, error) {
+	labels := map[int64]map[string]int{}
+	rows, err := s.db.QueryContext(ctx, `SELECT prompt_id, name, version FROM labels`)
+	if err != nil {
+		return nil, s.wrap("list labels", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int64
+		var name string
+		var ver int
+		if err := rows.Scan(&pid, &name, &ver); err != nil {
+			return nil, s.wrap("list labels", err)
+		}
+		m := labels[pid]
+		if m == nil {
+			m = make(map[string]int, 2)
+			labels[pid] = m
+		}
+		m[name] = ver
+	}
+	return labels, s.wrap("list labels", rows.Err())
 }
 
 // Prompt returns one prompt by name.

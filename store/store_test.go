@@ -501,3 +501,30 @@ func TestDataVersionSeesOtherConnections(t *testing.T) {
 		t.Fatalf("changes: %+v %v", ch, err)
 	}
 }
+
+func TestExportJSONMatchesEncoding(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	for _, label := range []string{"", "production"} {
+		doc, err := st.Export(ctx, ExportOptions{Label: label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := doc.JSON()
+		want, _ := marshalJSON(doc)
+		if string(got) != string(want) {
+			t.Fatalf("empty export:\n%s\nwant\n%s", got, want)
+		}
+	}
+	commit(t, st, "a", "x <y> & {{z}}\nline 2")
+	commit(t, st, "b/c", "hello")
+	st.SetLabel(ctx, LabelInput{Prompt: "a", Label: "production", Version: 1})
+	for _, label := range []string{"", "production"} {
+		doc, _ := st.Export(ctx, ExportOptions{Label: label})
+		got, _ := doc.JSON()
+		want, _ := marshalJSON(doc)
+		if string(got) != string(want) {
+			t.Fatalf("streamed JSON differs:\n%s\nwant\n%s", got, want)
+		}
+	}
+}

@@ -7,22 +7,29 @@ CREATE TABLE prompts (
     tags        TEXT    NOT NULL DEFAULT '[]',   -- JSON list of strings
     created_at  INTEGER NOT NULL,
     archived_at INTEGER,
-    latest      INTEGER NOT NULL DEFAULT 0       -- newest version number (denormalised for fast listing)
+    -- The newest version's number and metadata, denormalised so that listing
+    -- 10,000 prompts reads this small table only, not 10,000 version pages.
+    latest         INTEGER NOT NULL DEFAULT 0,
+    latest_at      INTEGER NOT NULL DEFAULT 0,
+    latest_author  TEXT    NOT NULL DEFAULT '',
+    latest_message TEXT    NOT NULL DEFAULT ''
 );
 
 CREATE TABLE versions (
+    -- Small columns first: SQLite reads a row's columns in order, so metadata
+    -- placed after a 4 KB template would cost overflow-page reads in listings.
     id           INTEGER PRIMARY KEY,
     prompt_id    INTEGER NOT NULL REFERENCES prompts(id),
     number       INTEGER NOT NULL,
     kind         TEXT    NOT NULL CHECK (kind IN ('text', 'chat')),
-    template     TEXT    NOT NULL DEFAULT '',
-    messages     TEXT    NOT NULL DEFAULT '[]',  -- JSON list of {role, content}
-    config       TEXT    NOT NULL DEFAULT '{}',  -- JSON model config
-    message      TEXT    NOT NULL DEFAULT '',
-    author       TEXT    NOT NULL DEFAULT '',
     created_at   INTEGER NOT NULL,
     parent       INTEGER,
+    author       TEXT    NOT NULL DEFAULT '',
     content_hash TEXT    NOT NULL,
+    message      TEXT    NOT NULL DEFAULT '',
+    config       TEXT    NOT NULL DEFAULT '{}',  -- JSON model config
+    template     TEXT    NOT NULL DEFAULT '',
+    messages     TEXT    NOT NULL DEFAULT '[]',  -- JSON list of {role, content}
     UNIQUE (prompt_id, number)
 );
 CREATE INDEX versions_hash ON versions (prompt_id, content_hash);

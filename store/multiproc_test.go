@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// The multi-process tests re-run this test binary as child processes that
+// hammer one file, as separate `verso` processes would.
+func TestMain(m *testing.M) {
+	switch os.Getenv("VERSO_STORE_CHILD") {
+	case "commit":
+		os.Exit(childCommit())
+	case "label":
+		os.Exit(childLabel())
+	}
+	os.Exit(m.Run())
+}
+
+func childCommit() int {
+	ctx := context.Background()
+	st, err := Open(os.Getenv("VERSO_STORE_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer st.Close()
+	id := os.Getenv("VERSO_STORE_ID")
+	n, _ := strconv.Atoi(os.Getenv("VERSO_STORE_N"))
+	for i := 0; i < n; i++ {
+		// Every process writes to the same two prompts.
+		name := []string{"shared/a", "shared/b"}[i%2]
+		if _, err := st.Commit(ctx, CommitInput{Name: name, Template: fmt.Sprintf("proc %s edit %d {{x}}", id, i), Author: id}); err != nil {
+			fmt.Fprintln(os.Stderr, "commit:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func childLabel() int {
+	ctx := context.Background()
+	st, err := Open(os.Getenv("VERSO_STORE_DB"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer st.Close()
+	id := os.Getenv("VERSO_STORE_ID")
+	n, _ := strconv.Atoi(os.Getenv("VERSO_STORE_N"))
+	for i := 0; i < n; i++ {
+		_, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1 + (i+len(id))%5, Actor: id, Reason: strconv.Itoa(i)})
+		if err != nil && !errors.Is(err, ErrNoChange) {
+			fmt.Fprintln(os.Stderr, "label:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func runChildren(t *testing.T, mode, db string, procs, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, procs)
+	for p := 0; p < procs; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "VERSO_STORE_CHILD="+mode, "VERSO_STORE_DB="+db,
+				"VERSO_STORE_ID=p"+strconv.Itoa(p), "VERSO_STORE_N="+strconv.Itoa(n))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs <- fmt.Errorf("process %d: %v: %s", p, err, out)
+			}
+		}(p)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestManyProcessesCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test")
+	}
+	db := filepath.Join(t.TempDir(), "shared.db")
+	st, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const procs, each = 8, 200
+	runChildren(t, "commit", db, procs, each)
+
+	ctx := context.Background()
+	total := 0
+	for _, name := range []string{"shared/a", "shared/b"} {
+		hist, err := st.History(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range hist {
+			if want := len(hist) - i; v.Number != want {
+				t.Fatalf("%s: version %d at position %d, want %d (gap or duplicate)", name, v.Number, i, want)
+			}
+		}
+		total += len(hist)
+	}
+	if total != procs*each {
+		t.Fatalf("%d versions, want %d", total, procs*each)
+	}
+	var check string
+	st.DB().QueryRow(`PRAGMA integrity_check`).Scan(&check)
+	if check != "ok" {
+		t.Fatalf("integrity_check = %s", check)
+	}
+}
+
+func TestManyProcessesMoveLabels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test")
+	}
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "labels.db")
+	st, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := 0; i < 5; i++ {
+		commit(t, st, "p", fmt.Sprintf("v%d", i+1))
+	}
+	const procs, each = 8, 100
+	runChildren(t, "label", db, procs, each)
+
+	hist, err := st.LabelHistory(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) < procs*each/2 {
+		t.Fatalf("only %d moves recorded", len(hist))
+	}
+	// Every move starts where the previous one ended: no lost update.
+	prev := 0
+	perActor := map[string]int{}
+	for i, e := range hist {
+		if e.From != prev {
+			t.Fatalf("event %d moves from v%d but the label was on v%d", i, e.From, prev)
+		}
+		prev = e.To
+		perActor[e.Actor]++
+	}
+	if len(perActor) != procs {
+		t.Fatalf("moves from %d processes, want %d", len(perActor), procs)
+	}
+	ls, _ := st.Labels(ctx, "p")
+	if len(ls) != 1 || ls[0].Version != prev {
+		t.Fatalf("label is on v%d, history ends at v%d", ls[0].Version, prev)
+	}
+}
