@@ -606,6 +606,11 @@ func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) 
 	if err != nil {
 		return v, s.wrap("resolve "+ref, err)
 	}
+	byVersion, err := s.labelsByVersion(ctx, v.PromptID)
+	if err != nil {
+		return v, err
+	}
+	v.Labels = byVersion[v.Number]
 	return v, nil
 }
 

@@ -220,6 +220,9 @@ func newCommitCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "commit NAME",
 		Short: "Commit a new version of a prompt (created if new) from -f FILE or stdin",
+		Long: "Commit reads the template from -f FILE or stdin (with --chat, a YAML or JSON list of {role, content}).\n" +
+			"The new version keeps the latest version's model config; --config FILE replaces it and\n" +
+			"--model, --temperature and --max-tokens change single keys. Identical content is not committed.",
 		Example: "  verso commit support/reply -f reply.md -m \"Shorter greeting\"\n" +
 			"  echo 'Summarise: {{ticket}}' | verso commit support/summary -m first --model gpt-4o-mini --temperature 0.2\n" +
 			"  verso commit support/chat --chat -f messages.yaml   # [{role: system, content: ...}, {role: user, content: ...}]",
@@ -243,12 +246,21 @@ func newCommitCmd(a *app) *cobra.Command {
 			} else {
 				in.Kind, in.Template = store.KindText, string(body)
 			}
+			st, err := a.open(false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			// A new version keeps the model config of the latest one unless
+			// --config replaces it; flags then override single keys.
 			if configFile != "" {
 				cfg, err := readConfigFile(configFile)
 				if err != nil {
 					return err
 				}
 				in.Config = cfg
+			} else if latest, err := st.Lookup(cmd.Context(), name); err == nil {
+				in.Config = latest.Config
 			}
 			fl := cmd.Flags()
 			if fl.Changed("model") {
@@ -264,11 +276,6 @@ func newCommitCmd(a *app) *cobra.Command {
 			if err := prompt.Check(store.Version{Kind: in.Kind, Template: in.Template, Messages: in.Messages}); err != nil {
 				return usageErr("%s: %v", name, err)
 			}
-			st, err := a.open(false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			v, err := st.Commit(cmd.Context(), in)
 			if errors.Is(err, store.ErrNoChange) {
 				fmt.Fprintf(a.stdout, "no change: %s is identical to v%d\n", name, v.Number)

@@ -1,0 +1,298 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+)
+
+func newDB(t *testing.T) string { return filepath.Join(t.TempDir(), "verso.db") }
+
+func TestCommitShowHistory(t *testing.T) {
+	db := newDB(t)
+	r := mustOK(t, verso(t, db, "Hello {{name}}, about {{issue}}", "commit", "support/reply", "-m", "first", "--model", "demo-large"))
+	if !strings.HasPrefix(r.stdout, "committed support/reply v1 (") {
+		t.Fatalf("stdout = %q", r.stdout)
+	}
+	fi, err := os.Stat(db)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("new database mode %v, %v", fi.Mode().Perm(), err)
+	}
+	file := filepath.Join(t.TempDir(), "reply.md")
+	os.WriteFile(file, []byte("Hi {{name}}, sorry about {{issue}}."), 0o644)
+	mustOK(t, verso(t, db, "", "commit", "support/reply", "-f", file, "-m", "warmer", "--temperature", "0.3"))
+	r = mustOK(t, verso(t, db, "", "commit", "support/reply", "-f", file))
+	if r.stdout != "no change: support/reply is identical to v2\n" {
+		t.Fatalf("no change: %q", r.stdout)
+	}
+
+	r = mustOK(t, verso(t, db, "", "show", "support/reply"))
+	for _, want := range []string{"support/reply v2", "message:   warmer", "temperature 0.3", "variables: name, issue", "Hi {{name}}, sorry about {{issue}}."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("show lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = mustOK(t, verso(t, db, "", "show", "support/reply@1", "--var", "name=Ada", "--var", "issue=a late parcel"))
+	if r.stdout != "Hello Ada, about a late parcel\n" {
+		t.Fatalf("render = %q", r.stdout)
+	}
+	r = verso(t, db, "", "show", "support/reply", "--var", "x=1")
+	if r.code != 2 || !strings.Contains(r.stderr, "missing variables: name, issue") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("missing vars: %+v", r)
+	}
+
+	r = mustOK(t, verso(t, db, "", "history", "support/reply", "--json"))
+	var hist []struct {
+		Name      string   `json:"name"`
+		Version   int      `json:"version"`
+		Message   string   `json:"message"`
+		Author    string   `json:"author"`
+		Variables []string `json:"variables"`
+		Labels    []string `json:"labels"`
+		Config    struct {
+			Model string `json:"model"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &hist); err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 || hist[0].Version != 2 || hist[1].Config.Model != "demo-large" || hist[0].Author != "tester" || len(hist[0].Variables) != 2 {
+		t.Fatalf("history json: %+v", hist)
+	}
+
+	r = mustOK(t, verso(t, db, "", "list", "--json"))
+	var list []struct {
+		Name   string         `json:"name"`
+		Latest int            `json:"latest"`
+		Labels map[string]int `json:"labels"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 || list[0].Latest != 2 {
+		t.Fatalf("list json: %s %v", r.stdout, err)
+	}
+}
+
+func TestChatCommit(t *testing.T) {
+	db := newDB(t)
+	msgs := "- role: system\n  content: You are terse.\n- role: user\n  content: '{{question}}'\n"
+	mustOK(t, verso(t, db, msgs, "commit", "bot", "--chat", "-m", "chat"))
+	r := mustOK(t, verso(t, db, "", "show", "bot", "--var", "question=Why?"))
+	if r.stdout != "## system\nYou are terse.\n\n## user\nWhy?\n" {
+		t.Fatalf("chat render: %q", r.stdout)
+	}
+	r = verso(t, db, "just text", "commit", "bot2", "--chat")
+	if r.code != 2 || !strings.Contains(r.stderr, "chat messages") {
+		t.Fatalf("bad chat: %+v", r)
+	}
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	db := newDB(t)
+	mustOK(t, verso(t, db, "x {{a}}", "commit", "support/reply"))
+	cases := []struct {
+		args []string
+		in   string
+		want string
+	}{
+		{[]string{"show", "support/replyy"}, "", `did you mean "support/reply"?`},
+		{[]string{"show", "nope"}, "", `no prompt named "nope"`},
+		{[]string{"show", "support/reply@7"}, "", "has no version 7 (latest is v1)"},
+		{[]string{"show", "support/reply@staging"}, "", `has no label "staging"`},
+		{[]string{"commit", "Bad Name"}, "x", "invalid prompt name"},
+		{[]string{"commit", "ok"}, "   ", "the template is empty"},
+		{[]string{"commit", "ok"}, "{{#open}} never closed", "template"},
+		{[]string{"label", "support/reply", "1", "latest"}, "", `"latest" is implicit`},
+		{[]string{"label", "support/reply", "9", "staging"}, "", "no version 9"},
+		{[]string{"rollback", "support/reply", "production"}, "", `no label "production"`},
+		{[]string{"diff", "support/reply", "1"}, "", "usage: verso diff NAME A B"},
+		{[]string{"export", "--format", "xml"}, "", "unknown --format"},
+		{[]string{"import", "/no/such/file.json"}, "", "no such file"},
+		{[]string{"commit", "ok", "-f", "/no/such/file"}, "", "no such file"},
+	}
+	for _, c := range cases {
+		r := verso(t, db, c.in, c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || !strings.HasPrefix(r.stderr, "verso: ") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d stderr %q, want exit 2 and one line containing %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
+func TestForeignFilesAreRefusedUntouched(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte(strings.Repeat("not a database\n", 20)), 0o644)
+	other := filepath.Join(dir, "app.db")
+	sdb, _ := sql.Open("sqlite", other)
+	sdb.Exec(`CREATE TABLE users (id INTEGER)`)
+	sdb.Close()
+	for _, path := range []string{text, other} {
+		before, _ := os.ReadFile(path)
+		past := time.Now().Add(-time.Hour).Truncate(time.Second)
+		os.Chtimes(path, past, past)
+		for _, args := range [][]string{{"list"}, {"commit", "p"}} {
+			r := verso(t, path, "x", args...)
+			if r.code != 2 || !strings.Contains(r.stderr, "not a Verso") {
+				t.Errorf("%s %v: %+v", filepath.Base(path), args, r)
+			}
+		}
+		after, _ := os.ReadFile(path)
+		fi, _ := os.Stat(path)
+		if string(after) != string(before) || !fi.ModTime().Equal(past) {
+			t.Errorf("%s was modified", filepath.Base(path))
+		}
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	db := newDB(t)
+	mustOK(t, verso(t, db, "x", "commit", "p"))
+	sdb, _ := sql.Open("sqlite", db)
+	sdb.Exec(`PRAGMA user_version = 42`)
+	sdb.Close()
+	r := verso(t, db, "", "list")
+	if r.code != 2 || !strings.Contains(r.stderr, "schema version 42") || !strings.Contains(r.stderr, "knows up to 1") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestReadOnlyDatabase(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores file permissions")
+	}
+	db := newDB(t)
+	mustOK(t, verso(t, db, "x", "commit", "p"))
+	os.Chmod(db, 0o400)
+	mustOK(t, verso(t, db, "", "show", "p"))
+	r := verso(t, db, "y", "commit", "p")
+	if r.code != 2 || !strings.Contains(r.stderr, "read-only") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestLabelRollbackLabels(t *testing.T) {
+	db := newDB(t)
+	for _, s := range []string{"a", "b", "c"} {
+		mustOK(t, verso(t, db, s, "commit", "p", "-m", s))
+	}
+	mustOK(t, verso(t, db, "", "label", "p", "1", "production", "--reason", "launch"))
+	mustOK(t, verso(t, db, "", "label", "p", "3", "staging"))
+	r := mustOK(t, verso(t, db, "", "label", "p", "staging", "production", "--reason", "promote staging"))
+	if r.stdout != "p: production v1 -> v3\n" {
+		t.Fatalf("promote: %q", r.stdout)
+	}
+	r = mustOK(t, verso(t, db, "", "rollback", "p", "production", "--reason", "c is rude"))
+	if r.stdout != "p: production rolled back v3 -> v1\n" {
+		t.Fatalf("rollback: %q", r.stdout)
+	}
+	r = mustOK(t, verso(t, db, "", "labels", "p", "--json"))
+	var out struct {
+		Labels []struct {
+			Label   string `json:"label"`
+			Version int    `json:"version"`
+		} `json:"labels"`
+		History []struct {
+			Label  string `json:"label"`
+			From   *int   `json:"from"`
+			To     *int   `json:"to"`
+			Actor  string `json:"actor"`
+			Reason string `json:"reason"`
+		} `json:"history"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Labels) != 2 || out.Labels[0].Label != "production" || out.Labels[0].Version != 1 {
+		t.Fatalf("labels: %+v", out.Labels)
+	}
+	h := out.History
+	if len(h) != 4 || h[0].From != nil || *h[0].To != 1 || *h[2].From != 1 || *h[2].To != 3 || h[3].Reason != "rollback: c is rude" || h[3].Actor != "tester" {
+		t.Fatalf("history: %+v", h)
+	}
+	r = mustOK(t, verso(t, db, "", "labels", "p"))
+	if !strings.Contains(r.stdout, "new -> v1") || !strings.Contains(r.stdout, "rollback: c is rude") {
+		t.Fatalf("labels table:\n%s", r.stdout)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	db := newDB(t)
+	mustOK(t, verso(t, db, "line one\nthe quick brown fox\nline three\n", "commit", "p", "--model", "a"))
+	mustOK(t, verso(t, db, "line one\nthe quick red fox\nline three\n", "commit", "p", "--model", "b"))
+	mustOK(t, verso(t, db, "", "label", "p", "1", "production"))
+	r := mustOK(t, verso(t, db, "", "diff", "p", "production", "2"))
+	for _, want := range []string{"model", "a → b", "--- p v1 [production]", "+++ p v2", "- the quick brown fox", "+ the quick red fox"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("unified diff lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = mustOK(t, verso(t, db, "", "diff", "p", "1", "2", "--side-by-side", "--width", "120"))
+	for _, line := range strings.Split(strings.TrimRight(r.stdout, "\n"), "\n") {
+		if w := len([]rune(line)); w > 120 {
+			t.Fatalf("line wider than 120: %d %q", w, line)
+		}
+	}
+	if !strings.Contains(r.stdout, "brown") || !strings.Contains(r.stdout, "red") || strings.Contains(r.stdout, "\x1b[") {
+		t.Fatalf("side by side:\n%s", r.stdout)
+	}
+	r = mustOK(t, verso(t, db, "", "diff", "p", "1", "2", "--color", "always"))
+	if !strings.Contains(r.stdout, "\x1b[") {
+		t.Fatal("--color always printed no colour")
+	}
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	src := newDB(t)
+	mustOK(t, verso(t, src, "Dear {{name}} <b>&</b>\nsecond line", "commit", "support/reply", "-m", "one"))
+	mustOK(t, verso(t, src, "Hi {{name}}", "commit", "support/reply", "-m", "two"))
+	mustOK(t, verso(t, src, "- role: user\n  content: '{{q}}'\n", "commit", "bot", "--chat"))
+	mustOK(t, verso(t, src, "", "label", "support/reply", "1", "production"))
+	mustOK(t, verso(t, src, "", "label", "bot", "1", "production"))
+
+	first := mustOK(t, verso(t, src, "", "export", "--label", "production", "--format", "json")).stdout
+	again := mustOK(t, verso(t, src, "", "export", "--label", "production", "--format", "json")).stdout
+	if first != again {
+		t.Fatal("export is not byte-identical across runs")
+	}
+	dir := filepath.Join(t.TempDir(), "prompts")
+	mustOK(t, verso(t, src, "", "export", "--label", "production", "--format", "dir", "--out", dir))
+	if _, err := os.Stat(filepath.Join(dir, "support", "reply.yaml")); err != nil {
+		t.Fatalf("dir export: %v", err)
+	}
+	dst := newDB(t)
+	r := mustOK(t, verso(t, dst, "", "import", dir))
+	if !strings.Contains(r.stdout, "imported 2 prompts: 2 new versions, 0 unchanged, 2 label moves") {
+		t.Fatalf("import: %s", r.stdout)
+	}
+	back := mustOK(t, verso(t, dst, "", "export", "--label", "production", "--format", "json")).stdout
+	if back != first {
+		t.Fatalf("export -> import -> export differs:\n%s\n---\n%s", first, back)
+	}
+	r = mustOK(t, verso(t, dst, "", "import", dir))
+	if !strings.Contains(r.stdout, "0 new versions, 2 unchanged, 0 label moves") {
+		t.Fatalf("re-import: %s", r.stdout)
+	}
+	// A full export carries every version.
+	full := filepath.Join(t.TempDir(), "full.yaml")
+	mustOK(t, verso(t, src, "", "export", "--format", "yaml", "--out", full))
+	dst2 := newDB(t)
+	mustOK(t, verso(t, dst2, "", "import", full))
+	a := mustOK(t, verso(t, src, "", "export")).stdout
+	b := mustOK(t, verso(t, dst2, "", "export")).stdout
+	if a != b {
+		t.Fatalf("full round trip differs:\n%s\n---\n%s", a, b)
+	}
+}
+
+func TestAuthorPrecedence(t *testing.T) {
+	db := newDB(t)
+	mustOK(t, verso(t, db, "x", "--author", "flagged", "commit", "p"))
+	r := mustOK(t, verso(t, db, "", "history", "p", "--json"))
+	if !strings.Contains(r.stdout, `"author": "flagged"`) {
+		t.Fatalf("--author not used: %s", r.stdout)
+	}
+}
