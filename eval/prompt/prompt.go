@@ -97,6 +97,12 @@ func Check(v store.Version) error {
 	return nil
 }
 
+// CheckText parses one template and returns its syntax error, if any.
+func CheckText(tpl string) error {
+	_, err := parse(tpl, "template")
+	return err
+}
+
 // sources are the templates of a version: the text template, or each message.
 func sources(v store.Version) []string {
 	if v.Kind == store.KindChat {

@@ -1,0 +1,705 @@
+// Package assert checks model outputs against a case's assertions, with
+// promptfoo's semantics: every type may be negated with a "not-" prefix,
+// each assertion scores 0..1, the case score is the weighted mean, and a case
+// passes when every weighted assertion passes or, with a threshold, when its
+// score reaches the threshold.
+package assert
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/agnivade/levenshtein"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/seed94f0f622/verso/eval/prompt"
+	"github.com/seed94f0f622/verso/store"
+)
+
+// Types lists every assertion type (each also exists with a "not-" prefix).
+var Types = []string{
+	"equals", "contains", "icontains", "contains-any", "contains-all", "icontains-any", "icontains-all",
+	"starts-with", "regex", "is-json", "contains-json", "json-schema", "levenshtein", "word-count", "length",
+	"latency", "cost", "llm-rubric", "similar",
+}
+
+// Input is what an assertion looks at.
+type Input struct {
+	Output    string
+	Vars      map[string]any // case variables: string values may use {{var}}
+	Expected  string         // the case's expected output
+	LatencyMS int64
+	Cost      float64
+	Model     string // "provider/model" under test (default grader)
+}
+
+// Verdict is a grader's judgement (llm-rubric).
+type Verdict struct {
+	Pass   bool    `json:"pass"`
+	Score  float64 `json:"score"`
+	Reason string  `json:"reason"`
+}
+
+// Models gives assertions that need a model (llm-rubric, similar) access to
+// one. Nil fields make those assertions fail with a clear reason.
+type Models struct {
+	// Grade asks model ("provider/model") to judge output against rubric.
+	Grade func(ctx context.Context, model, rubric, output string) (Verdict, error)
+	// Embed returns embeddings of texts from model ("provider/model").
+	Embed func(ctx context.Context, model string, texts []string) ([][]float32, error)
+	// Grader and Embedding are the default models ("" = the model under
+	// test, and its provider's text-embedding-3-small).
+	Grader, Embedding string
+}
+
+// Outcome of all assertions of a case on one output.
+type Outcome struct {
+	Results []store.AssertionResult
+	Score   float64
+	Pass    bool
+}
+
+// Failed lists the results that did not pass.
+func (o Outcome) Failed() []store.AssertionResult {
+	var out []store.AssertionResult
+	for _, r := range o.Results {
+		if !r.Pass {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Evaluate runs the assertions on in. A case with no assertions but an
+// expected output checks equality with it; with neither, it passes.
+// threshold > 0 is the case's pass threshold on the weighted score.
+func Evaluate(ctx context.Context, as []store.Assertion, threshold float64, in Input, m Models) Outcome {
+	if len(as) == 0 && in.Expected != "" {
+		as = []store.Assertion{{Type: "equals"}}
+	}
+	out := Outcome{Pass: true, Score: 1}
+	var total, weights float64
+	allPass := true
+	for _, a := range as {
+		r := one(ctx, a, in, m)
+		w := 1.0
+		if a.Weight != nil {
+			w = *a.Weight
+		}
+		r.Weight = w
+		out.Results = append(out.Results, r)
+		total += r.Score * w
+		weights += w
+		if !r.Pass && w > 0 {
+			allPass = false
+		}
+	}
+	if weights > 0 {
+		out.Score = total / weights
+	} else if !allPass {
+		out.Score = 0
+	}
+	out.Pass = allPass
+	if threshold > 0 {
+		out.Pass = out.Score >= threshold-1e-9
+	}
+	return out
+}
+
+func one(ctx context.Context, a store.Assertion, in Input, m Models) store.AssertionResult {
+	typ, negate := strings.CutPrefix(a.Type, "not-")
+	res := store.AssertionResult{Type: a.Type}
+	value, err := renderValue(a.Value, in.Vars)
+	if err != nil {
+		res.Reason = "value: " + err.Error()
+		return res
+	}
+	pass, score, reason := check(ctx, typ, a, value, in, m)
+	if negate {
+		pass = !pass
+		score = 1 - score
+		if pass {
+			reason = "not: " + reason
+		} else {
+			reason = "expected not: " + reason
+		}
+	}
+	res.Pass, res.Score, res.Reason = pass, clamp(score), reason
+	return res
+}
+
+func clamp(f float64) float64 {
+	if math.IsNaN(f) {
+		return 0
+	}
+	return math.Max(0, math.Min(1, f))
+}
+
+// renderValue fills {{var}} in string values (and in strings inside lists)
+// from the case variables, as promptfoo does.
+func renderValue(v any, vars map[string]any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		if !strings.Contains(x, "{{") {
+			return x, nil
+		}
+		return prompt.RenderText(x, vars)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			r, err := renderValue(e, vars)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// check evaluates one (non-negated) assertion.
+func check(ctx context.Context, typ string, a store.Assertion, value any, in Input, m Models) (bool, float64, string) {
+	out := in.Output
+	switch typ {
+	case "equals":
+		if value == nil || value == "" {
+			if in.Expected == "" {
+				return false, 0, "no value and no expected output to compare with"
+			}
+			value = in.Expected
+		}
+		if s, ok := value.(string); ok {
+			ok := strings.TrimSpace(out) == strings.TrimSpace(s)
+			return ok, b2f(ok), fmt.Sprintf("output %q equals %q", excerpt(out, 60), excerpt(s, 60))
+		}
+		// A structured value compares as JSON.
+		var got any
+		if err := json.Unmarshal([]byte(stripFence(out)), &got); err != nil {
+			return false, 0, "output is not JSON to compare with the expected value"
+		}
+		ok := jsonEqual(got, value)
+		return ok, b2f(ok), "output JSON equals the expected value"
+	case "contains", "icontains", "starts-with":
+		s := toString(value)
+		o := out
+		if typ == "icontains" {
+			o, s = strings.ToLower(o), strings.ToLower(s)
+		}
+		ok := strings.Contains(o, s)
+		verb := "contains"
+		if typ == "starts-with" {
+			ok = strings.HasPrefix(strings.TrimSpace(o), s)
+			verb = "starts with"
+		}
+		return ok, b2f(ok), fmt.Sprintf("output %s %q", verb, excerpt(toString(value), 60))
+	case "contains-any", "contains-all", "icontains-any", "icontains-all":
+		list := toList(value)
+		fold := strings.HasPrefix(typ, "i")
+		o := out
+		if fold {
+			o = strings.ToLower(o)
+		}
+		var found, missing []string
+		for _, s := range list {
+			t := s
+			if fold {
+				t = strings.ToLower(s)
+			}
+			if strings.Contains(o, t) {
+				found = append(found, s)
+			} else {
+				missing = append(missing, s)
+			}
+		}
+		if strings.HasSuffix(typ, "-any") {
+			ok := len(found) > 0
+			if ok {
+				return true, 1, fmt.Sprintf("output contains %q", found[0])
+			}
+			return false, 0, fmt.Sprintf("output contains none of %q", list)
+		}
+		ok := len(missing) == 0
+		if ok {
+			return true, 1, fmt.Sprintf("output contains all of %q", list)
+		}
+		return false, float64(len(found)) / float64(len(list)), fmt.Sprintf("output lacks %q", missing)
+	case "regex":
+		re, err := regexp.Compile(toString(value))
+		if err != nil {
+			return false, 0, "bad regex: " + err.Error()
+		}
+		ok := re.MatchString(out)
+		return ok, b2f(ok), fmt.Sprintf("output matches /%s/", toString(value))
+	case "is-json", "json-schema":
+		var doc any
+		if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &doc); err != nil {
+			return false, 0, "output is not valid JSON: " + err.Error()
+		}
+		if value == nil || value == "" {
+			if typ == "json-schema" {
+				return false, 0, "json-schema needs a schema as its value"
+			}
+			return true, 1, "output is valid JSON"
+		}
+		return validateSchema(value, []byte(strings.TrimSpace(out)))
+	case "contains-json":
+		cands := jsonCandidates(out)
+		if len(cands) == 0 {
+			return false, 0, "output contains no JSON"
+		}
+		if value == nil || value == "" {
+			return true, 1, "output contains JSON"
+		}
+		var last string
+		for _, c := range cands {
+			ok, _, reason := validateSchema(value, c)
+			if ok {
+				return true, 1, "output contains JSON matching the schema"
+			}
+			last = reason
+		}
+		return false, 0, last
+	case "levenshtein":
+		s := toString(value)
+		if value == nil || s == "" {
+			s = in.Expected
+		}
+		limit := 5.0
+		if a.Threshold != nil {
+			limit = *a.Threshold
+		}
+		d := levenshtein.ComputeDistance(out, s)
+		n := max(utf8.RuneCountInString(out), utf8.RuneCountInString(s), 1)
+		return float64(d) <= limit, 1 - float64(d)/float64(n), fmt.Sprintf("edit distance %d (max %g)", d, limit)
+	case "word-count", "length":
+		n := len(strings.Fields(out))
+		unit := "words"
+		if typ == "length" {
+			n, unit = utf8.RuneCountInString(out), "characters"
+		}
+		lo, hi, err := bounds(value)
+		if err != nil {
+			return false, 0, err.Error()
+		}
+		ok := (lo < 0 || n >= lo) && (hi < 0 || n <= hi)
+		return ok, b2f(ok), fmt.Sprintf("%d %s (want %s)", n, unit, describeBounds(lo, hi))
+	case "latency":
+		limit, ok := limitOf(a, value)
+		if !ok {
+			return false, 0, "latency needs a threshold in milliseconds"
+		}
+		pass := float64(in.LatencyMS) <= limit
+		return pass, b2f(pass), fmt.Sprintf("latency %d ms (max %g ms)", in.LatencyMS, limit)
+	case "cost":
+		limit, ok := limitOf(a, value)
+		if !ok {
+			return false, 0, "cost needs a threshold in dollars"
+		}
+		pass := in.Cost <= limit
+		return pass, b2f(pass), fmt.Sprintf("cost $%.6f (max $%g)", in.Cost, limit)
+	case "llm-rubric":
+		if m.Grade == nil {
+			return false, 0, "llm-rubric needs a grader model"
+		}
+		model := firstNonEmpty(a.Provider, m.Grader, in.Model)
+		v, err := m.Grade(ctx, model, toString(value), out)
+		if err != nil {
+			return false, 0, "grader " + model + ": " + err.Error()
+		}
+		pass := v.Pass
+		if a.Threshold != nil {
+			pass = pass && v.Score >= *a.Threshold
+		}
+		return pass, v.Score, excerpt(v.Reason, 200)
+	case "similar":
+		if m.Embed == nil {
+			return false, 0, "similar needs an embedding model"
+		}
+		targets := toList(value)
+		if len(targets) == 0 && in.Expected != "" {
+			targets = []string{in.Expected}
+		}
+		if len(targets) == 0 {
+			return false, 0, "similar needs a value or an expected output"
+		}
+		model := firstNonEmpty(a.Provider, m.Embedding)
+		if model == "" {
+			prov, _, _ := strings.Cut(in.Model, "/")
+			model = prov + "/text-embedding-3-small"
+		}
+		vecs, err := m.Embed(ctx, model, append([]string{out}, targets...))
+		if err != nil {
+			return false, 0, "embeddings " + model + ": " + err.Error()
+		}
+		limit := 0.75
+		if a.Threshold != nil {
+			limit = *a.Threshold
+		}
+		best := -1.0
+		for _, v := range vecs[1:] {
+			best = math.Max(best, cosine(vecs[0], v))
+		}
+		return best >= limit, best, fmt.Sprintf("similarity %.3f (min %g)", best, limit)
+	}
+	return false, 0, "unknown assertion type " + typ
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func cosine(a, b []float32) float64 {
+	var dot, na, nb float64
+	for i := range min(len(a), len(b)) {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return fmt.Sprint(x)
+	}
+	if b, err := json.Marshal(v); err == nil {
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}
+
+// toList reads a list value, or a comma-separated string as promptfoo does.
+func toList(v any) []string {
+	switch x := v.(type) {
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			out = append(out, toString(e))
+		}
+		return out
+	case []string:
+		return x
+	case string:
+		if x == "" {
+			return nil
+		}
+		parts := strings.Split(x, ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts
+	case nil:
+		return nil
+	}
+	return []string{toString(v)}
+}
+
+func limitOf(a store.Assertion, value any) (float64, bool) {
+	if a.Threshold != nil {
+		return *a.Threshold, true
+	}
+	if f, ok := number(value); ok {
+		return f, true
+	}
+	return 0, false
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	case string:
+		var f float64
+		_, err := fmt.Sscan(strings.TrimSpace(x), &f)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// bounds reads a count bound: a number (exact) or {min, max} (either optional).
+func bounds(v any) (lo, hi int, err error) {
+	if f, ok := number(v); ok {
+		return int(f), int(f), nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return 0, 0, errors.New("value must be a number or {min: N, max: M}")
+	}
+	lo, hi = -1, -1
+	for k, x := range m {
+		f, ok := number(x)
+		if !ok {
+			return 0, 0, fmt.Errorf("%s must be a number", k)
+		}
+		switch k {
+		case "min":
+			lo = int(f)
+		case "max":
+			hi = int(f)
+		default:
+			return 0, 0, fmt.Errorf("unknown bound %q (use min and max)", k)
+		}
+	}
+	if lo < 0 && hi < 0 {
+		return 0, 0, errors.New("value needs min or max")
+	}
+	return lo, hi, nil
+}
+
+func describeBounds(lo, hi int) string {
+	switch {
+	case lo == hi:
+		return fmt.Sprint(lo)
+	case lo < 0:
+		return fmt.Sprintf("at most %d", hi)
+	case hi < 0:
+		return fmt.Sprintf("at least %d", lo)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
+}
+
+func stripFence(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "```") {
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[i+1:]
+		}
+		s = strings.TrimSuffix(strings.TrimSpace(s), "```")
+	}
+	return strings.TrimSpace(s)
+}
+
+// jsonCandidates finds JSON objects and arrays inside text, outermost first.
+func jsonCandidates(s string) [][]byte {
+	var out [][]byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '{' && s[i] != '[' {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(s[i:]))
+		var v json.RawMessage
+		if err := dec.Decode(&v); err == nil {
+			out = append(out, v)
+			i += int(dec.InputOffset()) - 1
+		}
+	}
+	return out
+}
+
+func jsonEqual(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	var x, y any
+	json.Unmarshal(ja, &x)
+	json.Unmarshal(jb, &y)
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return bytes.Equal(xa, ya)
+}
+
+// schemaDoc turns an assertion value into a JSON Schema document: a map, or
+// a string holding JSON or YAML.
+func schemaDoc(v any) (any, error) {
+	var raw []byte
+	switch x := v.(type) {
+	case string:
+		var m any
+		if err := yaml.Unmarshal([]byte(x), &m); err != nil {
+			return nil, fmt.Errorf("schema is neither JSON nor YAML: %v", err)
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("schema: %v", err)
+		}
+		raw = b
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("schema: %v", err)
+		}
+		raw = b
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+}
+
+// noLoader refuses every $ref to an outside document: a suite must not read
+// files or the network.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("external schema references are not allowed (%s)", url)
+}
+
+func compileSchema(v any) (*jsonschema.Schema, error) {
+	doc, err := schemaDoc(v)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := doc.(map[string]any); !ok {
+		if _, isBool := doc.(bool); !isBool {
+			return nil, errors.New("schema must be an object")
+		}
+	}
+	c := jsonschema.NewCompiler()
+	c.UseLoader(noLoader{})
+	if err := c.AddResource("verso:schema.json", doc); err != nil {
+		return nil, err
+	}
+	sch, err := c.Compile("verso:schema.json")
+	if err != nil {
+		return nil, fmt.Errorf("bad JSON schema: %s", oneLine(err.Error()))
+	}
+	return sch, nil
+}
+
+func validateSchema(schema any, doc []byte) (bool, float64, string) {
+	sch, err := compileSchema(schema)
+	if err != nil {
+		return false, 0, err.Error()
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		return false, 0, "output is not valid JSON: " + err.Error()
+	}
+	if err := sch.Validate(inst); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			return false, 0, "JSON does not match the schema: " + schemaReason(ve)
+		}
+		return false, 0, "JSON does not match the schema: " + oneLine(err.Error())
+	}
+	return true, 1, "JSON matches the schema"
+}
+
+// schemaReason is the deepest cause of a validation error, on one line.
+func schemaReason(ve *jsonschema.ValidationError) string {
+	for len(ve.Causes) > 0 {
+		ve = ve.Causes[0]
+	}
+	loc := "/" + strings.Join(ve.InstanceLocation, "/")
+	return loc + ": " + oneLine(fmt.Sprint(ve.ErrorKind))
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return s
+}
+
+// Validate checks an assertion before it is stored: known type, a value of
+// the right shape, a regex that compiles, a schema that compiles.
+func Validate(a store.Assertion) error {
+	typ, _ := strings.CutPrefix(a.Type, "not-")
+	if a.Type == "" {
+		return errors.New("assertion has no type")
+	}
+	if !slices.Contains(Types, typ) {
+		return fmt.Errorf("unknown assertion type %q (known: %s, each also with not-)", a.Type, strings.Join(Types, ", "))
+	}
+	if a.Weight != nil && (*a.Weight < 0 || math.IsNaN(*a.Weight) || math.IsInf(*a.Weight, 0)) {
+		return fmt.Errorf("%s: weight must be a number >= 0", a.Type)
+	}
+	if a.Threshold != nil && (math.IsNaN(*a.Threshold) || math.IsInf(*a.Threshold, 0) || *a.Threshold < 0) {
+		return fmt.Errorf("%s: threshold must be a number >= 0", a.Type)
+	}
+	templated := false
+	if s, ok := a.Value.(string); ok && strings.Contains(s, "{{") {
+		templated = true
+		if err := prompt.CheckText(s); err != nil {
+			return fmt.Errorf("%s: value: %v", a.Type, err)
+		}
+	}
+	empty := a.Value == nil || a.Value == ""
+	switch typ {
+	case "contains", "icontains", "starts-with", "regex", "llm-rubric":
+		if empty {
+			return fmt.Errorf("%s needs a value", a.Type)
+		}
+		if _, ok := a.Value.(map[string]any); ok {
+			return fmt.Errorf("%s: value must be a string", a.Type)
+		}
+		if typ == "regex" && !templated {
+			if _, err := regexp.Compile(toString(a.Value)); err != nil {
+				return fmt.Errorf("regex: bad pattern %q: %v", toString(a.Value), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+		}
+	case "contains-any", "contains-all", "icontains-any", "icontains-all":
+		if len(toList(a.Value)) == 0 {
+			return fmt.Errorf("%s needs a list of values", a.Type)
+		}
+	case "json-schema":
+		if empty {
+			return fmt.Errorf("%s needs a schema as its value", a.Type)
+		}
+		if _, err := compileSchema(a.Value); err != nil {
+			return fmt.Errorf("%s: %v", a.Type, err)
+		}
+	case "is-json", "contains-json":
+		if !empty {
+			if _, err := compileSchema(a.Value); err != nil {
+				return fmt.Errorf("%s: %v", a.Type, err)
+			}
+		}
+	case "word-count", "length":
+		if _, _, err := bounds(a.Value); err != nil {
+			return fmt.Errorf("%s: %v", a.Type, err)
+		}
+	case "latency", "cost":
+		if _, ok := limitOf(a, a.Value); !ok {
+			return fmt.Errorf("%s needs a threshold", a.Type)
+		}
+	case "similar":
+		if a.Threshold != nil && *a.Threshold > 1 {
+			return fmt.Errorf("similar: threshold is a cosine similarity between 0 and 1")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,250 @@
+package provider_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/store"
+)
+
+func demo(t *testing.T, o modelserver.Options) (*provider.Registry, *modelserver.Server) {
+	t.Helper()
+	srv, err := modelserver.Start("127.0.0.1:0", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	reg := provider.NewRegistry(provider.Config{})
+	reg.SetBaseURL("demo", srv.URL())
+	return reg, srv
+}
+
+var fast = provider.Policy{Base: time.Millisecond, Max: 20 * time.Millisecond, Timeout: 5 * time.Second}
+
+func call(t *testing.T, reg *provider.Registry, content string, stream bool, retries *atomic.Int32) (provider.Response, error) {
+	p, err := reg.Provider("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := provider.Request("demo-small", []store.Message{{Role: "user", Content: content}}, store.Config{})
+	var onTok func(string)
+	var toks strings.Builder
+	if stream {
+		onTok = func(s string) { toks.WriteString(s) }
+	}
+	r, err := provider.Do(context.Background(), fast, func(ctx context.Context) (provider.Response, error) {
+		toks.Reset()
+		return p.Chat(ctx, req, onTok)
+	}, func(provider.Retry) {
+		if retries != nil {
+			retries.Add(1)
+		}
+	})
+	if err == nil && stream && toks.String() != r.Output {
+		t.Fatalf("streamed %q, output %q", toks.String(), r.Output)
+	}
+	return r, err
+}
+
+func TestChat(t *testing.T) {
+	reg, _ := demo(t, modelserver.Options{})
+	for _, stream := range []bool{false, true} {
+		r, err := call(t, reg, "Say hello", stream, nil)
+		if err != nil {
+			t.Fatalf("stream=%v: %v", stream, err)
+		}
+		if r.Output == "" || r.TokensIn == 0 || r.TokensOut == 0 || r.FinishReason == "" {
+			t.Fatalf("stream=%v: response %+v", stream, r)
+		}
+	}
+}
+
+func TestRetries(t *testing.T) {
+	reg, _ := demo(t, modelserver.Options{RetryAfter: 10 * time.Millisecond})
+	for _, kind := range []string{"429", "500", "cut"} {
+		for _, stream := range []bool{false, true} {
+			var n atomic.Int32
+			_, err := call(t, reg, "hello [[fail:"+kind+":2]]", stream, &n)
+			if err != nil {
+				t.Fatalf("%s stream=%v: %v", kind, stream, err)
+			}
+			if n.Load() != 2 {
+				t.Fatalf("%s stream=%v: %d retries, want 2", kind, stream, n.Load())
+			}
+		}
+	}
+}
+
+func TestMalformedIsNotRetried(t *testing.T) {
+	reg, _ := demo(t, modelserver.Options{})
+	for _, stream := range []bool{false, true} {
+		var n atomic.Int32
+		_, err := call(t, reg, "hello [[fail:malformed]]", stream, &n)
+		var me *provider.MalformedError
+		if !errors.As(err, &me) || n.Load() != 0 {
+			t.Fatalf("stream=%v: err %v after %d retries, want a MalformedError without retries", stream, err, n.Load())
+		}
+	}
+}
+
+func TestGivesUp(t *testing.T) {
+	reg, _ := demo(t, modelserver.Options{})
+	_, err := call(t, reg, "hello [[fail:500]]", false, nil)
+	var ae *provider.AttemptsError
+	if !errors.As(err, &ae) || ae.Attempts != 5 || provider.StatusCode(err) != 500 {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "HTTP 500") || !strings.Contains(err.Error(), "after 5 attempts") {
+		t.Fatalf("message %q", err.Error())
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	reg, _ := demo(t, modelserver.Options{})
+	p, _ := reg.Provider("demo")
+	req := provider.Request("demo-small", []store.Message{{Role: "user", Content: "hi [[fail:timeout:1]]"}}, store.Config{})
+	var n int
+	r, err := provider.Do(context.Background(), provider.Policy{Base: time.Millisecond, Timeout: 200 * time.Millisecond},
+		func(ctx context.Context) (provider.Response, error) { return p.Chat(ctx, req, nil) },
+		func(provider.Retry) { n++ })
+	if err != nil || n != 1 || r.Output == "" {
+		t.Fatalf("err %v, %d retries", err, n)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	reg, _ := demo(t, modelserver.Options{})
+	p, _ := reg.Provider("demo")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req := provider.Request("demo-small", []store.Message{{Role: "user", Content: "hi [[fail:timeout]]"}}, store.Config{})
+	_, err := provider.Do(ctx, fast, func(ctx context.Context) (provider.Response, error) { return p.Chat(ctx, req, nil) }, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestKeyFromEnvironment(t *testing.T) {
+	t.Setenv("VERSO_TEST_KEY", "")
+	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{
+		"x": {BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "VERSO_TEST_KEY"}}})
+	p, err := reg.Provider("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Chat(context.Background(), provider.Request("m", []store.Message{{Role: "user", Content: "x"}}, store.Config{}), nil)
+	var ke *provider.KeyError
+	if !errors.As(err, &ke) || provider.Retryable(err) || !strings.Contains(err.Error(), "export VERSO_TEST_KEY") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSplitAndCost(t *testing.T) {
+	reg := provider.NewRegistry(provider.Config{DefaultProvider: "ollama"})
+	cases := map[string]string{"demo/demo-large": "demo/demo-large", "llama3": "ollama/llama3", "openai/gpt-4o": "openai/gpt-4o", "meta/llama": "ollama/meta/llama"}
+	for in, want := range cases {
+		if got := reg.Canonical(in); got != want {
+			t.Errorf("Canonical(%q) = %q, want %q", in, got, want)
+		}
+	}
+	reg.SetBaseURL("demo", "http://127.0.0.1:9/v1")
+	p, err := reg.Provider("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Cost("demo-large", 1_000_000, 500_000); c != 3 {
+		t.Fatalf("cost = %v", c)
+	}
+	if _, err := provider.NewRegistry(provider.Config{}).Provider("demo"); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Fatalf("demo without URL: %v", err)
+	}
+}
+
+func TestCacheKey(t *testing.T) {
+	msgs := []store.Message{{Role: "user", Content: "x"}}
+	t1, t2 := 0.0, 0.7
+	base := provider.CacheKey("u", provider.Request("m", msgs, store.Config{}), 0)
+	others := []string{
+		provider.CacheKey("u2", provider.Request("m", msgs, store.Config{}), 0),
+		provider.CacheKey("u", provider.Request("m2", msgs, store.Config{}), 0),
+		provider.CacheKey("u", provider.Request("m", msgs, store.Config{}), 1),
+		provider.CacheKey("u", provider.Request("m", msgs, store.Config{Temperature: &t1}), 0),
+		provider.CacheKey("u", provider.Request("m", msgs, store.Config{Temperature: &t2}), 0),
+		provider.CacheKey("u", provider.Request("m", msgs, store.Config{MaxTokens: 5}), 0),
+		provider.CacheKey("u", provider.Request("m", []store.Message{{Role: "system", Content: "x"}}, store.Config{}), 0),
+	}
+	seen := map[string]bool{base: true}
+	for i, k := range others {
+		if seen[k] {
+			t.Fatalf("key %d collides", i)
+		}
+		seen[k] = true
+	}
+	if base != provider.CacheKey("u", provider.Request("m", msgs, store.Config{}), 0) {
+		t.Fatal("key is not deterministic")
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	c, err := provider.LoadConfig(filepath.Join(dir, "missing.yaml"))
+	if err != nil || c.DefaultProvider != "" {
+		t.Fatalf("missing file: %v", err)
+	}
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte(`default_provider: local
+theme: nord
+keys:
+  quit: [q, ctrl+c]
+gate:
+  protected: [production, eu]
+  min_pass_rate: 0.9
+  suite: smoke
+providers:
+  local:
+    base_url: http://localhost:8080/v1
+    models: [a, b]
+    price: {input: 1, output: 2}
+    rpm: 60
+    headers: {X-Team: eval}
+  azure:
+    type: azure
+    base_url: https://x.openai.azure.com
+    api_key_env: AZ_KEY
+`), 0o600)
+	c, err = provider.LoadConfig(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DefaultProvider != "local" || c.Theme != "nord" || c.Keys["quit"][1] != "ctrl+c" || c.Gate.MinPassRate != 0.9 ||
+		c.Gate.Protected[1] != "eu" || c.Providers["local"].RPM != 60 || c.Providers["azure"].Type != "azure" {
+		t.Fatalf("config = %+v", c)
+	}
+	reg := provider.NewRegistry(c)
+	if got := reg.Models(); !strings.Contains(strings.Join(got, ","), "local/a,local/b") {
+		t.Fatalf("models = %v", got)
+	}
+	for name, body := range map[string]string{
+		"typo.yaml":   "theme: nord\nprovidrs: {}\n",
+		"syntax.yaml": "theme: nord\n  bad: [\n",
+		"url.yaml":    "providers:\n  x:\n    base_url: ftp://x\n",
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o600)
+		_, err := provider.LoadConfig(p)
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+		if name != "url.yaml" && !strings.Contains(err.Error(), "line ") {
+			t.Errorf("%s: no line in %v", name, err)
+		}
+	}
+}
