@@ -8,24 +8,20 @@ import (
 	"github.com/seed94f0f622/verso/themes"
 )
 
-// udiffOps is the go-udiff alternative to lineOps, kept to compare the two
-// libraries in BenchmarkLineDiff.
+// udiffOps is the go-udiff alternative to lineOps, kept to compare the
+// two libraries in BenchmarkLineDiff and TestUdiffQuality.
 func udiffOps(a, b []string) []op {
-	before, after := strings.Join(a, "\n")+"\n", strings.Join(b, "\n")+"\n"
-	edits := udiff.Lines(before, after)
+	before, after := joinLines(a), joinLines(b)
 	var ops []op
-	line := 0 // current old line
-	pos := 0  // byte offset of line in before
+	line, pos, prev := 0, 0, 0 // old line number at byte offset pos; end of the last edit
 	lineAt := func(off int) int {
 		for pos < off {
-			i := strings.IndexByte(before[pos:], '\n')
-			pos += i + 1
+			pos += strings.IndexByte(before[pos:], '\n') + 1
 			line++
 		}
 		return line
 	}
-	prev := 0
-	for _, e := range edits {
+	for _, e := range udiff.Lines(before, after) {
 		start := lineAt(e.Start)
 		if start > prev {
 			ops = append(ops, op{Equal, start - prev})
@@ -45,42 +41,67 @@ func udiffOps(a, b []string) []op {
 	return ops
 }
 
-func TestUdiffOpsAgree(t *testing.T) {
-	old, nw := synthetic(500, 40)
-	a, b := splitLines(old), splitLines(nw)
-	count := func(ops []op) (eq, del, ins int) {
+// joinLines joins lines with a newline after each, so every line (the last
+// included) is whole for the line differ.
+func joinLines(lines []string) string {
+	n := 0
+	for _, l := range lines {
+		n += len(l) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestUdiffQuality records why lineOps uses diff-match-patch: on small
+// inputs both libraries find the same minimal diff; on 5,000 lines the
+// chosen one must find at least as many unchanged lines.
+func TestUdiffQuality(t *testing.T) {
+	equal := func(ops []op) (eq int) {
 		for _, o := range ops {
-			switch o.kind {
-			case Equal:
+			if o.kind == Equal {
 				eq += o.n
-			case Delete:
-				del += o.n
-			default:
-				ins += o.n
 			}
 		}
-		return
+		return eq
 	}
-	e1, d1, i1 := count(lineOps(a, b))
-	e2, d2, i2 := count(udiffOps(a, b))
-	if e1 != e2 || d1 != d2 || i1 != i2 {
-		t.Errorf("dmp %d/%d/%d vs udiff %d/%d/%d (equal/del/ins)", e1, d1, i1, e2, d2, i2)
+	for _, n := range []int{500, 5000} {
+		old, nw := synthetic(n, n/16)
+		a, b := splitLines(old), splitLines(nw)
+		dmp, ud := equal(lineOps(a, b)), equal(udiffOps(a, b))
+		t.Logf("%d lines: unchanged lines found: diffmatchpatch %d, go-udiff %d", n, dmp, ud)
+		if dmp < ud || (n == 500 && dmp != ud) {
+			t.Errorf("%d lines: diffmatchpatch kept %d unchanged lines, go-udiff %d", n, dmp, ud)
+		}
 	}
 }
 
 func BenchmarkLineDiff(b *testing.B) {
 	old, nw := synthetic(5000, 300)
 	a, c := splitLines(old), splitLines(nw)
-	b.Run("diffmatchpatch", func(b *testing.B) {
-		for b.Loop() {
-			lineOps(a, c)
-		}
-	})
-	b.Run("go-udiff", func(b *testing.B) {
-		for b.Loop() {
-			udiffOps(a, c)
-		}
-	})
+	lines := make([]string, len(a))
+	for i, l := range a {
+		lines[i] = strings.ToUpper(l) + " (rewritten)"
+	}
+	for _, in := range []struct {
+		name string
+		b    []string
+	}{{"300-changes", c}, {"all-different", lines}} {
+		b.Run("go-udiff/"+in.name, func(b *testing.B) {
+			for b.Loop() {
+				udiffOps(a, in.b)
+			}
+		})
+		b.Run("diffmatchpatch/"+in.name, func(b *testing.B) {
+			for b.Loop() {
+				lineOps(a, in.b)
+			}
+		})
+	}
 }
 
 // BenchmarkCompute is the whole diff: sanitize, split, line diff, pairing
@@ -136,5 +157,23 @@ func BenchmarkRenderStringFull(b *testing.B) {
 	st := themes.MustGet("dark", true).Styles
 	for b.Loop() {
 		RenderString(old, nw, RenderOptions{Width: 140, Mode: SideBySide, Wrap: true, Styles: st})
+	}
+}
+
+// BenchmarkFirstScreenAllDifferent is the worst case: every line of the
+// 5,000 changed.
+func BenchmarkFirstScreenAllDifferent(b *testing.B) {
+	old, _ := synthetic(5000, 300)
+	lines := strings.Split(old, "\n")
+	for i, l := range lines {
+		lines[i] = strings.ToUpper(l) + " (rewritten)"
+	}
+	nw := strings.Join(lines, "\n")
+	st := themes.MustGet("dark", true).Styles
+	for b.Loop() {
+		m := New(st)
+		m.SetContent("old", "new", old, nw)
+		m.SetSize(140, 40)
+		_ = m.View()
 	}
 }

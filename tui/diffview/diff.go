@@ -7,6 +7,9 @@ package diffview
 import (
 	"slices"
 	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/seed94f0f622/verso/store/sanitize"
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -26,12 +29,11 @@ const (
 type Span struct{ Start, End int }
 
 // Row is one aligned row of the side-by-side view. Old/New index the
-// Diff's Old/New lines, -1 on the empty side.
+// Diff's Old/New lines, -1 on the empty side. Word highlights of Change
+// rows come from Diff.Emph.
 type Row struct {
 	Kind     Kind
 	Old, New int
-	OldEmph  []Span // changed words in the old line (Change rows)
-	NewEmph  []Span // changed words in the new line (Change rows)
 }
 
 // Hunk is a run of rows [Start, End) with changes and their context.
@@ -44,7 +46,8 @@ type Hunk struct {
 }
 
 // Diff is the computed difference of two texts. It is immutable once built
-// and safe to share between renderers.
+// (word highlights are computed on first use, under a lock) and safe to
+// share between renderers.
 type Diff struct {
 	Old, New []string // sanitized lines, tabs expanded
 	Rows     []Row    // every line of both texts, aligned
@@ -52,6 +55,31 @@ type Diff struct {
 	Context  int      // context lines used to build Hunks (-1: the whole text is one hunk)
 	Added    int      // inserted lines (including the new side of changes)
 	Deleted  int      // deleted lines (including the old side of changes)
+
+	mu   sync.Mutex
+	emph map[int][2][]Span // row index -> word highlights, filled lazily
+}
+
+// Emph returns the changed-word byte ranges of row i's old and new lines
+// (nil for rows that are not Change rows or whose lines share too little).
+// They are computed on first use: only rows that are drawn pay for the
+// word diff, which keeps opening a large diff fast.
+func (d *Diff) Emph(i int) (old, new []Span) {
+	r := d.Rows[i]
+	if r.Kind != Change {
+		return nil, nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e, ok := d.emph[i]; ok {
+		return e[0], e[1]
+	}
+	old, new = wordSpans(d.Old[r.Old], d.New[r.New])
+	if d.emph == nil {
+		d.emph = map[int][2][]Span{}
+	}
+	d.emph[i] = [2][]Span{old, new}
+	return old, new
 }
 
 // DefaultContext is the number of unchanged lines shown around changes.
@@ -70,13 +98,11 @@ func (d *Diff) Equal() bool { return len(d.Hunks) == 0 }
 func Compute(left, right string, context int) *Diff {
 	d := &Diff{Old: splitLines(left), New: splitLines(right), Context: context}
 	d.Rows = alignRows(lineOps(d.Old, d.New), d.Old, d.New)
-	for i := range d.Rows {
-		r := &d.Rows[i]
+	for _, r := range d.Rows {
 		switch r.Kind {
 		case Change:
 			d.Added++
 			d.Deleted++
-			r.OldEmph, r.NewEmph = wordSpans(d.Old[r.Old], d.New[r.New])
 		case Delete:
 			d.Deleted++
 		case Insert:
@@ -128,8 +154,11 @@ type op struct {
 }
 
 // lineOps diffs two line slices with diff-match-patch on lines mapped to
-// runes (one rune per distinct line), which measured faster than go-udiff's
-// Myers on 5,000-line prompts (see BenchmarkLineDiff).
+// runes (one rune per distinct line). go-udiff was measured too
+// (BenchmarkLineDiff, TestUdiffQuality): it is faster when every line
+// differs, but above about 1,000 lines its bounded LCS gives up on
+// minimality, turning 220 changed lines of a 5,000-line prompt into 3,966
+// deletions and 3,989 insertions.
 func lineOps(a, b []string) []op {
 	ids := make(map[string]rune, len(a)+len(b))
 	next := rune(1)
@@ -154,26 +183,67 @@ func lineOps(a, b []string) []op {
 		// More distinct lines than runes: fall back to one delete plus one insert.
 		return []op{{Delete, len(a)}, {Insert, len(b)}}
 	}
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = 0 // a slower exact diff beats a coarse one; inputs are prompts
-	diffs := dmp.DiffMainRunes(ra, rb, false)
-	ops := make([]op, 0, len(diffs))
-	for _, df := range diffs {
-		n := 0
-		for range df.Text {
-			n++
+	// Lines that occur on one side only can never be unchanged, so leave
+	// them out of the diff (as GNU diff does): the longest common
+	// subsequence is the same, and a rewrite of most lines costs almost
+	// nothing instead of the diff's worst case.
+	inA, inB := make(map[rune]bool, len(ra)), make(map[rune]bool, len(rb))
+	for _, r := range ra {
+		inA[r] = true
+	}
+	for _, r := range rb {
+		inB[r] = true
+	}
+	keep := func(rs []rune, other map[rune]bool) (kept []rune, idx []int) {
+		for i, r := range rs {
+			if other[r] {
+				kept = append(kept, r)
+				idx = append(idx, i)
+			}
 		}
-		var k Kind
-		switch df.Type {
-		case diffmatchpatch.DiffEqual:
-			k = Equal
-		case diffmatchpatch.DiffDelete:
-			k = Delete
-		default:
-			k = Insert
+		return kept, idx
+	}
+	ka, ia := keep(ra, inB)
+	kb, ib := keep(rb, inA)
+
+	dmp := diffmatchpatch.New()
+	// Exact diffs of prompts take milliseconds; the cap only bounds
+	// pathological inputs, where a coarser diff is fine.
+	dmp.DiffTimeout = 2 * time.Second
+	var ops []op
+	push := func(k Kind, n int) {
+		if n <= 0 {
+			return
+		}
+		if len(ops) > 0 && ops[len(ops)-1].kind == k {
+			ops[len(ops)-1].n += n
+			return
 		}
 		ops = append(ops, op{k, n})
 	}
+	i, j := 0, 0 // next unconsumed line of a and b
+	x, y := 0, 0 // next unconsumed kept line
+	for _, df := range dmp.DiffMainRunes(ka, kb, false) {
+		n := utf8.RuneCountInString(df.Text)
+		switch df.Type {
+		case diffmatchpatch.DiffEqual:
+			for range n {
+				// Everything before a match is deleted or inserted.
+				push(Delete, ia[x]-i)
+				push(Insert, ib[y]-j)
+				push(Equal, 1)
+				i, j = ia[x]+1, ib[y]+1
+				x++
+				y++
+			}
+		case diffmatchpatch.DiffDelete:
+			x += n
+		case diffmatchpatch.DiffInsert:
+			y += n
+		}
+	}
+	push(Delete, len(a)-i)
+	push(Insert, len(b)-j)
 	return ops
 }
 

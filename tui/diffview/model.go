@@ -125,9 +125,9 @@ func (m *Model) SetContext(n int) {
 		return
 	}
 	m.context = n
-	d := *m.diff // a Diff is shared with old layouts: copy, do not mutate
-	d.Context, d.Hunks = n, buildHunks(d.Rows, n)
-	m.diff = &d
+	// A Diff is shared with old layouts: build a new one over the same lines.
+	m.diff = &Diff{Old: m.diff.Old, New: m.diff.New, Rows: m.diff.Rows, Context: n,
+		Hunks: buildHunks(m.diff.Rows, n), Added: m.diff.Added, Deleted: m.diff.Deleted}
 	m.layouts = map[layoutKey]*layout{}
 	m.offset, m.hunk = 0, -1
 }

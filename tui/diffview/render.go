@@ -281,16 +281,18 @@ func (l *layout) render(it item) []string {
 		text := fmt.Sprintf("@@ -%d,%d +%d,%d @@", h.OldStart, h.OldLines, h.NewStart, h.NewLines)
 		return []string{st.Hunk.Render(fit(text, l.width))}
 	case itemRow:
-		return l.renderRow(l.d.Rows[it.idx])
+		return l.renderRow(it.idx)
 	case itemEqual:
 		r := l.d.Rows[it.idx]
 		return l.renderUnified(' ', r.Old+1, r.New+1, l.d.New[r.New], nil, st.Context, st.Context, st.LineNumber, st.LineNumber)
 	case itemOld:
 		r := l.d.Rows[it.idx]
-		return l.renderUnified('-', r.Old+1, 0, l.d.Old[r.Old], r.OldEmph, st.Del, st.DelEmph, st.DelNumber, st.DelMarker)
+		oe, _ := l.d.Emph(it.idx)
+		return l.renderUnified('-', r.Old+1, 0, l.d.Old[r.Old], oe, st.Del, st.DelEmph, st.DelNumber, st.DelMarker)
 	case itemNew:
 		r := l.d.Rows[it.idx]
-		return l.renderUnified('+', 0, r.New+1, l.d.New[r.New], r.NewEmph, st.Add, st.AddEmph, st.AddNumber, st.AddMarker)
+		_, ne := l.d.Emph(it.idx)
+		return l.renderUnified('+', 0, r.New+1, l.d.New[r.New], ne, st.Add, st.AddEmph, st.AddNumber, st.AddMarker)
 	}
 	return []string{""}
 }
@@ -309,7 +311,8 @@ func (l *layout) renderUnified(marker byte, oldNo, newNo int, text string, emph 
 	return out
 }
 
-func (l *layout) renderRow(r Row) []string {
+func (l *layout) renderRow(idx int) []string {
+	r := l.d.Rows[idx]
 	st := &l.st.Diff
 	var left, right []string
 	var lnum, rnum, lmark, rmark lipgloss.Style
@@ -320,8 +323,9 @@ func (l *layout) renderRow(r Row) []string {
 		right = l.text(l.d.New[r.New], nil, l.rightTW, st.Context, st.Context)
 		lnum, rnum, lmark, rmark, lm, rm = st.LineNumber, st.LineNumber, st.LineNumber, st.LineNumber, " ", " "
 	case Change:
-		left = l.text(l.d.Old[r.Old], r.OldEmph, l.leftTW, st.Del, st.DelEmph)
-		right = l.text(l.d.New[r.New], r.NewEmph, l.rightTW, st.Add, st.AddEmph)
+		oe, ne := l.d.Emph(idx)
+		left = l.text(l.d.Old[r.Old], oe, l.leftTW, st.Del, st.DelEmph)
+		right = l.text(l.d.New[r.New], ne, l.rightTW, st.Add, st.AddEmph)
 		lnum, rnum, lmark, rmark, lm, rm = st.DelNumber, st.AddNumber, st.DelMarker, st.AddMarker, "-", "+"
 	case Delete:
 		left = l.text(l.d.Old[r.Old], nil, l.leftTW, st.Del, st.DelEmph)
