@@ -3,6 +3,17 @@
 // colours; Styles turns one palette into every lipgloss style the TUI and
 // CLI use, and Glamour turns the same palette into a markdown style, so all
 // rendering of one theme agrees. Hex literals live only in palettes.go.
+//
+// Typical use in the TUI:
+//
+//	// Init returns tea.RequestBackgroundColor; then in Update:
+//	case tea.BackgroundColorMsg:
+//		th, err := themes.FromEnv(name, msg.IsDark(), nil) // mono under NO_COLOR
+//		m.styles = th.Styles
+//	// cycling: name = themes.Next(name); th, _ = themes.Get(name, isDark)
+//
+// Outside Bubble Tea, lipgloss.HasDarkBackground(os.Stdin, os.Stdout) gives
+// isDark. Markdown: th.Palette.MarkdownRenderer(width) (keep one per width).
 package themes
 
 import (

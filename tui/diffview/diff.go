@@ -2,6 +2,16 @@
 // word-level highlights, side by side or unified. The CLI (`verso diff`)
 // renders whole diffs with RenderString; the TUI's diff screen embeds Model,
 // which computes once and renders only the visible window.
+//
+// CLI:
+//
+//	out := diffview.RenderString(a.Template, b.Template, diffview.RenderOptions{
+//		Width: w, Mode: diffview.Unified, Wrap: true, Styles: th.Styles, // themes.Styles{} for no colour
+//		LeftTitle: "v3", RightTitle: "v4"})
+//	cfg := diffview.RenderConfigDiff(diffview.ConfigDiff(a.Config, b.Config), th.Styles, w)
+//
+// TUI: m := diffview.New(styles); m.SetContent(lt, rt, a, b); m.SetConfig(ac, bc);
+// m.SetSize(w, h); route keys and mouse wheel to m.Update; draw m.View().
 package diffview
 
 import (
