@@ -117,11 +117,32 @@ func OpenWith(p string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", p, err)
 	}
 	s := &Store{db: db, path: p, readOnly: o.ReadOnly, now: time.Now}
-	if err := s.migrate(context.Background()); err != nil {
+	err = s.migrate(context.Background())
+	if err != nil && o.ReadOnly && cannotReadWAL(err) {
+		// A WAL database in a folder we cannot write to (a deploy user
+		// reading a file owned by someone else): SQLite cannot create the
+		// shared-memory file, so read the file as it is on disk.
+		db.Close()
+		db, err = sql.Open("sqlite", dsn(p, o)+"&immutable=1")
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", p, err)
+		}
+		s.db = db
+		err = s.migrate(context.Background())
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func cannotReadWAL(err error) bool {
+	c := sqliteCode(errors.Unwrap(err))
+	if c == 0 {
+		c = sqliteCode(err)
+	}
+	return c == sqlite3.SQLITE_READONLY || c == sqlite3.SQLITE_CANTOPEN || errors.Is(err, ErrReadOnly)
 }
 
 // dsn builds the modernc.org/sqlite connection string. Every write

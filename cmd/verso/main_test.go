@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -56,6 +57,39 @@ func verso(t testing.TB, db, in string, args ...string) result {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("run verso %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// versoAs runs the binary as another user (tests that need file
+// permissions to apply when the suite runs as root).
+func versoAs(t testing.TB, uid uint32, db, in string, args ...string) result {
+	t.Helper()
+	bin := filepath.Join(filepath.Dir(db), "verso-as")
+	b, err := os.ReadFile(versoBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Dir(db), 0o755)
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(bin)
+	if db != "" {
+		args = append([]string{"--db", db}, args...)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(testEnv(t), "HOME=/tmp")
+	cmd.Stdin = strings.NewReader(in)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run verso as %d %v: %v", uid, args, err)
 	}
 	return result{out.String(), errb.String(), code}
 }

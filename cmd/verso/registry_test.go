@@ -160,17 +160,38 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	}
 }
 
+// TestReadOnlyDatabase opens a file the user may only read, in a folder the
+// user may not write to (SQLite cannot create its WAL side files there). As
+// root, permissions do not apply, so the commands run as nobody.
 func TestReadOnlyDatabase(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root ignores file permissions")
+	dir, err := os.MkdirTemp("", "verso-ro-")
+	if err != nil {
+		t.Fatal(err)
 	}
-	db := newDB(t)
-	mustOK(t, verso(t, db, "x", "commit", "p"))
-	os.Chmod(db, 0o400)
-	mustOK(t, verso(t, db, "", "show", "p"))
-	r := verso(t, db, "y", "commit", "p")
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	db := filepath.Join(dir, "ro.db")
+	mustOK(t, verso(t, db, "x {{a}}", "commit", "p"))
+	os.Chmod(db, 0o444)
+	run := func(in string, args ...string) result {
+		if os.Geteuid() != 0 {
+			os.Chmod(dir, 0o555)
+			defer os.Chmod(dir, 0o755)
+			return verso(t, db, in, args...)
+		}
+		return versoAs(t, 65534, db, in, args...)
+	}
+	r := run("", "show", "p")
+	if r.code != 0 || !strings.Contains(r.stdout, "x {{a}}") {
+		t.Fatalf("read on a read-only file: %+v", r)
+	}
+	r = run("y", "commit", "p")
 	if r.code != 2 || !strings.Contains(r.stderr, "read-only") {
-		t.Fatalf("%+v", r)
+		t.Fatalf("write on a read-only file: %+v", r)
+	}
+	r = run("", "label", "p", "1", "staging")
+	if r.code != 2 || !strings.Contains(r.stderr, "read-only") {
+		t.Fatalf("label on a read-only file: %+v", r)
 	}
 }
 
