@@ -142,7 +142,7 @@ func TestColumnsAligned(t *testing.T) {
 						t.Fatalf("w=%d wrap=%v %s: line %d is %d wide: %q", w, wrap, mode, i, got, ansi.Strip(line))
 					}
 				}
-				if mode == SideBySide && w >= minColumns {
+				if mode == SideBySide && FitsSideBySide(w) {
 					// The column separator sits at the same column on every row.
 					sep := -1
 					for _, line := range strings.Split(strings.TrimSuffix(ansi.Strip(out), "\n"), "\n") {
@@ -200,10 +200,15 @@ func TestFitsSideBySide(t *testing.T) {
 	if FitsSideBySide(99) || !FitsSideBySide(100) {
 		t.Error("side-by-side threshold is 100 columns")
 	}
-	// Too narrow for two columns at all: unified whatever was asked.
-	out := RenderString("a", "b", RenderOptions{Width: 30, Mode: SideBySide})
-	if strings.Contains(out, "│") || !strings.Contains(out, "- a") {
-		t.Errorf("narrow side-by-side did not fall back: %q", out)
+	// Too narrow for two columns: unified whatever was asked.
+	for _, w := range []int{30, 99} {
+		out := RenderString("a", "b", RenderOptions{Width: w, Mode: SideBySide})
+		if strings.Contains(out, "│") || !strings.Contains(out, "- a") {
+			t.Errorf("side-by-side at %d columns did not fall back: %q", w, out)
+		}
+	}
+	if out := RenderString("a", "b", RenderOptions{Width: 100, Mode: SideBySide}); !strings.Contains(out, "│") {
+		t.Errorf("side-by-side at 100 columns: %q", out)
 	}
 }
 

@@ -41,7 +41,7 @@ func FitsSideBySide(width int) bool { return width >= MinSideBySideWidth }
 // RenderOptions control RenderString.
 type RenderOptions struct {
 	Width int  // total columns; <= 0 means 80
-	Mode  Mode // SideBySide below 40 columns renders Unified
+	Mode  Mode // SideBySide under MinSideBySideWidth columns renders Unified
 	Wrap  bool // wrap long lines; otherwise truncate them with "…"
 	// Context is the number of unchanged lines around changes: 0 means
 	// DefaultContext, a negative value shows the whole text.
@@ -62,6 +62,8 @@ func (o RenderOptions) context() int {
 
 // RenderString diffs left and right and renders every hunk, preceded by
 // the titles when set. It returns "" when the texts have no differences.
+// Side-by-side falls back to unified under MinSideBySideWidth columns, as
+// the TUI does.
 // Lines are exactly Width columns wide (side-by-side) or at most Width
 // (unified), joined by "\n", with a trailing newline.
 func RenderString(left, right string, o RenderOptions) string {
@@ -76,6 +78,9 @@ func Render(d *Diff, o RenderOptions) string {
 	}
 	if o.Width <= 0 {
 		o.Width = 80
+	}
+	if !FitsSideBySide(o.Width) {
+		o.Mode = Unified
 	}
 	l := newLayout(d, &o.Styles, o.Mode, o.Width, o.Wrap, nil)
 	var b strings.Builder
