@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -315,5 +317,57 @@ func TestAuthorPrecedence(t *testing.T) {
 	r := mustOK(t, verso(t, db, "", "history", "p", "--json"))
 	if !strings.Contains(r.stdout, `"author": "flagged"`) {
 		t.Fatalf("--author not used: %s", r.stdout)
+	}
+}
+
+func TestDatabasePathResolution(t *testing.T) {
+	work := t.TempDir()
+	env := testEnv(t)
+	run := func(extraEnv []string, args ...string) result {
+		cmd := exec.Command(versoBin, args...)
+		cmd.Dir = work
+		cmd.Env = append(append([]string{}, env...), extraEnv...)
+		cmd.Stdin = strings.NewReader("hello")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return result{out.String(), errb.String(), code}
+	}
+	home := ""
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "XDG_DATA_HOME=") {
+			home = strings.TrimPrefix(kv, "XDG_DATA_HOME=")
+		}
+	}
+	// No flag, no env, no ./verso.db: the XDG data folder (created).
+	mustOK(t, run(nil, "commit", "xdg"))
+	if _, err := os.Stat(filepath.Join(home, "verso", "verso.db")); err != nil {
+		t.Fatalf("XDG database: %v", err)
+	}
+	// $VERSO_DB wins over XDG.
+	envDB := filepath.Join(work, "env.db")
+	mustOK(t, run([]string{"VERSO_DB=" + envDB}, "commit", "fromenv"))
+	if _, err := os.Stat(envDB); err != nil {
+		t.Fatalf("VERSO_DB: %v", err)
+	}
+	// ./verso.db, when it exists, wins over XDG but not over $VERSO_DB.
+	mustOK(t, run(nil, "--db", filepath.Join(work, "verso.db"), "commit", "local"))
+	if r := mustOK(t, run(nil, "list", "--json")); !strings.Contains(r.stdout, `"local"`) {
+		t.Fatalf("./verso.db not used: %s", r.stdout)
+	}
+	if r := mustOK(t, run([]string{"VERSO_DB=" + envDB}, "list", "--json")); !strings.Contains(r.stdout, `"fromenv"`) {
+		t.Fatalf("VERSO_DB not preferred: %s", r.stdout)
+	}
+	// A read command on a missing file does not create it.
+	r := run([]string{"VERSO_DB=" + filepath.Join(work, "missing.db")}, "list")
+	if r.code != 2 || !strings.Contains(r.stderr, "no database at") {
+		t.Fatalf("missing db: %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(work, "missing.db")); err == nil {
+		t.Fatal("a read command created the database")
 	}
 }
