@@ -109,6 +109,11 @@ func TestTokenizeRoundTrip(t *testing.T) {
 			t.Errorf("tokenize(%q) joins to %q", s, got)
 		}
 	}
+	toks := tokenize("hi 👨‍👩‍👧!café")
+	want := []string{"hi", " ", "👨‍👩‍👧", "!", "café"}
+	if strings.Join(toks, "|") != strings.Join(want, "|") {
+		t.Errorf("tokens %q, want %q", toks, want)
+	}
 }
 
 func TestSanitizedAndTabs(t *testing.T) {
@@ -251,5 +256,25 @@ func TestConfigDiff(t *testing.T) {
 	}
 	if !strings.Contains(ansi.Strip(lines[1]), "model") || !strings.Contains(ansi.Strip(lines[1]), "gpt-4o-mini → gpt-4o") {
 		t.Errorf("model line: %q", ansi.Strip(lines[1]))
+	}
+}
+
+// TestGraphemeClusters keeps columns aligned with emoji sequences and
+// combining marks, where runes and columns disagree most.
+func TestGraphemeClusters(t *testing.T) {
+	old := "family 👨‍👩‍👧 flag 🇯🇵 cafe\u0301 done\nkeep 한국어 텍스트 line that is long enough to wrap at narrow widths for sure"
+	nw := "family 👨‍👩‍👧‍👦 flag 🇫🇷 café done\nkeep 한국어 문장 line that is long enough to wrap at narrow widths for sure"
+	st := themes.MustGet("catppuccin-mocha", true).Styles
+	for _, w := range []int{24, 41, 63, 100, 117} {
+		for _, wrap := range []bool{true, false} {
+			for _, mode := range []Mode{SideBySide, Unified} {
+				out := RenderString(old, nw, RenderOptions{Width: w, Mode: mode, Wrap: wrap, Styles: st})
+				for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+					if got := ansi.StringWidth(line); got != w {
+						t.Fatalf("w=%d wrap=%v %s: line %d is %d wide: %q", w, wrap, mode, i, got, ansi.Strip(line))
+					}
+				}
+			}
+		}
 	}
 }

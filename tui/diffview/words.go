@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
@@ -99,14 +100,17 @@ func addSpan(spans []Span, s Span, line string) []Span {
 }
 
 // tokenize splits s into words (letters, digits, underscore), runs of
-// whitespace, and single other characters. Concatenating the tokens gives s.
+// whitespace, and single other grapheme clusters (punctuation, emoji,
+// ideographs). Tokens never split a grapheme cluster, so a highlight can
+// never cut an emoji sequence or a combining mark in two. Concatenating the
+// tokens gives s.
 func tokenize(s string) []string {
 	var toks []string
 	class := func(r rune) int {
 		switch {
 		case r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
 			// CJK has no spaces between words: treat each ideograph as a word.
-			if unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) {
+			if r >= 0x2E80 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)) {
 				return 3
 			}
 			return 1
@@ -117,13 +121,23 @@ func tokenize(s string) []string {
 		}
 	}
 	start, prev := 0, -1
-	for i, r := range s {
+	for i := 0; i < len(s); {
+		var n int
+		var r rune
+		if s[i] < utf8.RuneSelf && (i+1 == len(s) || s[i+1] < utf8.RuneSelf) {
+			n, r = 1, rune(s[i]) // ASCII followed by ASCII: a cluster of one byte
+		} else {
+			g, _ := ansi.FirstGraphemeCluster(s[i:], ansi.GraphemeWidth)
+			n = max(len(g), 1)
+			r, _ = utf8.DecodeRuneInString(g)
+		}
 		c := class(r)
 		if i > start && (c != prev || c == 3) {
 			toks = append(toks, s[start:i])
 			start = i
 		}
 		prev = c
+		i += n
 	}
 	if start < len(s) {
 		toks = append(toks, s[start:])
