@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/cbroglie/mustache"
 
@@ -58,7 +59,36 @@ func (noPartials) Get(name string) (string, error) {
 	return "", fmt.Errorf("partials are not supported ({{> %s}})", name)
 }
 
+// parsed caches compiled templates: an eval renders the same template for
+// every case. Bounded so a long session over many prompts stays small.
+var parsed struct {
+	sync.Mutex
+	m map[string]*mustache.Template
+}
+
+const parsedMax = 512
+
 func parse(tpl, where string) (*mustache.Template, error) {
+	parsed.Lock()
+	t, ok := parsed.m[tpl]
+	parsed.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := parseUncached(tpl, where)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Lock()
+	if parsed.m == nil || len(parsed.m) >= parsedMax {
+		parsed.m = map[string]*mustache.Template{}
+	}
+	parsed.m[tpl] = t
+	parsed.Unlock()
+	return t, nil
+}
+
+func parseUncached(tpl, where string) (*mustache.Template, error) {
 	t, err := mustache.ParseStringPartialsRaw(tpl, noPartials{}, true)
 	if err != nil {
 		var pe mustache.ParseError

@@ -12,8 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/seed94f0f622/verso/eval/assert"
 	"github.com/seed94f0f622/verso/eval/prompt"
@@ -258,6 +261,15 @@ type task struct {
 	cas  *store.Case
 	msgs []store.Message
 	rerr error // rendering failed: an error result without a call
+
+	// Filled by the dispatcher: the provider, request, cache key and the
+	// cached answer, if any.
+	prov   *provider.Provider
+	model  string
+	req    openai.ChatCompletionRequest
+	ckey   string
+	cached *store.CachedResponse
+	perr   error
 }
 
 // exec is one running run.
@@ -269,8 +281,18 @@ type exec struct {
 	start  time.Time
 	parent context.Context
 
-	mu   sync.Mutex
-	prog Progress
+	mu      sync.Mutex
+	prog    Progress
+	results []store.Result
+
+	// rendered caches rendered messages per (version, case) for the
+	// dispatcher: models and repeats share them.
+	rendered map[[2]int64]rendering
+}
+
+type rendering struct {
+	msgs []store.Message
+	err  error
 }
 
 func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column, vers map[int]store.Version, su store.Suite, prev []store.Result, o Options) *Handle {
@@ -288,26 +310,22 @@ func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column
 		have[Key{r.Version, r.Model, r.CaseID, r.Repeat}] = true
 		x.count(r, false)
 	}
-	// Render each (version, case) once: models and repeats share it.
 	var tasks []task
 	for _, c := range cols {
 		v := vers[c.Version]
 		for i := range su.Cases {
 			cs := &su.Cases[i]
-			var msgs []store.Message
-			var rerr error
-			rendered := false
 			for rep := range max(1, run.Repeat) {
 				k := Key{c.Version, c.Model, cs.ID, rep}
-				if have[k] {
-					continue
+				if !have[k] {
+					tasks = append(tasks, task{key: k, ver: v, cas: cs})
 				}
-				if !rendered {
-					msgs, rerr = prompt.Render(v, cs.Vars)
-					rendered = true
-				}
-				tasks = append(tasks, task{key: k, ver: v, cas: cs, msgs: msgs, rerr: rerr})
 			}
+		}
+	}
+	for _, r := range prev {
+		if r.Error == "" {
+			x.results = append(x.results, r)
 		}
 	}
 	go func() {
@@ -355,6 +373,10 @@ func (x *exec) execute(ctx, parent context.Context, tasks []task, cols []report.
 	go func() {
 		defer close(ch)
 		for i := range tasks {
+			if ctx.Err() != nil {
+				return
+			}
+			x.prepare(ctx, &tasks[i])
 			select {
 			case ch <- &tasks[i]:
 			case <-ctx.Done():
@@ -383,6 +405,7 @@ func (x *exec) execute(ctx, parent context.Context, tasks []task, cols []report.
 				cmu.Unlock()
 				x.mu.Lock()
 				x.count(r, true)
+				x.results = append(x.results, r)
 				x.mu.Unlock()
 				kind := Finished
 				if r.Error != "" {
@@ -404,7 +427,7 @@ func (x *exec) execute(ctx, parent context.Context, tasks []task, cols []report.
 	}
 	// The run's end is saved even when ctx was cancelled.
 	bg := context.WithoutCancel(parent)
-	results, rerr := x.e.Store.Results(bg, x.run.ID)
+	results := x.sorted()
 	sum := report.Summarize(results, cols, x.run.Total)
 	sum.Duration = time.Since(x.start).Seconds()
 	ferr := x.e.Store.FinishRun(bg, x.run.ID, status, sum.JSON())
@@ -417,12 +440,46 @@ func (x *exec) execute(ctx, parent context.Context, tasks []task, cols []report.
 	switch {
 	case werr != nil:
 		return out, fmt.Errorf("run %d: saving results: %w", x.run.ID, werr)
-	case rerr != nil:
-		return out, rerr
 	case ferr != nil:
 		return out, ferr
 	}
 	return out, nil
+}
+
+// sorted returns the run's results in the store's order: version, model,
+// case position, repeat.
+func (x *exec) sorted() []store.Result {
+	pos := make(map[int64]int, len(x.suite.Cases))
+	for i, c := range x.suite.Cases {
+		pos[c.ID] = i
+	}
+	x.mu.Lock()
+	rs := slices.Clone(x.results)
+	x.mu.Unlock()
+	slices.SortFunc(rs, func(a, b store.Result) int {
+		if a.Version != b.Version {
+			return a.Version - b.Version
+		}
+		if a.Model != b.Model {
+			return strings.Compare(a.Model, b.Model)
+		}
+		pa, oka := pos[a.CaseID]
+		pb, okb := pos[b.CaseID]
+		if !oka {
+			pa = 1 << 30
+		}
+		if !okb {
+			pb = 1 << 30
+		}
+		if pa != pb {
+			return pa - pb
+		}
+		if a.CaseID != b.CaseID {
+			return int(a.CaseID - b.CaseID)
+		}
+		return a.Repeat - b.Repeat
+	})
+	return rs
 }
 
 // do produces one result. ok is false when the run was cancelled before
@@ -433,24 +490,18 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		r.Error = t.rerr.Error()
 		return r, nil, true
 	}
-	reg := x.e.Providers
-	pname, mname := reg.Split(t.key.Model)
-	p, err := reg.Provider(pname)
-	if err != nil {
-		r.Error = err.Error()
+	if t.perr != nil {
+		r.Error = t.perr.Error()
 		return r, nil, true
 	}
-	req := provider.Request(mname, t.msgs, t.ver.Config)
-	key := provider.CacheKey(p.BaseURL, req, t.key.Repeat)
+	p, mname, req, key := t.prov, t.model, t.req, t.ckey
 	var resp provider.Response
-	cached := false
-	if !x.o.NoCache {
-		if c, ok, err := x.e.Store.CacheGet(ctx, key); err == nil && ok {
-			resp = provider.Response{Output: c.Output, TokensIn: c.TokensIn, TokensOut: c.TokensOut, Latency: time.Duration(c.LatencyMS) * time.Millisecond}
-			cached = true
-		}
-	}
-	if !cached {
+	var err error
+	cached := t.cached != nil
+	if cached {
+		c := t.cached
+		resp = provider.Response{Output: c.Output, TokensIn: c.TokensIn, TokensOut: c.TokensOut, Latency: time.Duration(c.LatencyMS) * time.Millisecond}
+	} else {
 		x.mu.Lock()
 		x.prog.InFlight++
 		x.mu.Unlock()
@@ -504,6 +555,40 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		ce = &store.CachedResponse{Key: key, Output: resp.Output, TokensIn: resp.TokensIn, TokensOut: resp.TokensOut, LatencyMS: r.LatencyMS}
 	}
 	return r, ce, true
+}
+
+// prepare builds a task's request and looks its answer up in the cache.
+// The dispatcher does it, one task after another: cache reads then share
+// one database connection instead of opening one per worker.
+func (x *exec) prepare(ctx context.Context, t *task) {
+	rk := [2]int64{int64(t.key.Version), t.cas.ID}
+	rd, ok := x.rendered[rk]
+	if !ok {
+		rd.msgs, rd.err = prompt.Render(t.ver, t.cas.Vars)
+		if x.rendered == nil {
+			x.rendered = map[[2]int64]rendering{}
+		}
+		x.rendered[rk] = rd
+	}
+	t.msgs, t.rerr = rd.msgs, rd.err
+	if t.rerr != nil {
+		return
+	}
+	reg := x.e.Providers
+	pname, mname := reg.Split(t.key.Model)
+	p, err := reg.Provider(pname)
+	if err != nil {
+		t.perr = err
+		return
+	}
+	t.prov, t.model = p, mname
+	t.req = provider.Request(mname, t.msgs, t.ver.Config)
+	t.ckey = provider.CacheKey(p.BaseURL, t.req, t.key.Repeat)
+	if !x.o.NoCache {
+		if c, ok, err := x.e.Store.CacheGet(ctx, t.ckey); err == nil && ok {
+			t.cached = &c
+		}
+	}
 }
 
 func hasModelAssertion(as []store.Assertion) bool {
