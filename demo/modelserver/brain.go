@@ -41,6 +41,8 @@ func Reply(in Input) string {
 	switch {
 	case t.isGrader():
 		return t.grade()
+	case t.isQA():
+		return t.qa()
 	case t.in.JSON || t.has("json"):
 		return t.jsonReply()
 	case t.has("sql"):
@@ -150,7 +152,7 @@ var wordNums = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five":
 
 var (
 	reWordLimit = regexp.MustCompile(`(?:under|fewer than|less than|at most|no more than|maximum of|max(?:imum)?|up to|within|limit(?:ed)? to)\s+(\d+)\s+words|(\d+)\s+words\s+or\s+(?:fewer|less)|(\d+)\s*-\s*word`)
-	reSentLimit = regexp.MustCompile(`(?:in|at most|no more than|under|exactly|use|using|max(?:imum)?(?: of)?|up to|limit(?:ed)? to|fewer than)?\s*(\d+|one|two|three|four|five|a single)\s+(?:short\s+)?sentences?`)
+	reSentLimit = regexp.MustCompile(`\b(\d+|one|two|three|four|five|a single)\s+(?:short\s+)?sentences?\b`)
 	reBulletN   = regexp.MustCompile(`(\d+|one|two|three|four|five|six|seven)\s+(?:short\s+)?bullet`)
 )
 

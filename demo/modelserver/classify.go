@@ -15,6 +15,9 @@ var (
 
 // labels finds the label set the prompt offers, lower case, in order.
 func (t *task) labels() []string {
+	if !t.has("classif", "label", "categor", "sentiment", "one of", "tag", "toxic", "which", "answer") {
+		return nil
+	}
 	for _, re := range []*regexp.Regexp{reLabelParen, reLabelList} {
 		for _, m := range re.FindAllStringSubmatch(t.ins, -1) {
 			var out []string
@@ -34,7 +37,7 @@ func (t *task) labels() []string {
 
 var (
 	posWords = wordSet(`good great excellent amazing love loved loving awesome fantastic happy pleased perfect wonderful helpful fast easy best recommend
-		recommended delighted impressed smooth reliable nice enjoy enjoyed works worked thanks thank superb brilliant intuitive friendly quick satisfied glad`)
+		recommended delighted work impressed smooth reliable nice enjoy enjoyed works worked thanks thank superb brilliant intuitive friendly quick satisfied glad`)
 	negWords = wordSet(`bad terrible awful hate hated horrible worst broken slow poor disappointed disappointing useless annoying angry frustrated
 		frustrating crash crashes crashed bug buggy refund rude never waste wasted problem problems issue issues fail failed fails failing error errors
 		cancel cancelled overcharged charged late missing wrong unacceptable confusing difficult expensive lost unhappy`)

@@ -128,17 +128,20 @@ func (t *task) sqlReply() string {
 					if tb.name == main.name {
 						group = append(group, c)
 					} else if fk := singular(tb.name) + "_id"; main.has(fk) {
-						col := tb.colLike("name", c)
 						join = " JOIN " + tb.name + " ON " + tb.name + ".id = " + main.name + "." + fk
-						group = append(group, tb.name+"."+col)
+						group = append(group, tb.name+"."+c)
 					}
 				}
 			}
 		}
 	}
+	qw := map[string]bool{}
+	for _, w := range words(q) {
+		qw[w] = true
+	}
 	agg := ""
 	switch {
-	case containsAny(q, "how many", "number of", "count"):
+	case containsAny(q, "how many", "number of") || qw["count"]:
 		agg = "COUNT(*)"
 	case containsAny(q, "average", "avg", "mean") && amount != "":
 		agg = "AVG(" + amount + ")"
@@ -167,14 +170,21 @@ func (t *task) sqlReply() string {
 		}
 	}
 	// WHERE from statuses, quoted values, years and "last N days".
-	qw := map[string]bool{}
-	for _, w := range words(q) {
-		qw[w] = true
-	}
-	if st := main.colLike("status", "state"); st != "" {
-		for _, v := range []string{"open", "closed", "pending", "paid", "unpaid", "overdue", "active", "cancelled", "canceled", "refunded", "shipped", "delivered", "resolved"} {
+	for _, f := range []struct {
+		cols   []string
+		values []string
+	}{
+		{[]string{"status", "state"}, []string{"open", "closed", "pending", "paid", "unpaid", "overdue", "active", "cancelled", "canceled", "refunded", "shipped", "delivered", "resolved"}},
+		{[]string{"priority", "severity"}, []string{"urgent", "high", "medium", "low"}},
+		{[]string{"plan", "tier"}, []string{"free", "team", "pro", "enterprise", "starter"}},
+	} {
+		col := main.colLike(f.cols...)
+		if col == "" {
+			continue
+		}
+		for _, v := range f.values {
 			if qw[v] {
-				where = append(where, st+" = '"+v+"'")
+				where = append(where, col+" = '"+v+"'")
 				break
 			}
 		}
@@ -211,7 +221,15 @@ func (t *task) sqlReply() string {
 			}
 		}
 	}
-	if m := reTopN.FindStringSubmatch(q); m != nil {
+	recent := containsAny(q, "most recent", "latest", "newest", "recent") && dateCol != ""
+	if m := reTopN.FindStringSubmatch(q); m != nil && recent {
+		n := m[1]
+		if n == "" {
+			n = m[2]
+		}
+		order = append(order, dateCol+" DESC")
+		limit = append(limit, n)
+	} else if m != nil {
 		n := m[1]
 		if n == "" {
 			n = m[2]
@@ -225,7 +243,7 @@ func (t *task) sqlReply() string {
 		}
 		order = append(order, by+" DESC")
 		limit = append(limit, n)
-	} else if containsAny(q, "most recent", "latest", "newest") && dateCol != "" {
+	} else if recent {
 		order = append(order, dateCol+" DESC")
 		limit = append(limit, "10")
 	}

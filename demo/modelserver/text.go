@@ -4,13 +4,14 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // importance ranks a sentence for a summary: problems, asks and specifics
 // first, pleasantries last.
 func importance(s string, pos int) int {
 	l := strings.ToLower(s)
-	score := 0
+	score := min(wordCount(s), 12) / 4
 	for _, k := range []string{"error", "cannot", "can't", "unable", "fail", "broken", "crash", "refund", "charged", "urgent", "since", "need", "please",
 		"order", "invoice", "account", "login", "password", "down", "missing", "wrong", "twice", "deadline", "blocked", "customers"} {
 		if strings.Contains(l, k) {
@@ -52,6 +53,7 @@ func topSentences(text string, n int) []string {
 
 // thirdPerson turns a customer's first-person sentence into a summary line.
 func thirdPerson(s string) string {
+	s = stripGreeting(s)
 	r := strings.NewReplacer("I'm ", "The customer is ", "I am ", "The customer is ", "I've ", "The customer has ", "I have ", "The customer has ",
 		"I was ", "The customer was ", "I ", "The customer ", " my ", " their ", " me ", " them ", "My ", "Their ", " me.", " them.")
 	return r.Replace(s)
@@ -144,7 +146,7 @@ func (t *task) releaseNotes() string {
 		}
 		changes = append(changes, change{kind, line})
 	}
-	userFacing := t.has("user-facing", "user facing", "non-technical", "plain language", "customers", "end users", "end-users")
+	userFacing := t.has("user-facing", "user facing", "non-technical", "plain language", "customers", "customer-facing", "end users", "end-users")
 	skipInternal := userFacing || t.has("internal", "chore", "exclude")
 	grouped := t.has("group", "section", "heading", "categor")
 	clean := func(s string) string {
@@ -241,8 +243,9 @@ var (
 	reSignature  = regexp.MustCompile(`(?m)^\s*(?:-|–|—|thanks,?|regards,?|best,?|cheers,?)?\s*([A-Z][a-z]+)\s*$`)
 	reSignAs     = regexp.MustCompile(`(?i)sign(?:ed)?(?:\s+(?:it|off|the email|the reply))?\s+(?:off\s+)?as\s+["']?([A-Za-z][\w .'-]*?)["']?(?:[.,\n]|$)`)
 	reNameVar    = regexp.MustCompile(`(?im)^\s*(?:customer name|name|first name|user)\s*:\s*([A-Z][\w-]*)`)
-	reProduct    = regexp.MustCompile(`(?i)(?:welcome (?:email|message) (?:for|to)|new (?:user|customer)s? (?:of|to)|product(?: name)?\s*:|joined|signed up for|welcome to)\s+([A-Z][\w]*)`)
-	reWelcomeTo  = regexp.MustCompile(`(?i)(?:to|for)\s+([A-Z][a-z]+)\s+(?:who|that|,|\.)`)
+	reProduct    = regexp.MustCompile(`(?:new (?:user|customer)s? (?:of|to)|[Pp]roduct(?: name)?\s*:|joined|signed up for|[Ww]elcome to)\s+([A-Z]\w*(?: [A-Z]\w*)?)`)
+	reWelcomeTo  = regexp.MustCompile(`(?:to|for)\s+([A-Z][a-z]+)\s*(?:who|that|,|\.)`)
+	reGreeting   = regexp.MustCompile(`^(?i)(?:hi|hello|hey|dear|good (?:morning|afternoon))(?: [A-Z][a-z]+| team| there| all)?[,!.]*\s+`)
 	rePlan       = regexp.MustCompile(`(?i)(?:plan|tier)\s*:\s*(\w+)|\bthe\s+(\w+)\s+plan\b|\bon\s+(?:the\s+)?(\w+)\s+plan\b`)
 	reWhoName    = regexp.MustCompile(`(?im)(?:named|called|user is|customer is)\s+([A-Z][a-z]+)`)
 	reFeatureNum = regexp.MustCompile(`(?i)(?:mention|highlight|list|include)\s+(\d+|one|two|three|four|five)\s+(?:key\s+)?features`)
@@ -264,6 +267,9 @@ func (t *task) customerName() string {
 			return m[1]
 		}
 	}
+	if m := reWelcomeTo.FindStringSubmatch(t.insRaw); m != nil && !stopWords[strings.ToLower(m[1])] {
+		return m[1]
+	}
 	if m := reWhoName.FindStringSubmatch(t.insRaw); m != nil {
 		return m[1]
 	}
@@ -277,11 +283,31 @@ func (t *task) issue() string {
 	if len(top) == 0 {
 		return "your request"
 	}
-	s := strings.TrimSuffix(strings.TrimSpace(top[0]), ".")
-	s = strings.TrimSuffix(s, "!")
+	s := stripGreeting(strings.TrimSpace(top[0]))
+	question := strings.HasSuffix(s, "?")
+	s = strings.TrimRight(s, ".!?")
 	s = strings.NewReplacer("I'm ", "you're ", "I am ", "you are ", "I've ", "you've ", "I have ", "you have ", "I was ", "you were ", "I ", "you ", " my ", " your ", " me", " you", "My ", "Your ").Replace(s)
-	if len(s) > 0 {
+	if len(s) > 1 && unicode.IsUpper(rune(s[0])) && unicode.IsLower(rune(s[1])) && !strings.HasPrefix(s, "I ") {
 		s = strings.ToLower(s[:1]) + s[1:]
+	}
+	if question {
+		return "your question, " + s + "?"
+	}
+	return s
+}
+
+// endSentence ends s with a full stop unless it already has punctuation.
+func endSentence(s string) string {
+	if strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
+}
+
+// stripGreeting drops a leading "Hi," or "Hello team," from a sentence.
+func stripGreeting(s string) string {
+	if loc := reGreeting.FindStringIndex(s); loc != nil && loc[1] < len(s) {
+		return titleCase(s[loc[1]:])
 	}
 	return s
 }
@@ -300,9 +326,9 @@ func (t *task) compose() string {
 	apology := t.has("apologi", "apology", "say sorry") || t.large && t.has("empath", "acknowledge", "frustration")
 	lower := strings.ToLower(t.input)
 	if apology {
-		parts = append(parts, t.pick("I'm sorry for the trouble", "I'm so sorry about this", "We apologize for the inconvenience")+": "+t.issue()+".")
+		parts = append(parts, t.pick("I'm sorry for the trouble", "I'm so sorry about this", "We apologize for the inconvenience")+": "+endSentence(t.issue()))
 	} else {
-		parts = append(parts, "Thanks for reaching out about this: "+t.issue()+".")
+		parts = append(parts, "Thanks for reaching out about this: "+endSentence(t.issue()))
 	}
 	if m := reOrderNo.FindStringSubmatch(t.input); m != nil && (t.has("order number", "reference", "order id") || t.large) {
 		parts = append(parts, "I've looked up order "+m[1]+".")
@@ -425,4 +451,75 @@ func (t *task) welcome() string {
 		return out
 	}
 	return "Here's a warm welcome email you can send:\n\n" + out
+}
+
+// docsMarkers introduce reference material in a system prompt.
+var docsMarkers = []string{"documentation:", "docs:", "context:", "knowledge base:", "reference:"}
+
+func (t *task) isQA() bool {
+	return t.sys != "" && t.has(docsMarkers...) && !t.in.JSON
+}
+
+// qa answers a question from the documentation in the system prompt: the
+// sentences sharing the most word stems with the question.
+func (t *task) qa() string {
+	lower := strings.ToLower(t.sys)
+	at := -1
+	for _, m := range docsMarkers {
+		if i := strings.Index(lower, m); i >= 0 && (at < 0 || i < at) {
+			at = i + len(m)
+		}
+	}
+	docs := t.sys[at:]
+	q := map[string]bool{}
+	for _, w := range words(t.input) {
+		if !stopWords[w] && len(w) > 2 {
+			q[stem(w)] = true
+		}
+	}
+	type scored struct {
+		s     string
+		pos   int
+		score int
+	}
+	var best []scored
+	for i, s := range sentences(docs) {
+		n := 0
+		for _, w := range words(s) {
+			if q[stem(w)] {
+				n++
+			}
+		}
+		if n > 0 {
+			best = append(best, scored{s, i, n})
+		}
+	}
+	sort.SliceStable(best, func(i, j int) bool { return best[i].score > best[j].score })
+	unknown := t.has("don't know", "do not know", "not covered", "not in the documentation", "say so")
+	if len(best) == 0 || best[0].score < 2 && unknown {
+		if unknown {
+			return "I don't know: the documentation does not cover that."
+		}
+		return t.shape("Great question! This is usually possible: you can find the details in your account settings, or ask your workspace admin.", "an answer")
+	}
+	keep := 2
+	if sl := t.sentenceLimit(); sl > 0 && sl < keep {
+		keep = sl
+	}
+	if len(best) > keep {
+		best = best[:keep]
+	}
+	sort.SliceStable(best, func(i, j int) bool { return best[i].pos < best[j].pos })
+	var parts []string
+	for _, b := range best {
+		parts = append(parts, b.s)
+	}
+	body := strings.Join(parts, " ")
+	if t.has("cite", "source", "section") {
+		body += " (Source: documentation)"
+	}
+	if t.sentenceLimit() > 0 || t.wordLimit() > 0 || t.noPreamble() || t.has("concise", "brief") {
+		return t.shape(body, "the answer")
+	}
+	return t.pick("Great question! ", "Happy to help! ") + body + " Is there anything else you'd like to know?"
 }
