@@ -118,6 +118,7 @@ type item struct {
 type layout struct {
 	d      *Diff
 	st     *themes.Styles
+	p      diffPaints
 	mode   Mode
 	width  int
 	wrap   bool
@@ -139,7 +140,7 @@ func newLayout(d *Diff, st *themes.Styles, mode Mode, width int, wrap bool, pref
 	if mode == SideBySide && width < minColumns {
 		mode = Unified
 	}
-	l := &layout{d: d, st: st, mode: mode, width: max(width, 1), wrap: wrap, prefix: prefix}
+	l := &layout{d: d, st: st, p: newDiffPaints(&st.Diff), mode: mode, width: max(width, 1), wrap: wrap, prefix: prefix}
 	l.numW = len(strconv.Itoa(max(len(d.Old), len(d.New), 1)))
 	if mode == SideBySide {
 		l.leftW = (l.width - 1) / 2
@@ -277,7 +278,7 @@ func (l *layout) fitHeight(lines []string, h int) []string {
 
 // render draws one item into exactly height(item) lines.
 func (l *layout) render(it item) []string {
-	st := &l.st.Diff
+	st := &l.p
 	switch it.kind {
 	case itemPrefix:
 		return []string{fitStyled(l.prefix[it.idx], l.width)}
@@ -302,7 +303,7 @@ func (l *layout) render(it item) []string {
 	return []string{""}
 }
 
-func (l *layout) renderUnified(marker byte, oldNo, newNo int, text string, emph []Span, base, em, num, mark lipgloss.Style) []string {
+func (l *layout) renderUnified(marker byte, oldNo, newNo int, text string, emph []Span, base, em, num, mark paint) []string {
 	body := l.text(text, emph, l.textW, base, em)
 	out := make([]string, len(body))
 	blank := strings.Repeat(" ", l.numW)
@@ -318,9 +319,9 @@ func (l *layout) renderUnified(marker byte, oldNo, newNo int, text string, emph 
 
 func (l *layout) renderRow(idx int) []string {
 	r := l.d.Rows[idx]
-	st := &l.st.Diff
+	st := &l.p
 	var left, right []string
-	var lnum, rnum, lmark, rmark lipgloss.Style
+	var lnum, rnum, lmark, rmark paint
 	var lm, rm string
 	switch r.Kind {
 	case Equal:
@@ -356,9 +357,9 @@ func (l *layout) renderRow(idx int) []string {
 }
 
 // side draws screen line i of one side of a row: number, marker, text.
-func (l *layout) side(i int, body []string, lineIdx int, marker string, tw int, num, mark lipgloss.Style, blankNum string) string {
+func (l *layout) side(i int, body []string, lineIdx int, marker string, tw int, num, mark paint, blankNum string) string {
 	if lineIdx < 0 {
-		return l.st.Diff.Empty.Render(strings.Repeat(" ", l.numW+3+tw))
+		return l.p.Empty.Render(strings.Repeat(" ", l.numW+3+tw))
 	}
 	n, m := blankNum, " "
 	if i == 0 {
@@ -374,14 +375,14 @@ func (l *layout) side(i int, body []string, lineIdx int, marker string, tw int, 
 	return num.Render(n+" ") + mark.Render(m+" ") + text
 }
 
-func (l *layout) baseFor(marker string) lipgloss.Style {
+func (l *layout) baseFor(marker string) paint {
 	switch marker {
 	case "-":
-		return l.st.Diff.Del
+		return l.p.Del
 	case "+":
-		return l.st.Diff.Add
+		return l.p.Add
 	}
-	return l.st.Diff.Context
+	return l.p.Context
 }
 
 func (l *layout) num(n int) string {
@@ -395,7 +396,7 @@ func (l *layout) num(n int) string {
 // text renders one line of text at width w: wrapped into several lines or
 // truncated with "…", changed words in em, each line padded to exactly w
 // columns with the base style so backgrounds fill the column.
-func (l *layout) text(s string, emph []Span, w int, base, em lipgloss.Style) []string {
+func (l *layout) text(s string, emph []Span, w int, base, em paint) []string {
 	var ranges [][2]int
 	tail := ""
 	switch {
@@ -427,7 +428,7 @@ func (l *layout) text(s string, emph []Span, w int, base, em lipgloss.Style) []s
 
 // styleRange writes s[lo:hi] with the parts inside emph spans in em and the
 // rest in base.
-func styleRange(b *strings.Builder, s string, lo, hi int, emph []Span, base, em lipgloss.Style) {
+func styleRange(b *strings.Builder, s string, lo, hi int, emph []Span, base, em paint) {
 	pos := lo
 	for _, sp := range emph {
 		if sp.End <= pos {
@@ -516,7 +517,7 @@ func (l *layout) header(left, right string) []string {
 	if left == "" && right == "" {
 		return nil
 	}
-	st := &l.st.Diff
+	st := &l.p
 	if l.mode == SideBySide {
 		return []string{st.Title.Render(fit(left, l.leftW)) + st.Separator.Render("│") + st.Title.Render(fit(right, l.rightW))}
 	}
@@ -527,3 +528,51 @@ func (l *layout) header(left, right string) []string {
 }
 
 func stringWidth(s string) int { return ansi.StringWidth(s) }
+
+// paint is a style reduced to the escape sequences it wraps text in, so
+// rendering a segment is two string concatenations instead of a
+// lipgloss.Render (half of the cost of a full diff). Styles whose output is
+// not a plain wrap (per-character underline, padding) keep using Render.
+type paint struct {
+	open, close string
+	style       lipgloss.Style
+	fast        bool
+}
+
+func newPaint(st lipgloss.Style) paint {
+	p := paint{style: st}
+	r := st.Render("X")
+	if i := strings.IndexByte(r, 'X'); i >= 0 && strings.Count(r, "X") == 1 {
+		open, close := r[:i], r[i+1:]
+		if st.Render("a b 日本") == open+"a b 日本"+close {
+			p.open, p.close, p.fast = open, close, true
+		}
+	}
+	return p
+}
+
+// Render styles s like lipgloss.Style.Render.
+func (p paint) Render(s string) string {
+	if !p.fast || s == "" {
+		return p.style.Render(s)
+	}
+	return p.open + s + p.close
+}
+
+// diffPaints are the diff styles as paints; field names follow
+// themes.DiffStyles.
+type diffPaints struct {
+	Add, AddEmph, Del, DelEmph, Context, Empty   paint
+	LineNumber, AddNumber, DelNumber             paint
+	AddMarker, DelMarker, Hunk, Title, Separator paint
+}
+
+func newDiffPaints(d *themes.DiffStyles) diffPaints {
+	return diffPaints{
+		Add: newPaint(d.Add), AddEmph: newPaint(d.AddEmph), Del: newPaint(d.Del), DelEmph: newPaint(d.DelEmph),
+		Context: newPaint(d.Context), Empty: newPaint(d.Empty),
+		LineNumber: newPaint(d.LineNumber), AddNumber: newPaint(d.AddNumber), DelNumber: newPaint(d.DelNumber),
+		AddMarker: newPaint(d.AddMarker), DelMarker: newPaint(d.DelMarker), Hunk: newPaint(d.Hunk),
+		Title: newPaint(d.Title), Separator: newPaint(d.Separator),
+	}
+}
