@@ -304,7 +304,11 @@ func (m *Model) layout() *layout {
 		// Resizing produces a layout per width: keep the cache bounded.
 		m.layouts = map[layoutKey]*layout{}
 	}
-	l := newLayout(m.diff, &m.styles, k.mode, k.width, k.wrap, RenderConfigDiff(m.config, m.styles, k.width))
+	prefix := RenderConfigDiff(m.config, m.styles, k.width)
+	if len(prefix) > 0 && m.diff.Equal() {
+		prefix = append(prefix, "", m.styles.Muted.Render("The text has no differences."))
+	}
+	l := newLayout(m.diff, &m.styles, k.mode, k.width, k.wrap, prefix)
 	m.layouts[k] = l
 	return l
 }

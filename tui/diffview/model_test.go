@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/themes"
 )
 
@@ -187,5 +188,17 @@ func TestHelp(t *testing.T) {
 				t.Errorf("binding %v has no help text", b.Keys())
 			}
 		}
+	}
+}
+
+func TestConfigOnlyChange(t *testing.T) {
+	m := New(themes.MustGet("dark", true).Styles)
+	m.SetContent("v1", "v2", "same text", "same text")
+	m.SetConfig(store.Config{Model: "a"}, store.Config{Model: "b"})
+	m.SetSize(80, 8)
+	v := ansi.Strip(m.View())
+	checkFrame(t, m.View(), 80, 8)
+	if !strings.Contains(v, "model") || !strings.Contains(v, "a → b") || !strings.Contains(v, "The text has no differences.") {
+		t.Errorf("config-only view:\n%s", v)
 	}
 }
