@@ -103,7 +103,8 @@ func (m *Model) SetStyles(st themes.Styles) {
 }
 
 // SetContent diffs two texts (untrusted: they are sanitized) and scrolls to
-// the top. Titles name the two sides, e.g. "v3 · production".
+// the top. Titles name the two sides, e.g. "v3 · production". The config
+// section is kept: call SetConfig too when showing a new pair of versions.
 func (m *Model) SetContent(leftTitle, rightTitle, left, right string) {
 	m.leftTitle, m.rightTitle = leftTitle, rightTitle
 	m.diff = Compute(left, right, m.context)
@@ -118,8 +119,8 @@ func (m *Model) SetConfig(old, new store.Config) {
 	m.layouts = map[layoutKey]*layout{}
 }
 
-// SetContext sets the unchanged lines around changes (negative: the whole
-// text) and recomputes the hunks.
+// SetContext sets the unchanged lines around changes (0: none, negative:
+// the whole text; New starts with DefaultContext) and recomputes the hunks.
 func (m *Model) SetContext(n int) {
 	if n == m.context {
 		return
