@@ -16,7 +16,7 @@ func commands(a *app) []*cobra.Command {
 		newExportCmd(a),
 		newImportCmd(a),
 		newVersionCmd(a),
-		// eval (issue: eval engine): newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a)
+		newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a),
 		// tui: the root command itself, and newDemoCmd(a)
 	}
 }

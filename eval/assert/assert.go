@@ -127,10 +127,8 @@ func one(ctx context.Context, a store.Assertion, in Input, m Models) store.Asser
 	if negate {
 		pass = !pass
 		score = 1 - score
-		if pass {
-			reason = "not: " + reason
-		} else {
-			reason = "expected not: " + reason
+		if !pass {
+			reason = "unwanted: " + reason
 		}
 	}
 	res.Pass, res.Score, res.Reason = pass, clamp(score), reason
@@ -195,8 +193,10 @@ func check(ctx context.Context, typ string, a store.Assertion, value any, in Inp
 			value = in.Expected
 		}
 		if s, ok := value.(string); ok {
-			ok := strings.TrimSpace(out) == strings.TrimSpace(s)
-			return ok, b2f(ok), fmt.Sprintf("output %q equals %q", excerpt(out, 60), excerpt(s, 60))
+			if strings.TrimSpace(out) == strings.TrimSpace(s) {
+				return true, 1, fmt.Sprintf("output equals %q", excerpt(s, 60))
+			}
+			return false, 0, fmt.Sprintf("expected %q, got %q", excerpt(s, 60), excerpt(out, 60))
 		}
 		// A structured value compares as JSON.
 		var got any
@@ -212,12 +212,15 @@ func check(ctx context.Context, typ string, a store.Assertion, value any, in Inp
 			o, s = strings.ToLower(o), strings.ToLower(s)
 		}
 		ok := strings.Contains(o, s)
-		verb := "contains"
+		verb := "contain"
 		if typ == "starts-with" {
 			ok = strings.HasPrefix(strings.TrimSpace(o), s)
-			verb = "starts with"
+			verb = "start with"
 		}
-		return ok, b2f(ok), fmt.Sprintf("output %s %q", verb, excerpt(toString(value), 60))
+		if ok {
+			return true, 1, fmt.Sprintf("output does %s %q", verb, excerpt(toString(value), 60))
+		}
+		return false, 0, fmt.Sprintf("output does not %s %q", verb, excerpt(toString(value), 60))
 	case "contains-any", "contains-all", "icontains-any", "icontains-all":
 		list := toList(value)
 		fold := strings.HasPrefix(typ, "i")
@@ -238,14 +241,12 @@ func check(ctx context.Context, typ string, a store.Assertion, value any, in Inp
 			}
 		}
 		if strings.HasSuffix(typ, "-any") {
-			ok := len(found) > 0
-			if ok {
+			if len(found) > 0 {
 				return true, 1, fmt.Sprintf("output contains %q", found[0])
 			}
 			return false, 0, fmt.Sprintf("output contains none of %q", list)
 		}
-		ok := len(missing) == 0
-		if ok {
+		if len(missing) == 0 {
 			return true, 1, fmt.Sprintf("output contains all of %q", list)
 		}
 		return false, float64(len(found)) / float64(len(list)), fmt.Sprintf("output lacks %q", missing)
@@ -254,8 +255,10 @@ func check(ctx context.Context, typ string, a store.Assertion, value any, in Inp
 		if err != nil {
 			return false, 0, "bad regex: " + err.Error()
 		}
-		ok := re.MatchString(out)
-		return ok, b2f(ok), fmt.Sprintf("output matches /%s/", toString(value))
+		if re.MatchString(out) {
+			return true, 1, fmt.Sprintf("output matches /%s/", toString(value))
+		}
+		return false, 0, fmt.Sprintf("output does not match /%s/", toString(value))
 	case "is-json", "json-schema":
 		var doc any
 		if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &doc); err != nil {

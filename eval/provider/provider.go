@@ -129,6 +129,12 @@ func (r *Registry) Provider(name string) (*Provider, error) {
 		return nil, fmt.Errorf("provider %s has no base_url: set it in the config file", name)
 	}
 	p := &Provider{Name: name, BaseURL: strings.TrimRight(pc.BaseURL, "/"), cfg: pc}
+	p.CacheID = p.BaseURL
+	if r.urls[name] != "" {
+		// A server started for this process (the demo model) gets a new
+		// port every time: its answers are cached under its name.
+		p.CacheID = "local:" + name
+	}
 	p.http = &http.Client{Transport: &transport{base: r.transport, headers: pc.Headers}}
 	if pc.RPM > 0 {
 		p.rpm = rate.NewLimiter(rate.Limit(float64(pc.RPM)/60), max(1, pc.RPM/60))
@@ -144,6 +150,9 @@ func (r *Registry) Provider(name string) (*Provider, error) {
 type Provider struct {
 	Name    string
 	BaseURL string
+	// CacheID identifies the endpoint in cache keys: the base URL, or
+	// "local:NAME" for a URL given with SetBaseURL.
+	CacheID string
 	cfg     ProviderConfig
 	http    *http.Client
 	rpm     *rate.Limiter
@@ -187,6 +196,14 @@ func (p *Provider) client() (*openai.Client, error) {
 	}
 	cc.HTTPClient = p.http
 	return openai.NewClientWithConfig(cc), nil
+}
+
+// CheckKey reports a missing API key before any call is made.
+func (p *Provider) CheckKey() error {
+	if p.cfg.APIKeyEnv != "" && os.Getenv(p.cfg.APIKeyEnv) == "" {
+		return &KeyError{Provider: p.Name, Env: p.cfg.APIKeyEnv}
+	}
+	return nil
 }
 
 // KeyError is a provider whose API key variable is not set.

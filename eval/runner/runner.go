@@ -127,7 +127,11 @@ func (e *Engine) Columns(p Plan) ([]report.Column, error) {
 	}
 	for _, c := range cols {
 		pname, _ := e.Providers.Split(c.Model)
-		if _, err := e.Providers.Provider(pname); err != nil {
+		pr, err := e.Providers.Provider(pname)
+		if err != nil {
+			return nil, err
+		}
+		if err := pr.CheckKey(); err != nil {
 			return nil, err
 		}
 	}
@@ -583,7 +587,7 @@ func (x *exec) prepare(ctx context.Context, t *task) {
 	}
 	t.prov, t.model = p, mname
 	t.req = provider.Request(mname, t.msgs, t.ver.Config)
-	t.ckey = provider.CacheKey(p.BaseURL, t.req, t.key.Repeat)
+	t.ckey = provider.CacheKey(p.CacheID, t.req, t.key.Repeat)
 	if !x.o.NoCache {
 		if c, ok, err := x.e.Store.CacheGet(ctx, t.ckey); err == nil && ok {
 			t.cached = &c
