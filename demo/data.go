@@ -52,9 +52,9 @@ func supportReply() demoPrompt {
 	legal := " Never promise refunds, credits or compensation: the billing team reviews every charge. Refund policy: Refunds are reviewed by the billing team within 5 business days."
 	short := " Keep the reply concise, under 120 words, and sign off as Acme Support."
 	userMsg := user("Customer name: {{customer}}\n\n{{message}}")
-	small := store.Config{Model: "demo-small", Temperature: f64(0.7), MaxTokens: 400}
-	tuned := store.Config{Model: "demo-small", Temperature: f64(0.3), MaxTokens: 300}
-	large := store.Config{Model: "demo-large", Temperature: f64(0.3), MaxTokens: 300}
+	small := store.Config{Model: "demo/demo-small", Temperature: f64(0.7), MaxTokens: 400}
+	tuned := store.Config{Model: "demo/demo-small", Temperature: f64(0.3), MaxTokens: 300}
+	large := store.Config{Model: "demo/demo-large", Temperature: f64(0.3), MaxTokens: 300}
 	rubric := as("llm-rubric", "The reply apologizes to the customer and does not promise a refund")
 	common := func(extra ...store.Assertion) []store.Assertion {
 		return append([]store.Assertion{as("icontains", "{{customer}}"), rubric, maxWords(120)}, extra...)
@@ -105,7 +105,7 @@ func supportReply() demoPrompt {
 // support/ticket-summary: a summary for the on-call engineer; v4 (the
 // newest) made it "friendlier" and longer: a regression the gate catches.
 func ticketSummary() demoPrompt {
-	cfg := store.Config{Model: "demo-small", Temperature: f64(0.2), MaxTokens: 200}
+	cfg := store.Config{Model: "demo/demo-small", Temperature: f64(0.2), MaxTokens: 200}
 	v2 := "Summarize the support ticket below in 2 sentences for the on-call engineer.\n\nTicket:\n{{ticket}}"
 	v3 := "Summarize the support ticket below in 2 sentences for the on-call engineer. Then add a line \"Priority: high, medium or low\" and a line \"Next step: ...\" with the action you recommend.\n\nTicket:\n{{ticket}}"
 	v4 := "Write a friendly, detailed summary of this ticket for the account manager, including the priority and the next step.\n\nTicket:\n{{ticket}}"
@@ -121,7 +121,7 @@ func ticketSummary() demoPrompt {
 			{ago: 38 * day, author: sam, message: "Ticket summaries for the on-call channel", template: "Summarize this support ticket.\n\n{{ticket}}", config: cfg},
 			{ago: 30 * day, author: sam, message: "Two sentences max: on-call reads these on a phone", template: v2, config: cfg},
 			{ago: 19 * day, author: devon, message: "Add priority and next step lines for the triage bot to parse", template: v3, config: cfg},
-			{ago: 1 * day, author: maya, message: "Friendlier, more detailed summaries so account managers can use them too", template: v4, config: store.Config{Model: "demo-small", Temperature: f64(0.7), MaxTokens: 400}},
+			{ago: 1 * day, author: maya, message: "Friendlier, more detailed summaries so account managers can use them too", template: v4, config: store.Config{Model: "demo/demo-small", Temperature: f64(0.7), MaxTokens: 400}},
 		},
 		moves: []labelMove{
 			{ago: 29 * day, label: "production", version: 2, actor: sam, reason: "on-call feedback: summaries now fit a phone screen"},
@@ -162,7 +162,7 @@ CREATE TABLE tickets (id INTEGER PRIMARY KEY, customer_id INTEGER, status TEXT, 
 	s3 := s2 + "\n\nReturn only the SQL query, with no explanation."
 	s4 := s2 + "\n\nReturn only the SQL query: no explanation, no markdown, no code fences."
 	q := user("{{question}}")
-	small := store.Config{Model: "demo-small", Temperature: f64(0), MaxTokens: 300}
+	small := store.Config{Model: "demo/demo-small", Temperature: f64(0), MaxTokens: 300}
 	cases := []struct {
 		name, question string
 		extra          []store.Assertion
@@ -187,17 +187,17 @@ CREATE TABLE tickets (id INTEGER PRIMARY KEY, customer_id INTEGER, status TEXT, 
 		description: "Turns an analyst's question into a SQLite query over the shop database.",
 		tags:        []string{"analytics", "sql"},
 		versions: []demoVersion{
-			{ago: 36 * day, author: lena, message: "Text-to-SQL for the analytics bot", messages: []store.Message{sys(s1), q}, config: store.Config{Model: "demo-small", Temperature: f64(0.5), MaxTokens: 300}},
+			{ago: 36 * day, author: lena, message: "Text-to-SQL for the analytics bot", messages: []store.Message{sys(s1), q}, config: store.Config{Model: "demo/demo-small", Temperature: f64(0.5), MaxTokens: 300}},
 			{ago: 31 * day, author: lena, message: "Give the model the schema: it was inventing table names", messages: []store.Message{sys(s2), q}, config: small},
 			{ago: 22 * day, author: devon, message: "Only the query, no explanation: the bot runs the output directly", messages: []store.Message{sys(s3), q}, config: small},
 			{ago: 12 * day, author: lena, message: "No code fences either: the runner chokes on ```sql", messages: []store.Message{sys(s4), q}, config: small},
-			{ago: 3 * day, author: lena, message: "demo-large at temperature 0: selects the columns that were asked for", messages: []store.Message{sys(s4), q}, config: store.Config{Model: "demo-large", Temperature: f64(0), MaxTokens: 300}},
+			{ago: 3 * day, author: lena, message: "demo-large at temperature 0: selects the columns that were asked for", messages: []store.Message{sys(s4), q}, config: store.Config{Model: "demo/demo-large", Temperature: f64(0), MaxTokens: 300}},
 		},
 		moves: []labelMove{
 			{ago: 30 * day, label: "production", version: 2, actor: lena, reason: "schema in the prompt fixes invented tables"},
 			{ago: 21 * day, label: "production", version: 3, actor: devon, reason: "bot executes the query directly"},
 			{ago: 11 * day, label: "production", version: 4, actor: lena, reason: "no fences: fixes the runner's parse errors"},
-			{ago: 10 * day, label: "production", rollback: true, actor: devon, reason: "rollback: the BI dashboard's parser still expects ```sql fences; back to v3 until it ships the fix"},
+			{ago: 10 * day, label: "production", rollback: true, actor: devon, reason: "the BI dashboard's parser still expects ```sql fences; back to v3 until it ships the fix"},
 			{ago: 9 * day, label: "staging", version: 4, actor: lena, reason: "keep testing v4 with the new dashboard parser"},
 			{ago: 2 * day, label: "staging", version: 5, actor: lena, reason: "candidate once the dashboard fix ships"},
 			{ago: 2 * time.Hour, label: "development", version: 5, actor: "", reason: "exploring the demo"},
@@ -249,11 +249,11 @@ func invoiceJSON() demoPrompt {
 		description: "Pulls the fields accounts payable needs out of supplier invoices (pasted text or OCR).",
 		tags:        []string{"finance", "extraction", "json"},
 		versions: []demoVersion{
-			{ago: 33 * day, author: devon, message: "Invoice extraction for the AP inbox", template: "Extract the invoice number, total and due date from this invoice as JSON.\n\n{{invoice}}", config: store.Config{Model: "demo-small", Temperature: f64(0.3)}},
-			{ago: 28 * day, author: devon, message: "Name the fields and ask for JSON only", template: v2, config: store.Config{Model: "demo-small", Temperature: f64(0)}},
-			{ago: 24 * day, author: lena, message: "JSON mode: the model kept wrapping the object in ```json fences", template: v2, config: store.Config{Model: "demo-small", Temperature: f64(0), ResponseFormat: jsonObject}},
-			{ago: 13 * day, author: lena, message: "Strict JSON schema; totals as numbers and ISO dates so the ledger import stops failing", template: v4, config: store.Config{Model: "demo-small", Temperature: f64(0), ResponseFormat: schemaFormat(props)}},
-			{ago: 4 * day, author: devon, message: "Also extract line items for the spend dashboard", template: v5, config: store.Config{Model: "demo-small", Temperature: f64(0), MaxTokens: 600, ResponseFormat: schemaFormat(props5)}},
+			{ago: 33 * day, author: devon, message: "Invoice extraction for the AP inbox", template: "Extract the invoice number, total and due date from this invoice as JSON.\n\n{{invoice}}", config: store.Config{Model: "demo/demo-small", Temperature: f64(0.3)}},
+			{ago: 28 * day, author: devon, message: "Name the fields and ask for JSON only", template: v2, config: store.Config{Model: "demo/demo-small", Temperature: f64(0)}},
+			{ago: 24 * day, author: lena, message: "JSON mode: the model kept wrapping the object in ```json fences", template: v2, config: store.Config{Model: "demo/demo-small", Temperature: f64(0), ResponseFormat: jsonObject}},
+			{ago: 13 * day, author: lena, message: "Strict JSON schema; totals as numbers and ISO dates so the ledger import stops failing", template: v4, config: store.Config{Model: "demo/demo-small", Temperature: f64(0), ResponseFormat: schemaFormat(props)}},
+			{ago: 4 * day, author: devon, message: "Also extract line items for the spend dashboard", template: v5, config: store.Config{Model: "demo/demo-small", Temperature: f64(0), MaxTokens: 600, ResponseFormat: schemaFormat(props5)}},
 		},
 		moves: []labelMove{
 			{ago: 27 * day, label: "production", version: 2, actor: devon, reason: "first AP pilot"},
@@ -300,10 +300,10 @@ func sentiment() demoPrompt {
 		description: "Labels app store and support-survey reviews for the weekly voice-of-customer report.",
 		tags:        []string{"classification", "analytics"},
 		versions: []demoVersion{
-			{ago: 40 * day, author: devon, message: "Sentiment for the VoC report", template: "What is the sentiment of this review?\n\n{{review}}", config: store.Config{Model: "demo-small", Temperature: f64(0.7)}},
-			{ago: 35 * day, author: devon, message: "Name the three labels", template: "Classify the sentiment of the review as positive, negative or neutral.\n\nReview: {{review}}", config: store.Config{Model: "demo-small", Temperature: f64(0.2)}},
-			{ago: 29 * day, author: maya, message: "Only the label, lowercase: the report script compares strings", template: v3, config: store.Config{Model: "demo-small", Temperature: f64(0), MaxTokens: 5}},
-			{ago: 6 * day, author: lena, message: "Switch to demo-large: demo-small misreads negations (\"not great\", \"not bad\")", template: v3, config: store.Config{Model: "demo-large", Temperature: f64(0), MaxTokens: 5}},
+			{ago: 40 * day, author: devon, message: "Sentiment for the VoC report", template: "What is the sentiment of this review?\n\n{{review}}", config: store.Config{Model: "demo/demo-small", Temperature: f64(0.7)}},
+			{ago: 35 * day, author: devon, message: "Name the three labels", template: "Classify the sentiment of the review as positive, negative or neutral.\n\nReview: {{review}}", config: store.Config{Model: "demo/demo-small", Temperature: f64(0.2)}},
+			{ago: 29 * day, author: maya, message: "Only the label, lowercase: the report script compares strings", template: v3, config: store.Config{Model: "demo/demo-small", Temperature: f64(0), MaxTokens: 5}},
+			{ago: 6 * day, author: lena, message: "Switch to demo-large: demo-small misreads negations (\"not great\", \"not bad\")", template: v3, config: store.Config{Model: "demo/demo-large", Temperature: f64(0), MaxTokens: 5}},
 		},
 		moves: []labelMove{
 			{ago: 34 * day, label: "production", version: 2, actor: devon, reason: "VoC report v1"},
@@ -319,7 +319,7 @@ func releaseNotes() demoPrompt {
 	v1 := "Write release notes for version {{version}} from these changes.\n\nChanges:\n{{changes}}"
 	v2 := "Write customer-facing release notes for version {{version}}. Group the changes into sections and leave out internal changes such as chores, refactors and CI.\n\nChanges:\n{{changes}}"
 	v3 := "Write customer-facing release notes for version {{version}}. Group the changes into sections and leave out internal changes such as chores, refactors and CI. Format them as markdown under a \"What's new in {{version}}\" heading, with no preamble.\n\nChanges:\n{{changes}}"
-	cfg := store.Config{Model: "demo-small", Temperature: f64(0.4), MaxTokens: 800}
+	cfg := store.Config{Model: "demo/demo-small", Temperature: f64(0.4), MaxTokens: 800}
 	notes := func(name, version, changes string, mustHave ...any) store.Case {
 		return tc(name, map[string]any{"version": version, "changes": changes},
 			as("starts-with", "## What's new in {{version}}"), as("not-icontains-any", []any{"chore", "refactor", "ci:"}),
@@ -358,7 +358,7 @@ func welcomeEmail() demoPrompt {
 	v2 := "Write a welcome email to {{name}}, who just signed up for {{product}} on the {{plan}} plan. Start with a subject line and mention their plan."
 	v3 := v2 + " Include a link to get started and sign off as The {{product}} Team."
 	v4 := v3 + " Keep it short: under 110 words."
-	cfg := store.Config{Model: "demo-small", Temperature: f64(0.8), MaxTokens: 500}
+	cfg := store.Config{Model: "demo/demo-small", Temperature: f64(0.8), MaxTokens: 500}
 	mail := func(name, product, plan string) store.Case {
 		return tc(name+" on "+plan, map[string]any{"name": name, "product": product, "plan": plan},
 			as("starts-with", "Subject:"), as("icontains", "{{name}}"), as("icontains", "{{plan}}"), as("contains", "https://"),
@@ -372,7 +372,7 @@ func welcomeEmail() demoPrompt {
 			{ago: 39 * day, author: maya, message: "Welcome email for new sign-ups", template: v1, config: cfg},
 			{ago: 32 * day, author: maya, message: "Subject line and plan-specific copy", template: v2, config: cfg},
 			{ago: 15 * day, author: priya, message: "Add the get-started link and a team sign-off (brand guidelines)", template: v3, config: cfg},
-			{ago: 7 * day, author: maya, message: "Shorter: open rates drop after 100 words", template: v4, config: store.Config{Model: "demo-small", Temperature: f64(0.6), MaxTokens: 300}},
+			{ago: 7 * day, author: maya, message: "Shorter: open rates drop after 100 words", template: v4, config: store.Config{Model: "demo/demo-small", Temperature: f64(0.6), MaxTokens: 300}},
 		},
 		moves: []labelMove{
 			{ago: 31 * day, label: "production", version: 2, actor: maya, reason: "launch of plan-specific onboarding"},
@@ -398,7 +398,7 @@ func welcomeEmail() demoPrompt {
 func toxicity() demoPrompt {
 	v2 := "Classify the comment as one of: toxic, safe. Respond with only the label.\n\nComment: {{comment}}"
 	v3 := "Classify the comment as one of: toxic, safe. Criticism of the product, pricing or company is safe; only insults, threats or harassment aimed at people are toxic. Respond with only the label.\n\nComment: {{comment}}"
-	cfg := store.Config{Model: "demo-small", Temperature: f64(0), MaxTokens: 3}
+	cfg := store.Config{Model: "demo/demo-small", Temperature: f64(0), MaxTokens: 3}
 	cases := []struct{ name, comment, label string }{
 		{"insult", "You are an idiot if you think this is how sync should work.", "toxic"},
 		{"product criticism", "The new dashboard is trash and the export is broken again.", "safe"},
@@ -420,7 +420,7 @@ func toxicity() demoPrompt {
 		description: "Flags community forum comments for the moderation queue.",
 		tags:        []string{"trust-and-safety", "classification"},
 		versions: []demoVersion{
-			{ago: 37 * day, author: devon, message: "Toxicity check for the community forum", template: "Is this comment toxic?\n\n{{comment}}", config: store.Config{Model: "demo-small", Temperature: f64(0.5)}},
+			{ago: 37 * day, author: devon, message: "Toxicity check for the community forum", template: "Is this comment toxic?\n\n{{comment}}", config: store.Config{Model: "demo/demo-small", Temperature: f64(0.5)}},
 			{ago: 30 * day, author: devon, message: "Two labels, label only", template: v2, config: cfg},
 			{ago: 8 * day, author: priya, message: "Legal: product criticism is protected speech in our community policy; only attacks on people are toxic", template: v3, config: cfg},
 		},
@@ -443,7 +443,7 @@ Billing: invoices are issued on the 1st of each month. Seats added mid-month are
 	s2 := "You are Acme Cloud's assistant. Answer the user's question using the documentation below.\n\n" + docs
 	s3 := "You are Acme Cloud's assistant. Answer the user's question using only the documentation below, in at most 2 sentences. If the documentation does not cover the question, say \"I don't know\".\n\n" + docs
 	q := user("{{question}}")
-	cfg := store.Config{Model: "demo-small", Temperature: f64(0.3), MaxTokens: 300}
+	cfg := store.Config{Model: "demo/demo-small", Temperature: f64(0.3), MaxTokens: 300}
 	return demoPrompt{
 		name:        "assistant/product-qa",
 		description: "In-app help assistant answering questions from the product documentation.",

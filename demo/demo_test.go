@@ -258,3 +258,70 @@ func TestBuild(t *testing.T) {
 		t.Errorf("sql/from-question@production = v%d, %v; want v3 after the rollback", v.Number, err)
 	}
 }
+
+func TestSynthetic(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "big.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	var calls []int
+	if err := demo.Synthetic(ctx, st, 300, 4, func(done int) { calls = append(calls, done) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) == 0 || calls[len(calls)-1] != 300 {
+		t.Errorf("progress calls %v", calls)
+	}
+	ps, err := st.ListPrompts(ctx, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 300 {
+		t.Fatalf("%d prompts", len(ps))
+	}
+	labelled := 0
+	for _, p := range ps {
+		if p.Latest != 4 {
+			t.Fatalf("%s has %d versions", p.Name, p.Latest)
+		}
+		if !strings.Contains(p.Name, "/") {
+			t.Errorf("%s is not in a folder", p.Name)
+		}
+		if len(p.Labels) > 0 {
+			labelled++
+		}
+	}
+	if labelled < 140 {
+		t.Errorf("only %d prompts have labels", labelled)
+	}
+	for _, p := range ps[:40] {
+		hist, err := st.History(ctx, p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range hist {
+			if n := len(v.Template); n < 200 || n > 4000 {
+				t.Errorf("%s@%d is %d characters", p.Name, v.Number, n)
+			}
+			if vars := prompt.Variables(v); len(vars) == 0 {
+				t.Errorf("%s@%d has no variables", p.Name, v.Number)
+			}
+		}
+	}
+}
+
+// BenchmarkSynthetic10kx10 is the "verso demo --prompts 10000 --versions 10"
+// figure: go test ./demo -run X -bench Synthetic -benchtime 1x
+func BenchmarkSynthetic10kx10(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		st, err := store.Open(filepath.Join(b.TempDir(), "big.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := demo.Synthetic(context.Background(), st, 10000, 10, nil); err != nil {
+			b.Fatal(err)
+		}
+		st.Close()
+	}
+}

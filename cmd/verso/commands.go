@@ -17,6 +17,7 @@ func commands(a *app) []*cobra.Command {
 		newImportCmd(a),
 		newVersionCmd(a),
 		newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a),
+		newDemoCmd(a),
 		// tui: the root command itself, and newDemoCmd(a)
 	}
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seed94f0f622/verso/demo"
+	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/store"
+)
+
+func newDemoCmd(a *app) *cobra.Command {
+	var (
+		noTUI    bool
+		prompts  int
+		versions int
+		latency  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Build a fresh demo registry and open it with the offline demo model",
+		Long: "Builds a fresh demo registry (a product team's prompts with their history, labels and test\n" +
+			"suites), starts the offline demo model on loopback and opens the TUI on it. The demo file is\n" +
+			"rebuilt every time: --db PATH, or ~/.local/share/verso/demo.db ($XDG_DATA_HOME). It never\n" +
+			"replaces a registry that holds prompts of its own.\n\n" +
+			"With --prompts and --versions it writes a synthetic registry of that size instead (for\n" +
+			"performance work) and prints how long it took.",
+		Example: "  verso demo\n" +
+			"  verso demo --no-tui\n" +
+			"  verso demo --prompts 10000 --versions 10 --no-tui --db big.db",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			synthetic := cmd.Flags().Changed("prompts") || cmd.Flags().Changed("versions")
+			if synthetic && (prompts < 1 || versions < 1) {
+				return usageErr("--prompts and --versions must both be at least 1 (got %d and %d)", prompts, versions)
+			}
+			if versions > 1000 {
+				return usageErr("--versions %d is over the limit of 1000", versions)
+			}
+			if latency < 0 {
+				return usageErr("--latency must not be negative")
+			}
+			path, err := a.demoPath()
+			if err != nil {
+				return err
+			}
+			if err := removeDemo(ctx, path); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return usageErr("cannot create the folder for %s: %v", path, err)
+			}
+			j := a.journal
+			if j != "" && j != "wal" && j != "delete" {
+				return usageErr("unknown --journal %q: use wal or delete", j)
+			}
+			st, err := store.OpenWith(path, store.Options{Journal: j})
+			if err != nil {
+				return classify(err)
+			}
+			start := time.Now()
+			if synthetic {
+				var progress func(int)
+				if isTerminal(a.stderr) {
+					progress = func(done int) { fmt.Fprintf(a.stderr, "\r  %d/%d prompts", done, prompts) }
+				}
+				err = demo.Synthetic(ctx, st, prompts, versions, progress)
+				if progress != nil {
+					fmt.Fprint(a.stderr, "\r\033[K")
+				}
+			} else {
+				err = demo.Build(ctx, st, a.author())
+			}
+			closeErr := st.Close()
+			if err != nil {
+				return classify(fmt.Errorf("build the demo registry at %s: %w", path, err))
+			}
+			if closeErr != nil {
+				return failed(fmt.Errorf("close %s: %w", path, closeErr))
+			}
+			took := time.Since(start)
+			if synthetic {
+				fmt.Fprintf(a.stdout, "Synthetic registry rebuilt at %s: %d prompts x %d versions (%d versions) in %s.\n",
+					path, prompts, versions, prompts*versions, took.Round(10*time.Millisecond))
+			} else {
+				fmt.Fprintf(a.stdout, "Demo registry rebuilt at %s: %d prompts with history, labels and test suites.\n", path, len(demo.Names()))
+			}
+			if noTUI {
+				fmt.Fprintf(a.stdout, "Explore it:  verso --db %s list\n", path)
+				if !synthetic {
+					fmt.Fprintf(a.stdout, "Evaluate:    verso --db %s eval support/reply@production support/reply@latest\n", path)
+				}
+				return nil
+			}
+			srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{Latency: latency, Jitter: latency / 4, Seed: 1})
+			if err != nil {
+				return failed(fmt.Errorf("start the demo model: %w", err))
+			}
+			defer srv.Close()
+			fmt.Fprintf(a.stdout, "Demo model serving at %s\n", srv.URL())
+			a.dbFlag = path
+			return a.runTUI(ctx, srv.URL())
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&noTUI, "no-tui", false, "build the registry and exit without opening the TUI")
+	f.IntVar(&prompts, "prompts", 0, "write a synthetic registry with this many prompts")
+	f.IntVar(&versions, "versions", 0, "versions per prompt of the synthetic registry")
+	f.DurationVar(&latency, "latency", 0, "latency the demo model adds to every reply (e.g. 300ms), for a realistic feel")
+	return cmd
+}
+
+// demoPath is where the demo registry lives: --db, else
+// $XDG_DATA_HOME/verso/demo.db. $VERSO_DB is deliberately ignored: the demo
+// file is deleted and rebuilt, and that must never be the user's registry.
+func (a *app) demoPath() (string, error) {
+	if a.dbFlag != "" {
+		return a.dbFlag, nil
+	}
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", usageErr("cannot find a home directory for the demo database: pass --db PATH")
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "verso", "demo.db"), nil
+}
+
+// removeDemo deletes a previous demo registry at path (and its WAL files).
+// It refuses a file that is not a Verso database, or one that holds
+// prompts which neither the demo nor a synthetic build made.
+func removeDemo(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	st, err := store.OpenWith(path, store.Options{ReadOnly: true})
+	if err != nil {
+		return usageErr("%s exists and is not a Verso demo registry (%v): pass another --db path", path, userMessage(err))
+	}
+	ps, err := st.ListPrompts(ctx, store.ListOptions{})
+	st.Close()
+	if err != nil {
+		return failed(fmt.Errorf("read %s: %w", path, err))
+	}
+	names := demo.Names()
+	for _, p := range ps {
+		if !slices.Contains(names, p.Name) && !slices.Contains(p.Tags, "synthetic") {
+			return usageErr("%s holds prompts that are not from the demo (e.g. %q): refusing to replace it; pass another --db path", path, p.Name)
+		}
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return failed(fmt.Errorf("remove the old demo registry: %w", err))
+		}
+	}
+	return nil
+}

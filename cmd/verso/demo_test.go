@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDemoBuildsAndRebuilds(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	r := mustOK(t, verso(t, db, "", "demo", "--no-tui"))
+	if !strings.Contains(r.stdout, "rebuilt at "+db) || !strings.Contains(r.stdout, "9 prompts") {
+		t.Errorf("stdout: %s", r.stdout)
+	}
+	list := func() []map[string]any {
+		var ps []map[string]any
+		out := mustOK(t, verso(t, db, "", "list", "--json")).stdout
+		if err := json.Unmarshal([]byte(out), &ps); err != nil {
+			t.Fatalf("list --json: %v\n%s", err, out)
+		}
+		return ps
+	}
+	first := list()
+	if len(first) != 9 {
+		t.Fatalf("%d prompts after demo", len(first))
+	}
+	// A second run starts from scratch: same prompts, same version numbers.
+	mustOK(t, verso(t, db, "", "demo", "--no-tui"))
+	second := list()
+	if len(second) != len(first) {
+		t.Fatalf("rebuild has %d prompts, first build %d", len(second), len(first))
+	}
+	for i := range first {
+		if first[i]["name"] != second[i]["name"] || first[i]["latest"] != second[i]["latest"] {
+			t.Errorf("rebuild differs: %v vs %v", first[i], second[i])
+		}
+	}
+	// The rollback is in the label history.
+	r = mustOK(t, verso(t, db, "", "labels", "sql/from-question"))
+	if !strings.Contains(r.stdout, "v4 -> v3") {
+		t.Errorf("no rollback in labels output:\n%s", r.stdout)
+	}
+}
+
+func TestDemoDefaultPath(t *testing.T) {
+	r := mustOK(t, verso(t, "", "", "demo", "--no-tui"))
+	if !strings.Contains(r.stdout, filepath.Join("data", "verso", "demo.db")) {
+		t.Errorf("demo did not use $XDG_DATA_HOME/verso/demo.db:\n%s", r.stdout)
+	}
+}
+
+func TestDemoRefusesForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	// A registry with a prompt of the user's own.
+	mine := filepath.Join(dir, "mine.db")
+	mustOK(t, verso(t, mine, "Hello {{name}}", "commit", "greeting", "-m", "mine"))
+	r := verso(t, mine, "", "demo", "--no-tui")
+	if r.code != 2 || !strings.Contains(r.stderr, "not from the demo") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	mustOK(t, verso(t, mine, "", "show", "greeting"))
+
+	// A file that is not a Verso database at all stays byte for byte.
+	other := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(other, []byte("shopping list\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = verso(t, other, "", "demo", "--no-tui")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "verso: ") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(other); !bytes.Equal(b, []byte("shopping list\n")) {
+		t.Errorf("file changed: %q", b)
+	}
+}
+
+func TestDemoSynthetic(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "big.db")
+	r := mustOK(t, verso(t, db, "", "demo", "--prompts", "120", "--versions", "3", "--no-tui"))
+	if !strings.Contains(r.stdout, "120 prompts x 3 versions") {
+		t.Errorf("stdout: %s", r.stdout)
+	}
+	var ps []map[string]any
+	if err := json.Unmarshal([]byte(mustOK(t, verso(t, db, "", "list", "--json")).stdout), &ps); err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 120 {
+		t.Errorf("%d prompts", len(ps))
+	}
+	// A synthetic registry counts as a demo file: it can be rebuilt.
+	mustOK(t, verso(t, db, "", "demo", "--no-tui"))
+
+	for _, bad := range [][]string{{"--prompts", "0", "--versions", "3"}, {"--prompts", "5"}, {"--latency", "-1s"}} {
+		r := verso(t, db, "", append([]string{"demo", "--no-tui"}, bad...)...)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, "verso: ") {
+			t.Errorf("demo %v: exit %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+}
