@@ -286,6 +286,10 @@ func (t *task) issue() string {
 	s := stripGreeting(strings.TrimSpace(top[0]))
 	question := strings.HasSuffix(s, "?")
 	s = strings.TrimRight(s, ".!?")
+	// Restate the problem, not the request ("..., please refund me").
+	if i := strings.Index(strings.ToLower(s), "please"); i > 12 {
+		s = strings.TrimRight(s[:i], " ,;-")
+	}
 	s = strings.NewReplacer("I'm ", "you're ", "I am ", "you are ", "I've ", "you've ", "I have ", "you have ", "I was ", "you were ", "I ", "you ", " my ", " your ", " me", " you", "My ", "Your ").Replace(s)
 	if len(s) > 1 && unicode.IsUpper(rune(s[0])) && unicode.IsLower(rune(s[1])) && !strings.HasPrefix(s, "I ") {
 		s = strings.ToLower(s[:1]) + s[1:]
