@@ -112,3 +112,27 @@ func TestTable(t *testing.T) {
 		t.Fatal("no colour with Color")
 	}
 }
+
+func TestCompare(t *testing.T) {
+	_, rs, _ := sample()
+	before := append([]store.Result(nil), rs[:3]...)
+	before[1].CaseName = "angry"
+	after := []store.Result{
+		{Version: 4, Model: "demo/demo-large", CaseName: "refund", Pass: true},
+		{Version: 4, Model: "demo/demo-large", CaseName: "angry", Pass: true},
+		{Version: 4, Model: "demo/demo-large", CaseName: "new", Pass: false},
+	}
+	fl := Compare(before, after, false)
+	want := map[string][2]Verdict{"angry": {Fail, Pass}, "new": {Missing, Fail}, "late": {Error, Missing}}
+	if len(fl) != len(want) {
+		t.Fatalf("%+v", fl)
+	}
+	for _, f := range fl {
+		if w := want[f.Case]; w[0] != f.Before || w[1] != f.After {
+			t.Errorf("%s: %s -> %s, want %v", f.Case, f.Before, f.After, w)
+		}
+	}
+	if fl := Compare(before, after, true); len(fl) != 6 {
+		t.Fatalf("by version: %+v", fl)
+	}
+}

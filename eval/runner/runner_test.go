@@ -322,3 +322,22 @@ func TestFeedCoalescesTokens(t *testing.T) {
 		t.Fatal("Next after Done")
 	}
 }
+
+func TestEstimate(t *testing.T) {
+	e := setup(t, modelserver.Options{}, 5)
+	ctx := context.Background()
+	est, err := e.eng.Estimate(ctx, e.plan(), false)
+	if err != nil || est.Calls != 10 || est.Cached != 0 || est.Cost <= 0 {
+		t.Fatalf("%+v %v", est, err)
+	}
+	if _, err := e.eng.Run(ctx, e.plan(), runner.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	est, _ = e.eng.Estimate(ctx, e.plan(), false)
+	if est.Calls != 10 || est.Cached != 10 || est.Cost != 0 {
+		t.Fatalf("after a run: %+v", est)
+	}
+	if est, _ = e.eng.Estimate(ctx, e.plan(), true); est.Cached != 0 {
+		t.Fatalf("no cache: %+v", est)
+	}
+}
