@@ -52,6 +52,8 @@ func Reply(in Input) string {
 		return t.classify(labels)
 	}
 	switch {
+	case t.has("toxic", "offensive", "abusive"):
+		return t.toxicVerdict()
 	case t.has("sentiment"):
 		return t.classify([]string{"positive", "negative", "neutral"})
 	case t.has("release notes", "changelog"):
@@ -109,7 +111,11 @@ func newTask(in Input) *task {
 			input = rest
 		}
 	} else if t.sys == "" {
+		// "Do this.\n\n{{input}}": the first paragraph is the instruction.
 		instr = lastUser
+		if head, rest, ok := strings.Cut(strings.TrimSpace(lastUser), "\n\n"); ok && strings.TrimSpace(rest) != "" && len(head) < 600 {
+			input = rest
+		}
 	}
 	t.insRaw = instr
 	t.ins = strings.ToLower(instr)

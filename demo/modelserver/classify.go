@@ -193,6 +193,15 @@ func (t *task) chooseLabel(labels []string) string {
 	return labels[int(t.h%uint64(len(labels)))]
 }
 
+// toxicVerdict answers "is this toxic?" without a label set: a chatty yes
+// or no.
+func (t *task) toxicVerdict() string {
+	if t.toxic(t.input) {
+		return "Yes, this comment is toxic. It uses insulting or threatening language, so I would flag it for the moderation team."
+	}
+	return "No, this comment doesn't appear to be toxic. It may be critical, but it stays within the bounds of a normal discussion."
+}
+
 // classify answers with a label: bare when told to, else chatty.
 func (t *task) classify(labels []string) string {
 	l := t.chooseLabel(labels)

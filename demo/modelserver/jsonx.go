@@ -253,7 +253,7 @@ func (t *task) fieldValue(f, typ string) any {
 	case strings.Contains(name, "email"):
 		return reEmail.FindString(text)
 	case strings.Contains(name, "item") || strings.Contains(name, "lines"):
-		return lineItems(text, num)
+		return lineItems(text, num || t.numbersAsNumbers())
 	case strings.Contains(name, "vendor") || strings.Contains(name, "supplier") || strings.Contains(name, "seller") || strings.Contains(name, "company") || name == "from":
 		if v := valueAfter(text, "from", "vendor", "supplier", "bill from", "seller"); v != "" {
 			return v

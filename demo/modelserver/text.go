@@ -513,6 +513,11 @@ func (t *task) qa() string {
 	if len(best) > keep {
 		best = best[:keep]
 	}
+	// Drop weak matches: a sentence sharing one word with the question
+	// next to one sharing three is noise.
+	for len(best) > 1 && best[len(best)-1].score*2 < best[0].score {
+		best = best[:len(best)-1]
+	}
 	sort.SliceStable(best, func(i, j int) bool { return best[i].pos < best[j].pos })
 	var parts []string
 	for _, b := range best {
