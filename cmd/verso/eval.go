@@ -217,12 +217,44 @@ func (a *app) startDemo(reg *provider.Registry, models []string) (func(), error)
 	if !need || reg.BaseURL("demo") != "" {
 		return func() {}, nil
 	}
-	srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{})
+	o, err := demoOptions(os.Getenv)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	srv, err := modelserver.Start("127.0.0.1:0", o)
 	if err != nil {
 		return nil, failed(fmt.Errorf("start the demo model server: %w", err))
 	}
 	reg.SetBaseURL("demo", srv.URL())
 	return func() { srv.Close() }, nil
+}
+
+// demoOptions reads the demo model's knobs from the environment, for
+// demos and benchmarks: VERSO_DEMO_LATENCY and VERSO_DEMO_JITTER
+// (durations), VERSO_DEMO_ERROR_RATE (0..1 of 429s and 500s).
+func demoOptions(getenv func(string) string) (modelserver.Options, error) {
+	var o modelserver.Options
+	for _, d := range []struct {
+		env string
+		to  *time.Duration
+	}{{"VERSO_DEMO_LATENCY", &o.Latency}, {"VERSO_DEMO_JITTER", &o.Jitter}} {
+		if v := getenv(d.env); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x < 0 {
+				return o, fmt.Errorf("%s=%q: use a duration like 50ms", d.env, v)
+			}
+			*d.to = x
+		}
+	}
+	if v := getenv("VERSO_DEMO_ERROR_RATE"); v != "" {
+		var f float64
+		if _, err := fmt.Sscan(v, &f); err != nil || f < 0 || f > 1 {
+			return o, fmt.Errorf("VERSO_DEMO_ERROR_RATE=%q: use a fraction between 0 and 1", v)
+		}
+		o.ErrorRate = f
+		o.RetryAfter = 100 * time.Millisecond
+	}
+	return o, nil
 }
 
 func versionList(vs []store.Version) string {

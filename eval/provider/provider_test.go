@@ -3,9 +3,13 @@ package provider_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -246,5 +250,51 @@ providers:
 		if name != "url.yaml" && !strings.Contains(err.Error(), "line ") {
 			t.Errorf("%s: no line in %v", name, err)
 		}
+	}
+}
+
+func TestAzureHeadersAndRateLimit(t *testing.T) {
+	var mu sync.Mutex
+	var paths, teams, keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path+"?"+r.URL.RawQuery)
+		teams = append(teams, r.Header.Get("X-Team"))
+		keys = append(keys, r.Header.Get("api-key")+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}}`)
+	}))
+	defer srv.Close()
+	t.Setenv("AZ_KEY", "sekret")
+	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{
+		"az":  {Type: "azure", BaseURL: srv.URL, APIKeyEnv: "AZ_KEY", APIVersion: "2024-06-01", Headers: map[string]string{"X-Team": "eval"}},
+		"lim": {BaseURL: srv.URL + "/v1", RPM: 1200},
+	}})
+	az, err := reg.Provider("az")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := az.Chat(context.Background(), provider.Request("gpt-4o", []store.Message{{Role: "user", Content: "x"}}, store.Config{}), nil)
+	if err != nil || r.Output != "hi" || r.TokensIn != 3 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if paths[0] != "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01" || teams[0] != "eval" || keys[0] != "sekret" {
+		t.Fatalf("path %q team %q key %q", paths[0], teams[0], keys[0])
+	}
+	lim, _ := reg.Provider("lim")
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lim.Chat(context.Background(), provider.Request("m", []store.Message{{Role: "user", Content: "x"}}, store.Config{}), nil)
+		}()
+	}
+	wg.Wait()
+	// 1200 rpm = 20/s with a burst of 20: 40 calls take about a second.
+	if el := time.Since(start); el < 800*time.Millisecond {
+		t.Fatalf("40 calls at 1200 rpm took %v", el)
 	}
 }
