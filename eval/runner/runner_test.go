@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -242,22 +243,10 @@ func TestMalformedAndMissingVariables(t *testing.T) {
 	}
 	for _, r := range out.Results {
 		want := map[string]string{"malformed": "malformed response", "missing": "missing variables: review"}[r.CaseName]
-		if !contains(r.Error, want) {
+		if want == "" || !strings.Contains(r.Error, want) {
 			t.Fatalf("%s: error %q, want %q", r.CaseName, r.Error, want)
 		}
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) > 0 && len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0)
-}
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func TestCancelAndResume(t *testing.T) {
@@ -341,3 +330,34 @@ func TestEstimate(t *testing.T) {
 		t.Fatalf("no cache: %+v", est)
 	}
 }
+
+func TestModelGradedAssertions(t *testing.T) {
+	e := setup(t, modelserver.Options{}, 1)
+	ctx := context.Background()
+	su := e.su
+	su.Cases = []store.Case{{Name: "graded", Vars: map[string]any{"review": "I love it, works great"},
+		Assertions: []store.Assertion{{Type: "llm-rubric", Value: "states the sentiment"}, {Type: "similar", Value: "The sentiment is positive", Threshold: ptr(0.1)}}}}
+	su, _ = e.st.SaveSuite(ctx, "sentiment", su)
+	p := e.plan()
+	p.Suite = su
+	before := e.srv.Stats()
+	out, err := e.eng.Run(ctx, p, runner.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.srv.Stats().Embeddings == before.Embeddings {
+		t.Fatal("similar did not call the embeddings endpoint")
+	}
+	for _, r := range out.Results {
+		if r.Error != "" || len(r.Assertions) != 2 {
+			t.Fatalf("%+v", r)
+		}
+		for _, a := range r.Assertions {
+			if a.Reason == "" || strings.Contains(a.Reason, "grader demo") || strings.Contains(a.Reason, "embeddings demo") {
+				t.Fatalf("%s: %+v", r.CaseName, a)
+			}
+		}
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
