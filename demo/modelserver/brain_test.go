@@ -206,3 +206,29 @@ func TestEmbedSimilarity(t *testing.T) {
 		t.Errorf("similar %.2f unrelated %.2f", cos(a, b), cos(a, c))
 	}
 }
+
+// FuzzReply: the brain must answer anything without panicking (a panic
+// would look like a dropped connection to the client).
+func FuzzReply(f *testing.F) {
+	for _, s := range []string{
+		"Classify as (a|b). Respond with only the label.\n\nText: x",
+		"Extract invoice_number and total as JSON.\n\nInvoice: INV-1 Total: $5",
+		"SQL\n\nCREATE TABLE t (a INT);\nQuestion: how many top 3",
+		"Summarize in 0 words as 0 bullet points.\n\nTicket:\n",
+		GraderMarker + "\n<Output></Output><Rubric></Rubric>",
+		"Welcome email to X, who signed up for Y on the Z plan. Sign off as",
+		"Release notes for version 1.0\n\nChanges:\nfeat: x\n- \n",
+	} {
+		f.Add("demo-small", "", s)
+		f.Add("demo-large", "Documentation:\nA. B.", s)
+	}
+	f.Fuzz(func(t *testing.T, model, sys, user string) {
+		in := Input{Model: model, Messages: []Message{{Role: "user", Content: user}}}
+		if sys != "" {
+			in.Messages = append([]Message{{Role: "system", Content: sys}}, in.Messages...)
+		}
+		Reply(in)
+		in.JSON = true
+		Reply(in)
+	})
+}

@@ -75,7 +75,7 @@ func schemaFromText(s string) []byte {
 		return nil
 	}
 	start := strings.LastIndex(s[:i], "{")
-	for start >= 0 {
+	for tries := 0; start >= 0 && tries < 20; tries++ {
 		dec := json.NewDecoder(strings.NewReader(s[start:]))
 		var v map[string]any
 		if dec.Decode(&v) == nil {
