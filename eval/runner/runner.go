@@ -334,7 +334,7 @@ func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column
 	}
 	go func() {
 		defer cancel()
-		h.out, h.err = x.execute(rctx, ctx, tasks, cols)
+		h.out, h.err = x.execute(rctx, ctx, cancel, tasks, cols)
 		close(h.done)
 	}()
 	return h
@@ -371,8 +371,8 @@ func (x *exec) emit(ev Event) {
 	x.o.OnEvent(ev)
 }
 
-func (x *exec) execute(ctx, parent context.Context, tasks []task, cols []report.Column) (Outcome, error) {
-	w := newWriter(x.e.Store, x.o.BatchSize, x.o.FlushEvery)
+func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tasks []task, cols []report.Column) (Outcome, error) {
+	w := newWriter(x.e.Store, x.o.BatchSize, x.o.FlushEvery, stop)
 	ch := make(chan *task)
 	go func() {
 		defer close(ch)

@@ -361,3 +361,23 @@ func TestModelGradedAssertions(t *testing.T) {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+func TestWriteFailureStopsTheRun(t *testing.T) {
+	e := setup(t, modelserver.Options{Latency: 20 * time.Millisecond}, 100)
+	var once sync.Once
+	h, err := e.eng.Start(context.Background(), e.plan(), runner.Options{Concurrency: 4, NoCache: true, OnEvent: func(ev runner.Event) {
+		if ev.Kind == runner.Finished && ev.Progress.Done >= 5 {
+			once.Do(func() { e.st.Close() })
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Wait()
+	if err == nil || !strings.Contains(err.Error(), "saving results") {
+		t.Fatalf("err = %v", err)
+	}
+	if calls := e.srv.Stats().Requests; calls > 60 {
+		t.Fatalf("the run went on after the database failed: %d calls", calls)
+	}
+}

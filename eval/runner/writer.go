@@ -17,6 +17,7 @@ type writer struct {
 	err   error
 	batch int
 	every time.Duration
+	onErr func() // called once, on the first write error (stops the run)
 }
 
 type item struct {
@@ -24,8 +25,8 @@ type item struct {
 	c *store.CachedResponse
 }
 
-func newWriter(st *store.Store, batch int, every time.Duration) *writer {
-	w := &writer{st: st, ch: make(chan item, 4*batch), done: make(chan struct{}), batch: batch, every: every}
+func newWriter(st *store.Store, batch int, every time.Duration, onErr func()) *writer {
+	w := &writer{st: st, ch: make(chan item, 4*batch), done: make(chan struct{}), batch: batch, every: every, onErr: onErr}
 	go w.loop()
 	return w
 }
@@ -51,7 +52,12 @@ func (w *writer) loop() {
 		}
 		// Results are saved even when the run is being cancelled.
 		if err := w.st.SaveBatch(context.Background(), rs, cs); err != nil && w.err == nil {
+			// Calling models whose answers cannot be saved wastes money:
+			// stop the run.
 			w.err = err
+			if w.onErr != nil {
+				w.onErr()
+			}
 		}
 		rs, cs = rs[:0], cs[:0]
 	}
