@@ -31,7 +31,7 @@ func newEvalCmd(a *app) *cobra.Command {
 		timeout            time.Duration
 	)
 	c := &cobra.Command{
-		Use:   "eval REF... [--suite S] [--model M]...",
+		Use:   "eval REF...",
 		Short: "Run versions of a prompt against its test suite and compare them",
 		Long: "Runs every case of a suite on each version (and each --model), with retries, a response\n" +
 			"cache and a comparison report. Exit 0 when every case passes, 1 when any fails or errors.\n" +
