@@ -312,7 +312,7 @@ func Table(w io.Writer, run store.Run, results []store.Result, s Summary, o Tabl
 		}
 	}
 	if s.AllPassed() {
-		b.WriteString(green(fmt.Sprintf("\nAll %d passed.", s.Total)) + "\n")
+		b.WriteString("\n" + green(fmt.Sprintf("All %d passed.", s.Total)) + "\n")
 	} else {
 		b.WriteString(fmt.Sprintf("\n%d passed, %d failed, %d errors of %d.\n", s.Passed, s.Failed, s.Errors, s.Planned))
 	}
