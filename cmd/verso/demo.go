@@ -22,6 +22,7 @@ func newDemoCmd(a *app) *cobra.Command {
 		prompts  int
 		versions int
 		latency  time.Duration
+		tokenGap time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -45,8 +46,8 @@ func newDemoCmd(a *app) *cobra.Command {
 			if versions > 1000 {
 				return usageErr("--versions %d is over the limit of 1000", versions)
 			}
-			if latency < 0 {
-				return usageErr("--latency must not be negative")
+			if latency < 0 || tokenGap < 0 {
+				return usageErr("--latency and --token-delay must not be negative")
 			}
 			path, err := a.demoPath()
 			if err != nil {
@@ -100,7 +101,7 @@ func newDemoCmd(a *app) *cobra.Command {
 				}
 				return nil
 			}
-			srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{Latency: latency, Jitter: latency / 4, Seed: 1})
+			srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{Latency: latency, Jitter: latency / 4, TokenDelay: tokenGap, Seed: 1})
 			if err != nil {
 				return failed(fmt.Errorf("start the demo model: %w", err))
 			}
@@ -114,7 +115,10 @@ func newDemoCmd(a *app) *cobra.Command {
 	f.BoolVar(&noTUI, "no-tui", false, "build the registry and exit without opening the TUI")
 	f.IntVar(&prompts, "prompts", 0, "write a synthetic registry with this many prompts")
 	f.IntVar(&versions, "versions", 0, "versions per prompt of the synthetic registry")
-	f.DurationVar(&latency, "latency", 0, "latency the demo model adds to every reply (e.g. 300ms), for a realistic feel")
+	// A little latency and a streaming pace make a live run look like one:
+	// the progress bar moves and outputs arrive word by word.
+	f.DurationVar(&latency, "latency", 300*time.Millisecond, "time the demo model waits before each reply (0 for full speed)")
+	f.DurationVar(&tokenGap, "token-delay", 8*time.Millisecond, "pause between streamed words of the demo model")
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -397,3 +398,52 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentFailures: 32 clients with 20% injected 429/500 and retries
+// all finish; the counters add up.
+func TestConcurrentFailures(t *testing.T) {
+	srv, c := start(t, modelserver.Options{ErrorRate: 0.2, Seed: 3, RetryAfter: time.Millisecond})
+	const workers, each = 32, 10
+	errs := make(chan error, workers)
+	var calls atomicCounter
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			for i := 0; i < each; i++ {
+				req := chatReq("demo-small", "Summarize in 1 sentence.\n\nTicket: case "+strings.Repeat("z", w*each+i))
+				for attempt := 0; ; attempt++ {
+					calls.add()
+					_, err := c.CreateChatCompletion(context.Background(), req)
+					if err == nil {
+						break
+					}
+					if s := apiStatus(err); s != 429 && s != 500 || attempt > 20 {
+						errs <- err
+						return
+					}
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := srv.Stats()
+	total := 0
+	for _, n := range st.ByStatus {
+		total += n
+	}
+	if int64(total) != st.Requests || st.Requests != calls.load() || st.ByStatus[200] != workers*each {
+		t.Errorf("stats %+v, client calls %d", st, calls.load())
+	}
+	if st.ByStatus[429]+st.ByStatus[500] == 0 {
+		t.Error("no failures injected")
+	}
+}
+
+type atomicCounter struct{ n atomic.Int64 }
+
+func (c *atomicCounter) add()        { c.n.Add(1) }
+func (c *atomicCounter) load() int64 { return c.n.Load() }
