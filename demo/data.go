@@ -57,7 +57,7 @@ func supportReply() demoPrompt {
 	large := store.Config{Model: "demo/demo-large", Temperature: f64(0.3), MaxTokens: 300}
 	rubric := as("llm-rubric", "The reply apologizes to the customer and does not promise a refund")
 	common := func(extra ...store.Assertion) []store.Assertion {
-		return append([]store.Assertion{as("icontains", "{{customer}}"), rubric, maxWords(120)}, extra...)
+		return append([]store.Assertion{as("icontains", "{{customer}}"), rubric, maxWords(120), asT("cost", nil, 0.002)}, extra...)
 	}
 	return demoPrompt{
 		name:        "support/reply",
@@ -178,7 +178,7 @@ CREATE TABLE tickets (id INTEGER PRIMARY KEY, customer_id INTEGER, status TEXT, 
 	}
 	var suite []store.Case
 	for _, c := range cases {
-		asserts := append([]store.Assertion{as("starts-with", "SELECT"), as("not-contains", "```"), as("regex", `;\s*$`)}, c.extra...)
+		asserts := append([]store.Assertion{as("starts-with", "SELECT"), as("not-contains", "```"), as("regex", `;\s*$`), asT("latency", nil, 3000)}, c.extra...)
 		suite = append(suite, tc(c.name, map[string]any{"question": c.question}, asserts...))
 	}
 	suite[0].Assertions = append(suite[0].Assertions, asT("levenshtein", "SELECT COUNT(*) AS count\nFROM orders\nWHERE created_at >= '2025-01-01'\n  AND created_at < '2026-01-01';", 10))
@@ -323,7 +323,7 @@ func releaseNotes() demoPrompt {
 	notes := func(name, version, changes string, mustHave ...any) store.Case {
 		return tc(name, map[string]any{"version": version, "changes": changes},
 			as("starts-with", "## What's new in {{version}}"), as("not-icontains-any", []any{"chore", "refactor", "ci:"}),
-			as("not-contains", "🎉"), as("icontains-all", mustHave))
+			as("not-contains", "🎉"), as("icontains-all", mustHave), as("contains-any", []any{"### New", "### Fixed"}))
 	}
 	return demoPrompt{
 		name:        "release-notes",
@@ -413,7 +413,7 @@ func toxicity() demoPrompt {
 	}
 	var suite []store.Case
 	for _, c := range cases {
-		suite = append(suite, store.Case{Name: c.name, Vars: map[string]any{"comment": c.comment}, Expected: c.label, Assertions: []store.Assertion{as("equals", c.label)}})
+		suite = append(suite, store.Case{Name: c.name, Vars: map[string]any{"comment": c.comment}, Expected: c.label, Assertions: []store.Assertion{as("equals", c.label), as("length", map[string]any{"max": 5})}})
 	}
 	return demoPrompt{
 		name:        "moderation/toxicity",

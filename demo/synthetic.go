@@ -144,9 +144,10 @@ func newSynth(rng *rand.Rand, i int) *synth {
 	g.description = "Synthetic " + strings.ReplaceAll(noun, "-", " ") + " prompt for the " + f.folder + " team."
 	g.tags = []string{f.folder, "synthetic"}
 	g.vars = f.vars
-	// Lengths skew short, as real registries do: 200..4,000 characters.
+	// Lengths skew short, as real registries do: 200..4,000 characters,
+	// median about 650.
 	u := rng.Float64()
-	g.target = 200 + int(u*u*3600)
+	g.target = 200 + int(u*u*u*3600)
 	g.temp = float64(rng.IntN(8)) / 10
 	g.model = []string{"demo/demo-small", "demo/demo-large"}[rng.IntN(2)]
 	g.parts = append(g.parts, "Task: "+strings.ReplaceAll(noun, "-", " ")+" for the "+f.folder+" team.")
@@ -196,6 +197,10 @@ func (g *synth) config() store.Config {
 func (g *synth) edit() {
 	before, temp := g.body(), g.temp
 	g.editOnce()
+	for g.length() < 220 {
+		n := len(g.parts) - 1
+		g.parts = append(g.parts[:n], append([]string{g.sentence()}, g.parts[n:]...)...)
+	}
 	if g.body() == before && g.temp == temp {
 		// Every version must differ from its parent, or the store would
 		// skip it as a no-op.
