@@ -144,8 +144,13 @@ func (a *app) demoPath() (string, error) {
 // It refuses a file that is not a Verso database, or one that holds
 // prompts which neither the demo nor a synthetic build made.
 func removeDemo(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
+	}
+	if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		// An empty file holds nothing to lose.
+		return os.Remove(path)
 	}
 	st, err := store.OpenWith(path, store.Options{ReadOnly: true})
 	if err != nil {
