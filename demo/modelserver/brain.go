@@ -279,12 +279,39 @@ func (t *task) shape(body, what string) string {
 	return t.preamble(what) + body + t.closing()
 }
 
-var reSentence = regexp.MustCompile(`[^.!?\n]+[.!?]*`)
+// splitSentences cuts at line breaks and at . ! ? followed by a space or
+// the end, so "99.9%", "v2.4" and "e.g.x" stay whole.
+func splitSentences(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\n':
+			out = append(out, s[start:i])
+			start = i + 1
+		case c == '.' || c == '!' || c == '?':
+			j := i + 1
+			for j < len(s) && (s[j] == '.' || s[j] == '!' || s[j] == '?' || s[j] == '"' || s[j] == ')') {
+				j++
+			}
+			if j == len(s) || s[j] == ' ' || s[j] == '\n' || s[j] == '\t' {
+				out = append(out, s[start:j])
+				start = j
+				i = j - 1
+			}
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
 
 // sentences splits text into trimmed sentences (lines count as breaks).
 func sentences(s string) []string {
 	var out []string
-	for _, m := range reSentence.FindAllString(s, -1) {
+	for _, m := range splitSentences(s) {
 		m = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(m), "-*• "))
 		if len(m) < 2 {
 			continue

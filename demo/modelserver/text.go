@@ -457,6 +457,9 @@ func (t *task) welcome() string {
 	return "Here's a warm welcome email you can send:\n\n" + out
 }
 
+// reSectionLabel is a "Plans: " label at the start of a documentation line.
+var reSectionLabel = regexp.MustCompile(`^[A-Z][A-Za-z ]{1,24}:\s+`)
+
 // docsMarkers introduce reference material in a system prompt.
 var docsMarkers = []string{"documentation:", "docs:", "context:", "knowledge base:", "reference:"}
 
@@ -488,14 +491,18 @@ func (t *task) qa() string {
 	}
 	var best []scored
 	for i, s := range sentences(docs) {
-		n := 0
+		// Count the question's distinct words the sentence shares.
+		hit := map[string]bool{}
 		for _, w := range words(s) {
-			if q[stem(w)] {
-				n++
+			if st := stem(w); q[st] {
+				hit[st] = true
 			}
 		}
-		if n > 0 {
-			best = append(best, scored{s, i, n})
+		if len(hit) > 0 {
+			if m := reSectionLabel.FindStringIndex(s); m != nil && m[1] < len(s) {
+				s = titleCase(s[m[1]:])
+			}
+			best = append(best, scored{s, i, len(hit)})
 		}
 	}
 	sort.SliceStable(best, func(i, j int) bool { return best[i].score > best[j].score })
