@@ -295,19 +295,30 @@ func TestSynthetic(t *testing.T) {
 	if labelled < 140 {
 		t.Errorf("only %d prompts have labels", labelled)
 	}
+	chats := 0
 	for _, p := range ps[:40] {
 		hist, err := st.History(ctx, p.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, v := range hist {
-			if n := len(v.Template); n < 200 || n > 4000 {
+			n := len(v.Template)
+			for _, m := range v.Messages {
+				n += len(m.Content) + 1
+			}
+			if v.Kind == store.KindChat {
+				chats++
+			}
+			if n < 200 || n > 4000 {
 				t.Errorf("%s@%d is %d characters", p.Name, v.Number, n)
 			}
 			if vars := prompt.Variables(v); len(vars) == 0 {
 				t.Errorf("%s@%d has no variables", p.Name, v.Number)
 			}
 		}
+	}
+	if chats == 0 {
+		t.Error("no chat prompts in the synthetic registry")
 	}
 }
 

@@ -48,10 +48,21 @@ func Synthetic(ctx context.Context, st *store.Store, prompts, versions int, prog
 			g := newSynth(rng, i)
 			for v := 1; v <= versions; v++ {
 				in := store.CommitInput{
-					Name: g.name, Kind: store.KindText,
-					Template: g.body(), Config: g.config(),
+					Name: g.name, Config: g.config(),
 					Message: g.message(v), Author: authors[rng.IntN(len(authors))],
 					CreatedAt: now.Add(-span + time.Duration(seq)*step),
+				}
+				if g.chat {
+					// The instructions as the system message, the input
+					// block as the user message.
+					n := len(g.parts) - 1
+					in.Kind = store.KindChat
+					in.Messages = []store.Message{
+						{Role: "system", Content: strings.Join(g.parts[:n], "\n")},
+						{Role: "user", Content: g.parts[n]},
+					}
+				} else {
+					in.Kind, in.Template = store.KindText, g.body()
 				}
 				if v == 1 {
 					in.Description, in.Tags = g.description, g.tags
@@ -133,6 +144,7 @@ type synth struct {
 	vars        []string
 	parts       []string
 	target      int
+	chat        bool // every fifth prompt is a chat prompt
 	temp        float64
 	model       string
 }
@@ -143,6 +155,7 @@ func newSynth(rng *rand.Rand, i int) *synth {
 	g := &synth{rng: rng, name: f.folder + "/" + noun + "-" + strconv.Itoa(i+1)}
 	g.description = "Synthetic " + strings.ReplaceAll(noun, "-", " ") + " prompt for the " + f.folder + " team."
 	g.tags = []string{f.folder, "synthetic"}
+	g.chat = i%5 == 4
 	g.vars = f.vars
 	// Lengths skew short, as real registries do: 200..4,000 characters,
 	// median about 650.
