@@ -77,6 +77,14 @@ func (c *flexContent) UnmarshalJSON(b []byte) error {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
+// putBuf returns a buffer to the pool unless one huge request grew it: the
+// pool should not pin megabytes.
+func putBuf(bp *[]byte) {
+	if cap(*bp) <= 256<<10 {
+		bufPool.Put(bp)
+	}
+}
+
 func readBody(r *http.Request) ([]byte, *[]byte, error) {
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
@@ -109,7 +117,7 @@ func (e *httpError) Error() string { return e.msg }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	body, bp, err := readBody(r)
-	defer bufPool.Put(bp)
+	defer putBuf(bp)
 	if err != nil {
 		s.writeError(w, http.StatusBadRequest, "invalid_request_error", "cannot read the request body: "+err.Error())
 		return
@@ -207,7 +215,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bp2 := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp2)
+	defer putBuf(bp2)
 	b := (*bp2)[:0]
 	b = append(b, `{"id":"`...)
 	b = append(b, id...)
@@ -254,7 +262,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, id, model, reply
 	created := strconv.AppendInt(nil, time.Now().Unix(), 10)
 
 	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
+	defer putBuf(bp)
 	chunk := func(b []byte, delta func([]byte) []byte, fin string, withUsage bool) []byte {
 		b = append(b, `data: {"id":"`...)
 		b = append(b, id...)

@@ -23,7 +23,7 @@ type embeddingRequest struct {
 func (s *Server) embed(w http.ResponseWriter, r *http.Request) {
 	s.embeddings.Add(1)
 	body, bp, err := readBody(r)
-	defer bufPool.Put(bp)
+	defer putBuf(bp)
 	if err != nil {
 		s.writeError(w, http.StatusBadRequest, "invalid_request_error", "cannot read the request body: "+err.Error())
 		return
