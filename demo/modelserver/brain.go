@@ -233,6 +233,9 @@ func (t *task) generic() string {
 	if len(sents) == 0 {
 		return "Sure! Could you share a bit more detail so I can help?"
 	}
+	if len(sents) == 1 && wordCount(body) <= 4 && reGreeting.MatchString(strings.TrimSpace(body)+" ") {
+		return t.pick("Hello! How can I help you today?", "Hi there! What can I do for you?")
+	}
 	if len(sents) > 4 {
 		sents = sents[:4]
 	}
