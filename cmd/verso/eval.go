@@ -80,7 +80,11 @@ func newEvalCmd(a *app) *cobra.Command {
 				if err != nil {
 					return classify(err)
 				}
-				stop, err := a.startDemo(reg, run.Models)
+				need := run.Models
+				if su, err := st.Suite(ctx, run.Prompt, run.Suite); err == nil {
+					need = append(need, gradingModels(cfg, su)...)
+				}
+				stop, err := a.startDemo(reg, canonical(reg, need))
 				if err != nil {
 					return err
 				}
@@ -103,6 +107,7 @@ func newEvalCmd(a *app) *cobra.Command {
 						refs = append(refs, v.Config.Model)
 					}
 				}
+				refs = append(refs, gradingModels(cfg, plan.Suite)...)
 				stop, err := a.startDemo(reg, canonical(reg, refs))
 				if err != nil {
 					return err
@@ -200,6 +205,18 @@ func canonical(reg *provider.Registry, refs []string) []string {
 		c := reg.Canonical(r)
 		if !slices.Contains(out, c) {
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// gradingModels are the models a suite's assertions may call besides the
+// models under test: llm-rubric graders and similar's embedding models.
+func gradingModels(cfg provider.Config, su store.Suite) []string {
+	out := []string{cfg.Grader, cfg.Embedding}
+	for _, c := range su.Cases {
+		for _, as := range c.Assertions {
+			out = append(out, as.Provider)
 		}
 	}
 	return out
