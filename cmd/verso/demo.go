@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -161,9 +160,8 @@ func removeDemo(ctx context.Context, path string) error {
 	if err != nil {
 		return failed(fmt.Errorf("read %s: %w", path, err))
 	}
-	names := demo.Names()
 	for _, p := range ps {
-		if !slices.Contains(names, p.Name) && !slices.Contains(p.Tags, "synthetic") {
+		if !demo.Made(p.Prompt) {
 			return usageErr("%s holds prompts that are not from the demo (e.g. %q): refusing to replace it; pass another --db path", path, p.Name)
 		}
 	}

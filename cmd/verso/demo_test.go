@@ -63,6 +63,13 @@ func TestDemoRefusesForeignFiles(t *testing.T) {
 	}
 	mustOK(t, verso(t, mine, "", "show", "greeting"))
 
+	// A prompt that merely shares a demo prompt's name is not the demo's.
+	same := filepath.Join(dir, "same.db")
+	mustOK(t, verso(t, same, "Reply to {{message}}", "commit", "support/reply", "-m", "ours"))
+	if r := verso(t, same, "", "demo", "--no-tui"); r.code != 2 {
+		t.Errorf("replaced a registry with our own support/reply: exit %d %s", r.code, r.stderr)
+	}
+
 	// A file that is not a Verso database at all stays byte for byte.
 	other := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(other, []byte("shopping list\n"), 0o644); err != nil {
