@@ -264,6 +264,11 @@ func ParseExpected(s string) store.Assertion {
 		return store.Assertion{Type: "llm-rubric", Value: strings.TrimSpace(r)}
 	}
 	m := expectedRE.FindStringSubmatch(s)
+	if m != nil && m[4] != "" && unsupported[m[2]] {
+		// A promptfoo type Verso does not run: keep the type so that
+		// validation refuses it by name instead of comparing the text.
+		return store.Assertion{Type: m[1] + m[2], Value: m[4]}
+	}
 	if m != nil && slices.Contains(assert.Types, m[2]) && (m[4] != "" || strings.Contains(s, ":") || noValue(m[2])) {
 		a := store.Assertion{Type: m[1] + m[2]}
 		if m[3] != "" {
@@ -295,6 +300,16 @@ func ParseExpected(s string) store.Assertion {
 		return a
 	}
 	return store.Assertion{Type: "equals", Value: s}
+}
+
+// unsupported are promptfoo assertion types (and __expected prefixes) that
+// Verso does not run.
+var unsupported = map[string]bool{
+	"javascript": true, "python": true, "fn": true, "eval": true, "webhook": true, "rouge-n": true, "bleu": true,
+	"classifier": true, "factuality": true, "model-graded-factuality": true, "model-graded-closedqa": true,
+	"answer-relevance": true, "context-recall": true, "context-relevance": true, "context-faithfulness": true,
+	"is-valid-openai-function-call": true, "is-valid-openai-tools-call": true, "perplexity": true,
+	"perplexity-score": true, "select-best": true, "g-eval": true, "moderation": true, "ends-with": true,
 }
 
 func noValue(t string) bool { return t == "is-json" || t == "contains-json" }

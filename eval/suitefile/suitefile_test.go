@@ -156,3 +156,14 @@ func TestCSV(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestUnsupportedExpectedIsRefused(t *testing.T) {
+	_, err := Parse([]byte("q,__expected\nx,javascript: output.length > 3\n"), CSV)
+	if err == nil || !strings.Contains(err.Error(), `unknown assertion type "javascript"`) {
+		t.Fatalf("err = %v", err)
+	}
+	su, err := Parse([]byte("q,__expected\nx,Note: this is plain text\n"), CSV)
+	if err != nil || su.Cases[0].Assertions[0].Type != "equals" {
+		t.Fatalf("%v %+v", err, su.Cases)
+	}
+}
