@@ -298,3 +298,34 @@ func TestAzureHeadersAndRateLimit(t *testing.T) {
 		t.Fatalf("40 calls at 1200 rpm took %v", el)
 	}
 }
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	reg, _ := demo(t, modelserver.Options{RetryAfter: 300 * time.Millisecond})
+	p, _ := reg.Provider("demo")
+	req := provider.Request("demo-small", []store.Message{{Role: "user", Content: "hi [[fail:429:1]]"}}, store.Config{})
+	var waits []time.Duration
+	start := time.Now()
+	_, err := provider.Do(context.Background(), fast, func(ctx context.Context) (provider.Response, error) { return p.Chat(ctx, req, nil) },
+		func(r provider.Retry) { waits = append(waits, r.Wait) })
+	if err != nil || len(waits) != 1 || waits[0] < 300*time.Millisecond || time.Since(start) < 300*time.Millisecond {
+		t.Fatalf("err %v, waits %v (backoff alone would wait ~1ms)", err, waits)
+	}
+}
+
+func TestTokensPerMinute(t *testing.T) {
+	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{"x": {BaseURL: "http://127.0.0.1:1/v1", TPM: 600}}})
+	p, _ := reg.Provider("x")
+	// 600 tpm = 10 tokens/s with a burst of 600: a request estimated at
+	// 600+ tokens drains the bucket, so the next waits.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	big := provider.Request("m", []store.Message{{Role: "user", Content: strings.Repeat("x", 4000)}}, store.Config{MaxTokens: 100})
+	p.Chat(ctx, big, nil)
+	start := time.Now()
+	_, err := p.Chat(ctx, big, nil)
+	// The limiter refuses at once when the wait would pass the deadline.
+	limited := errors.Is(err, context.DeadlineExceeded) || err != nil && strings.Contains(err.Error(), "rate: Wait")
+	if !limited && time.Since(start) < 200*time.Millisecond {
+		t.Fatalf("second call was not limited: %v after %v", err, time.Since(start))
+	}
+}

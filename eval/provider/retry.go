@@ -34,6 +34,9 @@ func (p Policy) withDefaults() Policy {
 	return p
 }
 
+// maxRetryAfter bounds a server's Retry-After.
+const maxRetryAfter = time.Minute
+
 // Retry describes one retry about to happen.
 type Retry struct {
 	Attempt int // the attempt that failed, from 1
@@ -76,7 +79,9 @@ func Do[T any](ctx context.Context, p Policy, fn func(context.Context) (T, error
 		}
 		wait := backoff(p, i)
 		if a.retryAfter > 0 {
-			wait = min(a.retryAfter, p.Max) + time.Duration(rand.Int64N(int64(50*time.Millisecond)))
+			// The server knows best: wait what it asks (bounded, so a
+			// daily quota does not park the run for hours).
+			wait = min(a.retryAfter, max(p.Max, maxRetryAfter)) + time.Duration(rand.Int64N(int64(50*time.Millisecond)))
 		}
 		if onRetry != nil {
 			onRetry(Retry{Attempt: i, Err: err, Wait: wait})
