@@ -1,0 +1,158 @@
+package browse
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/common"
+)
+
+// View draws the list and, on wide terminals, the preview.
+func (m *Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	left := m.listLines()
+	if m.previewW == 0 {
+		return common.Box(left, m.width, m.height)
+	}
+	right := m.previewLines(m.previewW - 1)
+	sep := m.c.Styles.Panel.Border.Render("│")
+	out := make([]string, m.height)
+	for i := range out {
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		out[i] = common.Fit(l, m.listW) + sep + " " + common.Fit(r, m.previewW-1)
+	}
+	return strings.Join(out, "\n")
+}
+
+func (m *Model) listLines() []string {
+	st := m.c.Styles
+	w := m.listW
+	var lines []string
+	switch {
+	case m.filtering || m.filter.Value() != "":
+		count := st.Muted.Render(fmt.Sprintf("  %d/%d", len(m.visible), len(m.all)))
+		lines = append(lines, common.Fit(m.filter.View(), w-ansi.StringWidth(count))+count)
+	case m.loading && !m.loaded:
+		lines = append(lines, st.Muted.Render(m.spin.View()+" loading prompts…"))
+	default:
+		lines = append(lines, st.Muted.Render(fmt.Sprintf("%d prompts · / to filter", len(m.all))))
+	}
+	nameW := m.nameWidth()
+	lines = append(lines, st.Table.Header.Render(common.Fit("  "+common.Fit("NAME", nameW)+" VER  LABELS", w)))
+	if m.loaded && len(m.visible) == 0 {
+		msg := "No prompts yet: press n to write one, or run `verso demo`."
+		if len(m.all) > 0 {
+			msg = "No prompt matches “" + common.CleanLine(m.filter.Value()) + "”: esc clears the filter."
+		}
+		return append(lines, st.List.Empty.Render(common.Trunc(msg, w)))
+	}
+	end := min(m.offset+m.rows(), len(m.visible))
+	for i := m.offset; i < end; i++ {
+		lines = append(lines, m.rowLine(m.visible[i], i == m.cursor, nameW, w))
+	}
+	return lines
+}
+
+// nameWidth is the name column: the longest name, within limits.
+func (m *Model) nameWidth() int {
+	n := 4
+	for _, r := range m.visible {
+		n = max(n, ansi.StringWidth(m.all[r.idx].Name))
+	}
+	return max(min(n, m.listW*2/5), 8)
+}
+
+func (m *Model) rowLine(r row, selected bool, nameW, w int) string {
+	st := m.c.Styles
+	p := m.all[r.idx]
+	marker := "  "
+	if selected {
+		marker = st.List.Cursor.Render("› ")
+	}
+	name := common.Fit(m.styledName(p.Name, r.matched, selected), nameW)
+	ver := st.Muted.Render(fmt.Sprintf(" %-4s", fmt.Sprintf("v%d", p.Latest)))
+	var badges []string
+	for _, l := range sortedLabels(p.Labels) {
+		text := l
+		if p.Labels[l] != p.Latest {
+			text = fmt.Sprintf("%s@%d", l, p.Labels[l])
+		}
+		badges = append(badges, st.Badge(l).Render(common.CleanLine(text)))
+	}
+	meta := common.Ago(p.LatestAt, m.c.Now())
+	if p.LatestAuthor != "" {
+		meta += " · " + common.CleanLine(p.LatestAuthor)
+	}
+	for _, t := range p.Tags {
+		meta += " #" + common.CleanLine(t)
+	}
+	left := marker + name + ver + " " + strings.Join(badges, " ")
+	metaW := w - ansi.StringWidth(left) - 2
+	if metaW < 8 {
+		return common.Fit(left, w)
+	}
+	return common.Fit(left+"  "+st.List.Meta.Render(common.Fit(meta, metaW)), w)
+}
+
+// styledName draws a prompt name: the folder part dimmed, the matched
+// characters of the filter highlighted.
+func (m *Model) styledName(name string, matched []int, selected bool) string {
+	st := m.c.Styles.List
+	name = common.CleanLine(name)
+	base, match := st.Item, st.Match
+	if selected {
+		base, match = st.Selected, st.SelectedMatch
+	}
+	folderEnd := strings.LastIndex(name, "/") + 1
+	hit := map[int]bool{}
+	for _, i := range matched {
+		hit[i] = true
+	}
+	var b strings.Builder
+	for i, r := range name {
+		s := string(r)
+		switch {
+		case hit[i]:
+			b.WriteString(match.Render(s))
+		case i < folderEnd:
+			b.WriteString(st.Folder.Render(s))
+		default:
+			b.WriteString(base.Render(s))
+		}
+	}
+	return b.String()
+}
+
+// sortedLabels puts the well-known labels first, then the rest by name.
+func sortedLabels(l map[string]int) []string {
+	order := map[string]int{"production": 0, "staging": 1, "development": 2}
+	out := make([]string, 0, len(l))
+	for name := range l {
+		out = append(out, name)
+	}
+	rank := func(s string) int {
+		if r, ok := order[s]; ok {
+			return r
+		}
+		return 3
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && (rank(out[j]) < rank(out[j-1]) || rank(out[j]) == rank(out[j-1]) && out[j] < out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+var _ = store.KindText

@@ -1,0 +1,311 @@
+// Package dialog holds the confirmations that change the registry: a
+// commit message under the diff it commits, a label move under what it
+// changes, a rollback. Each shows what will happen, takes the text it
+// needs, and stays open with that text when the write fails.
+package dialog
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/common"
+	"github.com/seed94f0f622/verso/tui/diffview"
+)
+
+// Spec describes a confirmation.
+type Spec struct {
+	Title string   // breadcrumb and first line: "Promote support/reply v5 to production"
+	Lines []string // what will happen, evidence (untrusted: cleaned when drawn)
+	Diff  *common.DiffSpec
+	// Input names the text asked for ("Commit message", "Reason"); "" asks
+	// for none (enter confirms).
+	Input       string
+	Placeholder string
+	Value       string
+	Required    bool
+	Confirm     string // verb on the enter key: "commit", "promote", "roll back"
+	// Do performs the change (in a command, off the UI loop) and returns
+	// the success message and the changes made.
+	Do func(ctx context.Context, text string) (string, []store.Change, error)
+	// Gate, when set, is offered after the gate refuses the move: run the
+	// suite now, or force the move with the typed reason.
+	Gate *common.RunSuiteMsg
+	// Force performs the change anyway after the gate or a conflict refused
+	// it (ctrl+f); ForceHelp says what that does.
+	Force     func(ctx context.Context, text string) (string, []store.Change, error)
+	ForceHelp string
+	// Done, when set, is sent after a success (e.g. to open something).
+	Done tea.Msg
+	// Send, when Do is nil, is sent when the user confirms (the dialog
+	// closes): a question rather than a change.
+	Send tea.Msg
+	// Cancel, when set, is sent when the user cancels.
+	Cancel tea.Msg
+}
+
+type keyMap struct {
+	Confirm, Cancel, Run, Force key.Binding
+	Down, Up, PageDown, PageUp  key.Binding
+}
+
+func newKeys(verb string) keyMap {
+	if verb == "" {
+		verb = "confirm"
+	}
+	return keyMap{
+		Confirm:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", verb)),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Run:      key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "run the suite now"), key.WithDisabled()),
+		Force:    key.NewBinding(key.WithKeys("ctrl+f"), key.WithHelp("ctrl+f", "force with this reason"), key.WithDisabled()),
+		Down:     key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "scroll diff")),
+		Up:       key.NewBinding(key.WithKeys("up", "ctrl+p"), key.WithHelp("↑", "scroll diff")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+	}
+}
+
+// Confirm is a confirmation screen.
+type Confirm struct {
+	c       *common.Common
+	id      int
+	spec    Spec
+	keys    keyMap
+	input   textinput.Model
+	diff    *diffview.Model
+	theme   string
+	busy    bool
+	problem string // why the last attempt failed (kept on screen)
+	width   int
+	height  int
+}
+
+type resultMsg struct {
+	common.To
+	text    string
+	changes []store.Change
+	err     error
+}
+
+// New returns a confirmation for spec.
+func New(c *common.Common, spec Spec) *Confirm {
+	m := &Confirm{c: c, id: common.NewID(), spec: spec, keys: newKeys(spec.Confirm), theme: c.Theme.Name}
+	if spec.ForceHelp != "" {
+		m.keys.Force.SetHelp("ctrl+f", spec.ForceHelp)
+	}
+	if spec.Input != "" {
+		m.input = c.NewInput(spec.Input+": ", spec.Placeholder)
+		m.input.SetValue(spec.Value)
+		m.input.CursorEnd()
+		m.input.Focus()
+	}
+	if spec.Diff != nil {
+		d := diffview.New(c.Styles)
+		d.SetContent(spec.Diff.LeftTitle, spec.Diff.RightTitle, spec.Diff.Left, spec.Diff.Right)
+		if spec.Diff.LeftConfig != nil && spec.Diff.RightConfig != nil {
+			d.SetConfig(*spec.Diff.LeftConfig, *spec.Diff.RightConfig)
+		}
+		m.diff = &d
+	}
+	return m
+}
+
+func (m *Confirm) ID() int         { return m.id }
+func (m *Confirm) Init() tea.Cmd   { return nil }
+func (m *Confirm) Title() string   { return m.spec.Title }
+func (m *Confirm) Capturing() bool { return true }
+func (m *Confirm) Reload() tea.Cmd { return nil }
+
+// Value is the text typed so far (kept across failures).
+func (m *Confirm) Value() string { return m.input.Value() }
+
+// Update handles the keys and the result of the change.
+func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case resultMsg:
+		m.busy = false
+		if msg.err != nil {
+			m.problem = common.Explain(msg.err)
+			if errors.Is(msg.err, store.ErrGate) && m.spec.Gate != nil {
+				m.keys.Run.SetEnabled(true)
+			}
+			if errors.Is(msg.err, store.ErrGate) || errors.Is(msg.err, store.ErrConflict) {
+				m.keys.Force.SetEnabled(m.spec.Force != nil)
+			}
+			return m, common.Error(msg.err)
+		}
+		cmds := []tea.Cmd{common.Pop(true), common.Success(msg.text)}
+		if len(msg.changes) > 0 {
+			ch := msg.changes
+			cmds = append(cmds, func() tea.Msg { return common.WroteMsg{Changes: ch} })
+		}
+		if m.spec.Done != nil {
+			done := m.spec.Done
+			cmds = append(cmds, func() tea.Msg { return done })
+		}
+		return m, tea.Sequence(cmds...)
+	case tea.KeyPressMsg:
+		if m.busy {
+			return m, nil
+		}
+		switch {
+		case key.Matches(msg, m.keys.Cancel):
+			return m, tea.Sequence(common.Pop(false), send(m.spec.Cancel))
+		case key.Matches(msg, m.keys.Confirm) && m.spec.Do == nil:
+			return m, tea.Sequence(common.Pop(false), send(m.spec.Send))
+		case key.Matches(msg, m.keys.Confirm):
+			return m, m.run(m.spec.Do)
+		case key.Matches(msg, m.keys.Run) && m.keys.Run.Enabled():
+			run := *m.spec.Gate
+			return m, tea.Sequence(common.Pop(false), func() tea.Msg { return run })
+		case key.Matches(msg, m.keys.Force) && m.keys.Force.Enabled():
+			return m, m.run(m.spec.Force)
+		case m.diff != nil && (key.Matches(msg, m.keys.Down) || key.Matches(msg, m.keys.Up) ||
+			key.Matches(msg, m.keys.PageDown) || key.Matches(msg, m.keys.PageUp)):
+			k := msg
+			switch {
+			case key.Matches(msg, m.keys.Down):
+				k = tea.KeyPressMsg{Code: tea.KeyDown}
+			case key.Matches(msg, m.keys.Up):
+				k = tea.KeyPressMsg{Code: tea.KeyUp}
+			}
+			d, cmd := m.diff.Update(k)
+			m.diff = &d
+			return m, cmd
+		}
+		if m.spec.Input != "" {
+			var cmd tea.Cmd
+			m.input, cmd = m.input.Update(msg)
+			return m, cmd
+		}
+	case tea.PasteMsg:
+		if m.spec.Input != "" {
+			var cmd tea.Cmd
+			m.input, cmd = m.input.Update(msg)
+			return m, cmd
+		}
+	case tea.MouseWheelMsg:
+		if m.diff != nil {
+			d, cmd := m.diff.Update(msg)
+			m.diff = &d
+			return m, cmd
+		}
+	}
+	return m, nil
+}
+
+func (m *Confirm) run(do func(context.Context, string) (string, []store.Change, error)) tea.Cmd {
+	if do == nil {
+		return nil
+	}
+	text := strings.TrimSpace(m.input.Value())
+	if m.spec.Required && text == "" {
+		m.problem = strings.ToLower(m.spec.Input[:1]) + m.spec.Input[1:] + " is required: type it, then enter"
+		return common.Warn(m.problem)
+	}
+	m.busy = true
+	m.problem = ""
+	ctx, to := m.c.Ctx, common.To{ID: m.id}
+	return func() tea.Msg {
+		s, ch, err := do(ctx, text)
+		return resultMsg{To: to, text: s, changes: ch, err: err}
+	}
+}
+
+// SetSize lays out the lines, the diff and the input.
+func (m *Confirm) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.input.SetWidth(max(w-len(m.spec.Input)-4, 10))
+	if m.diff != nil {
+		m.diff.SetSize(w, max(h-m.fixedHeight(), 1))
+	}
+}
+
+// fixedHeight is everything but the diff: title, lines, blank, input,
+// problem and hint lines.
+func (m *Confirm) fixedHeight() int {
+	n := 1 + len(m.spec.Lines) + 1 + 1
+	if m.spec.Input != "" {
+		n++
+	}
+	return min(n, max(m.height-3, 0))
+}
+
+// View draws title, lines, diff, problem, input and hint.
+func (m *Confirm) View() string {
+	st := m.c.Styles
+	if m.theme != m.c.Theme.Name {
+		m.theme = m.c.Theme.Name
+		m.c.StyleInput(&m.input)
+		if m.diff != nil {
+			m.diff.SetStyles(st)
+		}
+	}
+	top := []string{st.Dialog.Title.Render(common.CleanLine(m.spec.Title))}
+	for _, l := range m.spec.Lines {
+		top = append(top, st.Dialog.Text.Render(common.Trunc(common.CleanLine(l), m.width)))
+	}
+	top = append(top, "")
+	var bottom []string
+	switch {
+	case m.busy:
+		bottom = append(bottom, st.Info.Render("Working…"))
+	case m.problem != "":
+		bottom = append(bottom, st.Error.Render(common.Trunc(m.problem, m.width)))
+	default:
+		bottom = append(bottom, "")
+	}
+	if m.spec.Input != "" {
+		bottom = append(bottom, m.input.View())
+	}
+	middle := max(m.height-len(top)-len(bottom), 0)
+	lines := append([]string{}, top...)
+	if m.diff != nil && middle > 0 {
+		m.diff.SetSize(m.width, middle)
+		lines = append(lines, strings.Split(m.diff.View(), "\n")...)
+	} else {
+		for range middle {
+			lines = append(lines, "")
+		}
+	}
+	lines = append(lines, bottom...)
+	if len(lines) > m.height {
+		// Tiny terminals: keep the title, the input and the hint.
+		lines = append(lines[:max(m.height-len(bottom), 1)], bottom...)
+	}
+	return common.Box(lines, m.width, m.height)
+}
+
+// ShortHelp lists the dialog's keys.
+func (m *Confirm) ShortHelp() []key.Binding {
+	b := []key.Binding{m.keys.Confirm}
+	if m.keys.Run.Enabled() {
+		b = append(b, m.keys.Run)
+	}
+	if m.keys.Force.Enabled() {
+		b = append(b, m.keys.Force)
+	}
+	b = append(b, m.keys.Cancel)
+	if m.diff != nil {
+		b = append(b, m.keys.Down, m.keys.Up)
+	}
+	return b
+}
+
+// FullHelp lists every key.
+func (m *Confirm) FullHelp() [][]key.Binding {
+	return [][]key.Binding{m.ShortHelp(), {m.keys.PageDown, m.keys.PageUp}}
+}
+
+// send returns a command that sends msg (nil when msg is nil).
+func send(msg tea.Msg) tea.Cmd {
+	if msg == nil {
+		return nil
+	}
+	return func() tea.Msg { return msg }
+}

@@ -1,0 +1,241 @@
+package promptview
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/common"
+)
+
+type contentKeys struct {
+	Down, Up, PageDown, PageUp, Top, Bottom key.Binding
+	Raw, Older, Newer, Edit, Promote, Diff  key.Binding
+}
+
+func newContentKeys() contentKeys {
+	return contentKeys{
+		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "scroll")),
+		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "scroll")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "space", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		Raw:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "raw/rendered")),
+		Older:    key.NewBinding(key.WithKeys("["), key.WithHelp("[", "older version")),
+		Newer:    key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "newer version")),
+		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+		Diff:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff with previous")),
+	}
+}
+
+// content shows one version: labels, variables, config, and the template
+// rendered as markdown or raw.
+type content struct {
+	c       *common.Common
+	id      int
+	name    string
+	want    int // version asked for; 0 = latest
+	v       store.Version
+	latest  int
+	err     error
+	loading bool
+	raw     bool
+	offset  int
+	keys    contentKeys
+	width   int
+	height  int
+
+	// lines cached by what they depend on
+	lines    []string
+	linesKey string
+}
+
+type contentMsg struct {
+	common.To
+	v   store.Version
+	err error
+}
+
+type versionPicked struct {
+	common.To
+	v   store.Version
+	err error
+}
+
+func newContent(c *common.Common, name string, version int) *content {
+	return &content{c: c, id: common.NewID(), name: name, want: version, keys: newContentKeys()}
+}
+
+func (t *content) ID() int         { return t.id }
+func (t *content) Name() string    { return "Content" }
+func (t *content) Capturing() bool { return false }
+func (t *content) Init() tea.Cmd   { return t.load() }
+func (t *content) Reload() tea.Cmd { return t.load() }
+
+func (t *content) load() tea.Cmd {
+	t.loading = true
+	ctx, st, to, name, want := t.c.Ctx, t.c.Store, common.To{ID: t.id}, t.name, t.want
+	return func() tea.Msg {
+		ref := name + "@latest"
+		if want > 0 {
+			ref = fmt.Sprintf("%s@%d", name, want)
+		}
+		v, err := st.Lookup(ctx, ref)
+		return contentMsg{To: to, v: v, err: err}
+	}
+}
+
+func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
+	switch msg := msg.(type) {
+	case contentMsg:
+		t.loading = false
+		t.err = msg.err
+		if msg.err == nil {
+			if msg.v.Number != t.v.Number {
+				t.offset = 0
+			}
+			t.v = msg.v
+			if t.want == 0 || msg.v.Number > t.latest {
+				t.latest = max(t.latest, msg.v.Number)
+			}
+		}
+		return t, nil
+	case viewVersionMsg:
+		t.want = msg.version
+		return t, t.load()
+	case tea.KeyPressMsg:
+		body := t.bodyHeight()
+		switch {
+		case key.Matches(msg, t.keys.Down):
+			t.scroll(1)
+		case key.Matches(msg, t.keys.Up):
+			t.scroll(-1)
+		case key.Matches(msg, t.keys.PageDown):
+			t.scroll(body)
+		case key.Matches(msg, t.keys.PageUp):
+			t.scroll(-body)
+		case key.Matches(msg, t.keys.Top):
+			t.offset = 0
+		case key.Matches(msg, t.keys.Bottom):
+			t.scroll(1 << 20)
+		case key.Matches(msg, t.keys.Raw):
+			t.raw = !t.raw
+		case key.Matches(msg, t.keys.Older):
+			if t.v.Number > 1 {
+				t.want = t.v.Number - 1
+				return t, t.load()
+			}
+			return t, common.Info("this is the first version")
+		case key.Matches(msg, t.keys.Newer):
+			t.want = t.v.Number + 1
+			return t, t.loadNewer()
+		case t.v.Number == 0:
+			return t, nil
+		case key.Matches(msg, t.keys.Edit):
+			base := t.v
+			return t, func() tea.Msg { return common.EditMsg{Base: base} }
+		case key.Matches(msg, t.keys.Promote):
+			name, n := t.name, t.v.Number
+			return t, func() tea.Msg { return common.PromoteMsg{Prompt: name, Version: n} }
+		case key.Matches(msg, t.keys.Diff):
+			return t, diffWithPrevious(t.c, t.v)
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelDown:
+			t.scroll(3)
+		case tea.MouseWheelUp:
+			t.scroll(-3)
+		}
+	}
+	return t, nil
+}
+
+// loadNewer shows the next version, or says this is the newest.
+func (t *content) loadNewer() tea.Cmd {
+	ctx, st, to, name, n := t.c.Ctx, t.c.Store, common.To{ID: t.id}, t.name, t.want
+	return func() tea.Msg {
+		v, err := st.Lookup(ctx, fmt.Sprintf("%s@%d", name, n))
+		if err != nil {
+			return common.StatusMsg{Kind: common.StatusInfo, Text: "this is the newest version"}
+		}
+		return contentMsg{To: to, v: v}
+	}
+}
+
+// diffWithPrevious opens the diff of v against the version before it.
+func diffWithPrevious(c *common.Common, v store.Version) tea.Cmd {
+	if v.Number <= 1 {
+		return common.Info("v1 has no previous version to compare with")
+	}
+	ctx := c.Ctx
+	return func() tea.Msg {
+		prev, err := c.Store.Lookup(ctx, fmt.Sprintf("%s@%d", v.Prompt, v.Number-1))
+		if err != nil {
+			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+		}
+		return common.OpenDiffMsg{Spec: common.VersionDiff(c, prev, v)}
+	}
+}
+
+func (t *content) bodyHeight() int { return max(t.height, 1) }
+
+func (t *content) scroll(n int) {
+	t.offset = max(0, min(t.offset+n, len(t.render())-t.bodyHeight()))
+}
+
+func (t *content) SetSize(w, h int) { t.width, t.height = w, h }
+
+// render returns the version's lines at the current width, cached.
+func (t *content) render() []string {
+	k := fmt.Sprintf("%d/%d/%v/%s/%s", t.v.Number, t.width, t.raw, t.c.Theme.Name, t.v.Hash)
+	if k != t.linesKey {
+		t.lines = common.VersionLines(t.c, t.v, max(t.width-2, 10), t.raw)
+		t.linesKey = k
+	}
+	return t.lines
+}
+
+func (t *content) View() string {
+	st := t.c.Styles
+	switch {
+	case t.err != nil:
+		return common.Box([]string{st.Error.Render(common.Explain(t.err))}, t.width, t.height)
+	case t.v.Number == 0:
+		return common.Box([]string{st.Muted.Render("loading…")}, t.width, t.height)
+	}
+	lines := t.render()
+	t.offset = max(0, min(t.offset, len(lines)-t.height))
+	view := lines[t.offset:]
+	out := make([]string, 0, t.height)
+	for _, l := range view {
+		out = append(out, " "+l)
+	}
+	if len(lines) > t.height && t.height > 2 {
+		pct := 100 * (t.offset + t.height) / len(lines)
+		out = out[:min(len(out), t.height-1)]
+		for len(out) < t.height-1 {
+			out = append(out, "")
+		}
+		mode := "rendered"
+		if t.raw {
+			mode = "raw"
+		}
+		out = append(out, st.Muted.Render(fmt.Sprintf(" %d%% · %s", min(pct, 100), mode)))
+	}
+	return common.Box(out, t.width, t.height)
+}
+
+func (t *content) ShortHelp() []key.Binding {
+	return []key.Binding{t.keys.Edit, t.keys.Promote, t.keys.Diff, t.keys.Raw, t.keys.Older, t.keys.Newer}
+}
+
+func (t *content) FullHelp() [][]key.Binding {
+	k := t.keys
+	return [][]key.Binding{{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.Raw, k.Older, k.Newer, k.Edit, k.Promote, k.Diff}}
+}
+

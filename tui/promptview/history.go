@@ -1,0 +1,318 @@
+package promptview
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/common"
+)
+
+type historyKeys struct {
+	Down, Up, Top, Bottom                 key.Binding
+	Mark, Diff, View, Edit, Restore, Prom key.Binding
+}
+
+func newHistoryKeys() historyKeys {
+	return historyKeys{
+		Down:    key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		Up:      key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Top:     key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "newest")),
+		Bottom:  key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "oldest")),
+		Mark:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		Diff:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff")),
+		View:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view")),
+		Edit:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit from here")),
+		Restore: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restore as latest")),
+		Prom:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+	}
+}
+
+// history lists every version, newest first; two can be marked for a diff.
+type history struct {
+	c        *common.Common
+	id       int
+	name     string
+	versions []store.Version
+	cursor   int
+	offset   int
+	marked   []int // version numbers, in marking order (at most two)
+	err      error
+	loaded   bool
+	keys     historyKeys
+	width    int
+	height   int
+}
+
+type historyMsg struct {
+	common.To
+	versions []store.Version
+	err      error
+}
+
+func newHistory(c *common.Common, name string) *history {
+	return &history{c: c, id: common.NewID(), name: name, keys: newHistoryKeys()}
+}
+
+func (t *history) ID() int         { return t.id }
+func (t *history) Name() string    { return "History" }
+func (t *history) Capturing() bool { return false }
+func (t *history) Init() tea.Cmd   { return t.load() }
+func (t *history) Reload() tea.Cmd { return t.load() }
+
+func (t *history) load() tea.Cmd {
+	ctx, st, to, name := t.c.Ctx, t.c.Store, common.To{ID: t.id}, t.name
+	return func() tea.Msg {
+		vs, err := st.History(ctx, name)
+		return historyMsg{To: to, versions: vs, err: err}
+	}
+}
+
+func (t *history) selected() (store.Version, bool) {
+	if t.cursor < 0 || t.cursor >= len(t.versions) {
+		return store.Version{}, false
+	}
+	return t.versions[t.cursor], true
+}
+
+func (t *history) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
+	switch msg := msg.(type) {
+	case historyMsg:
+		t.err = msg.err
+		if msg.err != nil {
+			return t, common.Error(msg.err)
+		}
+		cur, _ := t.selected()
+		vs := msg.versions
+		sort.Slice(vs, func(i, j int) bool { return vs[i].Number > vs[j].Number })
+		t.versions = vs
+		t.loaded = true
+		t.cursor = 0
+		for i, v := range vs {
+			if v.Number == cur.Number {
+				t.cursor = i
+			}
+		}
+		t.clamp()
+		return t, nil
+	case tea.KeyPressMsg:
+		return t, t.key(msg)
+	case tea.MouseClickMsg:
+		if i := t.offset + msg.Y - 1; msg.Button == tea.MouseLeft && i >= 0 && i < len(t.versions) {
+			if i == t.cursor {
+				return t, t.view()
+			}
+			t.cursor = i
+		}
+	case tea.MouseWheelMsg:
+		if msg.Button == tea.MouseWheelDown {
+			t.move(3)
+		} else if msg.Button == tea.MouseWheelUp {
+			t.move(-3)
+		}
+	}
+	return t, nil
+}
+
+func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, t.keys.Down):
+		t.move(1)
+	case key.Matches(msg, t.keys.Up):
+		t.move(-1)
+	case key.Matches(msg, t.keys.Top):
+		t.move(-len(t.versions))
+	case key.Matches(msg, t.keys.Bottom):
+		t.move(len(t.versions))
+	case key.Matches(msg, t.keys.Mark):
+		if v, ok := t.selected(); ok {
+			t.toggle(v.Number)
+			t.move(1)
+		}
+	case key.Matches(msg, t.keys.Diff):
+		return t.diff()
+	case key.Matches(msg, t.keys.View):
+		return t.view()
+	case key.Matches(msg, t.keys.Edit):
+		if v, ok := t.selected(); ok {
+			return func() tea.Msg { return common.EditMsg{Base: v} }
+		}
+	case key.Matches(msg, t.keys.Restore):
+		v, ok := t.selected()
+		if !ok {
+			return nil
+		}
+		if v.Number == t.versions[0].Number {
+			return common.Info(fmt.Sprintf("v%d is already the latest version", v.Number))
+		}
+		return func() tea.Msg { return common.EditMsg{Base: v, Restore: true} }
+	case key.Matches(msg, t.keys.Prom):
+		if v, ok := t.selected(); ok {
+			name := t.name
+			return func() tea.Msg { return common.PromoteMsg{Prompt: name, Version: v.Number} }
+		}
+	}
+	return nil
+}
+
+func (t *history) view() tea.Cmd {
+	v, ok := t.selected()
+	if !ok {
+		return nil
+	}
+	return func() tea.Msg { return viewVersionMsg{version: v.Number} }
+}
+
+func (t *history) toggle(n int) {
+	for i, m := range t.marked {
+		if m == n {
+			t.marked = append(t.marked[:i], t.marked[i+1:]...)
+			return
+		}
+	}
+	t.marked = append(t.marked, n)
+	if len(t.marked) > 2 {
+		t.marked = t.marked[len(t.marked)-2:]
+	}
+}
+
+func (t *history) isMarked(n int) bool {
+	for _, m := range t.marked {
+		if m == n {
+			return true
+		}
+	}
+	return false
+}
+
+// diff compares the two marked versions, or the marked one with the
+// cursor, or the cursor with the version before it.
+func (t *history) diff() tea.Cmd {
+	cur, ok := t.selected()
+	if !ok {
+		return nil
+	}
+	var a, b int
+	switch {
+	case len(t.marked) == 2:
+		a, b = t.marked[0], t.marked[1]
+	case len(t.marked) == 1 && t.marked[0] != cur.Number:
+		a, b = t.marked[0], cur.Number
+	case len(t.marked) == 1:
+		return common.Info("mark a second version with space, or move the cursor to another one")
+	default:
+		return diffWithPrevious(t.c, cur)
+	}
+	a, b = min(a, b), max(a, b)
+	spec := common.VersionDiff(t.c, t.byNumber(a), t.byNumber(b))
+	t.marked = nil
+	return func() tea.Msg { return common.OpenDiffMsg{Spec: spec} }
+}
+
+func (t *history) byNumber(n int) store.Version {
+	for _, v := range t.versions {
+		if v.Number == n {
+			return v
+		}
+	}
+	return store.Version{}
+}
+
+func (t *history) move(n int) {
+	t.cursor = max(0, min(t.cursor+n, len(t.versions)-1))
+	t.clamp()
+}
+
+func (t *history) rows() int { return max(t.height-1, 1) }
+
+func (t *history) clamp() {
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+t.rows() {
+		t.offset = t.cursor - t.rows() + 1
+	}
+	t.offset = max(0, min(t.offset, len(t.versions)-t.rows()))
+}
+
+func (t *history) SetSize(w, h int) { t.width, t.height = w, h; t.clamp() }
+
+func (t *history) View() string {
+	st := t.c.Styles
+	if t.err != nil {
+		return common.Box([]string{st.Error.Render(common.Explain(t.err))}, t.width, t.height)
+	}
+	if !t.loaded {
+		return common.Box([]string{st.Muted.Render("loading…")}, t.width, t.height)
+	}
+	hint := fmt.Sprintf("%d versions", len(t.versions))
+	if len(t.marked) > 0 {
+		hint += fmt.Sprintf(" · marked %s · d diffs", joinNums(t.marked))
+	}
+	lines := []string{st.Muted.Render(hint)}
+	end := min(t.offset+t.rows(), len(t.versions))
+	for i := t.offset; i < end; i++ {
+		lines = append(lines, t.row(t.versions[i], i == t.cursor))
+	}
+	return common.Box(lines, t.width, t.height)
+}
+
+func (t *history) row(v store.Version, selected bool) string {
+	st := t.c.Styles
+	cursor := "  "
+	if selected {
+		cursor = st.List.Cursor.Render("› ")
+	}
+	mark := "  "
+	if t.isMarked(v.Number) {
+		mark = st.List.Marked.Render("● ")
+	}
+	num := fmt.Sprintf("v%-3d", v.Number)
+	if selected {
+		num = st.List.Selected.Render(num)
+	} else {
+		num = st.Text.Render(num)
+	}
+	var badges []string
+	for _, l := range v.Labels {
+		badges = append(badges, st.Badge(l).Render(common.CleanLine(l)))
+	}
+	meta := common.CleanLine(v.Author) + " · " + common.Ago(v.CreatedAt, t.c.Now())
+	metaW := min(ansi.StringWidth(meta), max(t.width/3, 10))
+	left := cursor + mark + num + " "
+	if len(badges) > 0 {
+		left += strings.Join(badges, " ") + " "
+	}
+	msg := common.CleanLine(v.Message)
+	if v.Parent > 0 && v.Parent != v.Number-1 {
+		msg += fmt.Sprintf(" (from v%d)", v.Parent)
+	}
+	msgW := t.width - ansi.StringWidth(left) - metaW - 2
+	if msgW < 4 {
+		return common.Fit(left+msg, t.width)
+	}
+	return left + common.Fit(msg, msgW) + "  " + st.List.Meta.Render(common.Fit(meta, metaW))
+}
+
+func joinNums(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprintf("v%d", n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (t *history) ShortHelp() []key.Binding {
+	k := t.keys
+	return []key.Binding{k.Mark, k.Diff, k.View, k.Edit, k.Restore, k.Prom}
+}
+
+func (t *history) FullHelp() [][]key.Binding {
+	k := t.keys
+	return [][]key.Binding{{k.Down, k.Up, k.Top, k.Bottom}, {k.Mark, k.Diff, k.View, k.Edit, k.Restore, k.Prom}}
+}

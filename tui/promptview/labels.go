@@ -1,0 +1,205 @@
+package promptview
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/common"
+)
+
+type labelKeys struct {
+	Down, Up, Rollback, View key.Binding
+}
+
+func newLabelKeys() labelKeys {
+	return labelKeys{
+		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back label")),
+		View:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view its version")),
+	}
+}
+
+// labels shows every label's current version and the full append-only
+// history of moves (who, when, from, to, why, the evidence).
+type labels struct {
+	c       *common.Common
+	id      int
+	name    string
+	current []store.Label
+	events  []store.LabelEvent // newest first
+	cursor  int
+	scroll  int // history lines scrolled
+	err     error
+	loaded  bool
+	keys    labelKeys
+	width   int
+	height  int
+}
+
+type labelsMsg struct {
+	common.To
+	current []store.Label
+	events  []store.LabelEvent
+	err     error
+}
+
+func newLabels(c *common.Common, name string) *labels {
+	return &labels{c: c, id: common.NewID(), name: name, keys: newLabelKeys()}
+}
+
+func (t *labels) ID() int         { return t.id }
+func (t *labels) Name() string    { return "Labels" }
+func (t *labels) Capturing() bool { return false }
+func (t *labels) Init() tea.Cmd   { return t.load() }
+func (t *labels) Reload() tea.Cmd { return t.load() }
+
+func (t *labels) load() tea.Cmd {
+	ctx, st, to, name := t.c.Ctx, t.c.Store, common.To{ID: t.id}, t.name
+	return func() tea.Msg {
+		cur, err := st.Labels(ctx, name)
+		if err != nil {
+			return labelsMsg{To: to, err: err}
+		}
+		evs, err := st.LabelHistory(ctx, name)
+		return labelsMsg{To: to, current: cur, events: evs, err: err}
+	}
+}
+
+func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
+	switch msg := msg.(type) {
+	case labelsMsg:
+		t.err = msg.err
+		if msg.err != nil {
+			return t, common.Error(msg.err)
+		}
+		sel := t.selected()
+		t.current = msg.current
+		t.events = msg.events
+		// newest first
+		for i, j := 0, len(t.events)-1; i < j; i, j = i+1, j-1 {
+			t.events[i], t.events[j] = t.events[j], t.events[i]
+		}
+		if len(t.events) > 1 && t.events[0].ID < t.events[len(t.events)-1].ID {
+			for i, j := 0, len(t.events)-1; i < j; i, j = i+1, j-1 {
+				t.events[i], t.events[j] = t.events[j], t.events[i]
+			}
+		}
+		t.loaded = true
+		t.cursor = 0
+		for i, l := range t.current {
+			if l.Name == sel {
+				t.cursor = i
+			}
+		}
+		return t, nil
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, t.keys.Down):
+			if t.cursor < len(t.current)-1 {
+				t.cursor++
+			} else {
+				t.scroll = min(t.scroll+1, max(len(t.events)-1, 0))
+			}
+		case key.Matches(msg, t.keys.Up):
+			if t.scroll > 0 {
+				t.scroll--
+			} else {
+				t.cursor = max(t.cursor-1, 0)
+			}
+		case key.Matches(msg, t.keys.Rollback):
+			if l := t.selected(); l != "" {
+				name := t.name
+				return t, func() tea.Msg { return common.RollbackMsg{Prompt: name, Label: l} }
+			}
+		case key.Matches(msg, t.keys.View):
+			if t.cursor < len(t.current) {
+				n := t.current[t.cursor].Version
+				return t, func() tea.Msg { return viewVersionMsg{version: n} }
+			}
+		}
+	case tea.MouseClickMsg:
+		if i := msg.Y - 1; msg.Button == tea.MouseLeft && i >= 0 && i < len(t.current) {
+			t.cursor = i
+		}
+	case tea.MouseWheelMsg:
+		if msg.Button == tea.MouseWheelDown {
+			t.scroll = min(t.scroll+3, max(len(t.events)-1, 0))
+		} else if msg.Button == tea.MouseWheelUp {
+			t.scroll = max(t.scroll-3, 0)
+		}
+	}
+	return t, nil
+}
+
+func (t *labels) selected() string {
+	if t.cursor < len(t.current) {
+		return t.current[t.cursor].Name
+	}
+	return ""
+}
+
+func (t *labels) SetSize(w, h int) { t.width, t.height = w, h }
+
+func (t *labels) View() string {
+	st := t.c.Styles
+	if t.err != nil {
+		return common.Box([]string{st.Error.Render(common.Explain(t.err))}, t.width, t.height)
+	}
+	if !t.loaded {
+		return common.Box([]string{st.Muted.Render("loading…")}, t.width, t.height)
+	}
+	now := t.c.Now()
+	lines := []string{st.Table.Header.Render(common.Fit(fmt.Sprintf("  %-14s %-8s %-16s %s", "LABEL", "VERSION", "SINCE", "BY"), t.width))}
+	if len(t.current) == 0 {
+		lines = append(lines, st.List.Empty.Render("  No labels yet: promote a version with p (History or Content tab)."))
+	}
+	for i, l := range t.current {
+		cursor := "  "
+		if i == t.cursor {
+			cursor = st.List.Cursor.Render("› ")
+		}
+		name := st.Badge(l.Name).Render(common.CleanLine(l.Name))
+		pad := max(14-len(l.Name)-2, 0)
+		lines = append(lines, cursor+name+strings.Repeat(" ", pad)+" "+
+			st.Text.Render(fmt.Sprintf("%-8s %-16s %s", fmt.Sprintf("v%d", l.Version), common.Ago(l.UpdatedAt, now), common.CleanLine(l.Actor))))
+	}
+	lines = append(lines, "", st.Subtitle.Render(fmt.Sprintf("History (%d moves, newest first, append-only)", len(t.events))))
+	lines = append(lines, st.Table.Header.Render(common.Fit(fmt.Sprintf("  %-16s %-12s %-11s %-10s %s", "WHEN", "LABEL", "MOVE", "BY", "REASON"), t.width)))
+	for _, e := range t.events[min(t.scroll, len(t.events)):] {
+		from, to := "new", "removed"
+		if e.From > 0 {
+			from = fmt.Sprintf("v%d", e.From)
+		}
+		if e.To > 0 {
+			to = fmt.Sprintf("v%d", e.To)
+		}
+		reason := common.CleanLine(e.Reason)
+		if e.RunID > 0 {
+			reason += fmt.Sprintf(" [run #%d]", e.RunID)
+		}
+		if e.Forced {
+			reason += " [forced past the gate]"
+		}
+		line := fmt.Sprintf("  %-16s %-12s %-11s %-10s ", common.Ago(e.At, now), common.Trunc(common.CleanLine(e.Label), 12),
+			from+"→"+to, common.Trunc(common.CleanLine(e.Actor), 10))
+		style := st.Text
+		if e.Forced {
+			style = st.Warning
+		}
+		lines = append(lines, style.Render(line)+st.Muted.Render(reason))
+	}
+	return common.Box(lines, t.width, t.height)
+}
+
+func (t *labels) ShortHelp() []key.Binding {
+	return []key.Binding{t.keys.Rollback, t.keys.View, t.keys.Down, t.keys.Up}
+}
+
+func (t *labels) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{t.keys.Down, t.keys.Up, t.keys.View, t.keys.Rollback}}
+}
