@@ -123,4 +123,3 @@ func VersionDiff(c *Common, old, new store.Version) DiffSpec {
 	}
 	return spec
 }
-

@@ -238,4 +238,3 @@ func (t *content) FullHelp() [][]key.Binding {
 	k := t.keys
 	return [][]key.Binding{{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.Raw, k.Older, k.Newer, k.Edit, k.Promote, k.Diff}}
 }
-
