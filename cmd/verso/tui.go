@@ -2,11 +2,73 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+
+	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/tui"
 )
 
 // runTUI opens the interactive workbench on the database. demoURL is the
-// base URL of a running demo model server ("" when none).
+// base URL of a running demo model server ("" when none: one is started
+// on loopback so the demo provider works offline).
 func (a *app) runTUI(ctx context.Context, demoURL string) error {
-	return errors.New("the TUI is being wired up")
+	if !isTerminalFile(os.Stdin) || !isTerminal(a.stdout) {
+		return usageErr("the TUI needs a terminal: run the commands instead (see `verso --help`)")
+	}
+	cfg, err := provider.LoadConfig(a.configPath())
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	theme := a.themeFlag
+	if theme == "" {
+		theme = os.Getenv("VERSO_THEME")
+	}
+	if theme == "" {
+		theme = cfg.Theme
+	}
+	if err := tui.CheckTheme(theme); err != nil {
+		return usageErr("--theme: %v", err)
+	}
+	path, err := a.dbPath()
+	if err != nil {
+		return err
+	}
+	st, err := a.open(false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	reg := provider.NewRegistry(cfg)
+	if demoURL == "" && reg.BaseURL("demo") == "" {
+		o, err := demoOptions(os.Getenv)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		srv, err := modelserver.Start("127.0.0.1:0", o)
+		if err != nil {
+			return failed(fmt.Errorf("start the demo model server: %w", err))
+		}
+		defer srv.Close()
+		demoURL = srv.URL()
+	}
+	if demoURL != "" {
+		reg.SetBaseURL("demo", demoURL)
+	}
+	err = tui.Run(ctx, tui.Options{
+		Store:     st,
+		DBPath:    path,
+		Author:    a.author(),
+		Engine:    runner.New(st, reg),
+		Providers: reg,
+		Config:    cfg,
+		ThemeName: theme,
+	})
+	if err != nil && ctx.Err() == nil {
+		return failed(fmt.Errorf("tui: %w", err))
+	}
+	return nil
 }

@@ -1,0 +1,328 @@
+// Package tui is Verso's interactive workbench: the root model owns the
+// screen stack, focus, layout, status bar, help and live sharing, and turns
+// the shared flows (diff, edit, promote, rollback, runs) into screens. The
+// rules it follows are in README.md beside this file.
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/seed94f0f622/verso/themes"
+	"github.com/seed94f0f622/verso/tui/browse"
+	"github.com/seed94f0f622/verso/tui/common"
+	"github.com/seed94f0f622/verso/tui/dialog"
+	"github.com/seed94f0f622/verso/tui/diffscreen"
+	"github.com/seed94f0f622/verso/tui/editor"
+	"github.com/seed94f0f622/verso/tui/evalws"
+	"github.com/seed94f0f622/verso/tui/promptview"
+)
+
+// statusTTL is how long a transient message stays in the status bar.
+const statusTTL = 5 * time.Second
+
+// Model is the root model.
+type Model struct {
+	c       *common.Common
+	id      int
+	opts    Options
+	stack   []common.Screen
+	width   int
+	height  int
+	help    help.Model
+	showAll bool // the full key map replaces the body
+	isDark  bool
+
+	status    common.StatusMsg
+	statusSeq int
+
+	live liveState
+	edit editState
+}
+
+type clearStatusMsg struct{ seq int }
+
+// New builds the root model on a store (see Options).
+func New(o Options) *Model {
+	o = o.withDefaults()
+	th := o.theme(true)
+	c := common.NewCommon(o.Store, o.Author, th)
+	c.Engine, c.Providers, c.Config, c.Editor = o.Engine, o.Providers, o.Config, o.Editor
+	if o.Now != nil {
+		c.Now = o.Now
+	}
+	if o.Ctx != nil {
+		c.Ctx = o.Ctx
+	}
+	m := &Model{c: c, id: common.NewID(), opts: o, isDark: true}
+	m.help = help.New()
+	m.styleHelp()
+	m.stack = []common.Screen{browse.New(c)}
+	m.live.since = c.Now()
+	return m
+}
+
+// Common returns the shared services (for tests).
+func (m *Model) Common() *common.Common { return m.c }
+
+// Top returns the screen on top of the stack.
+func (m *Model) Top() common.Screen { return m.stack[len(m.stack)-1] }
+
+// Stack returns the screens, bottom first (for tests).
+func (m *Model) Stack() []common.Screen { return m.stack }
+
+// Init loads the first screen, asks the terminal's background colour (for
+// the adaptive theme) and starts the live-sharing poll.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.Top().Init(), tea.RequestBackgroundColor, m.pollLater())
+}
+
+// Update routes messages: global keys first, then async results to their
+// owner, flows to the screens they open, the rest to the top screen.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		if dark := msg.IsDark(); dark != m.isDark && m.opts.ThemeName == "" {
+			m.isDark = dark
+			m.setTheme(m.opts.theme(dark))
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.updateKey(msg)
+	case tea.MouseClickMsg:
+		if msg.Y < 1 || msg.Y > m.bodyHeight() {
+			return m, nil
+		}
+		msg.Y--
+		return m.toTop(msg)
+	case tea.MouseWheelMsg:
+		msg.Y--
+		return m.toTop(msg)
+	case common.StatusMsg:
+		return m, m.setStatus(msg)
+	case clearStatusMsg:
+		if msg.seq == m.statusSeq {
+			m.status = common.StatusMsg{}
+		}
+		return m, nil
+	case pollMsg:
+		return m, m.poll()
+	case liveMsg:
+		return m, m.onLive(msg)
+	case common.WroteMsg:
+		m.live.remember(msg.Changes)
+		return m, nil
+	case common.PushMsg:
+		return m, m.push(msg.Screen)
+	case common.ReplaceMsg:
+		m.stack = m.stack[:len(m.stack)-1]
+		return m, m.push(msg.Screen)
+	case common.PopMsg:
+		return m, m.pop(msg.Reload)
+	case common.OpenPromptMsg:
+		return m, m.push(promptview.New(m.c, msg.Name, msg.Tab, msg.Version, evalws.NewTestsTab, evalws.NewRunsTab))
+	case common.OpenDiffMsg:
+		return m, m.push(diffscreen.New(m.c, msg.Spec))
+	case common.PromoteMsg:
+		if msg.Label == "" {
+			return m, m.push(dialog.NewPicker(m.c, msg))
+		}
+		return m, dialog.LoadPromote(m.c, msg)
+	case common.RollbackMsg:
+		return m, dialog.LoadRollback(m.c, msg.Prompt, msg.Label)
+	case common.RunSuiteMsg:
+		if m.c.Engine == nil {
+			return m, common.Warn("evals are not available in this session")
+		}
+		return m, m.push(evalws.NewRunForm(m.c, msg.Prompt, msg.Versions, msg.Suite))
+	case common.OpenRunMsg:
+		return m, m.push(evalws.OpenRun(m.c, msg.Prompt, msg.RunID))
+	case common.CompareRunsMsg:
+		return m, m.push(evalws.CompareRuns(m.c, msg.Prompt, msg.Before, msg.After))
+	case common.EditMsg:
+		return m, m.startEdit(msg)
+	case editLoaded:
+		if msg.err != nil {
+			m.edit = editState{}
+			return m, common.Error(msg.err)
+		}
+		m.edit.doc = editor.FromVersion(msg.prompt, msg.base)
+		m.edit.raw = editor.Marshal(m.edit.doc)
+		return m, editor.Prepare(m.to(), m.edit.doc)
+	case reopenMsg:
+		if m.edit.path == "" {
+			return m, nil
+		}
+		return m, editor.Edit(m.to(), m.c.Editor, m.edit.path)
+	case discardEditMsg:
+		m.discardEdit()
+		return m, nil
+	case common.Addressed:
+		if msg.ScreenID() == m.id {
+			return m, m.updateEdit(msg)
+		}
+		for i := len(m.stack) - 1; i >= 0; i-- {
+			s := m.stack[i]
+			owner, isOwner := s.(common.Owner)
+			if s.ID() == msg.ScreenID() || isOwner && owner.Owns(msg.ScreenID()) {
+				var cmd tea.Cmd
+				m.stack[i], cmd = s.Update(msg)
+				return m, cmd
+			}
+		}
+		return m, nil // the screen that asked is gone
+	}
+	return m.toTop(msg)
+}
+
+// running is implemented by screens with work in flight that ctrl+c
+// cancels instead of quitting (a live eval run).
+type running interface{ Running() bool }
+
+// escaper is implemented by screens that use esc for something of their
+// own before it means "back" (the list clears its filter).
+type escaper interface{ HandlesEsc() bool }
+
+func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.c.Keys
+	top := m.Top()
+	if key.Matches(msg, k.Quit) {
+		if r, ok := top.(running); ok && r.Running() {
+			return m.toTop(msg)
+		}
+		return m, tea.Quit
+	}
+	if m.showAll {
+		// Any key closes the full help.
+		m.showAll = false
+		return m, nil
+	}
+	if top.Capturing() {
+		return m.toTop(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Help):
+		m.showAll = true
+		return m, nil
+	case key.Matches(msg, k.Theme):
+		return m, m.cycleTheme()
+	case key.Matches(msg, k.Back):
+		if e, ok := top.(escaper); ok && e.HandlesEsc() {
+			return m.toTop(msg)
+		}
+		if len(m.stack) == 1 {
+			if msg.String() == "q" {
+				return m, tea.Quit
+			}
+			return m, nil
+		}
+		return m, m.pop(false)
+	}
+	return m.toTop(msg)
+}
+
+func (m *Model) toTop(msg tea.Msg) (tea.Model, tea.Cmd) {
+	i := len(m.stack) - 1
+	var cmd tea.Cmd
+	m.stack[i], cmd = m.stack[i].Update(msg)
+	return m, cmd
+}
+
+func (m *Model) push(s common.Screen) tea.Cmd {
+	if s == nil {
+		return nil
+	}
+	m.stack = append(m.stack, s)
+	s.SetSize(m.width, m.bodyHeight())
+	return s.Init()
+}
+
+func (m *Model) pop(reload bool) tea.Cmd {
+	if len(m.stack) == 1 {
+		return nil
+	}
+	if c, ok := m.Top().(interface{ Close() }); ok {
+		c.Close()
+	}
+	m.stack = m.stack[:len(m.stack)-1]
+	m.Top().SetSize(m.width, m.bodyHeight())
+	if reload {
+		return m.Top().Reload()
+	}
+	return nil
+}
+
+func (m *Model) setStatus(s common.StatusMsg) tea.Cmd {
+	m.status = s
+	m.statusSeq++
+	seq := m.statusSeq
+	ttl := statusTTL
+	if s.Kind == common.StatusError {
+		ttl *= 2
+	}
+	return tea.Tick(ttl, func(time.Time) tea.Msg { return clearStatusMsg{seq: seq} })
+}
+
+func (m *Model) cycleTheme() tea.Cmd {
+	if themes.NoColor(m.opts.Getenv) {
+		return common.Info("NO_COLOR is set: colours stay off")
+	}
+	next := themes.Next(m.c.Theme.Name)
+	th, err := themes.Get(next, m.isDark)
+	if err != nil {
+		return common.Error(err)
+	}
+	m.setTheme(th)
+	return common.Info("theme: " + th.Name)
+}
+
+func (m *Model) setTheme(th themes.Theme) {
+	m.c.SetTheme(th)
+	m.styleHelp()
+}
+
+func (m *Model) styleHelp() {
+	st := m.c.Styles.Help
+	m.help.Styles = help.Styles{
+		ShortKey: st.Key, ShortDesc: st.Desc, ShortSeparator: st.Separator,
+		FullKey: st.Key, FullDesc: st.Desc, FullSeparator: st.Separator, Ellipsis: st.Separator,
+	}
+}
+
+// bodyHeight is the screen's rectangle: the terminal minus the header,
+// the help line and the status bar.
+func (m *Model) bodyHeight() int { return max(m.height-3, 1) }
+
+func (m *Model) layout() {
+	m.help.SetWidth(m.width)
+	for _, s := range m.stack {
+		s.SetSize(m.width, m.bodyHeight())
+	}
+}
+
+// breadcrumb is the header: where the user is.
+func (m *Model) breadcrumb() string {
+	parts := []string{"verso"}
+	for _, s := range m.stack[1:] {
+		parts = append(parts, common.CleanLine(s.Title()))
+	}
+	return strings.Join(parts, " › ")
+}
+
+// String describes the state for tests.
+func (m *Model) String() string {
+	titles := make([]string, len(m.stack))
+	for i, s := range m.stack {
+		titles[i] = s.Title()
+	}
+	return fmt.Sprintf("stack=%q status=%q", titles, m.status.Text)
+}

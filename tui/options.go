@@ -1,0 +1,81 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/themes"
+	"github.com/seed94f0f622/verso/tui/editor"
+)
+
+// Options are what the TUI runs on. cmd/verso resolves them (flags > env >
+// config file > defaults) and passes them in.
+type Options struct {
+	Store     *store.Store
+	DBPath    string
+	Author    string
+	Engine    *runner.Engine // nil: the eval workspace says evals are unavailable
+	Providers *provider.Registry
+	Config    provider.Config
+	// ThemeName is the theme asked for ("" = the adaptive default, which
+	// follows the terminal's background).
+	ThemeName string
+	Editor    string              // "" = $VISUAL, $EDITOR, vi
+	Poll      time.Duration       // live-sharing poll; 0 = every second, <0 = off
+	Getenv    func(string) string // nil = os.Getenv (NO_COLOR)
+	Now       func() time.Time    // nil = time.Now
+	Ctx       context.Context     // nil = background
+}
+
+func (o Options) withDefaults() Options {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Poll == 0 {
+		o.Poll = time.Second
+	}
+	if o.Editor == "" {
+		o.Editor = editor.Editor(o.Getenv)
+	}
+	return o
+}
+
+// theme resolves the theme for a dark or light background. Unknown names
+// were refused before the TUI starts (CheckTheme), so this cannot fail.
+func (o Options) theme(isDark bool) themes.Theme {
+	th, err := themes.FromEnv(o.ThemeName, isDark, o.Getenv)
+	if err != nil {
+		return themes.MustGet("", isDark)
+	}
+	return th
+}
+
+// CheckTheme reports an unknown theme name with the names there are.
+func CheckTheme(name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, err := themes.Get(name, true); err != nil {
+		return fmt.Errorf("%w (themes: %v)", err, themes.Names())
+	}
+	return nil
+}
+
+// Run runs the TUI until the user quits or ctx ends.
+func Run(ctx context.Context, o Options) error {
+	o.Ctx = ctx
+	m := New(o)
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	_, err := p.Run()
+	if m.edit.path != "" {
+		m.discardEdit()
+	}
+	return err
+}
