@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"time"
 
@@ -62,10 +61,8 @@ func CheckTheme(name string) error {
 	if name == "" {
 		return nil
 	}
-	if _, err := themes.Get(name, true); err != nil {
-		return fmt.Errorf("%w (themes: %v)", err, themes.Names())
-	}
-	return nil
+	_, err := themes.Get(name, true)
+	return err
 }
 
 // Run runs the TUI until the user quits or ctx ends.

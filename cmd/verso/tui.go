@@ -15,9 +15,6 @@ import (
 // base URL of a running demo model server ("" when none: one is started
 // on loopback so the demo provider works offline).
 func (a *app) runTUI(ctx context.Context, demoURL string) error {
-	if !isTerminalFile(os.Stdin) || !isTerminal(a.stdout) {
-		return usageErr("the TUI needs a terminal: run the commands instead (see `verso --help`)")
-	}
 	cfg, err := provider.LoadConfig(a.configPath())
 	if err != nil {
 		return usageErr("%v", err)
@@ -31,6 +28,9 @@ func (a *app) runTUI(ctx context.Context, demoURL string) error {
 	}
 	if err := tui.CheckTheme(theme); err != nil {
 		return usageErr("--theme: %v", err)
+	}
+	if !isTerminalFile(os.Stdin) || !isTerminal(a.stdout) {
+		return usageErr("the TUI needs a terminal: run the commands instead (see `verso --help`)")
 	}
 	path, err := a.dbPath()
 	if err != nil {
