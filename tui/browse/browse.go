@@ -363,3 +363,7 @@ func (m *Model) String() string {
 	return fmt.Sprintf("prompts=%d visible=%d cursor=%d selected=%q filter=%q filtering=%v",
 		len(m.all), len(m.visible), m.cursor, m.Selected(), m.filter.Value(), m.filtering)
 }
+
+// HandlesEsc tells the root that esc clears the applied filter before it
+// means "back".
+func (m *Model) HandlesEsc() bool { return m.filter.Value() != "" }
