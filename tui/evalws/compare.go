@@ -150,7 +150,7 @@ func (s *Compare) diff() tea.Cmd {
 
 // figures are the lines above the flips.
 func (s *Compare) figures() []string {
-	st := s.c.Styles
+	st := &s.c.Styles
 	w := s.width
 	b, a := s.bsum, s.asum
 	out := []string{
@@ -181,16 +181,23 @@ func (s *Compare) figures() []string {
 		row("latency p95", ms(bp), ms(ap), signedMS(ap-bp), -sign(ap-bp)),
 		row("cost", money(b.Cost), money(a.Cost), signedMoney(a.Cost-b.Cost), -sign(a.Cost-b.Cost)),
 	)
-	fixed, broke := 0, 0
+	fixed, broke, other := 0, 0, 0
 	for _, f := range s.flips {
 		switch {
+		case f.Before == report.Missing || f.After == report.Missing:
+			other++
 		case f.After == report.Pass:
 			fixed++
 		case f.Before == report.Pass:
 			broke++
+		default:
+			other++
 		}
 	}
-	title := fmt.Sprintf("%d flipped · %d now pass · %d now fail", len(s.flips), fixed, broke)
+	title := fmt.Sprintf("%d changed · %d now pass · %d now fail", len(s.flips), fixed, broke)
+	if other > 0 {
+		title += fmt.Sprintf(" · %d other", other)
+	}
 	out = append(out, rule(st, title, w))
 	return out
 }
@@ -255,7 +262,7 @@ func (s *Compare) View() string {
 	if s.width <= 0 || s.height <= 0 {
 		return ""
 	}
-	st := s.c.Styles
+	st := &s.c.Styles
 	switch {
 	case !s.loaded:
 		return common.Box([]string{st.Muted.Render("loading runs…")}, s.width, s.height)

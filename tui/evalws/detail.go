@@ -103,7 +103,7 @@ func (d *Detail) content() []string {
 		return d.lines
 	}
 	d.linesFor = k
-	st := d.c.Styles
+	st := &d.c.Styles
 	w := d.width
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }

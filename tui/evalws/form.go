@@ -401,7 +401,7 @@ func (f *Form) View() string {
 	if f.width <= 0 || f.height <= 0 {
 		return ""
 	}
-	st := f.c.Styles
+	st := &f.c.Styles
 	w := f.width
 	switch {
 	case !f.loaded:
@@ -499,7 +499,7 @@ func (f *Form) View() string {
 }
 
 func (f *Form) estimateLine() string {
-	st := f.c.Styles
+	st := &f.c.Styles
 	switch {
 	case f.starting:
 		return st.Info.Render("starting the run…")

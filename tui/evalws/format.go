@@ -28,6 +28,8 @@ func money(f float64) string {
 	switch {
 	case f == 0:
 		return "$0"
+	case f < 0.0001:
+		return strings.TrimRight(fmt.Sprintf("$%.6f", f), "0")
 	case f < 0.01:
 		return fmt.Sprintf("$%.4f", f)
 	case f < 100:
@@ -37,7 +39,10 @@ func money(f float64) string {
 }
 
 func signedMoney(f float64) string {
-	if f >= 0 {
+	if f == 0 {
+		return "±$0"
+	}
+	if f > 0 {
 		return "+" + money(f)
 	}
 	return "-" + money(-f)
@@ -78,7 +83,7 @@ func colTitle(c report.Column) string {
 	return fmt.Sprintf("v%d · %s", c.Version, common.CleanLine(m))
 }
 
-func verdictStyle(st themes.Styles, v report.Verdict) lipgloss.Style {
+func verdictStyle(st *themes.Styles, v report.Verdict) lipgloss.Style {
 	switch v {
 	case report.Pass:
 		return st.Success
@@ -103,7 +108,7 @@ func verdictSym(v report.Verdict) string {
 }
 
 // bar draws a progress bar of width columns.
-func bar(st themes.Styles, done, total, width int) string {
+func bar(st *themes.Styles, done, total, width int) string {
 	if width <= 0 {
 		return ""
 	}
@@ -118,7 +123,7 @@ func bar(st themes.Styles, done, total, width int) string {
 func pad(s string, width int) string { return common.Fit(s, width) }
 
 // rule is a horizontal rule with a title.
-func rule(st themes.Styles, title string, width int) string {
+func rule(st *themes.Styles, title string, width int) string {
 	if width <= 0 {
 		return ""
 	}

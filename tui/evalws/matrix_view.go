@@ -63,7 +63,7 @@ func (m *Matrix) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	st := m.c.Styles
+	st := &m.c.Styles
 	lines := make([]string, 0, m.height)
 	if !m.loaded {
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("loading run #%d…", m.runID)))
@@ -111,7 +111,7 @@ func (m *Matrix) View() string {
 }
 
 func (m *Matrix) headerLine() string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	left := st.Title.Render(fmt.Sprintf("run #%d", m.runID)) + st.Muted.Render(" · ") + st.Text.Render(common.CleanLine(m.run.Prompt)) +
 		st.Muted.Render(fmt.Sprintf(" · suite %s · %d cases × %d columns", common.CleanLine(m.run.Suite), len(m.rows), len(m.cols)))
 	if m.repeat > 1 {
@@ -148,7 +148,7 @@ func spread(left, right string, width int) string {
 }
 
 func (m *Matrix) progressLine() string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	sum := m.summary()
 	done, total := sum.Total, sum.Planned
 	passed, failed, errs, cached := sum.Passed, sum.Failed, sum.Errors, sum.Cached
@@ -180,7 +180,7 @@ func (m *Matrix) progressLine() string {
 }
 
 func (m *Matrix) columnsLine(l matrixLayout) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	var b strings.Builder
 	b.WriteString(st.Table.Header.Render(pad("case", l.nameW)))
 	for ci := m.colOff; ci < min(len(m.cols), m.colOff+l.visCols); ci++ {
@@ -194,7 +194,7 @@ func (m *Matrix) columnsLine(l matrixLayout) string {
 }
 
 func (m *Matrix) rowLine(l matrixLayout, vi int) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	r := &m.rows[m.view[vi]]
 	sel := vi == m.cursor
 	name := common.CleanLine(r.name)
@@ -246,7 +246,7 @@ func (m *Matrix) streaming(caseID int64, col report.Column) bool {
 }
 
 func (m *Matrix) cellView(r *row, ci, width int, selected bool) string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	text, v := m.cellText(r, ci)
 	marked := m.marked && m.markID == r.caseID && m.markCol == ci
 	prefix := " "
@@ -264,7 +264,7 @@ func (m *Matrix) cellView(r *row, ci, width int, selected bool) string {
 }
 
 func (m *Matrix) summaryLines(l matrixLayout) []string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	sum := m.summary()
 	stats := make([]report.Stats, len(m.cols))
 	for i, c := range m.cols {
@@ -287,12 +287,21 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 			case s.Passed < s.Total:
 				style = st.Error
 			}
+			if s.Total == 0 {
+				return "–", style
+			}
 			return fmt.Sprintf("%d/%d %s", s.Passed, s.Total, pct(s.PassRate)), style
 		}},
 		{"latency mean/p95", func(s report.Stats) (string, lipgloss.Style) {
+			if s.Total == s.Errors {
+				return "–", st.Muted
+			}
 			return fmt.Sprintf("%s/%s", strings.TrimSuffix(ms(s.LatencyMeanMS), "ms"), ms(s.LatencyP95MS)), st.Text
 		}},
 		{"tokens in→out", func(s report.Stats) (string, lipgloss.Style) {
+			if s.Total == 0 {
+				return "–", st.Muted
+			}
 			return count(s.TokensIn) + "→" + count(s.TokensOut), st.Text
 		}},
 		{"cost", func(s report.Stats) (string, lipgloss.Style) { return money(s.Cost), st.Text }},
@@ -318,7 +327,7 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 
 // previewLines show the focused cell's output (streaming while it runs).
 func (m *Matrix) previewLines(n int) []string {
-	st := m.c.Styles
+	st := &m.c.Styles
 	r := m.current()
 	if r == nil || len(m.cols) == 0 {
 		return []string{rule(st, "", m.width)}
@@ -345,6 +354,15 @@ func (m *Matrix) previewLines(n int) []string {
 		title += " · no result yet"
 	}
 	out := []string{rule(st, title, m.width)}
+	// Only what can show is wrapped: a long output costs nothing per frame.
+	if limit := 4 * m.width * n; len(text) > limit {
+		if tail {
+			text = text[len(text)-limit:]
+		} else {
+			text = text[:limit]
+		}
+		text = strings.ToValidUTF8(text, "")
+	}
 	body := wrap(common.Clean(text), m.width-1)
 	if tail && len(body) > n-1 {
 		body = body[len(body)-(n-1):]

@@ -212,7 +212,7 @@ func (t *RunsTab) View() string {
 	if t.width <= 0 || t.height <= 0 {
 		return ""
 	}
-	st := t.c.Styles
+	st := &t.c.Styles
 	var lines []string
 	switch {
 	case !t.loaded:
@@ -223,7 +223,7 @@ func (t *RunsTab) View() string {
 		return common.Box([]string{st.List.Empty.Render("no runs yet: r starts one")}, t.width, t.height)
 	}
 	w := t.width
-	lines = append(lines, st.Table.Header.Render(pad(fmt.Sprintf("  %-5s %-10s %-18s %-9s %-16s %-9s", "RUN", "STATUS", "VERSIONS × MODELS", "SUITE", "PASSED", "COST")+"WHEN", w)))
+	lines = append(lines, st.Table.Header.Render(pad(fmt.Sprintf("  %-5s %-10s %-18s %-9s %-13s %-10s", "RUN", "STATUS", "VERSIONS × MODELS", "SUITE", "PASSED", "COST")+"WHEN", w)))
 	h := t.listHeight()
 	t.off = scroll(t.cursor, t.off, h, len(t.runs))
 	for i := t.off; i < min(len(t.runs), t.off+h); i++ {
@@ -258,7 +258,7 @@ func passVerdict(passed, total int) report.Verdict {
 }
 
 func (t *RunsTab) runLine(i int) string {
-	st := t.c.Styles
+	st := &t.c.Styles
 	it := t.runs[i]
 	r := it.run
 	cursor := "  "
@@ -303,8 +303,8 @@ func (t *RunsTab) runLine(i int) string {
 		}
 	}
 	row := pad(fmt.Sprintf("#%d", r.ID), 6) + sstyle.Render(pad(status, 11)) + st.Text.Render(pad(what, 19)) +
-		st.Muted.Render(pad(common.CleanLine(r.Suite), 10)) + verdictStyle(st, passVerdict(it.sum.Passed, it.sum.Total)).Render(pad(passed, 17)) +
-		st.Text.Render(pad(cost, 10)) + st.List.Meta.Render(common.Ago(r.StartedAt, t.c.Now()))
+		st.Muted.Render(pad(common.CleanLine(r.Suite), 10)) + verdictStyle(st, passVerdict(it.sum.Passed, it.sum.Total)).Render(pad(passed, 14)) +
+		st.Text.Render(pad(cost, 11)) + st.List.Meta.Render(common.Ago(r.StartedAt, t.c.Now()))
 	if i == t.cursor {
 		return cursor + st.List.Selected.Render(common.Fit(stripToPlain(row), t.width-2))
 	}

@@ -71,6 +71,7 @@ func newTestsTab(c *common.Common, prompt string) *TestsTab {
 		in.Prompt = ""
 		t.inputs[i] = in
 	}
+	t.styleInputs()
 	t.inputs[0].Placeholder = "path/to/cases.yaml (.yaml, .jsonl, .csv)"
 	t.inputs[1].Placeholder = "default"
 	return t
@@ -189,7 +190,7 @@ func (t *TestsTab) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			t.closeImport()
 		}
 		t.edit, t.mode = nil, modeList
-		return t, tea.Batch(common.Success(msg.text), t.load(), func() tea.Msg { return common.WroteMsg{} })
+		return t, tea.Batch(common.Success(msg.text), t.load())
 	case tea.KeyPressMsg:
 		return t, t.key(msg)
 	case tea.MouseWheelMsg:
@@ -336,6 +337,18 @@ func (t *TestsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// styleInputs styles the inputs from the theme, with a steady cursor: a
+// blinking one would need ticks routed through the prompt view.
+func (t *TestsTab) styleInputs() {
+	st := &t.c.Styles
+	focused := textinput.StyleState{Text: st.Input.Text, Placeholder: st.Input.Placeholder, Prompt: st.Input.Prompt, Suggestion: st.Muted}
+	blurred := textinput.StyleState{Text: st.Muted, Placeholder: st.Input.Placeholder, Prompt: st.Muted, Suggestion: st.Muted}
+	for i := range t.inputs {
+		t.inputs[i].SetStyles(textinput.Styles{Focused: focused, Blurred: blurred,
+			Cursor: textinput.CursorStyle{Color: st.Palette.Accent, Blink: false}})
+	}
+}
+
 func (t *TestsTab) closeImport() {
 	t.mode = modeList
 	for i := range t.inputs {
@@ -345,7 +358,7 @@ func (t *TestsTab) closeImport() {
 
 // footer lines for the current mode.
 func (t *TestsTab) footer() []string {
-	st := t.c.Styles
+	st := &t.c.Styles
 	switch t.mode {
 	case modeConfirm:
 		return []string{st.Warning.Render(t.confirm)}
@@ -355,6 +368,7 @@ func (t *TestsTab) footer() []string {
 			st.Muted.Render("e reopens the file with your edit · esc discards it"),
 		}
 	case modeImport:
+		t.styleInputs()
 		w := max(10, t.width-14)
 		t.inputs[0].SetWidth(w)
 		t.inputs[1].SetWidth(w)
@@ -384,7 +398,7 @@ func (t *TestsTab) View() string {
 	if t.width <= 0 || t.height <= 0 {
 		return ""
 	}
-	st := t.c.Styles
+	st := &t.c.Styles
 	switch {
 	case !t.loaded:
 		return common.Box([]string{st.Muted.Render("loading test suites…")}, t.width, t.height)
@@ -432,7 +446,7 @@ func (t *TestsTab) View() string {
 }
 
 func (t *TestsTab) listLines(w, h int) []string {
-	st := t.c.Styles
+	st := &t.c.Styles
 	if len(t.items) == 0 {
 		return []string{
 			st.List.Empty.Render("no test cases yet"),
@@ -454,7 +468,7 @@ func (t *TestsTab) listLines(w, h int) []string {
 		} else {
 			cs := su.Cases[it.cas]
 			text = "  " + st.Text.Render(common.CleanLine(cs.Name)) +
-				st.Muted.Render(fmt.Sprintf("  %d vars · %d checks", len(cs.Vars), len(cs.Assertions)))
+				st.Muted.Render(fmt.Sprintf("  %d %s · %d %s", len(cs.Vars), plural(len(cs.Vars), "var"), len(cs.Assertions), plural(len(cs.Assertions), "check")))
 		}
 		if i == t.cursor {
 			out = append(out, st.List.Cursor.Render("›")+st.List.Selected.Render(common.Fit(stripToPlain(text), w-1)))
@@ -481,7 +495,7 @@ func (t *TestsTab) detailTitle() string {
 // detailLines: the case (vars, assertions, expected) or its rendered
 // prompt; a suite's figures on a header. The first line is the title.
 func (t *TestsTab) detailLines(w int) []string {
-	st := t.c.Styles
+	st := &t.c.Styles
 	out := []string{" " + st.Title.Render(common.Trunc(t.detailTitle(), max(1, w-1)))}
 	add := func(s ...string) { out = append(out, s...) }
 	text := func(style func(...string) string, s string) {
