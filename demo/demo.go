@@ -133,7 +133,9 @@ func Build(ctx context.Context, st *store.Store, actor string) error {
 			return fmt.Errorf("demo: suite of %s: %w", p.name, err)
 		}
 	}
-	if err := st.SetGate(ctx, store.DefaultGate); err != nil {
+	gate := store.DefaultGate
+	gate.UpdatedBy = actor
+	if err := st.SetGate(ctx, gate); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	return nil

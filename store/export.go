@@ -309,14 +309,10 @@ func (s *Store) Import(ctx context.Context, path, actor string) (ImportReport, e
 	if err != nil {
 		return rep, err
 	}
-	gate, err := s.Gate(ctx)
-	if err != nil {
-		return rep, err
-	}
 	err = s.tx(ctx, "import "+path, func(tx *sql.Tx) error {
 		rep = ImportReport{Prompts: len(prompts)}
 		for _, p := range prompts {
-			if err := s.importPrompt(ctx, tx, p, actor, path, gate, &rep); err != nil {
+			if err := s.importPrompt(ctx, tx, p, actor, path, &rep); err != nil {
 				return err
 			}
 		}
@@ -325,7 +321,7 @@ func (s *Store) Import(ctx context.Context, path, actor string) (ImportReport, e
 	return rep, err
 }
 
-func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, actor, path string, gate GateSettings, rep *ImportReport) error {
+func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, actor, path string, rep *ImportReport) error {
 	if err := ValidName(p.Name); err != nil {
 		return err
 	}
@@ -377,7 +373,7 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 			if l == "latest" {
 				continue
 			}
-			_, err := s.setLabelTx(ctx, tx, LabelInput{Prompt: p.Name, Label: l, Version: have, Actor: actor, Reason: "import from " + filepath.Base(path)}, gate)
+			_, err := s.setLabelTx(ctx, tx, LabelInput{Prompt: p.Name, Label: l, Version: have, Actor: actor, Reason: "import from " + filepath.Base(path)})
 			if errors.Is(err, ErrNoChange) {
 				continue
 			}

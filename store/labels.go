@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,36 +36,130 @@ type Evidence struct {
 // finished run on the prompt's "default" suite where every case passed.
 var DefaultGate = GateSettings{Protected: []string{"production"}, MinPassRate: 1, DefaultSuite: "default"}
 
-// Gate returns the registry's gate settings.
+// Gate returns the gate settings stored in the file: the team's policy,
+// shared by every process and application that opens it (DefaultGate until
+// someone sets it). See EffectiveGate for what this store enforces.
 func (s *Store) Gate(ctx context.Context) (GateSettings, error) {
-	var raw string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'gate'`).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return DefaultGate, nil
-	}
+	g, err := readGate(ctx, s.db)
 	if err != nil {
-		return DefaultGate, s.wrap("gate settings", err)
-	}
-	g := DefaultGate
-	if err := json.Unmarshal([]byte(raw), &g); err != nil {
-		return DefaultGate, fmt.Errorf("gate settings: %w", err)
+		return g, s.wrap("gate settings", err)
 	}
 	return g, nil
 }
 
-// SetGate stores the gate settings for every process using the file.
+// EffectiveGate is the gate this store enforces: the file's gate tightened
+// by Options.LocalGate (a user's config can add protection, never remove it).
+func (s *Store) EffectiveGate(ctx context.Context) (GateSettings, error) {
+	g, err := s.Gate(ctx)
+	if err != nil {
+		return g, err
+	}
+	return g.Tighten(s.localGate), nil
+}
+
+// LocalGate is the local addition to the file's gate the store was opened
+// with (Options.LocalGate).
+func (s *Store) LocalGate() GateSettings { return s.localGate }
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func readGate(ctx context.Context, q rowQuerier) (GateSettings, error) {
+	g := DefaultGate
+	// json.Unmarshal fills a slice in place: give it its own backing array so
+	// that decoding never writes into DefaultGate.Protected.
+	g.Protected = slices.Clone(DefaultGate.Protected)
+	var raw string
+	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'gate'`).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, nil
+	}
+	if err != nil {
+		return g, err
+	}
+	if err := json.Unmarshal([]byte(raw), &g); err != nil {
+		return DefaultGate, fmt.Errorf("gate settings: %v: %w", err, ErrInvalid)
+	}
+	return g, nil
+}
+
+// Tighten returns g with extra's protected labels added and the higher of
+// the two minimum pass rates. It never loosens g. extra's DefaultSuite is
+// ignored: which suite counts as evidence is the registry's decision.
+func (g GateSettings) Tighten(extra GateSettings) GateSettings {
+	out := g
+	out.Protected = slices.Clone(g.Protected)
+	for _, l := range extra.Protected {
+		if !slices.Contains(out.Protected, l) {
+			out.Protected = append(out.Protected, l)
+		}
+	}
+	slices.Sort(out.Protected)
+	if extra.MinPassRate > out.MinPassRate {
+		out.MinPassRate = extra.MinPassRate
+	}
+	return out
+}
+
+// Validate checks gate settings: valid label names (not latest), a minimum
+// pass rate between 0 and 1, a valid suite name.
+func (g GateSettings) Validate() error {
+	for _, l := range g.Protected {
+		if err := ValidLabel(l); err != nil {
+			return fmt.Errorf("gate: protected label: %w", err)
+		}
+	}
+	if !(g.MinPassRate >= 0 && g.MinPassRate <= 1) {
+		return fmt.Errorf("gate: min pass rate %v must be between 0 and 1 (0.95 = 95%%): %w", g.MinPassRate, ErrInvalid)
+	}
+	if g.DefaultSuite != "" {
+		if err := ValidLabel(g.DefaultSuite); err != nil && !errors.Is(err, ErrLatestLabel) {
+			return fmt.Errorf("gate: suite name %q: use lower-case letters, digits, '.', '_' and '-': %w", g.DefaultSuite, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// SetGate stores the gate settings for every process using the file. The
+// protected labels are kept sorted and unique; UpdatedAt is set to now.
 func (s *Store) SetGate(ctx context.Context, g GateSettings) error {
-	if g.MinPassRate < 0 || g.MinPassRate > 1 {
-		return fmt.Errorf("gate: min pass rate %.2f must be between 0 and 1: %w", g.MinPassRate, ErrInvalid)
-	}
-	if g.DefaultSuite == "" {
-		g.DefaultSuite = "default"
-	}
-	b, _ := json.Marshal(g)
-	return s.tx(ctx, "set gate", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('gate', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, string(b))
+	_, err := s.UpdateGate(ctx, func(cur *GateSettings) error {
+		*cur = g
+		return nil
+	})
+	return err
+}
+
+// UpdateGate changes the stored gate settings with fn in one write
+// transaction (so two people changing the gate at once lose nothing) and
+// returns what was stored.
+func (s *Store) UpdateGate(ctx context.Context, fn func(g *GateSettings) error) (GateSettings, error) {
+	var g GateSettings
+	err := s.tx(ctx, "set gate", func(tx *sql.Tx) error {
+		var err error
+		if g, err = readGate(ctx, tx); err != nil {
+			return err
+		}
+		if err := fn(&g); err != nil {
+			return err
+		}
+		if err := g.Validate(); err != nil {
+			return err
+		}
+		if g.DefaultSuite == "" {
+			g.DefaultSuite = "default"
+		}
+		g.Protected = slices.Compact(slices.Sorted(slices.Values(g.Protected)))
+		g.UpdatedAt = s.now().UTC().Truncate(time.Second)
+		b, err := json.Marshal(g)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('gate', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, string(b))
 		return err
 	})
+	return g, err
 }
 
 // SetLabel points a label at a version and records the move. Protected
@@ -80,19 +175,22 @@ func (s *Store) SetLabel(ctx context.Context, in LabelInput) (LabelEvent, error)
 	if in.Force && strings.TrimSpace(in.Reason) == "" {
 		return LabelEvent{}, fmt.Errorf("%s: a forced move needs a reason (--reason TEXT): %w", op, ErrInvalid)
 	}
-	gate, err := s.Gate(ctx)
-	if err != nil {
-		return LabelEvent{}, err
-	}
 	var ev LabelEvent
-	err = s.tx(ctx, op, func(tx *sql.Tx) (err error) {
-		ev, err = s.setLabelTx(ctx, tx, in, gate)
+	err := s.tx(ctx, op, func(tx *sql.Tx) (err error) {
+		ev, err = s.setLabelTx(ctx, tx, in)
 		return err
 	})
 	return ev, err
 }
 
-func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput, gate GateSettings) (LabelEvent, error) {
+// setLabelTx moves a label through the gate. The gate is read inside the
+// write transaction, so a concurrent `verso gate` cannot slip between.
+func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (LabelEvent, error) {
+	fileGate, err := readGate(ctx, tx)
+	if err != nil {
+		return LabelEvent{}, err
+	}
+	gate := fileGate.Tighten(s.localGate)
 	pid, latest, err := promptIDTx(ctx, tx, in.Prompt)
 	if err != nil {
 		return LabelEvent{}, err
@@ -110,6 +208,10 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput, gate 
 	runID := in.RunID
 	forced := false
 	if contains(gate.Protected, in.Label) {
+		by := "" // where the protection comes from, when it is not the registry
+		if !contains(fileGate.Protected, in.Label) {
+			by = " (by your config file's gate section)"
+		}
 		has, err := hasSuiteTx(ctx, tx, pid, gate.DefaultSuite)
 		if err != nil {
 			return LabelEvent{}, err
@@ -124,11 +226,11 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput, gate 
 			case in.Force:
 				forced = true
 			case err == nil:
-				return LabelEvent{}, fmt.Errorf("%s is protected: the latest run of v%d on suite %q (run %d) passed %d/%d (%.0f%%), the gate needs %.0f%%: fix the failures and re-run `verso eval %s@%d --suite %s`, or pass --force --reason TEXT: %w",
-					in.Label, in.Version, gate.DefaultSuite, evd.RunID, evd.Passed, evd.Total, evd.PassRate*100, gate.MinPassRate*100, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
+				return LabelEvent{}, fmt.Errorf("%s is protected%s: the latest run of v%d on suite %q (run %d) passed %d/%d (%.0f%%), the gate needs %.0f%%: fix the failures and re-run `verso eval %s@%d --suite %s`, or pass --force --reason TEXT: %w",
+					in.Label, by, in.Version, gate.DefaultSuite, evd.RunID, evd.Passed, evd.Total, evd.PassRate*100, gate.MinPassRate*100, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
 			case errors.Is(err, ErrNotFound):
-				return LabelEvent{}, fmt.Errorf("%s is protected: v%d has no finished run on suite %q since it was made: run `verso eval %s@%d --suite %s` first, or pass --force --reason TEXT: %w",
-					in.Label, in.Version, gate.DefaultSuite, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
+				return LabelEvent{}, fmt.Errorf("%s is protected%s: v%d has no finished run on suite %q since it was made: run `verso eval %s@%d --suite %s` first, or pass --force --reason TEXT: %w",
+					in.Label, by, in.Version, gate.DefaultSuite, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
 			default:
 				return LabelEvent{}, err
 			}
@@ -280,7 +382,7 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]LabelEvent
 // GateEvidence returns the newest finished run of a version on the gate
 // suite, started after the version was made. ErrNotFound if there is none.
 func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (Evidence, error) {
-	g, err := s.Gate(ctx)
+	g, err := s.EffectiveGate(ctx)
 	if err != nil {
 		return Evidence{}, err
 	}

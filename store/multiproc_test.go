@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -55,20 +56,28 @@ func childLabel() int {
 	defer st.Close()
 	id := os.Getenv("VERSO_STORE_ID")
 	n, _ := strconv.Atoi(os.Getenv("VERSO_STORE_N"))
+	moved := 0
 	for i := 0; i < n; i++ {
 		_, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1 + (i+len(id))%5, Actor: id, Reason: strconv.Itoa(i)})
-		if err != nil && !errors.Is(err, ErrNoChange) {
+		if errors.Is(err, ErrNoChange) {
+			continue // the label was already there: nothing to record
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "label:", err)
 			return 1
 		}
+		moved++
 	}
+	fmt.Println(moved) // the parent checks the history has every move
 	return 0
 }
 
-func runChildren(t *testing.T, mode, db string, procs, n int) {
+// runChildren runs procs child processes and returns their stdout.
+func runChildren(t *testing.T, mode, db string, procs, n int) []string {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, procs)
+	outs := make([]string, procs)
 	for p := 0; p < procs; p++ {
 		wg.Add(1)
 		go func(p int) {
@@ -76,9 +85,13 @@ func runChildren(t *testing.T, mode, db string, procs, n int) {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), "VERSO_STORE_CHILD="+mode, "VERSO_STORE_DB="+db,
 				"VERSO_STORE_ID=p"+strconv.Itoa(p), "VERSO_STORE_N="+strconv.Itoa(n))
-			if out, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("process %d: %v: %s", p, err, out)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				errs <- fmt.Errorf("process %d: %v: %s", p, err, stderr.String())
 			}
+			outs[p] = string(out)
 		}(p)
 	}
 	wg.Wait()
@@ -86,6 +99,7 @@ func runChildren(t *testing.T, mode, db string, procs, n int) {
 	for err := range errs {
 		t.Error(err)
 	}
+	return outs
 }
 
 func TestManyProcessesCommit(t *testing.T) {
@@ -140,14 +154,22 @@ func TestManyProcessesMoveLabels(t *testing.T) {
 		commit(t, st, "p", fmt.Sprintf("v%d", i+1))
 	}
 	const procs, each = 8, 100
-	runChildren(t, "label", db, procs, each)
+	moved := 0
+	for _, out := range runChildren(t, "label", db, procs, each) {
+		n, err := strconv.Atoi(strings.TrimSpace(out))
+		if err != nil {
+			t.Fatalf("child output %q: %v", out, err)
+		}
+		moved += n
+	}
 
 	hist, err := st.LabelHistory(ctx, "p")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(hist) < procs*each/2 {
-		t.Fatalf("only %d moves recorded", len(hist))
+	// Every move a process made is in the history, once.
+	if len(hist) != moved || moved < procs*each/2 {
+		t.Fatalf("%d moves recorded, the processes made %d", len(hist), moved)
 	}
 	// Every move starts where the previous one ended: no lost update.
 	prev := 0

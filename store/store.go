@@ -51,6 +51,11 @@ type Options struct {
 	Journal string
 	// BusyTimeout is how long a statement waits for another writer (default 10s).
 	BusyTimeout time.Duration
+	// LocalGate tightens the file's gate for this process (a user's config
+	// file): its Protected labels are protected too and its MinPassRate
+	// applies when higher. It cannot loosen the shared policy, and its
+	// DefaultSuite is ignored (see GateSettings.Tighten).
+	LocalGate GateSettings
 }
 
 // Store is an open registry. It is safe for concurrent use.
@@ -58,6 +63,8 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	// localGate tightens the file's gate (Options.LocalGate).
+	localGate GateSettings
 
 	mu     sync.Mutex
 	dvConn *sql.Conn // dedicated connection for PRAGMA data_version
@@ -83,6 +90,9 @@ func OpenWith(p string, o Options) (*Store, error) {
 		o.Journal = "delete"
 	default:
 		return nil, fmt.Errorf("open %s: unknown journal mode %q (use wal or delete): %w", p, o.Journal, ErrInvalid)
+	}
+	if err := o.LocalGate.Validate(); err != nil {
+		return nil, fmt.Errorf("open %s: local %w", p, err)
 	}
 
 	fi, err := os.Stat(p)
@@ -116,7 +126,7 @@ func OpenWith(p string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", p, err)
 	}
-	s := &Store{db: db, path: p, readOnly: o.ReadOnly, now: time.Now}
+	s := &Store{db: db, path: p, readOnly: o.ReadOnly, localGate: o.LocalGate, now: time.Now}
 	err = s.migrate(context.Background())
 	if err != nil && o.ReadOnly && cannotReadWAL(err) {
 		// A WAL database in a folder we cannot write to (a deploy user

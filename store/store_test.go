@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -526,5 +527,100 @@ func TestExportJSONMatchesEncoding(t *testing.T) {
 		if string(got) != string(want) {
 			t.Fatalf("streamed JSON differs:\n%s\nwant\n%s", got, want)
 		}
+	}
+}
+
+func TestGateSettingsAreSharedAndOnlyTightenedLocally(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "gate.db")
+	st, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if g, err := st.Gate(ctx); err != nil || len(g.Protected) != 1 || g.Protected[0] != "production" || g.MinPassRate != 1 || g.DefaultSuite != "default" {
+		t.Fatalf("default gate: %+v %v", g, err)
+	}
+	for _, bad := range []GateSettings{
+		{Protected: []string{"latest"}},
+		{Protected: []string{"Bad Label"}},
+		{MinPassRate: 1.5},
+		{MinPassRate: math.NaN()},
+		{DefaultSuite: "Bad Suite"},
+	} {
+		if err := st.SetGate(ctx, bad); !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrLatestLabel) {
+			t.Errorf("SetGate(%+v) = %v, want invalid", bad, err)
+		}
+	}
+	if err := st.SetGate(ctx, GateSettings{Protected: []string{"production", "eu", "eu"}, MinPassRate: 0.5, DefaultSuite: "smoke", UpdatedBy: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	// Another process opening the file sees the same policy.
+	other, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	g, err := other.Gate(ctx)
+	if err != nil || strings.Join(g.Protected, ",") != "eu,production" || g.MinPassRate != 0.5 || g.DefaultSuite != "smoke" || g.UpdatedBy != "ann" || g.UpdatedAt.IsZero() {
+		t.Fatalf("stored gate: %+v %v", g, err)
+	}
+	if DefaultGate.Protected[0] != "production" || len(DefaultGate.Protected) != 1 {
+		t.Fatalf("reading the gate changed DefaultGate: %+v", DefaultGate)
+	}
+
+	commit(t, st, "p", "a")
+	su, err := st.SaveSuite(ctx, "p", Suite{Name: "smoke", Cases: []Case{{Name: "c1"}, {Name: "c2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "eu", Version: 1})
+	if !errors.Is(err, ErrGate) || !strings.Contains(err.Error(), "run `verso eval p@1 --suite smoke` first, or pass --force --reason TEXT") {
+		t.Fatalf("eu is protected by the file: %v", err)
+	}
+	// Half the cases pass: enough for the file's 50%.
+	run, err := st.CreateRun(ctx, Run{Prompt: "p", Suite: "smoke", SuiteID: su.ID, Versions: []int{1}, Models: []string{"m"}, Total: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SaveBatch(ctx, []Result{{RunID: run.ID, Version: 1, Model: "m", CaseID: su.Cases[0].ID, Pass: true}, {RunID: run.ID, Version: 1, Model: "m", CaseID: su.Cases[1].ID}}, nil)
+	st.FinishRun(ctx, run.ID, RunDone, nil)
+
+	// A local gate (a user's config) adds a label and raises the pass rate;
+	// its suite is ignored and it cannot remove the file's protection.
+	local := GateSettings{Protected: []string{"staging"}, MinPassRate: 1, DefaultSuite: "other"}
+	strict, err := OpenWith(p, Options{LocalGate: local})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer strict.Close()
+	eff, err := strict.EffectiveGate(ctx)
+	if err != nil || strings.Join(eff.Protected, ",") != "eu,production,staging" || eff.MinPassRate != 1 || eff.DefaultSuite != "smoke" {
+		t.Fatalf("effective gate: %+v %v", eff, err)
+	}
+	if fg, _ := strict.Gate(ctx); len(fg.Protected) != 2 {
+		t.Fatalf("Gate must be the file's policy: %+v", fg)
+	}
+	_, err = strict.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1})
+	if !errors.Is(err, ErrGate) || !strings.Contains(err.Error(), "by your config file's gate section") || !strings.Contains(err.Error(), "the gate needs 100%") {
+		t.Fatalf("staging protected locally: %v", err)
+	}
+	if _, err := strict.SetLabel(ctx, LabelInput{Prompt: "p", Label: "eu", Version: 1}); !errors.Is(err, ErrGate) {
+		t.Fatalf("the local minimum must apply: %v", err)
+	}
+	loose, err := OpenWith(p, Options{LocalGate: GateSettings{MinPassRate: 0.1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loose.Close()
+	if eff, _ := loose.EffectiveGate(ctx); eff.MinPassRate != 0.5 || len(eff.Protected) != 2 {
+		t.Fatalf("a local gate loosened the file's: %+v", eff)
+	}
+	ev, err := loose.SetLabel(ctx, LabelInput{Prompt: "p", Label: "eu", Version: 1})
+	if err != nil || ev.RunID != run.ID {
+		t.Fatalf("50%% meets the file's gate: %+v %v", ev, err)
+	}
+	if _, err := OpenWith(p, Options{LocalGate: GateSettings{Protected: []string{"latest"}}}); !errors.Is(err, ErrLatestLabel) {
+		t.Fatalf("invalid local gate: %v", err)
 	}
 }

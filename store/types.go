@@ -217,10 +217,14 @@ type CachedResponse struct {
 	CreatedAt time.Time
 }
 
-// Gate settings: production (by default) may only move to a version with a
-// passing run. Stored in the database so the CLI, TUI and library agree.
+// GateSettings is the eval gate: a protected label (production by default)
+// may only move to a version with a passing run. Stored in the database
+// (SetGate) so the CLI, TUI and every application sharing the file enforce
+// the same policy.
 type GateSettings struct {
-	Protected    []string // labels that need evidence
-	MinPassRate  float64  // 1.0 = every case must pass
-	DefaultSuite string   // suite name that counts as evidence ("default")
+	Protected    []string  // labels that need evidence
+	MinPassRate  float64   // 1.0 = every case must pass
+	DefaultSuite string    // suite name that counts as evidence ("default")
+	UpdatedBy    string    `json:",omitempty"` // who last set it (SetGate)
+	UpdatedAt    time.Time `json:",omitzero"`  // when (set by SetGate)
 }

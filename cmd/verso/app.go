@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -26,6 +27,9 @@ type app struct {
 	authorFlag string
 	configFlag string // set by tests; there is no global flag (see newRootCmd)
 	themeFlag  string
+
+	cfg    *provider.Config // the config file, loaded once (config)
+	cfgErr error
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -100,6 +104,38 @@ func (a *app) configPath() string {
 	return filepath.Join(dir, "verso", "config.yaml")
 }
 
+// config loads the config file once. A bad file is a one-line usage error
+// naming the file, the line and the problem.
+func (a *app) config() (provider.Config, error) {
+	if a.cfg == nil && a.cfgErr == nil {
+		c, err := provider.LoadConfig(a.configPath())
+		if err != nil {
+			a.cfgErr = usageErr("%v", err)
+		} else {
+			a.cfg = &c
+		}
+	}
+	if a.cfgErr != nil {
+		return provider.Config{}, a.cfgErr
+	}
+	return *a.cfg, nil
+}
+
+// localGate is the config file's gate: section. It can only tighten the
+// gate stored in the database (store.Options.LocalGate): more protected
+// labels, a higher minimum pass rate; its suite is ignored.
+func (a *app) localGate() (store.GateSettings, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return store.GateSettings{}, err
+	}
+	g := store.GateSettings{Protected: cfg.Gate.Protected, MinPassRate: cfg.Gate.MinPassRate, DefaultSuite: cfg.Gate.Suite}
+	if err := g.Validate(); err != nil {
+		return g, usageErr("config %s: %s", a.configPath(), userMessage(err))
+	}
+	return g, nil
+}
+
 // author resolves who is making a change: --author, $VERSO_AUTHOR,
 // git config user.name, $USER.
 func (a *app) author() string {
@@ -141,7 +177,15 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 	if j != "" && j != "wal" && j != "delete" {
 		return nil, usageErr("unknown --journal %q: use wal or delete", j)
 	}
-	st, err := store.OpenWith(path, store.Options{Journal: j, ReadOnly: readOnly})
+	// The config's gate section tightens the file's gate for this user. A
+	// write (which may move a label) needs it; a read only shows it.
+	var gate store.GateSettings
+	if g, err := a.localGate(); err == nil {
+		gate = g
+	} else if !readOnly {
+		return nil, err
+	}
+	st, err := store.OpenWith(path, store.Options{Journal: j, ReadOnly: readOnly, LocalGate: gate})
 	if err != nil {
 		return nil, classify(err)
 	}

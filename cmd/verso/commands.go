@@ -13,6 +13,7 @@ func commands(a *app) []*cobra.Command {
 		newLabelCmd(a),
 		newRollbackCmd(a),
 		newLabelsCmd(a),
+		newGateCmd(a),
 		newExportCmd(a),
 		newImportCmd(a),
 		newVersionCmd(a),

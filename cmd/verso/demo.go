@@ -21,7 +21,9 @@ func newDemoCmd(a *app) *cobra.Command {
 		prompts  int
 		versions int
 		latency  time.Duration
+		jitter   time.Duration
 		tokenGap time.Duration
+		serve    string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -31,10 +33,13 @@ func newDemoCmd(a *app) *cobra.Command {
 			"rebuilt every time: --db PATH, or ~/.local/share/verso/demo.db ($XDG_DATA_HOME). It never\n" +
 			"replaces a registry that holds prompts of its own.\n\n" +
 			"With --prompts and --versions it writes a synthetic registry of that size instead (for\n" +
-			"performance work) and prints how long it took.",
+			"performance work) and prints how long it took.\n\n" +
+			"With --serve ADDR it only serves the demo model (OpenAI-compatible, at http://ADDR/v1) until\n" +
+			"interrupted, for other tools and benchmarks; no registry is built.",
 		Example: "  verso demo\n" +
 			"  verso demo --no-tui\n" +
-			"  verso demo --prompts 10000 --versions 10 --no-tui --db big.db",
+			"  verso demo --prompts 10000 --versions 10 --no-tui --db big.db\n" +
+			"  verso demo --serve 127.0.0.1:8089 --latency 50ms",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -45,8 +50,17 @@ func newDemoCmd(a *app) *cobra.Command {
 			if versions > 1000 {
 				return usageErr("--versions %d is over the limit of 1000", versions)
 			}
-			if latency < 0 || tokenGap < 0 {
-				return usageErr("--latency and --token-delay must not be negative")
+			if latency < 0 || tokenGap < 0 || jitter < 0 {
+				return usageErr("--latency, --jitter and --token-delay must not be negative")
+			}
+			if !cmd.Flags().Changed("jitter") && serve == "" {
+				jitter = latency / 4
+			}
+			if serve != "" {
+				if synthetic || noTUI {
+					return usageErr("--serve only serves the demo model: it takes no --prompts, --versions or --no-tui")
+				}
+				return a.serveDemo(ctx, serve, modelserver.Options{Latency: latency, Jitter: jitter, TokenDelay: tokenGap, Seed: 1})
 			}
 			path, err := a.demoPath()
 			if err != nil {
@@ -100,7 +114,7 @@ func newDemoCmd(a *app) *cobra.Command {
 				}
 				return nil
 			}
-			srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{Latency: latency, Jitter: latency / 4, TokenDelay: tokenGap, Seed: 1})
+			srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{Latency: latency, Jitter: jitter, TokenDelay: tokenGap, Seed: 1})
 			if err != nil {
 				return failed(fmt.Errorf("start the demo model: %w", err))
 			}
@@ -118,7 +132,22 @@ func newDemoCmd(a *app) *cobra.Command {
 	// the progress bar moves and outputs arrive word by word.
 	f.DurationVar(&latency, "latency", 300*time.Millisecond, "time the demo model waits before each reply (0 for full speed)")
 	f.DurationVar(&tokenGap, "token-delay", 8*time.Millisecond, "pause between streamed words of the demo model")
+	f.DurationVar(&jitter, "jitter", 0, "random +- spread of the latency (default: a quarter of --latency; 0 with --serve)")
+	f.StringVar(&serve, "serve", "", "only serve the demo model on ADDR (host:port) until interrupted")
 	return cmd
+}
+
+// serveDemo runs the demo model server in the foreground until ctx ends
+// (Ctrl-C), printing its base URL first.
+func (a *app) serveDemo(ctx context.Context, addr string, o modelserver.Options) error {
+	srv, err := modelserver.Start(addr, o)
+	if err != nil {
+		return usageErr("%v: pass a free host:port to --serve, e.g. 127.0.0.1:8089", err)
+	}
+	defer srv.Close()
+	fmt.Fprintf(a.stdout, "Demo model serving at %s (latency %s, jitter %s); Ctrl-C stops it.\n", srv.URL(), o.Latency, o.Jitter)
+	<-ctx.Done()
+	return nil
 }
 
 // demoPath is where the demo registry lives: --db, else

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,5 +109,39 @@ func TestDemoSynthetic(t *testing.T) {
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "verso: ") {
 			t.Errorf("demo %v: exit %d, stderr %q", bad, r.code, r.stderr)
 		}
+	}
+}
+
+func TestDemoServe(t *testing.T) {
+	cmd := exec.Command(versoBin, "demo", "--serve", "127.0.0.1:0", "--latency", "0")
+	cmd.Env = testEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "Demo model serving at http://127.0.0.1:") {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	url := strings.Fields(strings.TrimPrefix(line, "Demo model serving at "))[0]
+	resp, err := http.Get(url + "/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "demo-small") {
+		t.Fatalf("models: %d %s", resp.StatusCode, body)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("Ctrl-C should stop it cleanly: %v", err)
+	}
+	if r := verso(t, "", "", "demo", "--serve", "127.0.0.1:0", "--no-tui"); r.code != 2 || !strings.Contains(r.stderr, "--serve only serves") {
+		t.Fatalf("--serve with --no-tui: %+v", r)
 	}
 }

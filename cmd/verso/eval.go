@@ -56,9 +56,9 @@ func newEvalCmd(a *app) *cobra.Command {
 				return usageErr("--resume takes no REF: the run knows its versions")
 			}
 			ctx := cmd.Context()
-			cfg, err := provider.LoadConfig(a.configPath())
+			cfg, err := a.config()
 			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			reg := provider.NewRegistry(cfg)
 			st, err := a.open(false)

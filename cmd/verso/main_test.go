@@ -79,7 +79,8 @@ func versoAs(t testing.TB, uid uint32, db, in string, args ...string) result {
 		args = append([]string{"--db", db}, args...)
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(testEnv(t), "HOME=/tmp")
+	// The other user has a home and a config folder of its own (none).
+	cmd.Env = append(testEnv(t), "HOME=/tmp", "XDG_CONFIG_HOME=/tmp/verso-test-no-config")
 	cmd.Stdin = strings.NewReader(in)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
 	var out, errb bytes.Buffer

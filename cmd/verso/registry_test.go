@@ -110,6 +110,9 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"commit", "ok"}, "{{#open}} never closed", "template"},
 		{[]string{"label", "support/reply", "1", "latest"}, "", `"latest" is implicit`},
 		{[]string{"label", "support/reply", "9", "staging"}, "", "no version 9"},
+		{[]string{"label", "support/reply", "1", "Bad Label"}, "", "invalid label"},
+		{[]string{"label", "support/reply", "canary", "staging"}, "", `has no label "canary"`},
+		{[]string{"diff", "support/reply", "1", "canary"}, "", `has no label "canary"`},
 		{[]string{"rollback", "support/reply", "production"}, "", `no label "production"`},
 		{[]string{"diff", "support/reply", "1"}, "", "usage: verso diff NAME A B"},
 		{[]string{"export", "--format", "xml"}, "", "unknown --format"},
@@ -369,5 +372,40 @@ func TestDatabasePathResolution(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(work, "missing.db")); err == nil {
 		t.Fatal("a read command created the database")
+	}
+}
+
+func TestCommitConfigFileAndJSONChat(t *testing.T) {
+	db := newDB(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "model.yaml")
+	os.WriteFile(cfg, []byte("model: demo-large\ntemperature: 0.1\nmax_tokens: 300\nresponse_format: {type: json_object}\n"), 0o600)
+	mustOK(t, verso(t, db, "Extract {{invoice}}", "commit", "extract/invoice", "--config", cfg, "--temperature", "0.4", "-m", "json"))
+	r := mustOK(t, verso(t, db, "", "show", "extract/invoice", "--json"))
+	var v struct {
+		Config map[string]any `json:"config"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	// The file sets the config; a flag then overrides one key.
+	if v.Config["model"] != "demo-large" || v.Config["temperature"] != 0.4 || v.Config["max_tokens"] != 300.0 || v.Config["response_format"] == nil {
+		t.Fatalf("config: %+v", v.Config)
+	}
+	// The next version keeps it without --config.
+	mustOK(t, verso(t, db, "Extract the fields of {{invoice}}", "commit", "extract/invoice"))
+	if r := mustOK(t, verso(t, db, "", "show", "extract/invoice@2", "--json")); !strings.Contains(r.stdout, `"model": "demo-large"`) {
+		t.Fatalf("config not kept: %s", r.stdout)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("modle: typo\n"), 0o600)
+	r = verso(t, db, "x", "commit", "extract/invoice", "--config", bad)
+	if r.code != 2 || !strings.Contains(r.stderr, "model config "+bad) || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("bad config: %+v", r)
+	}
+	// --chat reads JSON as well as YAML.
+	mustOK(t, verso(t, db, `[{"role":"system","content":"Be brief."},{"role":"user","content":"{{q}}"}]`, "commit", "bot", "--chat"))
+	if r := mustOK(t, verso(t, db, "", "show", "bot", "--var", "q=hi")); r.stdout != "## system\nBe brief.\n\n## user\nhi\n" {
+		t.Fatalf("json chat: %q", r.stdout)
 	}
 }

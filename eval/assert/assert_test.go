@@ -59,6 +59,20 @@ func TestTypes(t *testing.T) {
 		if o.Pass != c.pass {
 			t.Errorf("%s %v on %q: pass=%v want %v (%s)", c.a.Type, c.a.Value, c.out, o.Pass, c.pass, o.Results[0].Reason)
 		}
+		// Every type also exists with not-, which inverts it.
+		neg := c.a
+		if typ, ok := strings.CutPrefix(neg.Type, "not-"); ok {
+			neg.Type = typ
+		} else {
+			neg.Type = "not-" + typ
+		}
+		if err := Validate(neg); err != nil {
+			t.Errorf("Validate(%+v): %v", neg, err)
+			continue
+		}
+		if o := Evaluate(context.Background(), []store.Assertion{neg}, 0, Input{Output: c.out, LatencyMS: 50, Cost: 0.01}, Models{}); o.Pass == c.pass {
+			t.Errorf("%s %v on %q: pass=%v, want %v", neg.Type, neg.Value, c.out, o.Pass, !c.pass)
+		}
 	}
 }
 
