@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/tui/common"
 )
@@ -32,10 +33,11 @@ func (m *Model) Render() string {
 	} else {
 		body = m.Top().View()
 	}
-	helpLine := m.help.ShortHelpView(append(m.Top().ShortHelp(), m.c.Keys.ShortHelp()...))
+	global := m.c.Keys.ShortHelp()
 	if m.Top().Capturing() {
-		helpLine = m.help.ShortHelpView(append(m.Top().ShortHelp(), m.c.Keys.Quit))
+		global = []key.Binding{m.c.Keys.Quit}
 	}
+	helpLine := m.helpLine(m.Top().ShortHelp(), global)
 	lines := []string{common.Fit(header, m.width)}
 	if m.height > 3 {
 		lines = append(lines, body)
@@ -49,15 +51,39 @@ func (m *Model) Render() string {
 	return strings.Join(lines, "\n")
 }
 
-// fullHelp is the key map of the focused screen plus the global keys,
-// generated from the bindings.
+// helpLine is the screen's keys then the global ones. When they do not
+// all fit, the global keys shrink to the last one (? for the full key map,
+// or ctrl+c while typing) and the screen's keys are cut with an ellipsis:
+// the way to every other key always shows.
+func (m *Model) helpLine(screen, global []key.Binding) string {
+	h := m.help
+	h.SetWidth(0) // no truncation: measure
+	if all := h.ShortHelpView(append(append([]key.Binding{}, screen...), global...)); ansi.StringWidth(all) <= m.width {
+		return all
+	}
+	g := m.help.ShortHelpView(global[len(global)-1:])
+	sep := m.help.Styles.ShortSeparator.Inline(true).Render(m.help.ShortSeparator)
+	avail := max(m.width-ansi.StringWidth(g)-ansi.StringWidth(sep), 1)
+	h.SetWidth(avail)
+	local := h.ShortHelpView(screen)
+	if local == "" {
+		return g
+	}
+	// help.ShortHelpView overflows when even its ellipsis does not fit.
+	return common.Trunc(local, avail) + sep + g
+}
+
+// fullHelp is the key map of the focused screen, generated from the
+// bindings, then the global keys on a line of their own (so that a
+// screen with many keys never pushes them off a narrow terminal).
 func (m *Model) fullHelp() string {
-	groups := append(m.Top().FullHelp(), m.c.Keys.FullHelp())
 	h := m.help
 	h.ShowAll = true
 	title := m.c.Styles.Help.Title.Render("Keys for " + m.Top().Title() + "  (any key closes)")
-	body := h.FullHelpView(filterEnabled(groups))
+	body := h.FullHelpView(filterEnabled(m.Top().FullHelp()))
 	lines := append([]string{title, ""}, strings.Split(body, "\n")...)
+	lines = append(lines, "", m.c.Styles.Help.Title.Render("Everywhere"))
+	lines = append(lines, strings.Split(h.FullHelpView([][]key.Binding{m.c.Keys.FullHelp()}), "\n")...)
 	return common.Box(lines, m.width, m.bodyHeight())
 }
 

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/sahilm/fuzzy"
 
 	"github.com/seed94f0f622/verso/store"
@@ -51,6 +52,7 @@ type Model struct {
 	all     []store.PromptSummary
 	names   []string // all[i].Name, for the fuzzy matcher
 	visible []row    // rows after the filter
+	nameMax int      // widest name among the visible rows
 	cursor  int
 	offset  int
 
@@ -266,6 +268,12 @@ func (m *Model) applyFilter(keep string, top bool) {
 		for _, match := range fuzzy.Find(q, m.names) {
 			m.visible = append(m.visible, row{idx: match.Index, matched: match.MatchedIndexes})
 		}
+	}
+	// The widest visible name, for the name column (measured here, not on
+	// every frame: 10,000 names take milliseconds).
+	m.nameMax = 0
+	for _, r := range m.visible {
+		m.nameMax = max(m.nameMax, ansi.StringWidth(m.all[r.idx].Name))
 	}
 	m.cursor = 0
 	if !top && keep != "" {

@@ -66,11 +66,7 @@ func (m *Model) listLines() []string {
 
 // nameWidth is the name column: the longest name, within limits.
 func (m *Model) nameWidth() int {
-	n := 4
-	for _, r := range m.visible {
-		n = max(n, ansi.StringWidth(m.all[r.idx].Name))
-	}
-	return max(min(n, m.listW*2/5), 8)
+	return max(min(max(m.nameMax, 4), m.listW*2/5), 8)
 }
 
 func (m *Model) rowLine(r row, selected bool, nameW, w int) string {

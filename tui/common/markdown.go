@@ -63,7 +63,7 @@ func (m *markdownCache) render(c *Common, text string, width int) string {
 	if err != nil {
 		return text
 	}
-	out = strings.Trim(out, "\n")
+	out = stripOSC(strings.Trim(out, "\n"))
 	if len(m.order) >= maxCachedDocs {
 		delete(m.docs, m.order[0])
 		m.order = m.order[1:]
@@ -71,4 +71,36 @@ func (m *markdownCache) render(c *Common, text string, width int) string {
 	m.docs[k] = out
 	m.order = append(m.order, k)
 	return out
+}
+
+// stripOSC removes OSC sequences (ESC ] ... BEL or ST) from glamour's
+// output: it makes hyperlinks (OSC 8) whose targets come from the untrusted
+// text. The URL stays visible as text; only SGR styling reaches the screen.
+func stripOSC(s string) string {
+	if !strings.Contains(s, "\x1b]") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "\x1b]")
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		rest := s[i+2:]
+		end := len(rest)
+		if j := strings.IndexAny(rest, "\a\x1b"); j >= 0 {
+			switch {
+			case rest[j] == '\a':
+				end = j + 1
+			case j+1 < len(rest) && rest[j+1] == '\\':
+				end = j + 2 // ST
+			default:
+				end = j // unterminated: keep the next sequence
+			}
+		}
+		s = rest[end:]
+	}
+	b.WriteString(s)
+	return b.String()
 }

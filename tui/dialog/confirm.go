@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
@@ -248,7 +249,10 @@ func (m *Confirm) View() string {
 	}
 	top := []string{st.Dialog.Title.Render(common.CleanLine(m.spec.Title))}
 	for _, l := range m.spec.Lines {
-		top = append(top, st.Dialog.Text.Render(common.Trunc(common.CleanLine(l), m.width)))
+		// Wrapped, not cut: the gate's line ends with what to do.
+		for _, w := range strings.Split(ansi.Wrap(common.CleanLine(l), max(m.width, 1), ""), "\n") {
+			top = append(top, st.Dialog.Text.Render(w))
+		}
 	}
 	top = append(top, "")
 	var bottom []string

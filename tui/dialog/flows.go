@@ -46,7 +46,7 @@ func LoadPromote(c *common.Common, req common.PromoteMsg) tea.Cmd {
 			lines = append(lines, fmt.Sprintf("%s is new: it will point at v%d.", req.Label, req.Version))
 		}
 		lines = append(lines, req.Evidence...)
-		gate, err := c.Store.Gate(ctx)
+		gate, err := c.Store.EffectiveGate(ctx)
 		if err != nil {
 			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
 		}
@@ -132,6 +132,9 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 				cur = l.Version
 			}
 		}
+		if cur == 0 {
+			return common.StatusMsg{Kind: common.StatusError, Text: fmt.Sprintf("%s has no label %s to roll back", prompt, label)}
+		}
 		var from, to store.Version
 		if cur > 0 {
 			if from, err = c.Store.Version(ctx, prompt, cur); err != nil {
@@ -159,7 +162,19 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 			Placeholder: "why (recorded in the label history)",
 			Confirm:     "roll back",
 			Do: func(ctx context.Context, reason string) (string, []store.Change, error) {
-				ev, err := c.Store.Rollback(ctx, prompt, label, c.Author, reason)
+				var ev store.LabelEvent
+				var err error
+				if target == 0 {
+					// store.Rollback refuses a label that was new at its last
+					// move; the dialog promised to remove it.
+					r := "rollback"
+					if reason != "" {
+						r = "rollback: " + reason
+					}
+					ev, err = c.Store.RemoveLabel(ctx, prompt, label, c.Author, r)
+				} else {
+					ev, err = c.Store.Rollback(ctx, prompt, label, c.Author, reason)
+				}
 				if err != nil {
 					return "", nil, err
 				}

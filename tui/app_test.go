@@ -1,0 +1,525 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/browse"
+	"github.com/seed94f0f622/verso/tui/common"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
+	"github.com/seed94f0f622/verso/tui/dialog"
+	"github.com/seed94f0f622/verso/tui/diffscreen"
+	"github.com/seed94f0f622/verso/tui/promptview"
+)
+
+// root is the root model under test with what the program would do
+// around it: it runs the commands Update returns and feeds their messages
+// back, remembering the ones seen and whether the program quit.
+type root struct {
+	t    *testing.T
+	m    *Model
+	seen []tea.Msg
+	quit bool
+}
+
+func options(st *store.Store, theme string) Options {
+	return Options{Store: st, DBPath: ct.DBPath, Author: ct.Author, ThemeName: theme, Poll: -1,
+		Getenv: func(string) string { return "" }, Now: ct.Clock, Editor: "true"}
+}
+
+func newRoot(t *testing.T, o Options, w, h int) *root {
+	t.Helper()
+	if o.Ctx == nil {
+		o.Ctx = t.Context()
+	}
+	r := &root{t: t, m: New(o)}
+	r.send(tea.WindowSizeMsg{Width: w, Height: h})
+	r.run(r.m.Init())
+	return r
+}
+
+// send delivers msgs one by one, each with everything it causes.
+func (r *root) send(msgs ...tea.Msg) {
+	r.t.Helper()
+	for _, msg := range msgs {
+		r.deliver(msg, 0)
+	}
+}
+
+func (r *root) deliver(msg tea.Msg, depth int) {
+	r.t.Helper()
+	if depth > 200 {
+		r.t.Fatal("messages cause messages more than 200 deep")
+	}
+	if _, ok := msg.(tea.QuitMsg); ok {
+		r.quit = true
+		return
+	}
+	r.seen = append(r.seen, msg)
+	_, cmd := r.m.Update(msg)
+	for _, m := range ct.Run(r.t, cmd) {
+		r.deliver(m, depth+1)
+	}
+}
+
+func (r *root) run(cmd tea.Cmd) {
+	r.t.Helper()
+	for _, m := range ct.Run(r.t, cmd) {
+		r.deliver(m, 0)
+	}
+}
+
+// keys presses keys by binding name.
+func (r *root) keys(ks ...string) {
+	r.t.Helper()
+	r.send(ct.Keys(ks...)...)
+}
+
+func (r *root) typeText(s string) {
+	r.t.Helper()
+	r.send(ct.Type(s)...)
+}
+
+func (r *root) plain() string { return ansi.Strip(r.m.Render()) }
+
+func (r *root) titles() string {
+	var out []string
+	for _, s := range r.m.Stack() {
+		out = append(out, s.Title())
+	}
+	return strings.Join(out, " | ")
+}
+
+// statuses returns the status messages seen since the last call.
+func (r *root) statuses() []string {
+	var out []string
+	for _, m := range r.seen {
+		if s, ok := m.(common.StatusMsg); ok {
+			out = append(out, s.Text)
+		}
+	}
+	r.seen = nil
+	return out
+}
+
+func (r *root) browse() *browse.Model { return r.m.Stack()[0].(*browse.Model) }
+
+func TestStack(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	if r.titles() != "prompts" || !strings.Contains(r.plain(), "4 prompts") {
+		t.Fatalf("start: %s\n%s", r.titles(), r.plain())
+	}
+	c := r.m.Common()
+	r.send(common.PushMsg{Screen: diffscreen.New(c, common.DiffSpec{Title: "one", Left: "a", Right: "b"})})
+	if r.titles() != "prompts | one" || !strings.HasPrefix(r.plain(), "verso › one") {
+		t.Fatalf("push: %s", r.titles())
+	}
+	// The pushed screen got the body's size: the terminal minus 3 lines.
+	ct.CheckFrame(t, r.m.Top().View(), 100, 27)
+	r.send(common.ReplaceMsg{Screen: diffscreen.New(c, common.DiffSpec{Title: "two", Left: "a", Right: "b"})})
+	if r.titles() != "prompts | two" {
+		t.Fatalf("replace: %s", r.titles())
+	}
+	r.send(common.PopMsg{})
+	if r.titles() != "prompts" {
+		t.Fatalf("pop: %s", r.titles())
+	}
+	r.send(common.PopMsg{Reload: true}, common.PopMsg{})
+	if r.titles() != "prompts" || r.quit {
+		t.Fatalf("pop at the root: %s quit=%v", r.titles(), r.quit)
+	}
+	r.send(common.PushMsg{Screen: nil})
+	if r.titles() != "prompts" {
+		t.Fatalf("push nil: %s", r.titles())
+	}
+}
+
+func TestBackAndQuit(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	r.keys("G", "enter")
+	if r.titles() != "prompts | support/reply" {
+		t.Fatalf("enter: %s", r.titles())
+	}
+	if !strings.HasPrefix(r.plain(), "verso › support/reply") {
+		t.Errorf("breadcrumb:\n%s", r.plain())
+	}
+	r.keys("q")
+	if r.titles() != "prompts" || r.quit {
+		t.Fatalf("q on the prompt: %s quit=%v", r.titles(), r.quit)
+	}
+	r.keys("enter", "esc")
+	if r.titles() != "prompts" || r.quit {
+		t.Fatalf("esc on the prompt: %s", r.titles())
+	}
+	// The cursor is still on the prompt that was open.
+	if r.browse().Selected() != ct.Support {
+		t.Errorf("back lost the cursor: %s", r.browse())
+	}
+	r.keys("esc")
+	if r.quit {
+		t.Fatal("esc at the root quits")
+	}
+	r.keys("q")
+	if !r.quit {
+		t.Fatal("q at the root does not quit")
+	}
+	r = newRoot(t, options(st, "dark"), 100, 30)
+	r.keys("enter", "2")
+	r.keys("ctrl+c")
+	if !r.quit {
+		t.Fatal("ctrl+c on a prompt does not quit")
+	}
+}
+
+func TestEscClearsAppliedFilterFirst(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	r.keys("/")
+	r.typeText("sales")
+	r.keys("enter")
+	if r.titles() != "prompts | sales/outreach" {
+		t.Fatalf("filter + enter: %s", r.titles())
+	}
+	r.keys("q")
+	if !strings.Contains(r.browse().String(), `filter="sales"`) {
+		t.Fatalf("filter lost: %s", r.browse())
+	}
+	r.keys("esc")
+	if !strings.Contains(r.browse().String(), `filter=""`) || r.browse().Selected() != ct.Sales {
+		t.Fatalf("esc: %s", r.browse())
+	}
+}
+
+func TestCapturingScreenGetsKeys(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	r.keys("/")
+	r.typeText("q?T")
+	if !strings.Contains(r.browse().String(), `filter="q?T"`) || r.quit || r.m.showAll || r.m.Common().Theme.Name != "dark" {
+		t.Fatalf("typing q?T in the filter: %s quit=%v help=%v theme=%s", r.browse(), r.quit, r.m.showAll, r.m.Common().Theme.Name)
+	}
+	// The help line while typing shows ctrl+c, not q/esc back.
+	lines := strings.Split(r.plain(), "\n")
+	if help := lines[len(lines)-2]; !strings.Contains(help, "ctrl+c") || strings.Contains(help, "q/esc") {
+		t.Errorf("help line while typing: %q", help)
+	}
+	r.keys("ctrl+c")
+	if !r.quit {
+		t.Fatal("ctrl+c while typing does not quit")
+	}
+}
+
+func TestHelp(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 140, 40)
+	lines := strings.Split(r.plain(), "\n")
+	help := lines[len(lines)-2]
+	for _, want := range []string{"enter open", "/ filter", "q/esc back", "? all keys"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help line %q lacks %q", help, want)
+		}
+	}
+	r.keys("?")
+	v := r.plain()
+	for _, want := range []string{"Keys for prompts", "page down", "clear filter", "preview raw/rendered", "next theme", "ctrl+c", "quit"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("full help lacks %q:\n%s", want, v)
+		}
+	}
+	// Any key closes it (and does nothing else).
+	r.keys("j")
+	if r.m.showAll || r.browse().Selected() != "onboarding/welcome-email" {
+		t.Fatalf("a key after ?: help=%v %s", r.m.showAll, r.browse())
+	}
+	// On the prompt view: the active tab's keys and the tab keys.
+	r.keys("G", "enter", "2", "?")
+	v = r.plain()
+	for _, want := range []string{"Keys for support/reply", "mark", "restore as latest", "next tab", "previous tab", "go to tab"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("prompt full help lacks %q:\n%s", want, v)
+		}
+	}
+	r.keys("?")
+	if r.m.showAll {
+		t.Error("? does not close the full help")
+	}
+}
+
+func TestThemeCycle(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	before := r.m.Render()
+	r.keys("T")
+	name := r.m.Common().Theme.Name
+	if name == "dark" || r.m.Render() == before {
+		t.Fatalf("T: theme %s", name)
+	}
+	if s := r.statuses(); len(s) != 1 || s[0] != "theme: "+name {
+		t.Errorf("T said %q", s)
+	}
+	// NO_COLOR: colours stay off.
+	o := options(st, "")
+	o.Getenv = func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return ""
+	}
+	r = newRoot(t, o, 100, 30)
+	name = r.m.Common().Theme.Name
+	r.keys("T")
+	if r.m.Common().Theme.Name != name || !strings.Contains(strings.Join(r.statuses(), ";"), "NO_COLOR") {
+		t.Errorf("T under NO_COLOR changed the theme to %s", r.m.Common().Theme.Name)
+	}
+}
+
+func TestStatus(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	_, cmd := r.m.Update(common.StatusMsg{Kind: common.StatusSuccess, Text: "committed x v2"})
+	if !ct.IsTimer(cmd) {
+		t.Fatal("a status message does not start its timer")
+	}
+	if !strings.Contains(r.plain(), "committed x v2") {
+		t.Fatalf("status not shown:\n%s", r.plain())
+	}
+	first := r.m.statusSeq
+	r.send(common.StatusMsg{Kind: common.StatusError, Text: "locked " + ct.Evil})
+	// The first message's timer fires: the newer message stays.
+	r.send(clearStatusMsg{seq: first})
+	if !strings.Contains(r.plain(), "locked") {
+		t.Fatal("an old timer cleared a newer message")
+	}
+	ct.CheckClean(t, r.m.Render())
+	r.send(clearStatusMsg{seq: r.m.statusSeq})
+	if strings.Contains(r.plain(), "locked") {
+		t.Fatal("the status did not clear after its timer")
+	}
+	// The status bar: database path and author.
+	lines := strings.Split(r.plain(), "\n")
+	if bar := lines[len(lines)-1]; !strings.Contains(bar, ct.DBPath) || !strings.Contains(bar, ct.Author) {
+		t.Errorf("status bar %q", bar)
+	}
+}
+
+func TestAddressedBelowTop(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	r.keys("G", "enter")
+	pv := r.m.Top().(*promptview.Model)
+	r.send(common.OpenDiffMsg{Spec: common.DiffSpec{Title: "d", Left: "a", Right: "b"}})
+	if len(r.m.Stack()) != 3 {
+		t.Fatalf("stack %s", r.titles())
+	}
+	if _, err := st.Commit(context.Background(), store.CommitInput{Name: "aaa", Template: "x {{y}}", Author: "zoe", Message: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(context.Background(), store.CommitInput{Name: ct.Support, Template: "new {{y}}", Author: "zoe", Message: "v5"}); err != nil {
+		t.Fatal(err)
+	}
+	// The list (bottom) and the prompt view's tabs (middle) reload while
+	// the diff is on top: their results reach them.
+	r.run(r.m.Stack()[0].Reload())
+	r.run(pv.Reload())
+	if !strings.Contains(r.browse().String(), "prompts=5") {
+		t.Errorf("the list did not get its reload: %s", r.browse())
+	}
+	if r.m.Top().Title() != "d" {
+		t.Fatalf("top changed: %s", r.titles())
+	}
+	r.keys("q")
+	r.keys("2")
+	if v := r.plain(); !strings.Contains(v, "5 versions") {
+		t.Errorf("the history tab did not get its reload:\n%s", v)
+	}
+	// A result for a screen that was closed is dropped.
+	cmd := r.m.Top().Reload()
+	r.keys("q")
+	r.run(cmd)
+	if r.titles() != "prompts" {
+		t.Fatalf("stack %s", r.titles())
+	}
+}
+
+func TestMouse(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	// Header on row 0; the list's rows start at body row 2.
+	r.send(tea.MouseClickMsg{X: 5, Y: 1 + 4, Button: tea.MouseLeft})
+	if r.browse().Selected() != ct.Summary {
+		t.Fatalf("click: %s", r.browse())
+	}
+	r.send(tea.MouseClickMsg{X: 5, Y: 0, Button: tea.MouseLeft}, tea.MouseClickMsg{X: 5, Y: 29, Button: tea.MouseLeft})
+	if r.browse().Selected() != ct.Summary || len(r.m.Stack()) != 1 {
+		t.Fatalf("clicks on the header or status bar: %s", r.browse())
+	}
+	r.send(tea.MouseClickMsg{X: 5, Y: 5, Button: tea.MouseLeft})
+	if r.titles() != "prompts | summarize" {
+		t.Fatalf("second click: %s", r.titles())
+	}
+	// Tabs by mouse, through the root's offset.
+	r.send(tea.MouseClickMsg{X: 14, Y: 1, Button: tea.MouseLeft})
+	if pv := r.m.Top().(*promptview.Model); pv.Active() != "History" {
+		t.Fatalf("tab click: %s", pv.Active())
+	}
+}
+
+func TestFlows(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 30)
+	r.keys("G", "enter")
+	// Content: p without a label opens the picker; esc closes it.
+	r.keys("p")
+	if _, ok := r.m.Top().(*dialog.Picker); !ok {
+		t.Fatalf("p: %s", r.titles())
+	}
+	r.keys("esc")
+	// History: restore v2 (the root shows the diff and asks a message).
+	r.keys("2", "j", "j", "r")
+	if !strings.HasPrefix(r.m.Top().Title(), "Restore support/reply v2 as v5") {
+		t.Fatalf("r: %s", r.titles())
+	}
+	if c := r.m.Top().(*dialog.Confirm); c.Value() != "Restore v2" {
+		t.Errorf("restore message %q", c.Value())
+	}
+	r.keys("enter")
+	v, err := st.Lookup(context.Background(), ct.Support+"@latest")
+	if err != nil || v.Number != 5 || v.Parent != 2 || v.Author != ct.Author || v.Message != "Restore v2" {
+		t.Fatalf("restored %+v %v", v, err)
+	}
+	if r.titles() != "prompts | support/reply" {
+		t.Fatalf("after the restore: %s", r.titles())
+	}
+	// The prompt view reloaded: history shows v5 with its parent.
+	if p := r.plain(); !strings.Contains(p, "5 versions") || !strings.Contains(p, "(from v2)") {
+		t.Errorf("history after the restore:\n%s", p)
+	}
+	// Labels: R on staging rolls it back after the confirmation.
+	r.keys("3", "j", "j", "R")
+	if r.m.Top().Title() != "Roll back support/reply staging" {
+		t.Fatalf("R: %s", r.titles())
+	}
+	r.typeText("bad links")
+	r.keys("enter")
+	if ls, _ := st.Labels(context.Background(), ct.Support); ls[2].Name != "staging" || ls[2].Version != 2 {
+		t.Fatalf("labels after the rollback: %+v", ls)
+	}
+	if s := r.statuses(); !strings.Contains(strings.Join(s, ";"), "staging rolled back to v2") {
+		t.Errorf("statuses %q", s)
+	}
+	// A run without an engine says evals are unavailable.
+	r.send(common.RunSuiteMsg{Prompt: ct.Support})
+	if s := r.statuses(); len(s) != 1 || !strings.Contains(s[0], "not available") {
+		t.Errorf("run without an engine: %q", s)
+	}
+}
+
+func TestLive(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	st.SetClock(time.Now) // writes after the fixture's "now", as they would be
+	r := newRoot(t, options(st, "dark"), 120, 30)
+	r.send(pollMsg{}) // the first poll takes the baseline
+	if s := r.statuses(); len(s) != 0 {
+		t.Fatalf("first poll said %q", s)
+	}
+	r.keys("G", "enter", "2", "j") // history, cursor on v3
+	other, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Commit(context.Background(), store.CommitInput{Name: ct.Support, Template: "from elsewhere {{x}}", Author: "zoe", Message: "remote"}); err != nil {
+		t.Fatal(err)
+	}
+	r.send(pollMsg{})
+	if s := r.statuses(); len(s) != 1 || s[0] != "zoe committed support/reply v5" {
+		t.Fatalf("notice %q", s)
+	}
+	// Reloaded, keeping the open screen and the cursor.
+	if r.titles() != "prompts | support/reply" {
+		t.Fatalf("stack after the reload: %s", r.titles())
+	}
+	p := r.plain()
+	if !strings.Contains(p, "5 versions") || !strings.Contains(p, "› ") || !strings.Contains(p, "remote") {
+		t.Fatalf("history after the reload:\n%s", p)
+	}
+	for _, l := range strings.Split(p, "\n") {
+		if strings.HasPrefix(l, "› ") && !strings.Contains(l, "v3") {
+			t.Errorf("cursor moved: %q", l)
+		}
+	}
+	// Nothing changed: no notice.
+	r.send(pollMsg{})
+	if s := r.statuses(); len(s) != 0 {
+		t.Fatalf("idle poll said %q", s)
+	}
+	// Two changes at once: the last, and how many more.
+	for _, l := range []string{"canary", "eu"} {
+		if _, err := other.SetLabel(context.Background(), store.LabelInput{Prompt: ct.Summary, Label: l, Version: 1, Actor: "zoe"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.send(pollMsg{})
+	if s := r.statuses(); len(s) != 1 || s[0] != "zoe moved summarize eu to v1 (and 1 more changes)" {
+		t.Fatalf("notice %q", s)
+	}
+	// Our own change (promote staging to v5 through the dialog): the
+	// screens reload, but no notice.
+	r.keys("g", "p")
+	r.keys("j", "enter") // staging, v3 → v5
+	r.typeText("ours")
+	r.keys("enter")
+	if _, ok := ct.Find[common.WroteMsg](r.seen); !ok {
+		t.Fatal("the promotion did not tell the root what it wrote")
+	}
+	if s := r.statuses(); len(s) != 1 || !strings.Contains(s[0], "staging → v") {
+		t.Fatalf("promote said %q", s)
+	}
+	since := r.m.live.since
+	r.send(pollMsg{})
+	if s := r.statuses(); len(s) != 0 {
+		t.Fatalf("our own change was announced: %q", s)
+	}
+	if !r.m.live.since.After(since) {
+		t.Fatal("the poll did not see our change (the test proves nothing)")
+	}
+}
+
+// TestHelpAlwaysShowsGlobalKeys: however many keys a screen has, the help
+// line keeps "? all keys" (and q/esc back, or ctrl+c while typing), and
+// the full key map keeps the global keys, down to 40 columns.
+func TestHelpAlwaysShowsGlobalKeys(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	for _, w := range []int{40, 60, 80, 100} {
+		r := newRoot(t, options(st, "dark"), w, 24)
+		check := func(where string, want ...string) {
+			t.Helper()
+			lines := strings.Split(r.plain(), "\n")
+			help := lines[len(lines)-2]
+			for _, k := range want {
+				if !strings.Contains(help, k) {
+					t.Errorf("%d columns, %s: help line %q lacks %q", w, where, help, k)
+				}
+			}
+		}
+		check("list", "? all keys")
+		r.keys("/")
+		check("filter", "ctrl+c quit")
+		r.keys("esc", "enter")
+		check("content", "? all keys")
+		r.keys("2")
+		check("history", "? all keys")
+		r.keys("?")
+		if v := r.plain(); !strings.Contains(v, "ctrl+c") || !strings.Contains(v, "next theme") {
+			t.Errorf("%d columns: full help lacks the global keys:\n%s", w, v)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package browse
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
+)
+
+func TestViewGolden(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	for _, theme := range ct.ThemeNames {
+		for _, size := range ct.Sizes {
+			w, h := size[0], size[1]
+			name := fmt.Sprintf("%s-%dx%d", theme, w, h)
+			t.Run(name, func(t *testing.T) {
+				c := ct.NewCommon(t, st, ct.Themes()[theme])
+				s, _ := ct.Start(t, New(c), w, h)
+				m := s.(*Model)
+				// The list with the preview of support/reply (production v2).
+				drive(t, m, ct.Key("G"))
+				v := m.View()
+				ct.CheckFrame(t, v, w, h)
+				ct.Golden(t, "list-"+name, ct.Pin(t, v))
+				// Filtering: the input, the count, the highlighted matches.
+				drive(t, m, ct.Key("/"))
+				drive(t, m, ct.Type("re")...)
+				v = m.View()
+				ct.CheckFrame(t, v, w, h)
+				ct.Golden(t, "list-filtered-"+name, ct.Pin(t, v))
+			})
+		}
+	}
+}
+
+// sizes are every size from 40x12 to 140x40 in steps.
+func sizes() [][2]int {
+	var out [][2]int
+	for w := 40; w <= 140; w += 7 {
+		for h := 12; h <= 40; h += 4 {
+			out = append(out, [2]int{w, h})
+		}
+	}
+	return append(out, [2]int{140, 40}, [2]int{99, 12}, [2]int{100, 12})
+}
+
+// TestHostileText draws prompts full of escape sequences, control
+// characters and wide characters: nothing but SGR styling reaches the
+// screen, and every line keeps the screen width.
+func TestHostileText(t *testing.T) {
+	st, _ := ct.OpenStore(t)
+	ct.Hostile(t, st)
+	c := ct.NewCommon(t, st, ct.Dark())
+	s, _ := ct.Start(t, New(c), 140, 40)
+	m := s.(*Model)
+	check := func(what string) {
+		t.Helper()
+		v := m.View()
+		if bad := ct.Unclean(v); bad != "" {
+			t.Fatalf("%s at %dx%d: the view holds %s", what, m.width, m.height, bad)
+		}
+		ct.CheckFrame(t, v, m.width, m.height)
+	}
+	for _, raw := range []bool{false, true} {
+		m.raw = raw
+		for range 2 {
+			check(fmt.Sprintf("list, %s raw=%v", m.Selected(), raw))
+			drive(t, m, ct.Key("j"))
+		}
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "日本語") || !strings.Contains(v, "🚀") {
+		t.Errorf("wide characters lost:\n%s", v)
+	}
+	drive(t, m, ct.Key("/"))
+	drive(t, m, ct.Type("ev")...)
+	check("filter")
+}
+
+// TestResize sizes the list, filtered and not, with and without the
+// preview, at every size from 40x12 to 140x40: no panic, exact frames.
+func TestResize(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ct.Hostile(t, st)
+	c := ct.NewCommon(t, st, ct.Light())
+	s, _ := ct.Start(t, New(c), 140, 40)
+	m := s.(*Model)
+	drive(t, m, ct.Key("G"))
+	for _, filtered := range []bool{false, true} {
+		if filtered {
+			drive(t, m, ct.Key("/"))
+			drive(t, m, ct.Type("e")...)
+		}
+		for _, sz := range sizes() {
+			m.SetSize(sz[0], sz[1])
+			// Previews load per prompt: deliver them before drawing.
+			drive(t, m, ct.Run(t, m.ensurePreview())...)
+			v := m.View()
+			ct.CheckFrame(t, v, sz[0], sz[1])
+			if bad := ct.Unclean(v); bad != "" {
+				t.Fatalf("%dx%d: %s", sz[0], sz[1], bad)
+			}
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package common_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/common"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
+)
+
+func TestClean(t *testing.T) {
+	in := "a" + ct.Evil + "b\tc\nd\x1b[31me\x1b[0m\u009b2Jf"
+	got := common.Clean(in)
+	if bad := ct.Unclean(got); bad != "" {
+		t.Fatalf("Clean(%q) = %q holds %s", in, got, bad)
+	}
+	if !strings.Contains(got, "b    c\nd") {
+		t.Errorf("Clean dropped text or kept the tab: %q", got)
+	}
+	line := common.CleanLine(in)
+	if bad := ct.Unclean(line); bad != "" || strings.Contains(line, "\n") {
+		t.Fatalf("CleanLine(%q) = %q", in, line)
+	}
+}
+
+func TestFitTruncBox(t *testing.T) {
+	wide := "日本語🚀 emoji 漢字漢字"
+	for w := 1; w <= 30; w++ {
+		if got := ansi.StringWidth(common.Fit(wide, w)); got != w {
+			t.Errorf("Fit(%d) is %d columns", w, got)
+		}
+		if got := ansi.StringWidth(common.Trunc(wide, w)); got > w {
+			t.Errorf("Trunc(%d) is %d columns", w, got)
+		}
+	}
+	if common.Fit("x", 0) != "" || common.Trunc("x", -1) != "" || common.Box([]string{"x"}, 0, 3) != "" {
+		t.Error("zero sizes")
+	}
+	styled := "\x1b[1m" + wide + "\x1b[m"
+	ct.CheckFrame(t, common.Box([]string{styled, "", wide, "more", "lines", "than", "fit"}, 9, 4), 9, 4)
+	ct.CheckFrame(t, common.Box(nil, 5, 2), 5, 2)
+}
+
+func TestAgo(t *testing.T) {
+	now := ct.Now
+	for d, want := range map[time.Duration]string{
+		10 * time.Second:    "just now",
+		time.Minute:         "1 minute ago",
+		5 * time.Minute:     "5 minutes ago",
+		3 * time.Hour:       "3 hours ago",
+		26 * time.Hour:      "1 day ago",
+		12 * 24 * time.Hour: "12 days ago",
+	} {
+		if got := common.Ago(now.Add(-d), now); got != want {
+			t.Errorf("Ago(-%v) = %q, want %q", d, got, want)
+		}
+	}
+	if common.Ago(time.Time{}, now) != "" {
+		t.Error("zero time")
+	}
+	// Older: a date (with the year when it is not this year).
+	if got := common.Ago(now.AddDate(-1, 0, 0), now); !strings.Contains(got, "2024") {
+		t.Errorf("last year: %q", got)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	if common.Explain(nil) != "" {
+		t.Error("nil")
+	}
+	ro := common.Explain(fmt.Errorf("commit x: %w", store.ErrReadOnly))
+	if !strings.Contains(ro, "writable copy") {
+		t.Errorf("read-only: %q", ro)
+	}
+	conflict := common.Explain(fmt.Errorf("commit x: %w", store.ErrConflict))
+	if !strings.Contains(conflict, "try again") {
+		t.Errorf("conflict: %q", conflict)
+	}
+	evil := common.Explain(errors.New("boom " + ct.Evil))
+	if bad := ct.Unclean(evil); bad != "" {
+		t.Errorf("Explain keeps %s", bad)
+	}
+}
+
+func TestVersionLinesClean(t *testing.T) {
+	st, _ := ct.OpenStore(t)
+	ct.Hostile(t, st)
+	c := ct.NewCommon(t, st, ct.Dark())
+	for _, name := range []string{ct.EvilText, ct.EvilChat} {
+		v, err := st.Lookup(context.Background(), name+"@latest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range []bool{false, true} {
+			for _, w := range []int{10, 33, 80} {
+				lines := common.VersionLines(c, v, w, raw)
+				for i, l := range lines {
+					if bad := ct.Unclean(l); bad != "" {
+						t.Fatalf("%s raw=%v w=%d line %d holds %s", name, raw, w, i, bad)
+					}
+					if got := ansi.StringWidth(l); got > w+1 {
+						t.Errorf("%s raw=%v w=%d line %d is %d columns: %q", name, raw, w, i, got, ansi.Strip(l))
+					}
+				}
+			}
+		}
+		spec := common.VersionDiff(c, v, v)
+		for _, h := range spec.Header {
+			if bad := ct.Unclean(common.CleanLine(h)); bad != "" {
+				t.Errorf("diff header: %s", bad)
+			}
+		}
+	}
+}
+
+func TestVersionDiff(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	c := ct.NewCommon(t, st, ct.Dark())
+	ctx := context.Background()
+	v2, _ := st.Version(ctx, ct.Support, 2)
+	v4, _ := st.Version(ctx, ct.Support, 4)
+	spec := common.VersionDiff(c, v2, v4)
+	if spec.Title != "support/reply v2 ↔ v4" || spec.LeftTitle != "v2 · production" || spec.RightTitle != "v4 · development" {
+		t.Errorf("titles: %q %q %q", spec.Title, spec.LeftTitle, spec.RightTitle)
+	}
+	if len(spec.Header) != 2 || !strings.HasPrefix(spec.Header[0], "- v2") || !strings.Contains(spec.Header[1], "Shorter sign-off  — devon, 2 hours ago") {
+		t.Errorf("header: %q", spec.Header)
+	}
+	if spec.LeftConfig == nil || spec.RightConfig == nil {
+		t.Error("configs missing")
+	}
+	// A new prompt: no left side, no config section.
+	spec = common.VersionDiff(c, store.Version{}, v4)
+	if len(spec.Header) != 1 || spec.LeftConfig != nil || spec.LeftTitle != "(none)" {
+		t.Errorf("new prompt: %+v", spec)
+	}
+	chat, _ := st.Version(ctx, ct.Sales, 2)
+	if got := common.VersionText(chat); !strings.HasPrefix(got, "## system\nYou write") || !strings.Contains(got, "\n## user\n") {
+		t.Errorf("chat text: %q", got)
+	}
+	if got := common.ConfigSummary(chat.Config); got != "gpt-4o · temperature 0.5 · max_tokens 400" {
+		t.Errorf("config summary: %q", got)
+	}
+}
+
+func TestHighlightVars(t *testing.T) {
+	c := ct.NewCommon(t, nil, ct.Dark())
+	got := common.HighlightVars(c, "a {{x}} b {{ y\n}} c {{z}}")
+	if !strings.Contains(got, c.Styles.Variable.Render("{{x}}")) || !strings.Contains(got, c.Styles.Variable.Render("{{z}}")) {
+		t.Errorf("variables not highlighted: %q", got)
+	}
+	if ansi.Strip(got) != "a {{x}} b {{ y\n}} c {{z}}" {
+		t.Errorf("text changed: %q", ansi.Strip(got))
+	}
+}
+
+func TestMarkdownHasNoHyperlinks(t *testing.T) {
+	c := ct.NewCommon(t, nil, ct.Dark())
+	out := c.Markdown("see [the docs](https://example.com/docs), <https://example.com> and ![img](http://x/y.png)", 60)
+	if bad := ct.Unclean(out); bad != "" {
+		t.Fatalf("markdown holds %s: %q", bad, out)
+	}
+	if plain := ansi.Strip(out); !strings.Contains(plain, "https://example.com/docs") {
+		t.Errorf("the link target is not shown: %q", plain)
+	}
+}
