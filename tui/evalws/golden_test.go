@@ -1,18 +1,11 @@
 package evalws
 
 import (
-	"bytes"
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
 	"github.com/seed94f0f622/verso/eval/report"
@@ -20,56 +13,8 @@ import (
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/themes"
 	"github.com/seed94f0f622/verso/tui/common"
+	"github.com/seed94f0f622/verso/tui/common/commontest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// pin downsamples rendered output to a fixed colour profile (ANSI 256) so
-// goldens do not depend on the machine.
-func pin(t *testing.T, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ANSI256}
-	if _, err := w.WriteString(s); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tui/evalws -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file; plain text of what was rendered:\n%s\n(run with -update if the change is intended)", path, ansi.Strip(got))
-	}
-}
-
-// checkFrame asserts a view is exactly h lines of exactly w columns.
-func checkFrame(t *testing.T, v string, w, h int) {
-	t.Helper()
-	lines := strings.Split(v, "\n")
-	if len(lines) != h {
-		t.Fatalf("view has %d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if got := ansi.StringWidth(l); got != w {
-			t.Fatalf("line %d is %d columns, want %d: %q", i, got, w, ansi.Strip(l))
-		}
-	}
-}
 
 // sized is what every screen and tab here has in common for drawing.
 type sized interface {
@@ -161,8 +106,8 @@ func TestViewGolden(t *testing.T) {
 					s := sc[name]
 					s.SetSize(size[0], size[1])
 					v := s.View()
-					checkFrame(t, v, size[0], size[1])
-					golden(t, full, pin(t, v))
+					commontest.CheckFrame(t, v, size[0], size[1])
+					commontest.Golden(t, full, commontest.Pin(t, v))
 				})
 			}
 		}
@@ -177,7 +122,7 @@ func TestSmallSizes(t *testing.T) {
 		for _, size := range [][2]int{{40, 12}, {41, 13}, {30, 8}, {12, 3}, {1, 1}} {
 			s.SetSize(size[0], size[1])
 			v := s.View()
-			t.Run(fmt.Sprintf("%s-%dx%d", name, size[0], size[1]), func(t *testing.T) { checkFrame(t, v, size[0], size[1]) })
+			t.Run(fmt.Sprintf("%s-%dx%d", name, size[0], size[1]), func(t *testing.T) { commontest.CheckFrame(t, v, size[0], size[1]) })
 		}
 		s.SetSize(0, 0)
 		if v := s.View(); v != "" {
