@@ -216,7 +216,7 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Theme):
 		return m, m.cycleTheme()
 	case key.Matches(msg, k.Back):
-		if e, ok := top.(escaper); ok && e.HandlesEsc() {
+		if e, ok := top.(escaper); ok && e.HandlesEsc() && msg.String() == "esc" {
 			return m.toTop(msg)
 		}
 		if len(m.stack) == 1 {

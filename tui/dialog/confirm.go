@@ -96,6 +96,8 @@ type resultMsg struct {
 // New returns a confirmation for spec.
 func New(c *common.Common, spec Spec) *Confirm {
 	m := &Confirm{c: c, id: common.NewID(), spec: spec, keys: newKeys(spec.Confirm), theme: c.Theme.Name}
+	// A gate that already lacks evidence offers to run the suite at once.
+	m.keys.Run.SetEnabled(spec.Gate != nil)
 	if spec.ForceHelp != "" {
 		m.keys.Force.SetHelp("ctrl+f", spec.ForceHelp)
 	}

@@ -55,16 +55,18 @@ func LoadPromote(c *common.Common, req common.PromoteMsg) tea.Cmd {
 			protected = protected || p == req.Label
 		}
 		runID := req.RunID
+		passing := false
 		if protected {
 			ev, err := c.Store.GateEvidence(ctx, req.Prompt, req.Version)
 			switch {
 			case err == nil && ev.PassRate+1e-9 >= gate.MinPassRate:
 				lines = append(lines, fmt.Sprintf("Gate: %s is protected; run #%d on suite %q passed %d/%d. ✓", req.Label, ev.RunID, ev.Suite, ev.Passed, ev.Total))
+				passing = true
 				if runID == 0 {
 					runID = ev.RunID
 				}
 			case err == nil:
-				lines = append(lines, fmt.Sprintf("Gate: %s is protected; run #%d on suite %q passed %d/%d (%.0f%%), it needs %.0f%%.", req.Label, ev.RunID, ev.Suite, ev.Passed, ev.Total, ev.PassRate*100, gate.MinPassRate*100))
+				lines = append(lines, fmt.Sprintf("Gate: %s is protected; run #%d on suite %q passed %d/%d (%.0f%%), it needs %.0f%%: ctrl+r runs it again.", req.Label, ev.RunID, ev.Suite, ev.Passed, ev.Total, ev.PassRate*100, gate.MinPassRate*100))
 			case errors.Is(err, store.ErrNotFound):
 				if _, serr := c.Store.Suite(ctx, req.Prompt, gate.DefaultSuite); errors.Is(serr, store.ErrNotFound) {
 					protected = false
@@ -106,8 +108,10 @@ func LoadPromote(c *common.Common, req common.PromoteMsg) tea.Cmd {
 			Do:          move(false),
 		}
 		if protected {
-			spec.Gate = &common.RunSuiteMsg{Prompt: req.Prompt, Versions: []int{req.Version}, Suite: gate.DefaultSuite}
 			spec.Force = move(true)
+			if !passing {
+				spec.Gate = &common.RunSuiteMsg{Prompt: req.Prompt, Versions: []int{req.Version}, Suite: gate.DefaultSuite}
+			}
 		}
 		return common.PushMsg{Screen: New(c, spec)}
 	}
