@@ -20,7 +20,7 @@ import (
 
 // KeyMap is the list's bindings.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	common.ListKeys
 	Open, Filter, ClearFilter, New, Preview key.Binding
 	Accept                                  key.Binding
 }
@@ -28,12 +28,7 @@ type KeyMap struct {
 // DefaultKeyMap returns the standard bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:          key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Down:        key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		PageUp:      key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown:    key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		Top:         key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:      key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		ListKeys:    common.DefaultListKeys(),
 		Open:        key.NewBinding(key.WithKeys("enter", "l", "right"), key.WithHelp("enter", "open")),
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
@@ -190,19 +185,12 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 }
 
 func (m *Model) updateKeys(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
+	if c, ok := m.keys.Move(msg, m.cursor, len(m.visible), m.rows()); ok {
+		m.cursor = c
+		m.clampOffset()
+		return m, m.ensurePreview()
+	}
 	switch {
-	case key.Matches(msg, m.keys.Down):
-		m.move(1)
-	case key.Matches(msg, m.keys.Up):
-		m.move(-1)
-	case key.Matches(msg, m.keys.PageDown):
-		m.move(m.rows())
-	case key.Matches(msg, m.keys.PageUp):
-		m.move(-m.rows())
-	case key.Matches(msg, m.keys.Top):
-		m.move(-len(m.visible))
-	case key.Matches(msg, m.keys.Bottom):
-		m.move(len(m.visible))
 	case key.Matches(msg, m.keys.Open):
 		return m, m.open()
 	case key.Matches(msg, m.keys.Filter):
@@ -218,10 +206,8 @@ func (m *Model) updateKeys(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 		m.filter.SetValue("")
 		m.applyFilter(m.Selected(), false)
 		return m, nil
-	default:
-		return m, nil
 	}
-	return m, m.ensurePreview()
+	return m, nil
 }
 
 func (m *Model) updateFilter(msg tea.Msg) (common.Screen, tea.Cmd) {
@@ -361,7 +347,7 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		k.Bindings(),
 		{k.Open, k.Filter, k.ClearFilter, k.New, k.Preview},
 	}
 }

@@ -95,20 +95,9 @@ func (s *Compare) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		k := s.keys
 		n := len(s.flips)
-		switch {
-		case key.Matches(msg, k.Up):
-			s.cursor = max(0, s.cursor-1)
-		case key.Matches(msg, k.Down):
-			s.cursor = max(0, min(n-1, s.cursor+1))
-		case key.Matches(msg, k.PageUp):
-			s.cursor = max(0, s.cursor-s.listHeight())
-		case key.Matches(msg, k.PageDown):
-			s.cursor = max(0, min(n-1, s.cursor+s.listHeight()))
-		case key.Matches(msg, k.Top):
-			s.cursor = 0
-		case key.Matches(msg, k.Bottom):
-			s.cursor = max(0, n-1)
-		case key.Matches(msg, k.Diff):
+		if c, ok := k.Move(msg, s.cursor, n, s.listHeight()); ok {
+			s.cursor = c
+		} else if key.Matches(msg, k.Diff) {
 			return s, s.diff()
 		}
 	}
@@ -308,5 +297,5 @@ func (s *Compare) ShortHelp() []key.Binding {
 
 // FullHelp lists every key.
 func (s *Compare) FullHelp() [][]key.Binding {
-	return [][]key.Binding{append(s.keys.list(), s.keys.Diff)}
+	return [][]key.Binding{append(s.keys.Bindings(), s.keys.Diff)}
 }

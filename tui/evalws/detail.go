@@ -226,5 +226,5 @@ func (d *Detail) ShortHelp() []key.Binding {
 
 // FullHelp lists the keys.
 func (d *Detail) FullHelp() [][]key.Binding {
-	return [][]key.Binding{append(d.keys.list(), d.keys.Next)}
+	return [][]key.Binding{append(d.keys.Bindings(), d.keys.Next)}
 }

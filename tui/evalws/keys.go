@@ -1,34 +1,18 @@
 package evalws
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/seed94f0f622/verso/tui/common"
+)
 
 func bind(keys []string, help, desc string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
 
-// moveKeys are the cursor keys every list here shares.
-type moveKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-}
-
-func newMoveKeys() moveKeys {
-	return moveKeys{
-		Up:       bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:     bind([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:   bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
-		PageDown: bind([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
-		Top:      bind([]string{"home", "g"}, "g", "top"),
-		Bottom:   bind([]string{"end", "G"}, "G", "bottom"),
-	}
-}
-
-func (k moveKeys) list() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
-}
-
 // TestsKeys are the keys of the Tests tab.
 type TestsKeys struct {
-	moveKeys
+	common.ListKeys
 	Render key.Binding
 	Add    key.Binding
 	Edit   key.Binding
@@ -42,7 +26,7 @@ type TestsKeys struct {
 // DefaultTestsKeys returns the Tests tab bindings.
 func DefaultTestsKeys() TestsKeys {
 	return TestsKeys{
-		moveKeys:  newMoveKeys(),
+		ListKeys:  common.DefaultListKeys(),
 		Render:    bind([]string{"enter"}, "enter", "rendered prompt"),
 		Add:       bind([]string{"a"}, "a", "add case"),
 		Edit:      bind([]string{"e"}, "e", "edit case"),
@@ -59,7 +43,7 @@ func DefaultTestsKeys() TestsKeys {
 
 // RunsKeys are the keys of the Runs tab.
 type RunsKeys struct {
-	moveKeys
+	common.ListKeys
 	Open    key.Binding
 	Mark    key.Binding
 	Compare key.Binding
@@ -69,7 +53,7 @@ type RunsKeys struct {
 // DefaultRunsKeys returns the Runs tab bindings.
 func DefaultRunsKeys() RunsKeys {
 	return RunsKeys{
-		moveKeys: newMoveKeys(),
+		ListKeys: common.DefaultListKeys(),
 		Open:     bind([]string{"enter"}, "enter", "open run"),
 		Mark:     bind([]string{"space"}, "space", "mark"),
 		Compare:  bind([]string{"c"}, "c", "compare runs"),
@@ -102,7 +86,7 @@ func DefaultFormKeys() FormKeys {
 
 // MatrixKeys are the keys of the results matrix.
 type MatrixKeys struct {
-	moveKeys
+	common.ListKeys
 	Left, Right key.Binding
 	Detail      key.Binding
 	Mark        key.Binding
@@ -117,7 +101,7 @@ type MatrixKeys struct {
 // DefaultMatrixKeys returns the matrix bindings.
 func DefaultMatrixKeys() MatrixKeys {
 	return MatrixKeys{
-		moveKeys: newMoveKeys(),
+		ListKeys: common.DefaultListKeys(),
 		Left:     bind([]string{"left", "h"}, "←/h", "column left"),
 		Right:    bind([]string{"right", "l"}, "→/l", "column right"),
 		Detail:   bind([]string{"enter"}, "enter", "cell detail"),
@@ -133,7 +117,7 @@ func DefaultMatrixKeys() MatrixKeys {
 
 // ScrollKeys scroll a read-only page (cell detail, runs comparison).
 type ScrollKeys struct {
-	moveKeys
+	common.ListKeys
 	Next key.Binding // next repeat (detail) / open flip (compare)
 	Diff key.Binding
 }
@@ -141,7 +125,7 @@ type ScrollKeys struct {
 // DefaultScrollKeys returns the bindings of the read-only pages.
 func DefaultScrollKeys() ScrollKeys {
 	return ScrollKeys{
-		moveKeys: newMoveKeys(),
+		ListKeys: common.DefaultListKeys(),
 		Next:     bind([]string{"tab"}, "tab", "next repeat"),
 		Diff:     bind([]string{"d", "enter"}, "d/enter", "diff outputs"),
 	}

@@ -473,18 +473,9 @@ func (m *Matrix) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			return common.Info(fmt.Sprintf("cancelling run #%d: finished results are kept", m.runID))
 		}
-	case key.Matches(msg, k.Up):
-		m.move(-1)
-	case key.Matches(msg, k.Down):
-		m.move(1)
-	case key.Matches(msg, k.PageUp):
-		m.move(-max(1, m.rowsHeight()))
-	case key.Matches(msg, k.PageDown):
-		m.move(max(1, m.rowsHeight()))
-	case key.Matches(msg, k.Top):
-		m.move(-len(m.rows))
-	case key.Matches(msg, k.Bottom):
-		m.move(len(m.rows))
+	case key.Matches(msg, k.ListKeys.Bindings()...):
+		m.ensureView()
+		m.cursor, _ = k.Move(msg, m.cursor, len(m.view), max(1, m.rowsHeight()))
 	case key.Matches(msg, k.Left):
 		m.col = max(0, m.col-1)
 	case key.Matches(msg, k.Right):
@@ -803,7 +794,7 @@ func (m *Matrix) ShortHelp() []key.Binding {
 func (m *Matrix) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
-		append(k.list(), k.Left, k.Right),
+		append(k.Bindings(), k.Left, k.Right),
 		{k.Detail, k.Mark, k.Diff, k.Filter, k.Sort},
 		{k.Promote, k.Cancel, k.Resume},
 	}

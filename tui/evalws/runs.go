@@ -152,19 +152,11 @@ func (t *RunsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := t.keys
 	n := len(t.runs)
 	page := max(1, t.listHeight())
+	if c, ok := k.Move(msg, t.cursor, n, page); ok {
+		t.cursor = c
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		t.cursor = max(0, t.cursor-1)
-	case key.Matches(msg, k.Down):
-		t.cursor = max(0, min(n-1, t.cursor+1))
-	case key.Matches(msg, k.PageUp):
-		t.cursor = max(0, t.cursor-page)
-	case key.Matches(msg, k.PageDown):
-		t.cursor = max(0, min(n-1, t.cursor+page))
-	case key.Matches(msg, k.Top):
-		t.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		t.cursor = max(0, n-1)
 	case key.Matches(msg, k.Run):
 		return common.Push(NewRunForm(t.c, t.prompt, nil, ""))
 	case n == 0:
@@ -320,5 +312,5 @@ func (t *RunsTab) ShortHelp() []key.Binding {
 // FullHelp lists every key.
 func (t *RunsTab) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{k.list(), {k.Open, k.Mark, k.Compare, k.Run}}
+	return [][]key.Binding{k.Bindings(), {k.Open, k.Mark, k.Compare, k.Run}}
 }

@@ -262,19 +262,11 @@ func (t *TestsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 	n := len(t.items)
 	page := max(1, t.listHeight())
 	su, cs := t.selected()
+	if c, ok := k.Move(msg, t.cursor, n, page); ok {
+		t.cursor = c
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		t.cursor = max(0, t.cursor-1)
-	case key.Matches(msg, k.Down):
-		t.cursor = max(0, min(n-1, t.cursor+1))
-	case key.Matches(msg, k.PageUp):
-		t.cursor = max(0, t.cursor-page)
-	case key.Matches(msg, k.PageDown):
-		t.cursor = max(0, min(n-1, t.cursor+page))
-	case key.Matches(msg, k.Top):
-		t.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		t.cursor = max(0, n-1)
 	case key.Matches(msg, k.Render):
 		t.render = !t.render
 	case key.Matches(msg, k.Run):
@@ -597,5 +589,5 @@ func (t *TestsTab) ShortHelp() []key.Binding {
 // FullHelp lists every key.
 func (t *TestsTab) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{k.list(), {k.Render, k.Add, k.Edit, k.Delete, k.Import, k.Run}}
+	return [][]key.Binding{k.Bindings(), {k.Render, k.Add, k.Edit, k.Delete, k.Import, k.Run}}
 }
