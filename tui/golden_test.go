@@ -42,16 +42,6 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-func sizes() [][2]int {
-	var out [][2]int
-	for w := 40; w <= 140; w += 9 {
-		for h := 12; h <= 40; h += 7 {
-			out = append(out, [2]int{w, h})
-		}
-	}
-	return append(out, [2]int{140, 40}, [2]int{40, 12}, [2]int{99, 24}, [2]int{100, 24})
-}
-
 // everyScreen walks the screens a person can reach on prompt: the list
 // (filtered too), the full help, the prompt's tabs, a diff, a rollback, the
 // picker, a promotion. At each one it calls check.
@@ -112,7 +102,7 @@ func TestResizeEveryScreen(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
 	r := newRoot(t, options(st, "light"), 140, 40)
 	everyScreen(t, r, ct.Support, func(what string) {
-		for _, sz := range sizes() {
+		for _, sz := range ct.Resizes() {
 			r.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 			ct.CheckFrame(t, r.m.Render(), sz[0], sz[1])
 		}

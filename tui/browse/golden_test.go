@@ -36,17 +36,6 @@ func TestViewGolden(t *testing.T) {
 	}
 }
 
-// sizes are every size from 40x12 to 140x40 in steps.
-func sizes() [][2]int {
-	var out [][2]int
-	for w := 40; w <= 140; w += 7 {
-		for h := 12; h <= 40; h += 4 {
-			out = append(out, [2]int{w, h})
-		}
-	}
-	return append(out, [2]int{140, 40}, [2]int{99, 12}, [2]int{100, 12})
-}
-
 // TestHostileText draws prompts full of escape sequences, control
 // characters and wide characters: nothing but SGR styling reaches the
 // screen, and every line keeps the screen width.
@@ -93,7 +82,7 @@ func TestResize(t *testing.T) {
 			drive(t, m, ct.Key("/"))
 			drive(t, m, ct.Type("e")...)
 		}
-		for _, sz := range sizes() {
+		for _, sz := range ct.Resizes() {
 			m.SetSize(sz[0], sz[1])
 			// Previews load per prompt: deliver them before drawing.
 			drive(t, m, ct.Run(t, m.ensurePreview())...)

@@ -38,16 +38,6 @@ func TestViewGolden(t *testing.T) {
 	}
 }
 
-func sizes() [][2]int {
-	var out [][2]int
-	for w := 40; w <= 140; w += 7 {
-		for h := 12; h <= 40; h += 4 {
-			out = append(out, [2]int{w, h})
-		}
-	}
-	return append(out, [2]int{140, 40}, [2]int{40, 12}, [2]int{41, 13})
-}
-
 // TestHostileText opens every dialog on prompts full of escapes and wide
 // characters and sizes them from 40x12 to 140x40: only SGR styling on
 // screen, exact frames, no panic.
@@ -72,7 +62,7 @@ func TestHostileText(t *testing.T) {
 	drive(t, bad, ct.Key("enter"))
 	screens = append(screens, bad)
 	for i, s := range screens {
-		for _, sz := range sizes() {
+		for _, sz := range ct.Resizes() {
 			s.SetSize(sz[0], sz[1])
 			v := s.View()
 			if bad := ct.Unclean(v); bad != "" {

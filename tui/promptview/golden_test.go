@@ -38,16 +38,6 @@ func TestViewGolden(t *testing.T) {
 	}
 }
 
-func sizes() [][2]int {
-	var out [][2]int
-	for w := 40; w <= 140; w += 7 {
-		for h := 12; h <= 40; h += 4 {
-			out = append(out, [2]int{w, h})
-		}
-	}
-	return append(out, [2]int{140, 40}, [2]int{41, 12}, [2]int{40, 13})
-}
-
 // TestHostileText draws prompts full of escapes, control characters and
 // wide characters on every tab, raw and rendered, at every size: only SGR
 // styling reaches the screen, every line is exactly the width, no panic.
@@ -63,7 +53,7 @@ func TestHostileText(t *testing.T) {
 			drive(t, m, ct.Key(tab))
 			for _, raw := range []bool{false, true} {
 				m.content().raw = raw
-				for _, sz := range sizes() {
+				for _, sz := range ct.Resizes() {
 					m.SetSize(sz[0], sz[1])
 					v := m.View()
 					if bad := ct.Unclean(v); bad != "" {
@@ -99,7 +89,7 @@ func TestResize(t *testing.T) {
 		m, _ := open(t, st, name, "", 0, 140, 40)
 		for _, tab := range []string{"1", "2", "3"} {
 			drive(t, m, ct.Key(tab))
-			for _, sz := range sizes() {
+			for _, sz := range ct.Resizes() {
 				m.SetSize(sz[0], sz[1])
 				ct.CheckFrame(t, m.View(), sz[0], sz[1])
 			}

@@ -529,3 +529,17 @@ func Hostile(t testing.TB, st *store.Store) {
 	}
 	st.SetClock(Clock)
 }
+
+// Resizes are the terminal sizes resize tests walk: every size from 40x12
+// to 140x40 in steps, plus the edges where layouts switch (side by side
+// from 100 columns, one row or column more than the minimum).
+func Resizes() [][2]int {
+	var out [][2]int
+	for w := 40; w <= 140; w += 7 {
+		for h := 12; h <= 40; h += 4 {
+			out = append(out, [2]int{w, h})
+		}
+	}
+	return append(out, [2]int{140, 40}, [2]int{40, 12}, [2]int{41, 12}, [2]int{40, 13}, [2]int{41, 13},
+		[2]int{99, 12}, [2]int{100, 12}, [2]int{99, 24}, [2]int{100, 24})
+}
