@@ -18,7 +18,7 @@ func TestListKeysMove(t *testing.T) {
 		return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
 	}
 	for _, tc := range []struct {
-		key                  string
+		key                   string
 		cursor, n, page, want int
 	}{
 		{"j", 0, 5, 3, 1}, {"j", 4, 5, 3, 4}, {"k", 0, 5, 3, 0}, {"k", 3, 5, 3, 2},
