@@ -21,10 +21,11 @@ import (
 // and ask for a commit message.
 
 type editState struct {
-	path string
-	base store.Version // Number 0: a new prompt
-	doc  editor.Doc    // what the file started as
-	raw  []byte        // the file's first bytes
+	active bool          // an edit is under way (from Prepare until commit or discard)
+	path   string        // the temp file, once written
+	base   store.Version // Number 0: a new prompt
+	doc    editor.Doc    // what the file started as
+	raw    []byte        // the file's first bytes
 }
 
 type editLoaded struct {
@@ -44,19 +45,19 @@ func (m *Model) startEdit(msg common.EditMsg) tea.Cmd {
 	if m.c.Store.ReadOnly() {
 		return common.Error(fmt.Errorf("cannot edit: %w", store.ErrReadOnly))
 	}
-	if m.edit.path != "" {
+	if m.edit.active {
 		return common.Warn("an edit is already open: finish it first")
 	}
 	if msg.Restore {
 		return m.restore(msg.Base)
 	}
 	if msg.Base.Prompt == "" {
-		m.edit = editState{doc: editor.NewDoc()}
+		m.edit = editState{active: true, doc: editor.NewDoc()}
 		m.edit.raw = editor.Marshal(m.edit.doc)
 		return editor.Prepare(m.to(), m.edit.doc)
 	}
 	ctx, st, base := m.c.Ctx, m.c.Store, msg.Base
-	m.edit = editState{base: base, path: "(preparing)"}
+	m.edit = editState{active: true, base: base}
 	return func() tea.Msg {
 		p, err := st.Prompt(ctx, base.Prompt)
 		return editLoaded{prompt: p, err: err, base: base}
@@ -113,6 +114,11 @@ func (m *Model) onLoaded(msg editor.LoadedMsg) tea.Cmd {
 	case msg.Err == nil && (bytes.Equal(msg.Raw, e.raw) || msg.Doc.Same(e.doc) && e.base.Number > 0 && sameMeta(msg.Doc, e.doc)):
 		m.discardEdit()
 		return common.Info("no change: nothing to commit")
+	case msg.Err == nil && msg.Doc.Same(e.doc) && e.base.Number > 0 && msg.Doc.CheckName(e.doc) == nil:
+		// Only the description or tags changed: they belong to the prompt,
+		// not to a version, so they are saved without a new version.
+		m.discardEdit()
+		return m.saveMeta(msg.Doc.CommitInput(m.c.Author, "", e.base.Number))
 	}
 	err := msg.Err
 	if err == nil {
@@ -134,11 +140,11 @@ func (m *Model) onLoaded(msg editor.LoadedMsg) tea.Cmd {
 	}
 	spec := dialog.CommitSpec(m.c, e.base, in, title)
 	spec.Done = discardEditMsg{}
-	spec.Cancel = nil // esc keeps the file: the dialog offers to reopen it
-	spec.Do = m.guardedCommit(spec.Do, e.base, in.Name, false)
-	spec.Force = m.guardedCommit(spec.Do, e.base, in.Name, true)
-	spec.ForceHelp = "commit on top anyway"
 	spec.Cancel = discardEditMsg{}
+	commit := spec.Do
+	spec.Do = m.guardedCommit(commit, e.base, in.Name, false)
+	spec.Force = m.guardedCommit(commit, e.base, in.Name, true)
+	spec.ForceHelp = "commit on top anyway"
 	return m.push(dialog.New(m.c, spec))
 }
 
@@ -163,12 +169,25 @@ func (m *Model) guardedCommit(do func(context.Context, string) (string, []store.
 	}
 }
 
+// saveMeta saves a prompt's description and tags: the store applies them
+// and reports that the content is unchanged.
+func (m *Model) saveMeta(in store.CommitInput) tea.Cmd {
+	ctx, st := m.c.Ctx, m.c.Store
+	return func() tea.Msg {
+		_, err := st.Commit(ctx, in)
+		if err != nil && !errors.Is(err, store.ErrNoChange) {
+			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+		}
+		return common.StatusMsg{Kind: common.StatusSuccess, Text: fmt.Sprintf("saved the description and tags of %s (template and config unchanged: no new version)", in.Name)}
+	}
+}
+
 func sameMeta(a, b editor.Doc) bool {
 	return a.Description == b.Description && fmt.Sprint(a.Tags) == fmt.Sprint(b.Tags)
 }
 
 func (m *Model) discardEdit() {
-	if m.edit.path != "" && m.edit.path != "(preparing)" {
+	if m.edit.path != "" {
 		editor.Cleanup(m.edit.path)
 	}
 	m.edit = editState{}
