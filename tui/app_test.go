@@ -523,3 +523,30 @@ func TestHelpAlwaysShowsGlobalKeys(t *testing.T) {
 		}
 	}
 }
+
+// A write that is neither a version nor a label move (test cases from
+// another process) reloads the screen in view, without a notice.
+func TestLiveOtherWrites(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 30)
+	r.send(pollMsg{})
+	r.keys("G", "enter", "4") // support/reply, Tests tab
+	other, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.SaveSuite(context.Background(), ct.Support, store.Suite{Name: "smoke", Cases: []store.Case{
+		{Name: "hello", Vars: map[string]any{"customer": "Ada"}, Assertions: []store.Assertion{{Type: "contains", Value: "Ada"}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	r.statuses()
+	r.send(pollMsg{})
+	if s := r.statuses(); len(s) != 0 {
+		t.Errorf("a suite change said %q", s)
+	}
+	if p := r.plain(); !strings.Contains(p, "smoke") {
+		t.Fatalf("the Tests tab did not reload:\n%s", p)
+	}
+}

@@ -15,7 +15,8 @@ import (
 // any connection committed to the file. On a change it lists what changed
 // since the last change it saw, reloads every screen (they keep their
 // cursors) and says who changed what, leaving out this process's own
-// writes.
+// writes. Writes that are not versions or label moves (a run's results,
+// test cases) reload only the screen in view.
 
 type liveState struct {
 	dataVersion int64
@@ -84,6 +85,11 @@ func (m *Model) onLive(msg liveMsg) tea.Cmd {
 		return next
 	}
 	cmds := []tea.Cmd{next}
+	if len(msg.changes) == 0 {
+		// Something else changed (results of a run, test cases): the
+		// screen in view re-reads; the ones below wait for a real change.
+		return tea.Batch(next, m.Top().Reload())
+	}
 	for _, s := range m.stack {
 		cmds = append(cmds, s.Reload())
 	}
