@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/store"
@@ -115,17 +117,27 @@ func (m *Model) styledName(name string, matched []int, selected bool) string {
 	for _, i := range matched {
 		hit[i] = true
 	}
-	var b strings.Builder
-	for i, r := range name {
-		s := string(r)
+	styleAt := func(i int) *lipgloss.Style {
 		switch {
 		case hit[i]:
-			b.WriteString(match.Render(s))
+			return &match
 		case i < folderEnd:
-			b.WriteString(st.Folder.Render(s))
-		default:
-			b.WriteString(base.Render(s))
+			return &st.Folder
 		}
+		return &base
+	}
+	// Render runs of characters that share a style at once: this runs for
+	// every visible row on every frame.
+	var b strings.Builder
+	start := 0
+	for i := range name {
+		if i > 0 && styleAt(i) != styleAt(start) {
+			b.WriteString(styleAt(start).Render(name[start:i]))
+			start = i
+		}
+	}
+	if start < len(name) {
+		b.WriteString(styleAt(start).Render(name[start:]))
 	}
 	return b.String()
 }
