@@ -1,54 +1,15 @@
 package diffview
 
 import (
-	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/themes"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// pin downsamples rendered output to a fixed colour profile (ANSI 256), the
-// way a terminal writer would, so goldens do not depend on the machine.
-func pin(t *testing.T, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ANSI256}
-	if _, err := w.WriteString(s); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tui/diffview -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file; plain text of what was rendered:\n%s\n(run with -update if the change is intended)", path, ansi.Strip(got))
-	}
-}
 
 func TestRenderGolden(t *testing.T) {
 	cases := []struct {
@@ -67,7 +28,7 @@ func TestRenderGolden(t *testing.T) {
 			o := c.o
 			o.Styles = themes.MustGet(c.theme, true).Styles
 			o.LeftTitle, o.RightTitle = "support/reply v3 · production", "support/reply v4 · staging"
-			golden(t, c.name, pin(t, RenderString(fixtureOld, fixtureNew, o)))
+			ct.Golden(t, c.name, ct.Pin(t, RenderString(fixtureOld, fixtureNew, o)))
 		})
 	}
 }
@@ -90,11 +51,11 @@ func TestViewGolden(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				v := m.View()
 				checkFrame(t, v, size[0], size[1])
-				golden(t, name, pin(t, v))
+				ct.Golden(t, name, ct.Pin(t, v))
 				// Scrolled to the second hunk or the end: still a full frame.
 				m, _ = m.Update(press("n"))
 				checkFrame(t, m.View(), size[0], size[1])
-				golden(t, name+"-next", pin(t, m.View()))
+				ct.Golden(t, name+"-next", ct.Pin(t, m.View()))
 			})
 		}
 	}
