@@ -6,6 +6,7 @@ import (
 
 	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/seed94f0f622/verso/themes"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 )
 
 // udiffOps is the go-udiff alternative to lineOps, kept to compare the
@@ -142,9 +143,9 @@ func BenchmarkScroll(b *testing.B) {
 	m.SetContext(-1)
 	_ = m.View()
 	for b.Loop() {
-		m, _ = m.Update(press("pgdown"))
+		m, _ = m.Update(ct.Key("pgdown"))
 		if m.Offset() > 10000 {
-			m, _ = m.Update(press("g"))
+			m, _ = m.Update(ct.Key("g"))
 		}
 		_ = m.View()
 	}

@@ -53,7 +53,7 @@ func TestViewGolden(t *testing.T) {
 				checkFrame(t, v, size[0], size[1])
 				ct.Golden(t, name, ct.Pin(t, v))
 				// Scrolled to the second hunk or the end: still a full frame.
-				m, _ = m.Update(press("n"))
+				m, _ = m.Update(ct.Key("n"))
 				checkFrame(t, m.View(), size[0], size[1])
 				ct.Golden(t, name+"-next", ct.Pin(t, m.View()))
 			})

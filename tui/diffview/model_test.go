@@ -8,27 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/themes"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 )
-
-// key builds the key press for a binding string ("j", "N", "pgdown", ...).
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "pgup":
-		return tea.KeyPressMsg{Code: tea.KeyPgUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "end":
-		return tea.KeyPressMsg{Code: tea.KeyEnd}
-	}
-	r := []rune(s)[0]
-	k := tea.KeyPressMsg{Code: r, Text: s}
-	if r >= 'A' && r <= 'Z' {
-		k.Code, k.Mod, k.ShiftedCode = r+'a'-'A', tea.ModShift, r
-	}
-	return k
-}
 
 func bigModel(t testing.TB, w, h int) Model {
 	old, nw := synthetic(5000, 300)
@@ -57,7 +38,7 @@ func TestKeysScroll(t *testing.T) {
 	}
 	for _, s := range steps {
 		prev := m.Offset()
-		m, _ = m.Update(press(s.key))
+		m, _ = m.Update(ct.Key(s.key))
 		if !s.want(prev, m.Offset()) {
 			t.Errorf("%q: offset %d -> %d", s.key, prev, m.Offset())
 		}
@@ -70,13 +51,13 @@ func TestKeysScroll(t *testing.T) {
 	if m.Offset() != 0 {
 		t.Errorf("wheel up: offset %d", m.Offset())
 	}
-	m, _ = m.Update(press("k"))
+	m, _ = m.Update(ct.Key("k"))
 	if m.Offset() != 0 {
 		t.Error("scrolled above the top")
 	}
-	m, _ = m.Update(press("G"))
+	m, _ = m.Update(ct.Key("G"))
 	bottom := m.Offset()
-	m, _ = m.Update(press("j"))
+	m, _ = m.Update(ct.Key("j"))
 	if m.Offset() != bottom {
 		t.Error("scrolled past the bottom")
 	}
@@ -91,7 +72,7 @@ func TestHunkNavigation(t *testing.T) {
 	}
 	start, _ := m.Hunk()
 	for want := start + 1; want <= start+5; want++ {
-		m, _ = m.Update(press("n"))
+		m, _ = m.Update(ct.Key("n"))
 		if cur, _ := m.Hunk(); cur != want {
 			t.Fatalf("after %d n: hunk %d", want, cur)
 		}
@@ -100,12 +81,12 @@ func TestHunkNavigation(t *testing.T) {
 			t.Fatalf("hunk header not at the top: %q", first)
 		}
 	}
-	m, _ = m.Update(press("N"))
+	m, _ = m.Update(ct.Key("N"))
 	if cur, _ := m.Hunk(); cur != start+4 {
 		t.Errorf("N: hunk %d, want %d", cur, start+4)
 	}
 	for range total + 3 {
-		m, _ = m.Update(press("n"))
+		m, _ = m.Update(ct.Key("n"))
 	}
 	if cur, _ := m.Hunk(); cur != total {
 		t.Errorf("n past the end: hunk %d of %d", cur, total)
@@ -115,22 +96,22 @@ func TestHunkNavigation(t *testing.T) {
 func TestToggles(t *testing.T) {
 	m := bigModel(t, 140, 40)
 	for range 3 {
-		m, _ = m.Update(press("n"))
+		m, _ = m.Update(ct.Key("n"))
 	}
 	before := firstNumbers(m.View())
-	m, _ = m.Update(press("u"))
+	m, _ = m.Update(ct.Key("u"))
 	if m.Mode() != Unified {
 		t.Fatal("u did not switch to unified")
 	}
 	if after := firstNumbers(m.View()); after != before {
 		t.Errorf("toggle lost the position: %q -> %q", before, after)
 	}
-	m, _ = m.Update(press("u"))
+	m, _ = m.Update(ct.Key("u"))
 	if m.Mode() != SideBySide {
 		t.Fatal("u did not switch back")
 	}
 	wrap := m.Wrap()
-	m, _ = m.Update(press("w"))
+	m, _ = m.Update(ct.Key("w"))
 	if m.Wrap() == wrap {
 		t.Fatal("w did not toggle wrap")
 	}
@@ -158,9 +139,9 @@ func TestResizeNeverPanics(t *testing.T) {
 	for w := 1; w <= 160; w += 7 {
 		for h := 1; h <= 45; h += 11 {
 			m.SetSize(w, h)
-			m, _ = m.Update(press("n"))
+			m, _ = m.Update(ct.Key("n"))
 			checkFrame(t, m.View(), w, h)
-			m, _ = m.Update(press("w"))
+			m, _ = m.Update(ct.Key("w"))
 			checkFrame(t, m.View(), w, h)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/seed94f0f622/verso/demo/modelserver"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 )
 
 // startRun fills the form, starts the run and returns the matrix that
@@ -22,7 +23,7 @@ func startRun(t *testing.T, e *env, versions []int) *Matrix {
 	if f.estErr != nil {
 		t.Fatalf("estimate: %v", f.estErr)
 	}
-	d.send(press("enter"))
+	d.send(ct.Key("enter"))
 	for _, m := range d.other {
 		if r, ok := m.(common.ReplaceMsg); ok {
 			mx, ok := r.Screen.(*Matrix)
@@ -116,7 +117,7 @@ func TestCancelAndResume(t *testing.T) {
 					if !mx.Running() {
 						t.Error("not Running() before the cancel")
 					}
-					cmd := mx.key(press(k))
+					cmd := mx.key(ct.Key(k))
 					if cmd == nil {
 						t.Error("cancel returned no status")
 					}
@@ -139,7 +140,7 @@ func TestCancelAndResume(t *testing.T) {
 			}
 			// R resumes: the missing results (and the errors) are run.
 			d.after = nil
-			d.send(press("R"))
+			d.send(ct.Key("R"))
 			if mx.run.Status != store.RunDone || len(mx.results) != 48 {
 				t.Fatalf("after resume: status %q, %d results", mx.run.Status, len(mx.results))
 			}
@@ -170,9 +171,9 @@ func TestCompareOutputsAndPromote(t *testing.T) {
 	d.run(mx.Init())
 	d.other = nil
 	// Two columns: d compares them at once; with a mark, the marked cell.
-	d.send(press("space"))
-	d.send(press("l"))
-	d.send(press("d"))
+	d.send(ct.Key("space"))
+	d.send(ct.Key("l"))
+	d.send(ct.Key("d"))
 	var spec *common.DiffSpec
 	for _, m := range d.other {
 		if o, ok := m.(common.OpenDiffMsg); ok {
@@ -184,13 +185,13 @@ func TestCompareOutputsAndPromote(t *testing.T) {
 	}
 	// A mark on another row is refused.
 	d.other = nil
-	d.send(press("j"))
-	d.send(press("d"))
+	d.send(ct.Key("j"))
+	d.send(ct.Key("d"))
 	if s := d.statuses(); len(s) != 1 || !strings.Contains(s[0].Text, "another row") {
 		t.Fatalf("statuses %v", s)
 	}
 	d.other = nil
-	d.send(press("p"))
+	d.send(ct.Key("p"))
 	var pm *common.PromoteMsg
 	for _, m := range d.other {
 		if p, ok := m.(common.PromoteMsg); ok {
@@ -202,7 +203,7 @@ func TestCompareOutputsAndPromote(t *testing.T) {
 	}
 	// enter opens the cell detail.
 	d.other = nil
-	d.send(press("enter"))
+	d.send(ct.Key("enter"))
 	if len(d.other) != 1 {
 		t.Fatalf("enter: %v", d.other)
 	}
@@ -235,9 +236,9 @@ func TestRunsTab(t *testing.T) {
 	if len(tab.runs) != 2 || tab.runs[0].run.ID != b.runID {
 		t.Fatalf("runs %+v", tab.runs)
 	}
-	d.send(press("space"))
-	d.send(press("space"))
-	d.send(press("c"))
+	d.send(ct.Key("space"))
+	d.send(ct.Key("space"))
+	d.send(ct.Key("c"))
 	var cmp *Compare
 	for _, m := range d.other {
 		if p, ok := m.(common.PushMsg); ok {
@@ -253,7 +254,7 @@ func TestRunsTab(t *testing.T) {
 		t.Fatalf("compare loaded: %v, %d", cmp.err, len(cmp.ares))
 	}
 	d.other = nil
-	d.send(press("enter"))
+	d.send(ct.Key("enter"))
 	if len(d.other) != 1 {
 		t.Fatalf("enter: %v", d.other)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
 	"github.com/seed94f0f622/verso/tui/common"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 )
 
 func testsTab(t *testing.T) (*env, *TestsTab, *driver) {
@@ -46,8 +47,8 @@ func lastStatus(d *driver) common.StatusMsg {
 
 func TestEditCase(t *testing.T) {
 	e, tab, d := testsTab(t)
-	d.send(press("j")) // greets Ada
-	d.send(press("e"))
+	d.send(ct.Key("j")) // greets Ada
+	d.send(ct.Key("e"))
 	data, err := os.ReadFile(tab.edit.path)
 	if err != nil || !strings.Contains(string(data), "greets Ada") || !strings.Contains(string(data), "icontains") {
 		t.Fatalf("edit file: %v\n%s", err, data)
@@ -70,7 +71,7 @@ func TestEditCase(t *testing.T) {
 	}
 	// e reopens the same file with the edit in it.
 	path := tab.edit.path
-	d.send(press("e"))
+	d.send(ct.Key("e"))
 	if tab.edit.path != path {
 		t.Fatalf("reopened %s, want %s", tab.edit.path, path)
 	}
@@ -87,7 +88,7 @@ func TestEditCase(t *testing.T) {
 		t.Error("the temporary file was not removed")
 	}
 	// An unchanged file is no edit.
-	d.send(press("e"))
+	d.send(ct.Key("e"))
 	editorWrites(t, tab, d, string(mustRead(t, tab.edit.path)))
 	if s := lastStatus(d); s.Text != "no change" {
 		t.Fatalf("status %+v", s)
@@ -104,7 +105,7 @@ func mustRead(t *testing.T, p string) []byte {
 
 func TestAddAndDeleteCase(t *testing.T) {
 	e, tab, d := testsTab(t)
-	d.send(press("a"))
+	d.send(ct.Key("a"))
 	tpl := string(mustRead(t, tab.edit.path))
 	if !strings.Contains(tpl, "name: \"\"") {
 		t.Fatalf("template lacks the prompt's variables:\n%s", tpl)
@@ -118,14 +119,14 @@ func TestAddAndDeleteCase(t *testing.T) {
 		t.Fatalf("the tab did not reload: %d items", len(tab.items))
 	}
 	// x asks, n keeps, y deletes.
-	d.send(press("G"))
-	d.send(press("x"))
+	d.send(ct.Key("G"))
+	d.send(ct.Key("x"))
 	if tab.mode != modeConfirm || !strings.Contains(tab.confirm, "greets Lu") {
 		t.Fatalf("confirm %q", tab.confirm)
 	}
-	d.send(press("n"))
-	d.send(press("x"))
-	d.send(press("y"))
+	d.send(ct.Key("n"))
+	d.send(ct.Key("x"))
+	d.send(ct.Key("y"))
 	su, _ = e.st.Suite(context.Background(), "greet", "default")
 	if len(su.Cases) != 4 {
 		t.Fatalf("cases after delete: %d", len(su.Cases))
@@ -140,14 +141,14 @@ func TestImportSuite(t *testing.T) {
 	good := filepath.Join(dir, "smoke.csv")
 	os.WriteFile(good, []byte("name,__expected\nZed,icontains:zed\nYu,icontains:yu\n"), 0o600)
 
-	d.send(press("i"))
+	d.send(ct.Key("i"))
 	if !tab.Capturing() {
 		t.Fatal("the import input should capture keys")
 	}
 	for _, r := range bad {
-		d.send(press(string(r)))
+		d.send(ct.Key(string(r)))
 	}
-	d.send(press("enter"))
+	d.send(ct.Key("enter"))
 	if s := lastStatus(d); s.Kind != common.StatusError || !strings.Contains(s.Text, "unknown assertion type") {
 		t.Fatalf("status %+v", s)
 	}
@@ -156,7 +157,7 @@ func TestImportSuite(t *testing.T) {
 	}
 	tab.inputs[0].SetValue(good)
 	tab.inputs[1].SetValue("smoke")
-	d.send(press("enter"))
+	d.send(ct.Key("enter"))
 	if tab.mode != modeList {
 		t.Fatalf("still importing: %v", d.statuses())
 	}
@@ -171,12 +172,12 @@ func TestImportSuite(t *testing.T) {
 
 func TestRenderedPrompt(t *testing.T) {
 	_, tab, d := testsTab(t)
-	d.send(press("j"))
-	d.send(press("enter"))
+	d.send(ct.Key("j"))
+	d.send(ct.Key("enter"))
 	if v := tab.View(); !strings.Contains(v, "greeting Ada by name") {
 		t.Fatalf("rendered prompt missing:\n%s", v)
 	}
-	d.send(press("G"))
+	d.send(ct.Key("G"))
 	if v := tab.View(); !strings.Contains(v, "missing variables: name") {
 		t.Fatalf("missing variable not shown:\n%s", v)
 	}
