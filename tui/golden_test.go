@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -15,31 +14,24 @@ import (
 // bar) at 80x24 and 140x40 in two themes.
 func TestRenderGolden(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
-	for _, theme := range ct.ThemeNames {
-		for _, size := range ct.Sizes {
-			w, h := size[0], size[1]
-			name := fmt.Sprintf("%s-%dx%d", theme, w, h)
-			t.Run(name, func(t *testing.T) {
-				r := newRoot(t, options(st, theme), w, h)
-				shot := func(golden string) {
-					t.Helper()
-					v := r.m.Render()
-					ct.CheckFrame(t, v, w, h)
-					ct.Golden(t, golden+"-"+name, ct.Pin(t, v))
-				}
-				r.keys("G")
-				r.send(common.StatusMsg{Kind: common.StatusSuccess, Text: "support/reply staging → v4"})
-				shot("root-list")
-				r.keys("?")
-				shot("root-help-list")
-				r.keys("?", "enter")
-				r.send(common.StatusMsg{Kind: common.StatusError, Text: "commit support/reply: database is locked: try again"})
-				shot("root-prompt")
-				r.keys("2", "?")
-				shot("root-help-history")
-			})
+	ct.EachLayout(t, func(t *testing.T, l ct.Layout) {
+		theme, w, h := l.Theme, l.W, l.H
+		r := newRoot(t, options(st, theme), w, h)
+		shot := func(golden string) {
+			t.Helper()
+			l.Shot(t, golden, r.m.Render())
 		}
-	}
+		r.keys("G")
+		r.send(common.StatusMsg{Kind: common.StatusSuccess, Text: "support/reply staging → v4"})
+		shot("root-list")
+		r.keys("?")
+		shot("root-help-list")
+		r.keys("?", "enter")
+		r.send(common.StatusMsg{Kind: common.StatusError, Text: "commit support/reply: database is locked: try again"})
+		shot("root-prompt")
+		r.keys("2", "?")
+		shot("root-help-history")
+	})
 }
 
 // everyScreen walks the screens a person can reach on prompt: the list

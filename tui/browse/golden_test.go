@@ -12,28 +12,21 @@ import (
 
 func TestViewGolden(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
-	for _, theme := range ct.ThemeNames {
-		for _, size := range ct.Sizes {
-			w, h := size[0], size[1]
-			name := fmt.Sprintf("%s-%dx%d", theme, w, h)
-			t.Run(name, func(t *testing.T) {
-				c := ct.NewCommon(t, st, ct.Themes()[theme])
-				s, _ := ct.Start(t, New(c), w, h)
-				m := s.(*Model)
-				// The list with the preview of support/reply (production v2).
-				drive(t, m, ct.Key("G"))
-				v := m.View()
-				ct.CheckFrame(t, v, w, h)
-				ct.Golden(t, "list-"+name, ct.Pin(t, v))
-				// Filtering: the input, the count, the highlighted matches.
-				drive(t, m, ct.Key("/"))
-				drive(t, m, ct.Type("re")...)
-				v = m.View()
-				ct.CheckFrame(t, v, w, h)
-				ct.Golden(t, "list-filtered-"+name, ct.Pin(t, v))
-			})
-		}
-	}
+	ct.EachLayout(t, func(t *testing.T, l ct.Layout) {
+		theme, w, h := l.Theme, l.W, l.H
+		c := ct.NewCommon(t, st, ct.Themes()[theme])
+		s, _ := ct.Start(t, New(c), w, h)
+		m := s.(*Model)
+		// The list with the preview of support/reply (production v2).
+		drive(t, m, ct.Key("G"))
+		v := m.View()
+		l.Shot(t, "list", v)
+		// Filtering: the input, the count, the highlighted matches.
+		drive(t, m, ct.Key("/"))
+		drive(t, m, ct.Type("re")...)
+		v = m.View()
+		l.Shot(t, "list-filtered", v)
+	})
 }
 
 // TestHostileText draws prompts full of escape sequences, control

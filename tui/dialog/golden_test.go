@@ -10,32 +10,24 @@ import (
 
 func TestViewGolden(t *testing.T) {
 	st, _ := gated(t)
-	for _, theme := range ct.ThemeNames {
-		for _, size := range ct.Sizes {
-			w, h := size[0], size[1]
-			name := fmt.Sprintf("%s-%dx%d", theme, w, h)
-			t.Run(name, func(t *testing.T) {
-				c := ct.NewCommon(t, st, ct.Themes()[theme])
-				m := load(t, LoadPromote(c, common.PromoteMsg{Prompt: ct.Support, Version: 4, Label: "production"}))
-				m.SetSize(w, h)
-				drive(t, m, ct.Type("customers asked")...)
-				v := m.View()
-				ct.CheckFrame(t, v, w, h)
-				ct.Golden(t, "promote-"+name, ct.Pin(t, v))
-				// Refused by the gate: the problem, the text kept.
-				drive(t, m, ct.Key("enter"))
-				v = m.View()
-				ct.CheckFrame(t, v, w, h)
-				ct.Golden(t, "promote-refused-"+name, ct.Pin(t, v))
+	ct.EachLayout(t, func(t *testing.T, l ct.Layout) {
+		theme, w, h := l.Theme, l.W, l.H
+		c := ct.NewCommon(t, st, ct.Themes()[theme])
+		m := load(t, LoadPromote(c, common.PromoteMsg{Prompt: ct.Support, Version: 4, Label: "production"}))
+		m.SetSize(w, h)
+		drive(t, m, ct.Type("customers asked")...)
+		v := m.View()
+		l.Shot(t, "promote", v)
+		// Refused by the gate: the problem, the text kept.
+		drive(t, m, ct.Key("enter"))
+		v = m.View()
+		l.Shot(t, "promote-refused", v)
 
-				s, _ := ct.Start(t, NewPicker(c, common.PromoteMsg{Prompt: ct.Support, Version: 4}), w, h)
-				drive(t, s, ct.Key("j"))
-				v = s.View()
-				ct.CheckFrame(t, v, w, h)
-				ct.Golden(t, "picker-"+name, ct.Pin(t, v))
-			})
-		}
-	}
+		s, _ := ct.Start(t, NewPicker(c, common.PromoteMsg{Prompt: ct.Support, Version: 4}), w, h)
+		drive(t, s, ct.Key("j"))
+		v = s.View()
+		l.Shot(t, "picker", v)
+	})
 }
 
 // TestHostileText opens every dialog on prompts full of escapes and wide

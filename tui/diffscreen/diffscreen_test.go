@@ -115,25 +115,18 @@ func TestNoHeader(t *testing.T) {
 
 func TestViewGolden(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
-	for _, theme := range ct.ThemeNames {
-		for _, size := range ct.Sizes {
-			w, h := size[0], size[1]
-			name := fmt.Sprintf("%s-%dx%d", theme, w, h)
-			t.Run(name, func(t *testing.T) {
-				c := ct.NewCommon(t, st, ct.Themes()[theme])
-				m := New(c, spec(t, c, ct.Support, 2, 4))
-				m.SetSize(w, h)
-				v := m.View()
-				ct.CheckFrame(t, v, w, h)
-				ct.Golden(t, "diff-"+name, ct.Pin(t, v))
-				chat := New(c, spec(t, c, ct.Sales, 1, 2))
-				chat.SetSize(w, h)
-				v = chat.View()
-				ct.CheckFrame(t, v, w, h)
-				ct.Golden(t, "diff-chat-"+name, ct.Pin(t, v))
-			})
-		}
-	}
+	ct.EachLayout(t, func(t *testing.T, l ct.Layout) {
+		theme, w, h := l.Theme, l.W, l.H
+		c := ct.NewCommon(t, st, ct.Themes()[theme])
+		m := New(c, spec(t, c, ct.Support, 2, 4))
+		m.SetSize(w, h)
+		v := m.View()
+		l.Shot(t, "diff", v)
+		chat := New(c, spec(t, c, ct.Sales, 1, 2))
+		chat.SetSize(w, h)
+		v = chat.View()
+		l.Shot(t, "diff-chat", v)
+	})
 }
 
 // TestHostileText diffs versions full of escapes and wide characters, at

@@ -1,7 +1,6 @@
 package promptview
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -12,30 +11,23 @@ import (
 
 func TestViewGolden(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
-	for _, theme := range ct.ThemeNames {
-		for _, size := range ct.Sizes {
-			w, h := size[0], size[1]
-			name := fmt.Sprintf("%s-%dx%d", theme, w, h)
-			t.Run(name, func(t *testing.T) {
-				c := ct.NewCommon(t, st, ct.Themes()[theme])
-				s, _ := ct.Start(t, New(c, ct.Support, "", 0), w, h)
-				m := s.(*Model)
-				shot := func(golden string) {
-					t.Helper()
-					v := m.View()
-					ct.CheckFrame(t, v, w, h)
-					ct.Golden(t, golden+"-"+name, ct.Pin(t, v))
-				}
-				shot("content")
-				drive(t, m, ct.Key("v"))
-				shot("content-raw")
-				drive(t, m, ct.Key("2"), ct.Key("space"), ct.Key("j"))
-				shot("history")
-				drive(t, m, ct.Key("3"), ct.Key("j"))
-				shot("labels")
-			})
+	ct.EachLayout(t, func(t *testing.T, l ct.Layout) {
+		theme, w, h := l.Theme, l.W, l.H
+		c := ct.NewCommon(t, st, ct.Themes()[theme])
+		s, _ := ct.Start(t, New(c, ct.Support, "", 0), w, h)
+		m := s.(*Model)
+		shot := func(golden string) {
+			t.Helper()
+			l.Shot(t, golden, m.View())
 		}
-	}
+		shot("content")
+		drive(t, m, ct.Key("v"))
+		shot("content-raw")
+		drive(t, m, ct.Key("2"), ct.Key("space"), ct.Key("j"))
+		shot("history")
+		drive(t, m, ct.Key("3"), ct.Key("j"))
+		shot("labels")
+	})
 }
 
 // TestHostileText draws prompts full of escapes, control characters and

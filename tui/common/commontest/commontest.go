@@ -543,3 +543,29 @@ func Resizes() [][2]int {
 	return append(out, [2]int{140, 40}, [2]int{40, 12}, [2]int{41, 12}, [2]int{40, 13}, [2]int{41, 13},
 		[2]int{99, 12}, [2]int{100, 12}, [2]int{99, 24}, [2]int{100, 24})
 }
+
+// Layout is one golden layout: a theme at a size.
+type Layout struct {
+	Name  string // "dark-80x24": the golden files' suffix
+	Theme string
+	W, H  int
+}
+
+// EachLayout runs f as a subtest for every golden layout: each theme of
+// ThemeNames at each of Sizes.
+func EachLayout(t *testing.T, f func(t *testing.T, l Layout)) {
+	for _, theme := range ThemeNames {
+		for _, size := range Sizes {
+			l := Layout{Name: fmt.Sprintf("%s-%dx%d", theme, size[0], size[1]), Theme: theme, W: size[0], H: size[1]}
+			t.Run(l.Name, func(t *testing.T) { f(t, l) })
+		}
+	}
+}
+
+// Shot checks that view fills the layout exactly and compares it, pinned,
+// with testdata/GOLDEN-<layout>.golden.
+func (l Layout) Shot(t testing.TB, golden, view string) {
+	t.Helper()
+	CheckFrame(t, view, l.W, l.H)
+	Golden(t, golden+"-"+l.Name, Pin(t, view))
+}
