@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,18 +11,7 @@ import (
 // versoEnv runs the binary like verso, with extra environment variables.
 func versoEnv(t testing.TB, env []string, db string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(versoBin, append([]string{"--db", db}, args...)...)
-	cmd.Env = append(testEnv(t), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run verso %v: %v", args, err)
-	}
-	return result{out.String(), errb.String(), code}
+	return versoWith(t, env, db, "", args...)
 }
 
 type gateOut struct {

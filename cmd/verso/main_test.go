@@ -43,11 +43,17 @@ type result struct {
 // empty), with stdin from in.
 func verso(t testing.TB, db, in string, args ...string) result {
 	t.Helper()
+	return versoWith(t, nil, db, in, args...)
+}
+
+// versoWith is verso with extra environment variables.
+func versoWith(t testing.TB, env []string, db, in string, args ...string) result {
+	t.Helper()
 	if db != "" {
 		args = append([]string{"--db", db}, args...)
 	}
 	cmd := exec.Command(versoBin, args...)
-	cmd.Env = testEnv(t)
+	cmd.Env = append(testEnv(t), env...)
 	cmd.Stdin = strings.NewReader(in)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
