@@ -171,3 +171,28 @@ func TestMarkdownHasNoHyperlinks(t *testing.T) {
 		t.Errorf("the link target is not shown: %q", plain)
 	}
 }
+
+// Rendered templates show {{variables}} in the variable colour, and the
+// text around them keeps its markdown styling and its width.
+func TestTemplateHighlightsVariables(t *testing.T) {
+	c := ct.NewCommon(t, nil, ct.Dark())
+	text := "# Reply\n\nDear **{{customer}}**, about {{issue}}: see `{{link}}`.\n{{#items}}- {{name}}{{/items}}"
+	plainMD := ansi.Strip(c.Markdown(text, 60))
+	out := c.Template(text, 60)
+	if ansi.Strip(out) != plainMD {
+		t.Fatalf("highlighting changed the text:\n%s\nwant\n%s", ansi.Strip(out), plainMD)
+	}
+	for _, v := range []string{"{{customer}}", "{{issue}}", "{{link}}", "{{#items}}", "{{name}}", "{{/items}}"} {
+		if !strings.Contains(out, c.Styles.Variable.Render(v)) {
+			t.Errorf("%s is not in the variable style:\n%q", v, out)
+		}
+	}
+	for i, l := range strings.Split(out, "\n") {
+		if w, pw := ansi.StringWidth(l), ansi.StringWidth(strings.Split(plainMD, "\n")[i]); w != pw {
+			t.Errorf("line %d is %d columns, the plain render %d", i, w, pw)
+		}
+	}
+	if c.Markdown(text, 60) == out {
+		t.Error("Markdown (model output) highlights variables too")
+	}
+}

@@ -37,7 +37,7 @@ func VersionLines(c *Common, v store.Version, w int, raw bool) []string {
 		if raw {
 			return strings.Split(HighlightVars(c, ansi.Wrap(Clean(text), w, "")), "\n")
 		}
-		return strings.Split(c.Markdown(text, w), "\n")
+		return strings.Split(c.Template(text, w), "\n")
 	}
 	if v.Kind == store.KindChat {
 		for _, msg := range v.Messages {
