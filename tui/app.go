@@ -53,6 +53,7 @@ func New(o Options) *Model {
 	th := o.theme(true)
 	c := common.NewCommon(o.Store, o.Author, th)
 	c.Engine, c.Providers, c.Config, c.Editor = o.Engine, o.Providers, o.Config, o.Editor
+	_ = c.SetKeys(o.Config.Keys) // checked by CheckKeys before the TUI starts
 	if o.Now != nil {
 		c.Now = o.Now
 	}

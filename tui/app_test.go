@@ -550,3 +550,29 @@ func TestLiveOtherWrites(t *testing.T) {
 		t.Fatalf("the Tests tab did not reload:\n%s", p)
 	}
 }
+
+// Key overrides from the config file reach every screen: a rebound quit
+// quits, a rebound list key moves the list, the help shows the new keys.
+func TestConfigKeys(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	o := options(st, "dark")
+	o.Config.Keys = map[string][]string{"quit": {"ctrl+q"}, "down": {"w", "down"}}
+	r := newRoot(t, o, 120, 30)
+	before := r.browse().Selected()
+	r.keys("w")
+	if after := r.browse().Selected(); after == before {
+		t.Errorf("w did not move the list from %s", before)
+	}
+	r.keys("?")
+	if p := r.plain(); !strings.Contains(p, "ctrl+q quit") || !strings.Contains(p, "w/down") {
+		t.Errorf("the full help does not show the overrides:\n%s", p)
+	}
+	r.keys("esc", "ctrl+c")
+	if r.quit {
+		t.Fatal("ctrl+c still quits")
+	}
+	r.keys("ctrl+q")
+	if !r.quit {
+		t.Fatal("ctrl+q does not quit")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/themes"
+	"github.com/seed94f0f622/verso/tui/common"
 	"github.com/seed94f0f622/verso/tui/editor"
 )
 
@@ -63,6 +64,12 @@ func CheckTheme(name string) error {
 	}
 	_, err := themes.Get(name, true)
 	return err
+}
+
+// CheckKeys reports a config file's key overrides that cannot apply.
+func CheckKeys(over map[string][]string) error {
+	var c common.Common
+	return c.SetKeys(over)
 }
 
 // Run runs the TUI until the user quits or ctx ends.

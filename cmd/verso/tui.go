@@ -29,6 +29,9 @@ func (a *app) runTUI(ctx context.Context, demoURL string) error {
 	if err := tui.CheckTheme(theme); err != nil {
 		return usageErr("--theme: %v", err)
 	}
+	if err := tui.CheckKeys(cfg.Keys); err != nil {
+		return usageErr("%s: %v", a.configPath(), err)
+	}
 	if !isTerminalFile(os.Stdin) || !isTerminal(a.stdout) {
 		return usageErr("the TUI needs a terminal: run the commands instead (see `verso --help`)")
 	}

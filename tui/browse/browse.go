@@ -83,6 +83,7 @@ type loadedMsg struct {
 // New returns the prompt list; Init loads it.
 func New(c *common.Common) *Model {
 	m := &Model{c: c, id: common.NewID(), keys: DefaultKeyMap(), prev: map[string]*preview{}}
+	m.keys.ListKeys = c.List
 	m.filter = c.NewInput("/ ", "type to filter prompts")
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	return m

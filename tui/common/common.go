@@ -31,6 +31,8 @@ type Common struct {
 	Theme     themes.Theme
 	Styles    themes.Styles
 	Keys      GlobalKeys
+	// List are the cursor keys of every list (config overrides applied).
+	List ListKeys
 	// Editor is the command that edits a file ($VISUAL, $EDITOR, vi).
 	Editor string
 	// Now is the clock for relative times ("3 hours ago"); tests fix it.
@@ -50,6 +52,7 @@ func NewCommon(st *store.Store, author string, th themes.Theme) *Common {
 		Theme:  th,
 		Styles: th.Styles,
 		Keys:   DefaultGlobalKeys(),
+		List:   DefaultListKeys(),
 		Editor: "vi",
 		Now:    time.Now,
 		Ctx:    context.Background(),

@@ -196,3 +196,31 @@ func TestTemplateHighlightsVariables(t *testing.T) {
 		t.Error("Markdown (model output) highlights variables too")
 	}
 }
+
+func TestSetKeys(t *testing.T) {
+	c := ct.NewCommon(t, nil, ct.Dark())
+	if err := c.SetKeys(map[string][]string{"quit": {"ctrl+q"}, "down": {"n", "down"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Keys.Quit.Keys(); len(got) != 1 || got[0] != "ctrl+q" || c.Keys.Quit.Help().Key != "ctrl+q" || c.Keys.Quit.Help().Desc != "quit" {
+		t.Errorf("quit: %v %+v", got, c.Keys.Quit.Help())
+	}
+	if n, ok := c.List.Move(ct.Key("n"), 0, 3, 1); !ok || n != 1 {
+		t.Errorf("n does not move down: %d %v", n, ok)
+	}
+	if _, ok := c.List.Move(ct.Key("j"), 0, 3, 1); ok {
+		t.Error("j still moves down after the override")
+	}
+	if c.Keys.Back.Keys()[0] != "q" || c.List.Up.Keys()[0] != "up" {
+		t.Error("bindings not named in the config changed")
+	}
+	for _, bad := range []map[string][]string{{"quitt": {"x"}}, {"up": {}}, {"up": {""}}} {
+		err := c.SetKeys(bad)
+		if err == nil || !strings.Contains(err.Error(), "keys:") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+	if err := c.SetKeys(map[string][]string{"quitt": {"x"}}); !strings.Contains(err.Error(), "back, bottom, down, help") {
+		t.Errorf("the error does not list the names: %v", err)
+	}
+}

@@ -1,6 +1,8 @@
 package common
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -48,4 +50,16 @@ func (k ListKeys) Move(msg tea.KeyPressMsg, cursor, n, page int) (int, bool) {
 		return last, true
 	}
 	return cursor, false
+}
+
+// Also returns b with more keys (a screen's own extras, like space for page
+// down), keeping its help.
+func Also(b key.Binding, extra ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(append(slices.Clone(b.Keys()), extra...)...), key.WithHelp(b.Help().Key, b.Help().Desc))
+}
+
+// Described returns b with another help description ("newest" for top).
+func Described(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
 }

@@ -41,8 +41,8 @@ func NewPicker(c *common.Common, req common.PromoteMsg) *Picker {
 	p := &Picker{c: c, id: common.NewID(), req: req, current: map[string]int{},
 		choices: []string{"production", "staging", "development"},
 		keys: pickerKeys{
-			Up:     key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-			Down:   key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+			Up:     c.List.Up,
+			Down:   c.List.Down,
 			Pick:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
 			Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}}

@@ -5,6 +5,7 @@ package diffscreen
 
 import (
 	"fmt"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -27,6 +28,7 @@ type Model struct {
 // New returns a diff screen for spec.
 func New(c *common.Common, spec common.DiffSpec) *Model {
 	m := &Model{c: c, id: common.NewID(), spec: spec, view: diffview.New(c.Styles), theme: c.Theme.Name}
+	m.view.SetKeyMap(KeyMap(c.List))
 	m.view.SetContent(spec.LeftTitle, spec.RightTitle, spec.Left, spec.Right)
 	if spec.LeftConfig != nil && spec.RightConfig != nil {
 		m.view.SetConfig(*spec.LeftConfig, *spec.RightConfig)
@@ -113,3 +115,19 @@ func (m *Model) ShortHelp() []key.Binding {
 
 // FullHelp lists every diff key.
 func (m *Model) FullHelp() [][]key.Binding { return m.view.FullHelp() }
+
+// KeyMap is the diff view's bindings with the user's list keys for
+// scrolling (the diff's own extras, like space for a page, kept).
+func KeyMap(l common.ListKeys) diffview.KeyMap {
+	k := diffview.DefaultKeyMap()
+	k.Down, k.Up, k.Top, k.Bottom = l.Down, l.Up, l.Top, l.Bottom
+	// ctrl+d and ctrl+u are the diff's half pages.
+	k.PageDown = common.Also(without(l.PageDown, "ctrl+d"), "f", "space")
+	k.PageUp = common.Also(without(l.PageUp, "ctrl+u"), "b")
+	return k
+}
+
+func without(b key.Binding, drop string) key.Binding {
+	keys := slices.DeleteFunc(slices.Clone(b.Keys()), func(k string) bool { return k == drop })
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(b.Help().Key, b.Help().Desc))
+}

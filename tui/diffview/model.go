@@ -96,6 +96,9 @@ func (m *Model) SetSize(w, h int) {
 	m.restore(anchor)
 }
 
+// SetKeyMap replaces the bindings (a user's key overrides).
+func (m *Model) SetKeyMap(k KeyMap) { m.keys = k }
+
 // SetStyles switches theme; rendered lines are dropped.
 func (m *Model) SetStyles(st themes.Styles) {
 	m.styles = st

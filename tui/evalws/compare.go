@@ -42,6 +42,7 @@ type Compare struct {
 // CompareRuns returns the comparison of runs before and after of prompt.
 func CompareRuns(c *common.Common, prompt string, before, after int64) common.Screen {
 	k := DefaultScrollKeys()
+	k.ListKeys = c.List
 	k.Next.SetEnabled(false)
 	return &Compare{c: c, id: common.NewID(), prompt: prompt, beforeID: before, afterID: after, keys: k}
 }

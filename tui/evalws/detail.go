@@ -37,8 +37,10 @@ type Detail struct {
 }
 
 func newDetail(c *common.Common, prompt string, runID int64, col report.Column, caseName string, cas *store.Case, v store.Version, results []store.Result) *Detail {
-	return &Detail{c: c, id: common.NewID(), prompt: prompt, runID: runID, col: col, caseName: caseName, cas: cas, version: v,
+	d := &Detail{c: c, id: common.NewID(), prompt: prompt, runID: runID, col: col, caseName: caseName, cas: cas, version: v,
 		results: results, keys: DefaultScrollKeys()}
+	d.keys.ListKeys = c.List
+	return d
 }
 
 func (d *Detail) ID() int         { return d.id }

@@ -89,6 +89,7 @@ func NewRunForm(c *common.Common, prompt string, versions []int, suite string) c
 
 func newForm(c *common.Common, prompt string, versions []int, suite string) *Form {
 	f := &Form{c: c, id: common.NewID(), prompt: prompt, keys: DefaultFormKeys(), want: versions, wantSuite: suite, repeat: 1}
+	f.keys.Up, f.keys.Down = c.List.Up, c.List.Down
 	f.models = []string{ownModel}
 	if reg := f.registry(); reg != nil {
 		ms := reg.Models()

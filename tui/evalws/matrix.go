@@ -148,7 +148,9 @@ func OpenRun(c *common.Common, prompt string, runID int64) common.Screen {
 }
 
 func newMatrix(c *common.Common, prompt string, runID int64) *Matrix {
-	return &Matrix{c: c, id: common.NewID(), prompt: prompt, runID: runID, keys: DefaultMatrixKeys(), streams: map[runner.Key]string{}}
+	m := &Matrix{c: c, id: common.NewID(), prompt: prompt, runID: runID, keys: DefaultMatrixKeys(), streams: map[runner.Key]string{}}
+	m.keys.ListKeys = c.List
+	return m
 }
 
 func (m *Matrix) ID() int         { return m.id }

@@ -56,7 +56,9 @@ func NewRunsTab(c *common.Common, prompt string) common.Tab {
 }
 
 func newRunsTab(c *common.Common, prompt string) *RunsTab {
-	return &RunsTab{c: c, id: common.NewID(), prompt: prompt, keys: DefaultRunsKeys()}
+	t := &RunsTab{c: c, id: common.NewID(), prompt: prompt, keys: DefaultRunsKeys()}
+	t.keys.ListKeys = c.List
+	return t
 }
 
 func (t *RunsTab) ID() int          { return t.id }

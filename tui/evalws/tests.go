@@ -66,6 +66,7 @@ func NewTestsTab(c *common.Common, prompt string) common.Tab { return newTestsTa
 
 func newTestsTab(c *common.Common, prompt string) *TestsTab {
 	t := &TestsTab{c: c, id: common.NewID(), prompt: prompt, keys: DefaultTestsKeys()}
+	t.keys.ListKeys = c.List
 	for i := range t.inputs {
 		in := textinput.New()
 		in.Prompt = ""

@@ -15,14 +15,14 @@ type contentKeys struct {
 	Raw, Older, Newer, Edit, Promote, Diff  key.Binding
 }
 
-func newContentKeys() contentKeys {
+func newContentKeys(list common.ListKeys) contentKeys {
 	return contentKeys{
-		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "scroll")),
-		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "scroll")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "space", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		Down:     common.Described(list.Down, "scroll"),
+		Up:       common.Described(list.Up, "scroll"),
+		PageDown: common.Also(list.PageDown, "space"),
+		PageUp:   list.PageUp,
+		Top:      list.Top,
+		Bottom:   list.Bottom,
 		Raw:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "raw/rendered")),
 		Older:    key.NewBinding(key.WithKeys("["), key.WithHelp("[", "older version")),
 		Newer:    key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "newer version")),
@@ -67,7 +67,7 @@ type versionPicked struct {
 }
 
 func newContent(c *common.Common, name string, version int) *content {
-	return &content{c: c, id: common.NewID(), name: name, want: version, keys: newContentKeys()}
+	return &content{c: c, id: common.NewID(), name: name, want: version, keys: newContentKeys(c.List)}
 }
 
 func (t *content) ID() int         { return t.id }

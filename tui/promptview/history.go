@@ -14,22 +14,21 @@ import (
 )
 
 type historyKeys struct {
-	Down, Up, Top, Bottom                 key.Binding
+	common.ListKeys
 	Mark, Diff, View, Edit, Restore, Prom key.Binding
 }
 
-func newHistoryKeys() historyKeys {
+func newHistoryKeys(list common.ListKeys) historyKeys {
+	list.Top = common.Described(list.Top, "newest")
+	list.Bottom = common.Described(list.Bottom, "oldest")
 	return historyKeys{
-		Down:    key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		Up:      key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Top:     key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "newest")),
-		Bottom:  key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "oldest")),
-		Mark:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
-		Diff:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff")),
-		View:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view")),
-		Edit:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit from here")),
-		Restore: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restore as latest")),
-		Prom:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+		ListKeys: list,
+		Mark:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		Diff:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff")),
+		View:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view")),
+		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit from here")),
+		Restore:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restore as latest")),
+		Prom:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
 	}
 }
 
@@ -56,7 +55,7 @@ type historyMsg struct {
 }
 
 func newHistory(c *common.Common, name string) *history {
-	return &history{c: c, id: common.NewID(), name: name, keys: newHistoryKeys()}
+	return &history{c: c, id: common.NewID(), name: name, keys: newHistoryKeys(c.List)}
 }
 
 func (t *history) ID() int         { return t.id }
@@ -120,15 +119,12 @@ func (t *history) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 }
 
 func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
+	if c, ok := t.keys.Move(msg, t.cursor, len(t.versions), t.rows()); ok {
+		t.cursor = c
+		t.clamp()
+		return nil
+	}
 	switch {
-	case key.Matches(msg, t.keys.Down):
-		t.move(1)
-	case key.Matches(msg, t.keys.Up):
-		t.move(-1)
-	case key.Matches(msg, t.keys.Top):
-		t.move(-len(t.versions))
-	case key.Matches(msg, t.keys.Bottom):
-		t.move(len(t.versions))
 	case key.Matches(msg, t.keys.Mark):
 		if v, ok := t.selected(); ok {
 			t.toggle(v.Number)
@@ -314,5 +310,5 @@ func (t *history) ShortHelp() []key.Binding {
 
 func (t *history) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{{k.Down, k.Up, k.Top, k.Bottom}, {k.Mark, k.Diff, k.View, k.Edit, k.Restore, k.Prom}}
+	return [][]key.Binding{k.Bindings(), {k.Mark, k.Diff, k.View, k.Edit, k.Restore, k.Prom}}
 }

@@ -15,10 +15,10 @@ type labelKeys struct {
 	Down, Up, Rollback, View key.Binding
 }
 
-func newLabelKeys() labelKeys {
+func newLabelKeys(list common.ListKeys) labelKeys {
 	return labelKeys{
-		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:     list.Down,
+		Up:       list.Up,
 		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back label")),
 		View:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view its version")),
 	}
@@ -49,7 +49,7 @@ type labelsMsg struct {
 }
 
 func newLabels(c *common.Common, name string) *labels {
-	return &labels{c: c, id: common.NewID(), name: name, keys: newLabelKeys()}
+	return &labels{c: c, id: common.NewID(), name: name, keys: newLabelKeys(c.List)}
 }
 
 func (t *labels) ID() int         { return t.id }
