@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -26,7 +27,7 @@ type Common struct {
 	// Providers lists the configured providers and models (for the new-run
 	// form); nil when evals are unavailable.
 	Providers *provider.Registry
-	Config    provider.Config
+	Config    config.Config
 	Author    string
 	Theme     themes.Theme
 	Styles    themes.Styles
