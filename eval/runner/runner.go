@@ -278,12 +278,11 @@ type task struct {
 
 // exec is one running run.
 type exec struct {
-	e      *Engine
-	o      Options
-	run    store.Run
-	suite  store.Suite
-	start  time.Time
-	parent context.Context
+	e     *Engine
+	o     Options
+	run   store.Run
+	suite store.Suite
+	start time.Time
 
 	mu      sync.Mutex
 	prog    Progress
@@ -302,7 +301,7 @@ type rendering struct {
 func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column, vers map[int]store.Version, su store.Suite, prev []store.Result, o Options) *Handle {
 	rctx, cancel := context.WithCancel(ctx)
 	h := &Handle{ID: run.ID, Total: run.Total, Columns: cols, Cases: su.Cases, cancel: cancel, done: make(chan struct{})}
-	x := &exec{e: e, o: o, run: run, suite: su, start: time.Now(), parent: rctx}
+	x := &exec{e: e, o: o, run: run, suite: su, start: time.Now()}
 	x.prog.Total = run.Total
 	x.prog.Status = store.RunRunning
 

@@ -12,7 +12,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -27,7 +26,6 @@ type Common struct {
 	// Providers lists the configured providers and models (for the new-run
 	// form); nil when evals are unavailable.
 	Providers *provider.Registry
-	Config    config.Config
 	Author    string
 	Theme     themes.Theme
 	Styles    themes.Styles
