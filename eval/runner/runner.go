@@ -548,7 +548,7 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 	}
 	o := assert.Evaluate(ctx, t.cas.Assertions, th, assert.Input{Output: r.Output, Vars: t.cas.Vars, Expected: t.cas.Expected,
 		LatencyMS: r.LatencyMS, Cost: r.Cost, Model: t.key.Model}, x.e.Models)
-	if ctx.Err() != nil && hasModelAssertion(t.cas.Assertions) {
+	if ctx.Err() != nil && needsModel(t.cas.Assertions) {
 		// A grader call was cut short: the verdict is not known.
 		return r, nil, false
 	}
@@ -594,10 +594,9 @@ func (x *exec) prepare(ctx context.Context, t *task) {
 	}
 }
 
-func hasModelAssertion(as []store.Assertion) bool {
+func needsModel(as []store.Assertion) bool {
 	for _, a := range as {
-		switch a.Type {
-		case "llm-rubric", "not-llm-rubric", "similar", "not-similar":
+		if assert.NeedsModel(a.Type) {
 			return true
 		}
 	}
