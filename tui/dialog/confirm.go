@@ -46,8 +46,12 @@ type Spec struct {
 	// Send, when Do is nil, is sent when the user confirms (the dialog
 	// closes): a question rather than a change.
 	Send tea.Msg
-	// Cancel, when set, is sent when the user cancels.
-	Cancel tea.Msg
+	// Cancel, when set, is sent when the user cancels; OnCancel, when set,
+	// instead builds it from the text typed so far (so it is not lost).
+	// CancelHelp says what esc does ("cancel" when empty).
+	Cancel     tea.Msg
+	OnCancel   func(text string) tea.Msg
+	CancelHelp string
 }
 
 type keyMap struct {
@@ -100,6 +104,9 @@ func New(c *common.Common, spec Spec) *Confirm {
 	m.keys.Run.SetEnabled(spec.Gate != nil)
 	if spec.ForceHelp != "" {
 		m.keys.Force.SetHelp("ctrl+f", spec.ForceHelp)
+	}
+	if spec.CancelHelp != "" {
+		m.keys.Cancel.SetHelp("esc", spec.CancelHelp)
 	}
 	if spec.Input != "" {
 		m.input = c.NewInput(spec.Input+": ", spec.Placeholder)
@@ -158,7 +165,11 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		switch {
 		case key.Matches(msg, m.keys.Cancel):
-			return m, tea.Sequence(common.Pop(false), send(m.spec.Cancel))
+			cancel := m.spec.Cancel
+			if m.spec.OnCancel != nil {
+				cancel = m.spec.OnCancel(m.input.Value())
+			}
+			return m, tea.Sequence(common.Pop(false), send(cancel))
 		case key.Matches(msg, m.keys.Confirm) && m.spec.Do == nil:
 			return m, tea.Sequence(common.Pop(false), send(m.spec.Send))
 		case key.Matches(msg, m.keys.Confirm):
