@@ -56,7 +56,7 @@ func New(o Options) *Model {
 	o = o.withDefaults()
 	th := o.theme(true)
 	c := common.NewCommon(o.Store, o.Author, th)
-	c.Engine, c.Providers, c.Config, c.Editor, c.InlineEdit = o.Engine, o.Providers, o.Config, o.Editor, inline
+	c.Engine, c.Providers, c.Editor, c.InlineEdit = o.Engine, o.Providers, o.Editor, inline
 	_ = c.SetKeys(o.Config.Keys) // checked by CheckKeys before the TUI starts
 	if o.Now != nil {
 		c.Now = o.Now
@@ -257,9 +257,6 @@ func (m *Model) push(s common.Screen) tea.Cmd {
 func (m *Model) pop(reload bool) tea.Cmd {
 	if len(m.stack) == 1 {
 		return nil
-	}
-	if c, ok := m.Top().(interface{ Close() }); ok {
-		c.Close()
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 	m.Top().SetSize(m.width, m.bodyHeight())
