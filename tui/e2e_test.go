@@ -509,7 +509,7 @@ func TestE2E(t *testing.T) {
 	// 9. The eval workspace: run the default suite on the latest version
 	// and production (the form preselects them).
 	s.keys("4")
-	s.waitFor("default ·", "r new run")
+	s.waitFor("default ·", "r runs it")
 	s.keys("r")
 	p = s.waitFor("verso › "+name+" › new run", "calls")
 	check(t, s, strings.Contains(p, fmt.Sprintf("[x] v%d", next)) && strings.Contains(p, fmt.Sprintf("[x] v%d", prod)),
@@ -587,7 +587,7 @@ func TestE2E(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("verso › "+reg2, "1 Content")
 	s.keys("4")
-	s.waitFor("default ·", "r new run")
+	s.waitFor("default ·", "r runs it")
 	s.keys("r")
 	p = s.waitFor("verso › "+reg2+" › new run", "calls")
 	check(t, s, strings.Contains(p, fmt.Sprintf("[x] v%d", latest2)) && strings.Contains(p, fmt.Sprintf("[x] v%d", prod2)),
