@@ -186,6 +186,9 @@ func (s *Store) SetLabel(ctx context.Context, in LabelInput) (LabelEvent, error)
 // setLabelTx moves a label through the gate. The gate is read inside the
 // write transaction, so a concurrent `verso gate` cannot slip between.
 func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (LabelEvent, error) {
+	if err := checkLabelInput(in); err != nil {
+		return LabelEvent{}, err
+	}
 	fileGate, err := readGate(ctx, tx)
 	if err != nil {
 		return LabelEvent{}, err
@@ -473,4 +476,16 @@ func nullInt64(n int64) any {
 		return nil
 	}
 	return n
+}
+
+// checkLabelInput validates what a label move records, wherever it comes
+// from (the CLI, the TUI, an import).
+func checkLabelInput(in LabelInput) error {
+	if err := ValidLabel(in.Label); err != nil {
+		return err
+	}
+	if err := validUTF8("reason", in.Reason); err != nil {
+		return err
+	}
+	return validUTF8("actor", in.Actor)
 }
