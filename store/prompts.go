@@ -34,7 +34,10 @@ const (
 // letter or digit. So no segment is empty, "." or "..": a name is always a
 // path inside an export folder, and two names never map to one file.
 func ValidName(name string) error {
-	ok := len(name) > 0 && len(name) <= MaxNameLen
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("invalid prompt name %s: it is %d bytes long, the limit is %d: %w", quoteName(name), len(name), MaxNameLen, ErrInvalid)
+	}
+	ok := len(name) > 0
 	for _, seg := range strings.Split(name, "/") {
 		if !ok {
 			break
@@ -42,8 +45,8 @@ func ValidName(name string) error {
 		ok = segmentRE.MatchString(seg)
 	}
 	if !ok {
-		return fmt.Errorf("invalid prompt name %s: use lower-case letters, digits, '.', '_', '-' and '/' between folders, each part starting with a letter or digit (e.g. support/reply), at most %d characters: %w",
-			quoteName(name), MaxNameLen, ErrInvalid)
+		return fmt.Errorf("invalid prompt name %s: use lower-case letters, digits, '.', '_', '-' and '/' between folders, each part starting with a letter or digit (e.g. support/reply): %w",
+			quoteName(name), ErrInvalid)
 	}
 	return nil
 }
@@ -56,9 +59,11 @@ func ValidLabel(label string) error {
 	if label == "latest" {
 		return fmt.Errorf("label %q: %w", label, ErrLatestLabel)
 	}
-	if len(label) > MaxLabelLen || !labelRE.MatchString(label) {
-		return fmt.Errorf("invalid label %s: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most %d characters (e.g. production, canary-eu): %w",
-			quoteName(label), MaxLabelLen, ErrInvalid)
+	if len(label) > MaxLabelLen {
+		return fmt.Errorf("invalid label %s: it is %d bytes long, the limit is %d: %w", quoteName(label), len(label), MaxLabelLen, ErrInvalid)
+	}
+	if !labelRE.MatchString(label) {
+		return fmt.Errorf("invalid label %s: use lower-case letters, digits, '.', '_' and '-' (e.g. production, canary-eu): %w", quoteName(label), ErrInvalid)
 	}
 	if _, err := strconv.Atoi(label); err == nil {
 		return fmt.Errorf("invalid label %q: a label cannot be a number (numbers are versions): %w", label, ErrInvalid)

@@ -30,7 +30,8 @@ import (
 )
 
 // IsJSON reports whether a file is JSON: by its extension (.json), else, for
-// stdin or an unknown extension, by its first non-space byte ('{' or '[').
+// stdin or an unknown extension, by its content (an object or a list that
+// parses as JSON).
 // YAML files (.yaml, .yml) are never JSON.
 func IsJSON(name string, data []byte) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
@@ -39,8 +40,11 @@ func IsJSON(name string, data []byte) bool {
 	case ".yaml", ".yml":
 		return false
 	}
-	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+	// Flow-style YAML starts with '{' or '[' too: it is JSON only if it
+	// parses as JSON (duplicates and bad UTF-8 are refused later, by name).
+	t := bytes.TrimSpace(data)
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[') &&
+		jsontext.Value(t).IsValid(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 }
 
 // Decode decodes data into v as JSON or YAML (see IsJSON).

@@ -97,7 +97,8 @@ func TestIsJSON(t *testing.T) {
 	for _, c := range []struct {
 		name, text string
 		want       bool
-	}{{"a.json", "x: 1", true}, {"a.yaml", "{}", false}, {"-", "  [{\"role\": \"user\"}]", true}, {"-", "- role: user", false}, {"a.txt", "{}", true}} {
+	}{{"a.json", "x: 1", true}, {"a.yaml", "{}", false}, {"-", "  [{\"role\": \"user\"}]", true}, {"-", "- role: user", false}, {"a.txt", "{}", true},
+		{"", "[{vars: {a: 1}}]", false}, {"", `{"a": 1, "a": 2}`, true}} {
 		if got := IsJSON(c.name, []byte(c.text)); got != c.want {
 			t.Errorf("IsJSON(%q, %q) = %v", c.name, c.text, got)
 		}
