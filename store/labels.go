@@ -460,12 +460,16 @@ func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (E
 // readTx runs fn in a deferred transaction: one consistent snapshot that
 // does not take the write lock (modernc honours ReadOnly over _txlock).
 func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return s.wrap("read", err)
-	}
-	defer tx.Rollback()
-	return fn(tx)
+	// A read that meets a lock (a rollback-journal writer, a WAL recovery)
+	// retries like a write does.
+	return s.retryBusy(ctx, func() error {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return s.wrap("read", err)
+		}
+		defer tx.Rollback()
+		return fn(tx)
+	})
 }
 
 func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, version int, suite string) (Evidence, error) {

@@ -197,8 +197,13 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, usageErr("no database at %s: create one with `verso commit` or `verso demo`, or pass --db PATH", path)
 		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, usageErr("cannot create the database folder: %v", err)
+	} else if a.dbFlag == "" && os.Getenv("VERSO_DB") == "" {
+		// Only the default place is created for the user (private); a path
+		// given with --db or $VERSO_DB must be in an existing folder, so a
+		// typo does not grow a folder tree.
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, usageErr("cannot create the database folder: %v", err)
+		}
 	}
 	j := a.journal
 	if j == "" {
