@@ -66,6 +66,8 @@ type Evidence struct {
 	Total    int
 	PassRate float64
 	At       time.Time
+	// SuiteHash is the hash of the cases the run was made on (HashSuite).
+	SuiteHash string
 }
 
 // DefaultGate protects production: it may only move to a version with a
@@ -258,13 +260,7 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (Labe
 	if in.RunID != 0 {
 		runID = in.RunID
 	}
-	now := s.nowMicro()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT(prompt_id, name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, actor = excluded.actor`,
-		pid, in.Label, in.Version, now, in.Actor); err != nil {
-		return LabelEvent{}, err
-	}
-	return insertEventTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, in.Actor, in.Reason, runID, forced, now)
+	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, labelNote{in.Actor, in.Reason, runID, forced, s.nowMicro()})
 }
 
 // RemoveLabel deletes a label (the history keeps the move, with To = 0).
@@ -295,10 +291,7 @@ func (s *Store) RemoveLabel(ctx context.Context, in RemoveLabelInput) (LabelEven
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, in.Label); err != nil {
-			return err
-		}
-		ev, err = insertEventTx(ctx, tx, pid, in.Prompt, in.Label, from, 0, in.Actor, in.Reason, 0, forced, s.nowMicro())
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, 0, labelNote{in.Actor, in.Reason, 0, forced, s.nowMicro()})
 		return err
 	})
 	return ev, err
@@ -343,15 +336,11 @@ func (s *Store) Rollback(ctx context.Context, in RollbackInput) (LabelEvent, err
 		if err != nil {
 			return err
 		}
-		now := s.nowMicro()
-		if _, err := tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, now, in.Actor, pid, in.Label); err != nil {
-			return err
-		}
 		r := "rollback"
 		if in.Reason != "" {
 			r = "rollback: " + in.Reason
 		}
-		ev, err = insertEventTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, in.Actor, r, runID, forced, now)
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{in.Actor, r, runID, forced, s.nowMicro()})
 		return err
 	})
 	return ev, err
@@ -436,7 +425,9 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]LabelEvent
 }
 
 // GateEvidence returns the newest finished run of a version on the gate
-// suite, started after the version was made. ErrNotFound if there is none.
+// suite, started after the version was made, preferring runs made on the
+// suite as it is now. ErrNotFound if there is none. DecideGate says whether
+// it counts.
 func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (Evidence, error) {
 	g, err := s.EffectiveGate(ctx)
 	if err != nil {
@@ -448,7 +439,11 @@ func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (E
 	}
 	var ev Evidence
 	err = s.readTx(ctx, func(tx *sql.Tx) error {
-		ev, err = gateEvidence(ctx, tx, p.ID, prompt, version, g.DefaultSuite)
+		hash, _, err := suiteHashTx(ctx, tx, p.ID, g.DefaultSuite)
+		if err != nil {
+			return err
+		}
+		ev, err = gateEvidence(ctx, tx, p.ID, prompt, version, g.DefaultSuite, hash)
 		return err
 	})
 	return ev, err
@@ -465,16 +460,19 @@ func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, version int, suite string) (Evidence, error) {
+// gateEvidence returns the newest finished run of a version on a suite
+// since the version was made, preferring runs made on the cases the suite
+// has now (hash; "" prefers none).
+func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, version int, suite, hash string) (Evidence, error) {
 	var ev Evidence
 	var at int64
-	err := tx.QueryRowContext(ctx, `SELECT r.id, r.suite_name, r.started_at,
+	err := tx.QueryRowContext(ctx, `SELECT r.id, r.suite_name, r.started_at, r.suite_hash,
 			COALESCE(SUM(CASE WHEN res.pass = 1 AND res.error = '' THEN 1 ELSE 0 END), 0), COUNT(res.id)
 		FROM runs r
 		JOIN versions v ON v.prompt_id = r.prompt_id AND v.number = ?
 		JOIN results res ON res.run_id = r.id AND res.version = v.number
 		WHERE r.prompt_id = ? AND r.status = 'done' AND r.suite_name = ? AND r.started_at >= v.created_at
-		GROUP BY r.id ORDER BY r.id DESC LIMIT 1`, version, pid, suite).Scan(&ev.RunID, &ev.Suite, &at, &ev.Passed, &ev.Total)
+		GROUP BY r.id ORDER BY r.suite_hash = ? DESC, r.id DESC LIMIT 1`, version, pid, suite, hash).Scan(&ev.RunID, &ev.Suite, &at, &ev.SuiteHash, &ev.Passed, &ev.Total)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ev, fmt.Errorf("%s@%d has no finished run on suite %q: %w", prompt, version, suite, ErrNotFound)
 	}
@@ -486,12 +484,6 @@ func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, ver
 		ev.PassRate = float64(ev.Passed) / float64(ev.Total)
 	}
 	return ev, nil
-}
-
-func hasSuiteTx(ctx context.Context, tx *sql.Tx, pid int64, suite string) (bool, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM suites s JOIN cases c ON c.suite_id = s.id WHERE s.prompt_id = ? AND s.name = ?`, pid, suite).Scan(&n)
-	return n > 0, err
 }
 
 func promptIDTx(ctx context.Context, tx *sql.Tx, name string) (int64, int, error) {
@@ -513,15 +505,56 @@ func labelVersionTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (i
 	return v, err
 }
 
-func insertEventTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to int, actor, reason string, runID int64, forced bool, at int64) (LabelEvent, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO label_events (prompt_id, label, from_version, to_version, actor, at, reason, run_id, forced)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, label, nullInt(from), nullInt(to), actor, at, reason, nullInt64(runID), forced)
+// labelNote is what a label change records beyond the labels row: who,
+// why, the run that justified it, whether it was forced, and when.
+type labelNote struct {
+	actor  string
+	reason string
+	runID  int64
+	forced bool
+	at     int64
+}
+
+// changeLabelTx moves label from version from to version to (0: removes
+// it; from 0: creates it). The history row is written by the schema's
+// triggers on labels (migration 0004), which read the note written here
+// just before, in the same transaction; the event is read back.
+func changeLabelTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to int, n labelNote) (LabelEvent, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO label_change_note (id, actor, reason, run_id, forced, at) VALUES (1, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET actor = excluded.actor, reason = excluded.reason, run_id = excluded.run_id, forced = excluded.forced, at = excluded.at`,
+		n.actor, n.reason, nullInt64(n.runID), n.forced, n.at); err != nil {
+		return LabelEvent{}, err
+	}
+	var err error
+	switch {
+	case to == 0:
+		_, err = tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, label)
+	case from == 0:
+		_, err = tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (?, ?, ?, ?, ?)`, pid, label, to, n.at, n.actor)
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, n.at, n.actor, pid, label)
+	}
 	if err != nil {
 		return LabelEvent{}, err
 	}
-	id, _ := res.LastInsertId()
-	return LabelEvent{ID: id, Prompt: prompt, Label: label, From: from, To: to, Actor: actor,
-		At: time.UnixMicro(at).UTC(), Reason: reason, RunID: runID, Forced: forced}, nil
+	// A change that wrote nothing leaves its note: never let a later
+	// writer's change pick it up.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM label_change_note`); err != nil {
+		return LabelEvent{}, err
+	}
+	var ev LabelEvent
+	var at int64
+	err = tx.QueryRowContext(ctx, `SELECT id, COALESCE(from_version, 0), COALESCE(to_version, 0), actor, at, reason, COALESCE(run_id, 0), forced
+		FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).
+		Scan(&ev.ID, &ev.From, &ev.To, &ev.Actor, &at, &ev.Reason, &ev.RunID, &ev.Forced)
+	if err != nil {
+		return LabelEvent{}, fmt.Errorf("label history of %s %s: %w", prompt, label, err)
+	}
+	if ev.From != from || ev.To != to {
+		return LabelEvent{}, fmt.Errorf("label history of %s %s: recorded v%d -> v%d, want v%d -> v%d: %w", prompt, label, ev.From, ev.To, from, to, ErrConflict)
+	}
+	ev.Prompt, ev.Label, ev.At = prompt, label, time.UnixMicro(at).UTC()
+	return ev, nil
 }
 
 func nullInt64(n int64) any {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 func ptr(n int) *int { return &n }
@@ -253,5 +256,175 @@ func TestDecideGateIsWhatTheStoreEnforces(t *testing.T) {
 	}
 	if _, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "staging"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Evidence is a run of the suite as it is now: a run that passed every
+// case of an older, smaller suite is refused, saying the suite changed.
+func TestGateRefusesRunsOfAnOlderSuite(t *testing.T) {
+	ctx := context.Background()
+	st, su := gateFixture(t)
+	run, err := st.Run(ctx, 1)
+	if err != nil || run.SuiteHash == "" || run.SuiteHash != HashSuite(su) {
+		t.Fatalf("the run does not record the hash of its suite: %q vs %q (%v)", run.SuiteHash, HashSuite(su), err)
+	}
+	if h, err := st.SuiteHash(ctx, "p", "default"); err != nil || h != run.SuiteHash {
+		t.Fatalf("SuiteHash: %q %v", h, err)
+	}
+	// Saving the same cases again (new case ids) keeps the hash: still evidence.
+	su, err = st.SaveSuite(ctx, "p", Suite{Name: "default", Cases: []Case{{Name: "c1"}, {Name: "c2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.DecideGate(ctx, "p", "production", 2); d.Verdict != GateAllowed {
+		t.Fatalf("same cases, new ids: %s (%s)", d.Verdict, d.Reason)
+	}
+	// A third case: run 1 passed 2/2 of a suite that now has 3.
+	c3, err := st.SaveCase(ctx, su.ID, Case{Name: "c3", Vars: map[string]any{"n": 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.DecideGate(ctx, "p", "production", 2)
+	if err != nil || d.Verdict != GateRefused || d.Reason != GateSuiteChanged || d.Evidence == nil || d.Evidence.RunID != 1 || d.Evidence.Passed != 2 {
+		t.Fatalf("a run of the older suite: %+v %v", d, err)
+	}
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2})
+	var ge *GateError
+	if !errors.As(err, &ge) || ge.Decision.Reason != GateSuiteChanged {
+		t.Fatalf("moved on a run of the older suite: %v", err)
+	}
+	if want := "before the suite changed"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("the refusal does not say the suite changed: %v", err)
+	}
+	// A run of the suite as it is now is evidence again; editing a case's
+	// variables changes the hash too.
+	su, _ = st.Suite(ctx, "p", "default")
+	finishedRun(t, st, su, 2, true, true, true)
+	if d, _ := st.DecideGate(ctx, "p", "production", 2); d.Verdict != GateAllowed || d.Evidence.RunID != 3 {
+		t.Fatalf("a run of the current suite: %+v", d)
+	}
+	c3.Vars = map[string]any{"n": 4}
+	if _, err := st.SaveCase(ctx, su.ID, c3); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.DecideGate(ctx, "p", "production", 2); d.Reason != GateSuiteChanged {
+		t.Fatalf("an edited case: %s", d.Reason)
+	}
+	// Tags change no result: the hash ignores them; YAML ints hash as JSON numbers.
+	a := Suite{Cases: []Case{{Name: "x", Vars: map[string]any{"n": 1}, Tags: []string{"a"}}}}
+	b := Suite{Cases: []Case{{Name: "x", Vars: map[string]any{"n": 1.0}}}}
+	if HashSuite(a) != HashSuite(b) {
+		t.Fatal("equal cases hash differently")
+	}
+}
+
+// Deleting or emptying the gate suite must not silently ungate a prompt
+// whose protected label is set: the store refuses.
+func TestGateSuiteCannotBeDeletedUnderAProtectedLabel(t *testing.T) {
+	ctx := context.Background()
+	st, su := gateFixture(t)
+	if _, err := st.SaveSuite(ctx, "p", Suite{Name: "smoke", Cases: []Case{{Name: "s"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Without production set, the suite may go (and come back).
+	if err := st.DeleteSuite(ctx, "p", "default"); err != nil {
+		t.Fatal(err)
+	}
+	su, _ = st.SaveSuite(ctx, "p", Suite{Name: "default", Cases: su.Cases})
+	finishedRun(t, st, su, 2, true, true)
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteSuite(ctx, "p", "default"); !errors.Is(err, ErrGateSuite) {
+		t.Fatalf("deleting the gate suite: %v", err)
+	}
+	if _, err := st.SaveSuite(ctx, "p", Suite{Name: "default"}); !errors.Is(err, ErrGateSuite) {
+		t.Fatalf("emptying the gate suite: %v", err)
+	}
+	if err := st.DeleteCase(ctx, su.Cases[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteCase(ctx, su.Cases[1].ID); !errors.Is(err, ErrGateSuite) {
+		t.Fatalf("deleting the last case of the gate suite: %v", err)
+	}
+	if d, err := st.DecideGate(ctx, "p", "production", 3); err != nil || d.Reason == GateNoSuite {
+		t.Fatalf("production became ungated: %+v %v", d, err)
+	}
+	// Other suites are not the gate's.
+	if err := st.DeleteSuite(ctx, "p", "smoke"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The label history is a property of the schema: a writer that knows
+// nothing of Verso (raw SQL on the file) cannot move a label silently, and
+// the store's own moves are recorded once, with their details.
+func TestLabelHistoryIsKeptBySchemaForForeignWriters(t *testing.T) {
+	ctx := context.Background()
+	st, su := gateFixture(t)
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2, Actor: "ann", Reason: "green"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3, Actor: "bob", Reason: "hotfix", Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	_ = su
+	foreign, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	for _, q := range []string{
+		`UPDATE labels SET version = 1 WHERE name = 'production'`,
+		`INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (1, 'canary', 2, 0, 'script')`,
+		`DELETE FROM labels WHERE name = 'canary'`,
+		`UPDATE labels SET updated_at = 7 WHERE name = 'production'`, // not a move: no event
+	} {
+		if _, err := foreign.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := foreign.ExecContext(ctx, `UPDATE labels SET name = 'prod' WHERE name = 'production'`); err == nil {
+		t.Fatal("a label was renamed under the history")
+	}
+	hist, err := st.LabelHistory(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type move struct {
+		label    string
+		from, to int
+		actor    string
+		reason   string
+		run      int64
+		forced   bool
+	}
+	want := []move{
+		{"production", 0, 2, "ann", "green", 1, false},
+		{"production", 2, 3, "bob", "hotfix", 0, true},
+		{"production", 3, 1, "bob", "", 0, false}, // the row's actor is the last writer's
+		{"canary", 0, 2, "script", "", 0, false},
+		{"canary", 2, 0, "", "", 0, false},
+	}
+	if len(hist) != len(want) {
+		t.Fatalf("history has %d events, want %d: %+v", len(hist), len(want), hist)
+	}
+	for i, w := range want {
+		e := hist[i]
+		if (move{e.Label, e.From, e.To, e.Actor, e.Reason, e.RunID, e.Forced}) != w {
+			t.Errorf("event %d: %+v, want %+v", i, e, w)
+		}
+		if i >= 2 && time.Since(e.At) > time.Minute {
+			t.Errorf("event %d of a foreign writer is dated %v, not now", i, e.At)
+		}
+	}
+	// The store goes on from what the foreign writer left: rollback returns
+	// production to where it was before the foreign move.
+	ev, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production", Force: true, Reason: "undo the script"})
+	if err != nil || ev.From != 1 || ev.To != 3 {
+		t.Fatalf("rollback after a foreign move: %+v %v", ev, err)
+	}
+	if n := historyLen(t, st, "p"); n != len(want)+1 {
+		t.Fatalf("a store move was recorded %d times", n-len(want))
 	}
 }
