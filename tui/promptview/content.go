@@ -28,7 +28,7 @@ func newContentKeys(list common.ListKeys) contentKeys {
 		Newer:    key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "newer version")),
 		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
 		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
-		Diff:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff with previous")),
+		Diff:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff with parent")),
 	}
 }
 
@@ -39,6 +39,9 @@ type content struct {
 	id      int
 	name    string
 	want    int // version asked for; 0 = latest
+	// pending is the version [ or ] asked for and not shown yet: the next
+	// press steps from it, so quick presses lose no step.
+	pending int
 	v       store.Version
 	latest  int
 	err     error
@@ -91,7 +94,18 @@ func (t *content) load() tea.Cmd {
 
 func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 	switch msg := msg.(type) {
+	case newestMsg:
+		if t.pending == msg.n {
+			// Past the newest: show the newest.
+			t.pending, t.want = 0, 0
+			return t, tea.Batch(t.load(), common.Info("this is the newest version"))
+		}
+		return t, nil
 	case contentMsg:
+		if t.pending > 0 && msg.err == nil && msg.v.Number != t.pending {
+			return t, nil // a step the user has already gone past
+		}
+		t.pending = 0
 		t.loading = false
 		t.err = msg.err
 		if msg.err == nil {
@@ -125,14 +139,9 @@ func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 		case key.Matches(msg, t.keys.Raw):
 			t.raw = !t.raw
 		case key.Matches(msg, t.keys.Older):
-			if t.v.Number > 1 {
-				t.want = t.v.Number - 1
-				return t, t.load()
-			}
-			return t, common.Info("this is the first version")
+			return t, t.step(-1)
 		case key.Matches(msg, t.keys.Newer):
-			t.want = t.v.Number + 1
-			return t, t.loadNewer()
+			return t, t.step(1)
 		case t.v.Number == 0:
 			return t, nil
 		case key.Matches(msg, t.keys.Edit), key.Matches(msg, t.c.OtherEditorKey()):
@@ -142,7 +151,7 @@ func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			name, n := t.name, t.v.Number
 			return t, func() tea.Msg { return common.PromoteMsg{Prompt: name, Version: n} }
 		case key.Matches(msg, t.keys.Diff):
-			return t, diffWithPrevious(t.c, t.v)
+			return t, diffWithParent(t.c, t.v)
 		}
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -155,26 +164,51 @@ func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 	return t, nil
 }
 
-// loadNewer shows the next version, or says this is the newest.
-func (t *content) loadNewer() tea.Cmd {
-	ctx, st, to, name, n := t.c.Ctx, t.c.Store, common.To{ID: t.id}, t.name, t.want
+// newestMsg: version n, asked with ], does not exist.
+type newestMsg struct {
+	common.To
+	n int
+}
+
+// step shows the version d steps from the one shown, or from the one the
+// last [ or ] asked for while it loads.
+func (t *content) step(d int) tea.Cmd {
+	from := t.v.Number
+	if t.pending > 0 {
+		from = t.pending
+	}
+	n := from + d
+	if n < 1 || from == 0 {
+		return common.Info("this is the first version")
+	}
+	t.pending, t.want = n, n
+	if d < 0 {
+		return t.load()
+	}
+	ctx, st, to, name := t.c.Ctx, t.c.Store, common.To{ID: t.id}, t.name
 	return func() tea.Msg {
 		v, err := st.Lookup(ctx, fmt.Sprintf("%s@%d", name, n))
 		if err != nil {
-			return common.StatusMsg{Kind: common.StatusInfo, Text: "this is the newest version"}
+			return newestMsg{To: to, n: n}
 		}
 		return contentMsg{To: to, v: v}
 	}
 }
 
-// diffWithPrevious opens the diff of v against the version before it.
-func diffWithPrevious(c *common.Common, v store.Version) tea.Cmd {
+// diffWithParent opens the diff of v against its parent: the version it
+// was edited from (a restore "v8 (from v5)" compares v5 with v8), or the
+// version before it when none is recorded.
+func diffWithParent(c *common.Common, v store.Version) tea.Cmd {
 	if v.Number <= 1 {
 		return common.Info("v1 has no previous version to compare with")
 	}
+	parent := v.Parent
+	if parent <= 0 || parent >= v.Number {
+		parent = v.Number - 1
+	}
 	ctx := c.Ctx
 	return func() tea.Msg {
-		prev, err := c.Store.Lookup(ctx, fmt.Sprintf("%s@%d", v.Prompt, v.Number-1))
+		prev, err := c.Store.Lookup(ctx, fmt.Sprintf("%s@%d", v.Prompt, parent))
 		if err != nil {
 			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
 		}

@@ -188,7 +188,7 @@ func (t *history) isMarked(n int) bool {
 }
 
 // diff compares the two marked versions, or the marked one with the
-// cursor, or the cursor with the version before it.
+// cursor, or the cursor with its parent.
 func (t *history) diff() tea.Cmd {
 	cur, ok := t.selected()
 	if !ok {
@@ -203,7 +203,7 @@ func (t *history) diff() tea.Cmd {
 	case len(t.marked) == 1:
 		return common.Info("mark a second version with space, or move the cursor to another one")
 	default:
-		return diffWithPrevious(t.c, cur)
+		return diffWithParent(t.c, cur)
 	}
 	a, b = min(a, b), max(a, b)
 	spec := common.VersionDiff(t.c, t.byNumber(a), t.byNumber(b))

@@ -373,3 +373,62 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickSteps: [ pressed three times before the first version arrives
+// goes three versions back (each press steps from the one asked for, not
+// the one still on screen); ] past the newest ends on the newest.
+func TestQuickSteps(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	m, _ := open(t, st, ct.Support, "", 0, 120, 30)
+	if m.content().v.Number != 4 {
+		t.Fatalf("opened on v%d", m.content().v.Number)
+	}
+	var cmds []tea.Cmd
+	for range 3 {
+		_, cmd := m.Update(ct.Key("["))
+		cmds = append(cmds, cmd)
+	}
+	// The three loads come back (in order), then go to the tab.
+	for _, cmd := range cmds {
+		drive(t, m, ct.Run(t, cmd)...)
+	}
+	if got := m.content().v.Number; got != 1 {
+		t.Fatalf("three [ ended on v%d, want v1", got)
+	}
+	cmds = nil
+	for range 5 {
+		_, cmd := m.Update(ct.Key("]"))
+		cmds = append(cmds, cmd)
+	}
+	for _, cmd := range cmds {
+		drive(t, m, ct.Run(t, cmd)...)
+	}
+	if got := m.content().v.Number; got != 4 {
+		t.Fatalf("five ] from v1 ended on v%d, want the newest, v4", got)
+	}
+}
+
+// TestDiffWithParent: d compares a version with its parent, so a restore
+// "v5 (from v2)" is compared with v2, not v4, from Content and History.
+func TestDiffWithParent(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ctx := context.Background()
+	v2, _ := st.Version(ctx, ct.Support, 2)
+	if _, err := st.Commit(ctx, store.CommitInput{Name: ct.Support, Kind: v2.Kind, Template: v2.Template + "\nRestored.\n", Config: v2.Config, Parent: 2, Message: "Restore v2", Author: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := open(t, st, ct.Support, "", 0, 120, 30)
+	for _, keys := range [][]string{{"d"}, {"2", "d"}} {
+		var msgs []tea.Msg
+		for _, k := range keys {
+			msgs = drive(t, m, ct.Key(k))
+		}
+		d, ok := ct.Find[common.OpenDiffMsg](msgs)
+		if !ok {
+			t.Fatalf("%v opened no diff: %v", keys, msgs)
+		}
+		if !strings.HasPrefix(d.Spec.LeftTitle, "v2") || !strings.HasPrefix(d.Spec.RightTitle, "v5") {
+			t.Errorf("%v compares %q with %q, want v2 with v5", keys, d.Spec.LeftTitle, d.Spec.RightTitle)
+		}
+	}
+}
