@@ -47,6 +47,7 @@ type Model struct {
 
 	live liveState
 	edit editState
+	hold holdState
 	// quitAsk is the ID of the "Quit Verso?" question while it is open.
 	quitAsk int
 }
@@ -93,7 +94,26 @@ func (m *Model) Init() tea.Cmd {
 // Update routes messages: global keys first, then async results to their
 // owner, flows to the screens they open, the rest to the top screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.flowArrived(msg)
+	_, cmd := m.update(msg)
+	if len(m.hold.keys) > 0 && !m.holding() {
+		cmd = tea.Batch(cmd, m.release())
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case openedMsg:
+		m.hold.loading = max(m.hold.loading-1, 0)
+		return m.update(msg.msg)
+	case holdExpiredMsg:
+		if msg.seq == m.hold.seq && len(m.hold.keys) > 0 {
+			m.hold.loading = 0
+			m.c.ResetFlows()
+			return m, m.release()
+		}
+		return m, nil
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
@@ -144,9 +164,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Label == "" {
 			return m, m.push(dialog.NewPicker(m.c, msg))
 		}
-		return m, dialog.LoadPromote(m.c, msg)
+		return m, m.opening(dialog.LoadPromote(m.c, msg))
 	case common.RollbackMsg:
-		return m, dialog.LoadRollback(m.c, msg.Prompt, msg.Label)
+		return m, m.opening(dialog.LoadRollback(m.c, msg.Prompt, msg.Label))
 	case common.RunSuiteMsg:
 		if m.c.Engine == nil {
 			return m, common.Warn("evals are not available in this session")
@@ -218,6 +238,9 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.toTop(msg)
 		}
 		return m, m.quit()
+	}
+	if m.holding() {
+		return m, m.holdKey(msg)
 	}
 	if m.showAll {
 		// Any key closes the full help.

@@ -66,7 +66,7 @@ func (m *Model) startEdit(msg common.EditMsg) tea.Cmd {
 		return common.Warn("an edit is already open: finish it first")
 	}
 	if msg.Restore {
-		return m.restore(msg.Base)
+		return m.opening(m.restore(msg.Base))
 	}
 	if msg.Base.Prompt == "" {
 		m.edit = editState{active: true, doc: editor.NewDoc()}

@@ -5,9 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
+	"github.com/seed94f0f622/verso/tui/dialog"
+	"github.com/seed94f0f622/verso/tui/promptview"
 )
 
 // secondWriter opens the database a second time, as another process
@@ -157,5 +161,57 @@ func TestRemoveProtectedLabel(t *testing.T) {
 	evs, _ := st.LabelHistory(ctx, ct.Welcome)
 	if last := evs[len(evs)-1]; !last.Forced || last.To != 0 || !strings.Contains(last.Reason, "retired") {
 		t.Errorf("history records %+v", last)
+	}
+}
+
+// sendFast delivers msgs one after the other before any command they
+// return has run, as keys typed quickly reach the program before the
+// results of the first one; then it runs the commands.
+func (r *root) sendFast(msgs ...tea.Msg) {
+	r.t.Helper()
+	var cmds []tea.Cmd
+	for _, msg := range msgs {
+		_, cmd := r.m.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	for _, cmd := range cmds {
+		r.run(cmd)
+	}
+}
+
+// TestKeysWhileDialogOpens: "p j enter" typed at once on History picks the
+// second label in the picker that p opens; the History cursor stays.
+func TestKeysWhileDialogOpens(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	r.send(common.OpenPromptMsg{Name: ct.Support, Tab: "History"})
+	r.sendFast(ct.Keys("p", "j", "enter")...)
+	topConfirm(t, r, "Promote "+ct.Support+" v4 to staging")
+	r.keys("esc")
+	pv := r.m.Top().(*promptview.Model)
+	if pv.Active() != "History" {
+		t.Fatalf("keys reached the prompt view: tab %s", pv.Active())
+	}
+	r.keys("p") // the cursor is still on v4
+	if p, ok := r.m.Top().(*dialog.Picker); !ok || !strings.Contains(p.Title(), "v4") {
+		t.Fatalf("the History cursor moved: %s", r.titles())
+	}
+}
+
+// TestReasonTypedWhileRollbackOpens: a reason typed right after R goes to
+// the rollback dialog (its "1" does not switch tabs, its "e" does not
+// launch the editor).
+func TestReasonTypedWhileRollbackOpens(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	r.send(common.OpenPromptMsg{Name: ct.Support, Tab: "Labels"})
+	r.keys("j", "j") // development, production, staging
+	r.sendFast(append(ct.Keys("R"), ct.Type("v1 edits")...)...)
+	c := topConfirm(t, r, "Roll back "+ct.Support+" staging")
+	if c.Value() != "v1 edits" {
+		t.Fatalf("the dialog got %q", c.Value())
+	}
+	if r.m.edit.active {
+		t.Fatal("a key of the reason launched the editor")
 	}
 }

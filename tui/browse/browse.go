@@ -198,7 +198,7 @@ func (m *Model) updateKeys(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 		m.filtering = true
 		return m, m.filter.Focus()
 	case key.Matches(msg, m.keys.New):
-		return m, func() tea.Msg { return common.EditMsg{} }
+		return m, m.c.Flow(common.EditMsg{})
 	case key.Matches(msg, m.keys.Preview):
 		m.raw = !m.raw
 		return m, nil

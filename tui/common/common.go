@@ -44,7 +44,28 @@ type Common struct {
 	Ctx context.Context
 
 	md *markdownCache
+	// flows counts the flows sent with Flow that have not reached the
+	// root yet (the root holds keys meanwhile).
+	flows int
 }
+
+// Flow returns the command that sends a shared flow's message (promote,
+// roll back, edit, open a diff...). It tells the root at once, so the keys
+// typed until the flow's screen is open are held for that screen instead
+// of reaching the one that sent it. Call it from Update.
+func (c *Common) Flow(msg tea.Msg) tea.Cmd {
+	c.flows++
+	return func() tea.Msg { return msg }
+}
+
+// Flows is the number of flows sent and not yet arrived (for the root).
+func (c *Common) Flows() int { return c.flows }
+
+// FlowArrived notes that a flow's message reached the root.
+func (c *Common) FlowArrived() { c.flows = max(c.flows-1, 0) }
+
+// ResetFlows forgets flows that never arrived (the root's safety limit).
+func (c *Common) ResetFlows() { c.flows = 0 }
 
 // NewCommon returns a Common with a real clock and a background context.
 func NewCommon(st *store.Store, author string, th themes.Theme) *Common {

@@ -407,8 +407,9 @@ func TestPicker(t *testing.T) {
 	if len(out) != 2 || out[0] != (common.PopMsg{}) {
 		t.Fatalf("pick sent %v", out)
 	}
-	push, ok := out[1].(common.PushMsg)
-	if !ok || push.Screen.Title() != "Promote support/reply v4 to staging" {
+	// The promotion is a flow: the root opens it (and holds the keys
+	// typed until it is open).
+	if req, ok := out[1].(common.PromoteMsg); !ok || req.Label != "staging" || req.Version != 4 {
 		t.Fatalf("pick then sent %#v", out[1])
 	}
 	// A new label: typed (q is text here), validated.
@@ -425,7 +426,7 @@ func TestPicker(t *testing.T) {
 	drive(t, p, ct.Key("backspace"), ct.Key("backspace"), ct.Key("backspace"))
 	drive(t, p, ct.Type("eu-q")...)
 	out = drive(t, p, ct.Key("enter"))
-	if push, ok := ct.Find[common.PushMsg](out); !ok || push.Screen.Title() != "Promote summarize v1 to eu-q" {
+	if req, ok := ct.Find[common.PromoteMsg](out); !ok || req.Label != "eu-q" || req.Prompt != ct.Summary {
 		t.Fatalf("new label sent %v", out)
 	}
 	// esc leaves the name, then the picker.

@@ -121,7 +121,7 @@ func (p *Picker) pick(label string) tea.Cmd {
 	}
 	req := p.req
 	req.Label = label
-	return tea.Sequence(common.Pop(false), LoadPromote(p.c, req))
+	return tea.Sequence(common.Pop(false), p.c.Flow(req))
 }
 
 func (p *Picker) SetSize(w, h int) { p.width, p.height = w, h; p.input.SetWidth(max(w-14, 10)) }

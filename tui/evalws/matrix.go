@@ -751,7 +751,7 @@ func (m *Matrix) promote() tea.Cmd {
 	}
 	msg := common.PromoteMsg{Prompt: m.prompt, Version: col.Version, RunID: m.runID,
 		Evidence: []string{Evidence(m.runID, st, m.run.Status)}}
-	return func() tea.Msg { return msg }
+	return m.c.Flow(msg)
 }
 
 func (m *Matrix) resume() tea.Cmd {

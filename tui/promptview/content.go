@@ -35,10 +35,10 @@ func newContentKeys(list common.ListKeys) contentKeys {
 // content shows one version: labels, variables, config, and the template
 // rendered as markdown or raw.
 type content struct {
-	c       *common.Common
-	id      int
-	name    string
-	want    int // version asked for; 0 = latest
+	c    *common.Common
+	id   int
+	name string
+	want int // version asked for; 0 = latest
 	// pending is the version [ or ] asked for and not shown yet: the next
 	// press steps from it, so quick presses lose no step.
 	pending int
@@ -146,10 +146,10 @@ func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			return t, nil
 		case key.Matches(msg, t.keys.Edit), key.Matches(msg, t.c.OtherEditorKey()):
 			base, other := t.v, msg.String() == "E"
-			return t, func() tea.Msg { return common.EditMsg{Base: base, Other: other} }
+			return t, t.c.Flow(common.EditMsg{Base: base, Other: other})
 		case key.Matches(msg, t.keys.Promote):
 			name, n := t.name, t.v.Number
-			return t, func() tea.Msg { return common.PromoteMsg{Prompt: name, Version: n} }
+			return t, t.c.Flow(common.PromoteMsg{Prompt: name, Version: n})
 		case key.Matches(msg, t.keys.Diff):
 			return t, diffWithParent(t.c, t.v)
 		}

@@ -137,7 +137,7 @@ func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, t.keys.Edit), key.Matches(msg, t.c.OtherEditorKey()):
 		if v, ok := t.selected(); ok {
 			other := msg.String() == "E"
-			return func() tea.Msg { return common.EditMsg{Base: v, Other: other} }
+			return t.c.Flow(common.EditMsg{Base: v, Other: other})
 		}
 	case key.Matches(msg, t.keys.Restore):
 		v, ok := t.selected()
@@ -147,11 +147,11 @@ func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		if v.Number == t.versions[0].Number {
 			return common.Info(fmt.Sprintf("v%d is already the latest version", v.Number))
 		}
-		return func() tea.Msg { return common.EditMsg{Base: v, Restore: true} }
+		return t.c.Flow(common.EditMsg{Base: v, Restore: true})
 	case key.Matches(msg, t.keys.Prom):
 		if v, ok := t.selected(); ok {
 			name := t.name
-			return func() tea.Msg { return common.PromoteMsg{Prompt: name, Version: v.Number} }
+			return t.c.Flow(common.PromoteMsg{Prompt: name, Version: v.Number})
 		}
 	}
 	return nil

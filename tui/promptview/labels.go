@@ -114,7 +114,7 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 		case key.Matches(msg, t.keys.Rollback):
 			if l := t.selected(); l != "" {
 				name := t.name
-				return t, func() tea.Msg { return common.RollbackMsg{Prompt: name, Label: l} }
+				return t, t.c.Flow(common.RollbackMsg{Prompt: name, Label: l})
 			}
 		case key.Matches(msg, t.keys.View):
 			if t.cursor < len(t.current) {
