@@ -138,7 +138,7 @@ func newShowCmd(a *app) *cobra.Command {
 			if len(names) > 0 {
 				fmt.Fprintf(w, "variables: %s\n", strings.Join(names, ", "))
 			}
-			fmt.Fprintf(w, "hash:      %s\n\n", v.Hash[:12])
+			fmt.Fprintf(w, "hash:      %s\n\n", shortHash(v.Hash))
 			body := a.safe(contentText(v))
 			fmt.Fprint(w, body)
 			if !strings.HasSuffix(body, "\n") {
@@ -150,6 +150,15 @@ func newShowCmd(a *app) *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().StringArrayVar(&vars, "var", nil, "render with a variable (name=value, repeatable)")
 	return c
+}
+
+// shortHash is the first 12 characters of a content hash (all of a shorter
+// one: a row written by something else than Verso may hold anything).
+func shortHash(h string) string {
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	return cell(h)
 }
 
 // safe strips terminal control sequences from untrusted text when it goes
@@ -284,7 +293,7 @@ func newCommitCmd(a *app) *cobra.Command {
 			if err != nil {
 				return classify(err)
 			}
-			fmt.Fprintf(a.stdout, "committed %s v%d (%s)\n", name, v.Number, v.Hash[:12])
+			fmt.Fprintf(a.stdout, "committed %s v%d (%s)\n", name, v.Number, shortHash(v.Hash))
 			return nil
 		},
 	}
