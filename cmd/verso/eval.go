@@ -383,7 +383,7 @@ func (p *progress) text() string {
 	if g.Cached > 0 {
 		t += fmt.Sprintf("  %d cached", g.Cached)
 	}
-	return t + fmt.Sprintf("  %.0f/s  $%.4f", rate, g.Spent)
+	return t + fmt.Sprintf("  %.0f/s  %s", rate, report.CostText(g.Spent, g.UsageUnknown, g.Done-g.Errors-g.Cached))
 }
 
 func (p *progress) draw() {
