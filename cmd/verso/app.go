@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
-	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -28,7 +28,7 @@ type app struct {
 	configFlag string // set by tests; there is no global flag (see newRootCmd)
 	themeFlag  string
 
-	cfg    *provider.Config // the config file, loaded once (config)
+	cfg    *config.Config // the config file, loaded once (config)
 	cfgErr error
 }
 
@@ -106,9 +106,9 @@ func (a *app) configPath() string {
 
 // config loads the config file once. A bad file is a one-line usage error
 // naming the file, the line and the problem.
-func (a *app) config() (provider.Config, error) {
+func (a *app) config() (config.Config, error) {
 	if a.cfg == nil && a.cfgErr == nil {
-		c, err := provider.LoadConfig(a.configPath())
+		c, err := config.LoadConfig(a.configPath())
 		if err != nil {
 			a.cfgErr = usageErr("%v", err)
 		} else {
@@ -116,7 +116,7 @@ func (a *app) config() (provider.Config, error) {
 		}
 	}
 	if a.cfgErr != nil {
-		return provider.Config{}, a.cfgErr
+		return config.Config{}, a.cfgErr
 	}
 	return *a.cfg, nil
 }
