@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/store"
 )
@@ -23,7 +24,7 @@ func hostile(t *testing.T, limit int64, h http.HandlerFunc) *provider.Provider {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{
+	reg := provider.NewRegistry(config.Config{Providers: map[string]config.ProviderConfig{
 		"x": {BaseURL: srv.URL + "/v1", MaxResponseBytes: limit}}})
 	p, err := reg.Provider("x")
 	if err != nil {
@@ -265,7 +266,7 @@ func TestResponseSizeCap(t *testing.T) {
 	if got := p.MaxResponseBytes(); got != 1<<10 {
 		t.Errorf("configured cap %d", got)
 	}
-	reg := provider.NewRegistry(provider.Config{})
+	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", "http://127.0.0.1:1/v1")
 	d, _ := reg.Provider("demo")
 	if d.MaxResponseBytes() != 1<<20 {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/report"
 	"github.com/seed94f0f622/verso/eval/runner"
@@ -33,8 +34,8 @@ func serverEnv(t *testing.T, n int, h http.HandlerFunc) (*store.Store, *runner.E
 	t.Cleanup(func() { st.Close() })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{
-		"x": {BaseURL: srv.URL + "/v1", Price: provider.Price{Input: 1, Output: 1}}}})
+	reg := provider.NewRegistry(config.Config{Providers: map[string]config.ProviderConfig{
+		"x": {BaseURL: srv.URL + "/v1", Price: config.Price{Input: 1, Output: 1}}}})
 	v, err := st.Commit(ctx, store.CommitInput{Name: "p", Kind: store.KindText, Template: "say {{w}}", Message: "m", Author: "t"})
 	if err != nil {
 		t.Fatal(err)

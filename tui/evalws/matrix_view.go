@@ -309,7 +309,9 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 			}
 			return count(s.TokensIn) + "→" + count(s.TokensOut), st.Text
 		}},
-		{"cost", func(s report.Stats) (string, lipgloss.Style) { return costOf(s.Cost, s.UsageUnknown, s.Total-s.Errors), st.Text }},
+		{"cost", func(s report.Stats) (string, lipgloss.Style) {
+			return costOf(s.Cost, s.UsageUnknown, s.Total-s.Errors), st.Text
+		}},
 	}
 	out := []string{rule(st, "summary", m.width)}
 	n := l.sum - 1
