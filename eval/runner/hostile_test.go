@@ -208,3 +208,18 @@ func TestHugeAnswerIsAnError(t *testing.T) {
 		t.Fatalf("%+v", rs)
 	}
 }
+
+// TestHugeRunIsRefusedBeforeItStarts: a plan past MaxCalls is an error
+// before any run row or task exists.
+func TestHugeRunIsRefusedBeforeItStarts(t *testing.T) {
+	st, eng, plan := serverEnv(t, 2, func(w http.ResponseWriter, r *http.Request) {})
+	plan.Repeat = 400_000_000
+	start := time.Now()
+	_, err := eng.Start(context.Background(), plan, runner.Options{})
+	if err == nil || !strings.Contains(err.Error(), "more than 1000000 calls: split it") || time.Since(start) > time.Second {
+		t.Fatalf("%v after %v", err, time.Since(start))
+	}
+	if runs, _ := st.Runs(context.Background(), "p"); len(runs) != 0 {
+		t.Errorf("%d runs created", len(runs))
+	}
+}

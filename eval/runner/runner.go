@@ -28,6 +28,10 @@ import (
 // DefaultConcurrency is the number of calls in flight when none is given.
 const DefaultConcurrency = 8
 
+// MaxCalls is the most results one run may have: Start refuses a bigger
+// plan before creating the run (its tasks alone would take gigabytes).
+const MaxCalls = 1_000_000
+
 // Plan is what to run.
 type Plan struct {
 	Suite    store.Suite // with its cases; Suite.Prompt names the prompt
@@ -177,6 +181,9 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Handle, error) 
 		}
 	}
 	total := len(cols) * len(p.Suite.Cases) * p.Repeat
+	if total > MaxCalls || p.Repeat > MaxCalls {
+		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
+	}
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
 		Models: models, Repeat: p.Repeat, Settings: sj, Total: total})
 	if err != nil {
