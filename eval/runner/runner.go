@@ -185,7 +185,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Handle, error) 
 		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
 	}
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
-		Models: models, Repeat: p.Repeat, Settings: sj, Total: total})
+		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, SuiteHash: store.HashSuite(p.Suite)})
 	if err != nil {
 		return nil, err
 	}
