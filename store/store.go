@@ -70,6 +70,10 @@ type Store struct {
 	dvConn *sql.Conn // dedicated connection for PRAGMA data_version
 
 	now func() time.Time
+
+	// dict caches event_strings and prompt ids for ingest (events.go).
+	dictOnce sync.Once
+	dict     *dict
 }
 
 // Open opens (creating if needed, with mode 0600) the registry at path.
