@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -23,7 +24,7 @@ func TestTourThroughTheGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	reg := provider.NewRegistry(provider.Config{})
+	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", srv.URL())
 	eng := runner.New(st, reg)
 

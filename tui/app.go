@@ -52,7 +52,7 @@ func New(o Options) *Model {
 	o = o.withDefaults()
 	th := o.theme(true)
 	c := common.NewCommon(o.Store, o.Author, th)
-	c.Engine, c.Providers, c.Config, c.Editor = o.Engine, o.Providers, o.Config, o.Editor
+	c.Engine, c.Providers, c.Editor = o.Engine, o.Providers, o.Editor
 	_ = c.SetKeys(o.Config.Keys) // checked by CheckKeys before the TUI starts
 	if o.Now != nil {
 		c.Now = o.Now
@@ -250,9 +250,6 @@ func (m *Model) push(s common.Screen) tea.Cmd {
 func (m *Model) pop(reload bool) tea.Cmd {
 	if len(m.stack) == 1 {
 		return nil
-	}
-	if c, ok := m.Top().(interface{ Close() }); ok {
-		c.Close()
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 	m.Top().SetSize(m.width, m.bodyHeight())

@@ -491,6 +491,11 @@ func TestLive(t *testing.T) {
 	if !r.m.live.since.After(since) {
 		t.Fatal("the poll did not see our change (the test proves nothing)")
 	}
+	// Once a poll has passed them, our own changes are forgotten: the
+	// list does not grow with every write of a long session.
+	if n := len(r.m.live.own); n != 0 {
+		t.Fatalf("%d own changes kept after the poll passed them", n)
+	}
 }
 
 // TestHelpAlwaysShowsGlobalKeys: however many keys a screen has, the help

@@ -20,8 +20,11 @@ import (
 
 type liveState struct {
 	dataVersion int64
-	since       time.Time       // newest change seen
-	own         map[string]bool // changes this process made
+	since       time.Time // newest change seen
+	// own holds the changes this process made, until a poll has passed
+	// them (ChangesSince never lists them again): it stays as small as the
+	// writes of the last second.
+	own map[string]time.Time
 }
 
 type pollMsg struct{}
@@ -34,10 +37,20 @@ type liveMsg struct {
 
 func (l *liveState) remember(cs []store.Change) {
 	if l.own == nil {
-		l.own = map[string]bool{}
+		l.own = map[string]time.Time{}
 	}
 	for _, c := range cs {
-		l.own[changeKey(c)] = true
+		l.own[changeKey(c)] = c.At
+	}
+}
+
+// forget drops the own changes that are not after since: no poll lists
+// them again.
+func (l *liveState) forget() {
+	for k, at := range l.own {
+		if !at.After(l.since) {
+			delete(l.own, k)
+		}
 	}
 }
 
@@ -77,10 +90,11 @@ func (m *Model) onLive(msg liveMsg) tea.Cmd {
 		if c.At.After(m.live.since) {
 			m.live.since = c.At
 		}
-		if !m.live.own[changeKey(c)] {
+		if _, own := m.live.own[changeKey(c)]; !own {
 			others = append(others, c.String())
 		}
 	}
+	m.live.forget()
 	if first && len(msg.changes) == 0 {
 		return next
 	}

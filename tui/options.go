@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -23,7 +24,7 @@ type Options struct {
 	Author    string
 	Engine    *runner.Engine // nil: the eval workspace says evals are unavailable
 	Providers *provider.Registry
-	Config    provider.Config
+	Config    config.Config
 	// ThemeName is the theme asked for ("" = the adaptive default, which
 	// follows the terminal's background).
 	ThemeName string

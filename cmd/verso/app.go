@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
-	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -28,7 +28,7 @@ type app struct {
 	configFlag string // set by tests; there is no global flag (see newRootCmd)
 	themeFlag  string
 
-	cfg    *provider.Config // the config file, loaded once (config)
+	cfg    *config.Config // the config file, loaded once (config)
 	cfgErr error
 }
 
@@ -106,9 +106,9 @@ func (a *app) configPath() string {
 
 // config loads the config file once. A bad file is a one-line usage error
 // naming the file, the line and the problem.
-func (a *app) config() (provider.Config, error) {
+func (a *app) config() (config.Config, error) {
 	if a.cfg == nil && a.cfgErr == nil {
-		c, err := provider.LoadConfig(a.configPath())
+		c, err := config.LoadConfig(a.configPath())
 		if err != nil {
 			a.cfgErr = usageErr("%v", err)
 		} else {
@@ -116,7 +116,7 @@ func (a *app) config() (provider.Config, error) {
 		}
 	}
 	if a.cfgErr != nil {
-		return provider.Config{}, a.cfgErr
+		return config.Config{}, a.cfgErr
 	}
 	return *a.cfg, nil
 }
@@ -193,8 +193,9 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 }
 
 // classify turns store errors into exit codes: input problems (not found,
-// invalid, not a Verso file, newer schema, read-only, gate) are exit 2;
-// everything else is exit 1.
+// invalid, not a Verso file, newer schema, read-only, gate, a label that
+// moved since the caller's --expect-from) are exit 2; everything else is
+// exit 1. Errors that need a decision get the command line's advice.
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -204,9 +205,9 @@ func classify(err error) error {
 		return err
 	}
 	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrNotVerso, store.ErrTooNew,
-		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict} {
+		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict, store.ErrLabelMoved} {
 		if errors.Is(err, s) {
-			return &exitError{code: 2, err: err}
+			return &exitError{code: 2, err: advise(err)}
 		}
 	}
 	if errors.Is(err, context.Canceled) {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/report"
 	"github.com/seed94f0f622/verso/eval/runner"
@@ -212,7 +213,7 @@ func canonical(reg *provider.Registry, refs []string) []string {
 
 // gradingModels are the models a suite's assertions may call besides the
 // models under test: llm-rubric graders and similar's embedding models.
-func gradingModels(cfg provider.Config, su store.Suite) []string {
+func gradingModels(cfg config.Config, su store.Suite) []string {
 	out := []string{cfg.Grader, cfg.Embedding}
 	for _, c := range su.Cases {
 		for _, as := range c.Assertions {

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/tui"
@@ -15,7 +16,7 @@ import (
 // base URL of a running demo model server ("" when none: one is started
 // on loopback so the demo provider works offline).
 func (a *app) runTUI(ctx context.Context, demoURL string) error {
-	cfg, err := provider.LoadConfig(a.configPath())
+	cfg, err := config.LoadConfig(a.configPath())
 	if err != nil {
 		return usageErr("%v", err)
 	}

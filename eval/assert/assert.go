@@ -12,25 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/agnivade/levenshtein"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/store"
 )
-
-// Types lists every assertion type (each also exists with a "not-" prefix).
-var Types = []string{
-	"equals", "contains", "icontains", "contains-any", "contains-all", "icontains-any", "icontains-all",
-	"starts-with", "regex", "is-json", "contains-json", "json-schema", "levenshtein", "word-count", "length",
-	"latency", "cost", "llm-rubric", "similar",
-}
 
 // Input is what an assertion looks at.
 type Input struct {
@@ -123,7 +113,12 @@ func one(ctx context.Context, a store.Assertion, in Input, m Models) store.Asser
 		res.Reason = "value: " + err.Error()
 		return res
 	}
-	pass, score, reason := check(ctx, typ, a, value, in, m)
+	k, ok := lookup(typ)
+	if !ok {
+		res.Reason = "unknown assertion type " + typ
+		return res
+	}
+	pass, score, reason := k.Check(ctx, Call{Assertion: a, Value: value, Input: in, Models: m})
 	if negate {
 		pass = !pass
 		score = 1 - score
@@ -179,198 +174,6 @@ func excerpt(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
-}
-
-// check evaluates one (non-negated) assertion.
-func check(ctx context.Context, typ string, a store.Assertion, value any, in Input, m Models) (bool, float64, string) {
-	out := in.Output
-	switch typ {
-	case "equals":
-		if value == nil || value == "" {
-			if in.Expected == "" {
-				return false, 0, "no value and no expected output to compare with"
-			}
-			value = in.Expected
-		}
-		if s, ok := value.(string); ok {
-			if strings.TrimSpace(out) == strings.TrimSpace(s) {
-				return true, 1, fmt.Sprintf("output equals %q", excerpt(s, 60))
-			}
-			return false, 0, fmt.Sprintf("expected %q, got %q", excerpt(s, 60), excerpt(out, 60))
-		}
-		// A structured value compares as JSON.
-		var got any
-		if err := json.Unmarshal([]byte(stripFence(out)), &got); err != nil {
-			return false, 0, "output is not JSON to compare with the expected value"
-		}
-		ok := jsonEqual(got, value)
-		return ok, b2f(ok), "output JSON equals the expected value"
-	case "contains", "icontains", "starts-with":
-		s := toString(value)
-		o := out
-		if typ == "icontains" {
-			o, s = strings.ToLower(o), strings.ToLower(s)
-		}
-		ok := strings.Contains(o, s)
-		verb := "contain"
-		if typ == "starts-with" {
-			ok = strings.HasPrefix(strings.TrimSpace(o), s)
-			verb = "start with"
-		}
-		if ok {
-			return true, 1, fmt.Sprintf("output does %s %q", verb, excerpt(toString(value), 60))
-		}
-		return false, 0, fmt.Sprintf("output does not %s %q", verb, excerpt(toString(value), 60))
-	case "contains-any", "contains-all", "icontains-any", "icontains-all":
-		list := toList(value)
-		fold := strings.HasPrefix(typ, "i")
-		o := out
-		if fold {
-			o = strings.ToLower(o)
-		}
-		var found, missing []string
-		for _, s := range list {
-			t := s
-			if fold {
-				t = strings.ToLower(s)
-			}
-			if strings.Contains(o, t) {
-				found = append(found, s)
-			} else {
-				missing = append(missing, s)
-			}
-		}
-		if strings.HasSuffix(typ, "-any") {
-			if len(found) > 0 {
-				return true, 1, fmt.Sprintf("output contains %q", found[0])
-			}
-			return false, 0, fmt.Sprintf("output contains none of %q", list)
-		}
-		if len(missing) == 0 {
-			return true, 1, fmt.Sprintf("output contains all of %q", list)
-		}
-		return false, float64(len(found)) / float64(len(list)), fmt.Sprintf("output lacks %q", missing)
-	case "regex":
-		re, err := regexp.Compile(toString(value))
-		if err != nil {
-			return false, 0, "bad regex: " + err.Error()
-		}
-		if re.MatchString(out) {
-			return true, 1, fmt.Sprintf("output matches /%s/", toString(value))
-		}
-		return false, 0, fmt.Sprintf("output does not match /%s/", toString(value))
-	case "is-json", "json-schema":
-		var doc any
-		if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &doc); err != nil {
-			return false, 0, "output is not valid JSON: " + err.Error()
-		}
-		if value == nil || value == "" {
-			if typ == "json-schema" {
-				return false, 0, "json-schema needs a schema as its value"
-			}
-			return true, 1, "output is valid JSON"
-		}
-		return validateSchema(value, []byte(strings.TrimSpace(out)))
-	case "contains-json":
-		cands := jsonCandidates(out)
-		if len(cands) == 0 {
-			return false, 0, "output contains no JSON"
-		}
-		if value == nil || value == "" {
-			return true, 1, "output contains JSON"
-		}
-		var last string
-		for _, c := range cands {
-			ok, _, reason := validateSchema(value, c)
-			if ok {
-				return true, 1, "output contains JSON matching the schema"
-			}
-			last = reason
-		}
-		return false, 0, last
-	case "levenshtein":
-		s := toString(value)
-		if value == nil || s == "" {
-			s = in.Expected
-		}
-		limit := 5.0
-		if a.Threshold != nil {
-			limit = *a.Threshold
-		}
-		d := levenshtein.ComputeDistance(out, s)
-		n := max(utf8.RuneCountInString(out), utf8.RuneCountInString(s), 1)
-		return float64(d) <= limit, 1 - float64(d)/float64(n), fmt.Sprintf("edit distance %d (max %g)", d, limit)
-	case "word-count", "length":
-		n := len(strings.Fields(out))
-		unit := "words"
-		if typ == "length" {
-			n, unit = utf8.RuneCountInString(out), "characters"
-		}
-		lo, hi, err := bounds(value)
-		if err != nil {
-			return false, 0, err.Error()
-		}
-		ok := (lo < 0 || n >= lo) && (hi < 0 || n <= hi)
-		return ok, b2f(ok), fmt.Sprintf("%d %s (want %s)", n, unit, describeBounds(lo, hi))
-	case "latency":
-		limit, ok := limitOf(a, value)
-		if !ok {
-			return false, 0, "latency needs a threshold in milliseconds"
-		}
-		pass := float64(in.LatencyMS) <= limit
-		return pass, b2f(pass), fmt.Sprintf("latency %d ms (max %g ms)", in.LatencyMS, limit)
-	case "cost":
-		limit, ok := limitOf(a, value)
-		if !ok {
-			return false, 0, "cost needs a threshold in dollars"
-		}
-		pass := in.Cost <= limit
-		return pass, b2f(pass), fmt.Sprintf("cost $%.6f (max $%g)", in.Cost, limit)
-	case "llm-rubric":
-		if m.Grade == nil {
-			return false, 0, "llm-rubric needs a grader model"
-		}
-		model := firstNonEmpty(a.Provider, m.Grader, in.Model)
-		v, err := m.Grade(ctx, model, toString(value), out)
-		if err != nil {
-			return false, 0, "grader " + model + ": " + err.Error()
-		}
-		pass := v.Pass
-		if a.Threshold != nil {
-			pass = pass && v.Score >= *a.Threshold
-		}
-		return pass, v.Score, excerpt(v.Reason, 200)
-	case "similar":
-		if m.Embed == nil {
-			return false, 0, "similar needs an embedding model"
-		}
-		targets := toList(value)
-		if len(targets) == 0 && in.Expected != "" {
-			targets = []string{in.Expected}
-		}
-		if len(targets) == 0 {
-			return false, 0, "similar needs a value or an expected output"
-		}
-		model := firstNonEmpty(a.Provider, m.Embedding)
-		if model == "" {
-			prov, _, _ := strings.Cut(in.Model, "/")
-			model = prov + "/text-embedding-3-small"
-		}
-		vecs, err := m.Embed(ctx, model, append([]string{out}, targets...))
-		if err != nil {
-			return false, 0, "embeddings " + model + ": " + err.Error()
-		}
-		limit := 0.75
-		if a.Threshold != nil {
-			limit = *a.Threshold
-		}
-		best := -1.0
-		for _, v := range vecs[1:] {
-			best = math.Max(best, cosine(vecs[0], v))
-		}
-		return best >= limit, best, fmt.Sprintf("similarity %.3f (min %g)", best, limit)
-	}
-	return false, 0, "unknown assertion type " + typ
 }
 
 func firstNonEmpty(s ...string) string {
@@ -635,74 +438,4 @@ func schemaReason(ve *jsonschema.ValidationError) string {
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	return s
-}
-
-// Validate checks an assertion before it is stored: known type, a value of
-// the right shape, a regex that compiles, a schema that compiles.
-func Validate(a store.Assertion) error {
-	typ, _ := strings.CutPrefix(a.Type, "not-")
-	if a.Type == "" {
-		return errors.New("assertion has no type")
-	}
-	if !slices.Contains(Types, typ) {
-		return fmt.Errorf("unknown assertion type %q (known: %s, each also with not-)", a.Type, strings.Join(Types, ", "))
-	}
-	if a.Weight != nil && (*a.Weight < 0 || math.IsNaN(*a.Weight) || math.IsInf(*a.Weight, 0)) {
-		return fmt.Errorf("%s: weight must be a number >= 0", a.Type)
-	}
-	if a.Threshold != nil && (math.IsNaN(*a.Threshold) || math.IsInf(*a.Threshold, 0) || *a.Threshold < 0) {
-		return fmt.Errorf("%s: threshold must be a number >= 0", a.Type)
-	}
-	templated := false
-	if s, ok := a.Value.(string); ok && strings.Contains(s, "{{") {
-		templated = true
-		if err := prompt.CheckText(s); err != nil {
-			return fmt.Errorf("%s: value: %v", a.Type, err)
-		}
-	}
-	empty := a.Value == nil || a.Value == ""
-	switch typ {
-	case "contains", "icontains", "starts-with", "regex", "llm-rubric":
-		if empty {
-			return fmt.Errorf("%s needs a value", a.Type)
-		}
-		if _, ok := a.Value.(map[string]any); ok {
-			return fmt.Errorf("%s: value must be a string", a.Type)
-		}
-		if typ == "regex" && !templated {
-			if _, err := regexp.Compile(toString(a.Value)); err != nil {
-				return fmt.Errorf("regex: bad pattern %q: %v", toString(a.Value), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-			}
-		}
-	case "contains-any", "contains-all", "icontains-any", "icontains-all":
-		if len(toList(a.Value)) == 0 {
-			return fmt.Errorf("%s needs a list of values", a.Type)
-		}
-	case "json-schema":
-		if empty {
-			return fmt.Errorf("%s needs a schema as its value", a.Type)
-		}
-		if _, err := compileSchema(a.Value); err != nil {
-			return fmt.Errorf("%s: %v", a.Type, err)
-		}
-	case "is-json", "contains-json":
-		if !empty {
-			if _, err := compileSchema(a.Value); err != nil {
-				return fmt.Errorf("%s: %v", a.Type, err)
-			}
-		}
-	case "word-count", "length":
-		if _, _, err := bounds(a.Value); err != nil {
-			return fmt.Errorf("%s: %v", a.Type, err)
-		}
-	case "latency", "cost":
-		if _, ok := limitOf(a, a.Value); !ok {
-			return fmt.Errorf("%s needs a threshold", a.Type)
-		}
-	case "similar":
-		if a.Threshold != nil && *a.Threshold > 1 {
-			return fmt.Errorf("similar: threshold is a cosine similarity between 0 and 1")
-		}
-	}
-	return nil
 }

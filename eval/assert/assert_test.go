@@ -196,3 +196,49 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestKindsTable: each assertion type is one entry of one table, and every
+// part of Verso that asks about types (the list, Validate, Evaluate, "does it
+// need a model") answers from that entry.
+func TestKindsTable(t *testing.T) {
+	kinds := Kinds()
+	if len(kinds) != len(Types) {
+		t.Fatalf("%d kinds, %d types", len(kinds), len(Types))
+	}
+	seen := map[string]bool{}
+	for i, k := range kinds {
+		if k.Name != Types[i] || seen[k.Name] {
+			t.Errorf("kind %d: %q (types say %q, seen %v)", i, k.Name, Types[i], seen[k.Name])
+		}
+		seen[k.Name] = true
+		if k.Doc == "" || strings.Contains(k.Doc, "\n") || k.Check == nil {
+			t.Errorf("%s: needs a one-line Doc and a Check", k.Name)
+		}
+		for _, name := range []string{k.Name, "not-" + k.Name} {
+			if NeedsModel(name) != k.NeedsModel {
+				t.Errorf("NeedsModel(%s) = %v", name, !k.NeedsModel)
+			}
+			// Every type is known to Validate and Evaluate.
+			if err := Validate(store.Assertion{Type: name}); err != nil && strings.Contains(err.Error(), "unknown") {
+				t.Errorf("Validate(%s): %v", name, err)
+			}
+			o := Evaluate(context.Background(), []store.Assertion{{Type: name}}, 0, Input{Output: "x"}, Models{})
+			if strings.Contains(o.Results[0].Reason, "unknown assertion type") {
+				t.Errorf("Evaluate(%s): %s", name, o.Results[0].Reason)
+			}
+		}
+	}
+	if !NeedsModel("not-llm-rubric") || !NeedsModel("similar") || NeedsModel("contains") || NeedsModel("nope") {
+		t.Error("NeedsModel disagrees with the table")
+	}
+	if err := Validate(store.Assertion{Type: "nope"}); err == nil || !strings.Contains(err.Error(), "known: equals, contains") {
+		t.Errorf("unknown type: %v", err)
+	}
+	// A table entry's own validator runs for its type only.
+	if err := Validate(store.Assertion{Type: "regex", Value: "("}); err == nil || !strings.Contains(err.Error(), "bad pattern") {
+		t.Errorf("regex: %v", err)
+	}
+	if err := Validate(store.Assertion{Type: "not-json-schema"}); err == nil || !strings.Contains(err.Error(), "needs a schema") {
+		t.Errorf("json-schema: %v", err)
+	}
+}

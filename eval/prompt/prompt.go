@@ -3,7 +3,8 @@
 // messages, and reports missing and unused variables.
 //
 // Prompts are not HTML, so nothing is escaped: {{x}} and {{{x}}} both give
-// the raw value. Partials ({{> name}}) are refused: the library would read
+// the raw value. A list or object printed by a variable tag is JSON, null is
+// empty (values.go). Partials ({{> name}}) are refused: the library would read
 // them from files in the working directory, and a prompt must not read files.
 package prompt
 
@@ -247,7 +248,7 @@ func render(tpl, where string, vars map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data := expandDotted(vars)
+	data := templateData(expandDotted(vars))
 	var missing []string
 	// The library stops at the first missing variable; fill it with an empty
 	// placeholder and render again to collect every missing name. Each round

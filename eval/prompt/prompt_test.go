@@ -115,3 +115,41 @@ func TestUnused(t *testing.T) {
 		t.Fatalf("Unused = %v", got)
 	}
 }
+
+// TestRenderNonStrings: what reaches the model for a list, an object or null
+// is what the Mustache spec (and every other implementation) gives, never Go
+// syntax; lists and objects used as sections still work as sections.
+func TestRenderNonStrings(t *testing.T) {
+	vars := map[string]any{
+		"none":  nil,
+		"list":  []any{"a", "b & c", 2.5, nil},
+		"obj":   map[string]any{"k": "v", "n": []any{1.0}, "z": nil},
+		"tags":  []string{"x", "y"},
+		"count": map[string]int{"a": 1},
+		"num":   3.0,
+	}
+	for tpl, want := range map[string]string{
+		"[{{none}}]":                      "[]",
+		"{{list}}":                        `["a","b & c",2.5,null]`,
+		"{{{list}}}":                      `["a","b & c",2.5,null]`,
+		"{{obj}}":                         `{"k":"v","n":[1],"z":null}`,
+		"{{obj.n}} {{obj.k}} [{{obj.z}}]": "[1] v []",
+		"{{tags}} {{count}}":              `["x","y"] {"a":1}`,
+		"{{#list}}<{{.}}>{{/list}}":       "<a><b & c><2.5><>",
+		"{{#obj}}{{k}}{{/obj}}":           "v",
+		"{{#none}}yes{{/none}}{{^none}}no{{/none}}":     "no",
+		"{{#obj.z}}yes{{/obj.z}}{{^obj.z}}no{{/obj.z}}": "no",
+		"{{#tags}}{{.}};{{/tags}}":                      "x;y;",
+		"{{#list}}{{#.}}+{{/.}}{{/list}}":               "+++",
+		"{{num}}":                                       "3",
+	} {
+		got, err := RenderText(tpl, vars)
+		if err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", tpl, got, err, want)
+		}
+	}
+	// The caller's values are not changed.
+	if _, ok := vars["list"].([]any); !ok || vars["none"] != nil {
+		t.Fatalf("vars changed: %#v", vars)
+	}
+}

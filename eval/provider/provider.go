@@ -1,3 +1,6 @@
+// Package provider calls named OpenAI-compatible model providers (configured
+// in package config) through go-openai: chat (streamed or not) and
+// embeddings, with per-provider rate limits, retries with backoff and prices.
 package provider
 
 import (
@@ -20,12 +23,13 @@ import (
 	"github.com/sashabaranov/go-openai"
 	"golang.org/x/time/rate"
 
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/store"
 )
 
 // Registry holds the configured providers. It is safe for concurrent use.
 type Registry struct {
-	cfg       Config
+	cfg       config.Config
 	transport http.RoundTripper
 
 	mu        sync.Mutex
@@ -34,7 +38,7 @@ type Registry struct {
 }
 
 // NewRegistry makes the providers of cfg (and the built-in ones) available.
-func NewRegistry(cfg Config) *Registry {
+func NewRegistry(cfg config.Config) *Registry {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	// Evals run dozens of calls at once against one host: keep the
 	// connections instead of re-dialling (Go keeps 2 per host by default).
@@ -44,7 +48,7 @@ func NewRegistry(cfg Config) *Registry {
 }
 
 // Config is the configuration the registry was made from.
-func (r *Registry) Config() Config { return r.cfg }
+func (r *Registry) Config() config.Config { return r.cfg }
 
 // SetBaseURL points a provider at url, e.g. "demo" at the demo model server
 // started by the caller. It replaces any provider already made.
@@ -66,7 +70,7 @@ func (r *Registry) BaseURL(name string) string {
 }
 
 // Names lists every provider, built-in and configured, sorted.
-func (r *Registry) Names() []string { return r.cfg.providerNames() }
+func (r *Registry) Names() []string { return r.cfg.ProviderNames() }
 
 // DefaultProvider is the provider of bare model names.
 func (r *Registry) DefaultProvider() string {
@@ -81,7 +85,7 @@ func (r *Registry) DefaultProvider() string {
 func (r *Registry) Models() []string {
 	var out []string
 	for _, n := range r.Names() {
-		pc, _ := r.cfg.merged(n)
+		pc, _ := r.cfg.Provider(n)
 		for _, m := range pc.Models {
 			out = append(out, n+"/"+m)
 		}
@@ -95,7 +99,7 @@ func (r *Registry) Models() []string {
 // "openrouter/openai/gpt-4o" -> (openrouter, openai/gpt-4o).
 func (r *Registry) Split(ref string) (prov, model string) {
 	if i := strings.IndexByte(ref, '/'); i > 0 {
-		if _, ok := r.cfg.merged(ref[:i]); ok {
+		if _, ok := r.cfg.Provider(ref[:i]); ok {
 			return ref[:i], ref[i+1:]
 		}
 	}
@@ -115,9 +119,9 @@ func (r *Registry) Provider(name string) (*Provider, error) {
 	if p, ok := r.providers[name]; ok {
 		return p, nil
 	}
-	pc, ok := r.cfg.merged(name)
+	pc, ok := r.cfg.Provider(name)
 	if !ok {
-		return nil, fmt.Errorf("unknown provider %q: configure it in the config file (have: %s)", name, strings.Join(r.cfg.providerNames(), ", "))
+		return nil, fmt.Errorf("unknown provider %q: configure it in the config file (have: %s)", name, strings.Join(r.cfg.ProviderNames(), ", "))
 	}
 	if u := r.urls[name]; u != "" {
 		pc.BaseURL = u
@@ -153,7 +157,7 @@ type Provider struct {
 	// CacheID identifies the endpoint in cache keys: the base URL, or
 	// "local:NAME" for a URL given with SetBaseURL.
 	CacheID string
-	cfg     ProviderConfig
+	cfg     config.ProviderConfig
 	http    *http.Client
 	rpm     *rate.Limiter
 	tpm     *rate.Limiter
@@ -161,7 +165,7 @@ type Provider struct {
 
 // Price of a model (per million tokens): the model's own price, else the
 // provider's default.
-func (p *Provider) Price(model string) Price {
+func (p *Provider) Price(model string) config.Price {
 	if pr, ok := p.cfg.Prices[model]; ok {
 		return pr
 	}

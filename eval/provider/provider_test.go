@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/store"
 )
@@ -26,7 +25,7 @@ func demo(t *testing.T, o modelserver.Options) (*provider.Registry, *modelserver
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	reg := provider.NewRegistry(provider.Config{})
+	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", srv.URL())
 	return reg, srv
 }
@@ -138,7 +137,7 @@ func TestCancel(t *testing.T) {
 
 func TestKeyFromEnvironment(t *testing.T) {
 	t.Setenv("VERSO_TEST_KEY", "")
-	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{
+	reg := provider.NewRegistry(config.Config{Providers: map[string]config.ProviderConfig{
 		"x": {BaseURL: "http://127.0.0.1:1/v1", APIKeyEnv: "VERSO_TEST_KEY"}}})
 	p, err := reg.Provider("x")
 	if err != nil {
@@ -152,7 +151,7 @@ func TestKeyFromEnvironment(t *testing.T) {
 }
 
 func TestSplitAndCost(t *testing.T) {
-	reg := provider.NewRegistry(provider.Config{DefaultProvider: "ollama"})
+	reg := provider.NewRegistry(config.Config{DefaultProvider: "ollama"})
 	cases := map[string]string{"demo/demo-large": "demo/demo-large", "llama3": "ollama/llama3", "openai/gpt-4o": "openai/gpt-4o", "meta/llama": "ollama/meta/llama"}
 	for in, want := range cases {
 		if got := reg.Canonical(in); got != want {
@@ -167,7 +166,7 @@ func TestSplitAndCost(t *testing.T) {
 	if c := p.Cost("demo-large", 1_000_000, 500_000); c != 3 {
 		t.Fatalf("cost = %v", c)
 	}
-	if _, err := provider.NewRegistry(provider.Config{}).Provider("demo"); err == nil || !strings.Contains(err.Error(), "not running") {
+	if _, err := provider.NewRegistry(config.Config{}).Provider("demo"); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Fatalf("demo without URL: %v", err)
 	}
 }
@@ -197,62 +196,6 @@ func TestCacheKey(t *testing.T) {
 	}
 }
 
-func TestLoadConfig(t *testing.T) {
-	dir := t.TempDir()
-	c, err := provider.LoadConfig(filepath.Join(dir, "missing.yaml"))
-	if err != nil || c.DefaultProvider != "" {
-		t.Fatalf("missing file: %v", err)
-	}
-	good := filepath.Join(dir, "good.yaml")
-	os.WriteFile(good, []byte(`default_provider: local
-theme: nord
-keys:
-  quit: [q, ctrl+c]
-gate:
-  protected: [production, eu]
-  min_pass_rate: 0.9
-  suite: smoke
-providers:
-  local:
-    base_url: http://localhost:8080/v1
-    models: [a, b]
-    price: {input: 1, output: 2}
-    rpm: 60
-    headers: {X-Team: eval}
-  azure:
-    type: azure
-    base_url: https://x.openai.azure.com
-    api_key_env: AZ_KEY
-`), 0o600)
-	c, err = provider.LoadConfig(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.DefaultProvider != "local" || c.Theme != "nord" || c.Keys["quit"][1] != "ctrl+c" || c.Gate.MinPassRate != 0.9 ||
-		c.Gate.Protected[1] != "eu" || c.Providers["local"].RPM != 60 || c.Providers["azure"].Type != "azure" {
-		t.Fatalf("config = %+v", c)
-	}
-	reg := provider.NewRegistry(c)
-	if got := reg.Models(); !strings.Contains(strings.Join(got, ","), "local/a,local/b") {
-		t.Fatalf("models = %v", got)
-	}
-	for name, body := range map[string]string{
-		"typo.yaml":   "theme: nord\nprovidrs: {}\n",
-		"syntax.yaml": "theme: nord\n  bad: [\n",
-		"url.yaml":    "providers:\n  x:\n    base_url: ftp://x\n",
-	} {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(body), 0o600)
-		_, err := provider.LoadConfig(p)
-		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), p) {
-			t.Errorf("%s: err = %v", name, err)
-		}
-		if name != "url.yaml" && !strings.Contains(err.Error(), "line ") {
-			t.Errorf("%s: no line in %v", name, err)
-		}
-	}
-}
-
 func TestAzureHeadersAndRateLimit(t *testing.T) {
 	var mu sync.Mutex
 	var paths, teams, keys []string
@@ -267,7 +210,7 @@ func TestAzureHeadersAndRateLimit(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("AZ_KEY", "sekret")
-	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{
+	reg := provider.NewRegistry(config.Config{Providers: map[string]config.ProviderConfig{
 		"az":  {Type: "azure", BaseURL: srv.URL, APIKeyEnv: "AZ_KEY", APIVersion: "2024-06-01", Headers: map[string]string{"X-Team": "eval"}},
 		"lim": {BaseURL: srv.URL + "/v1", RPM: 1200},
 	}})
@@ -313,7 +256,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestTokensPerMinute(t *testing.T) {
-	reg := provider.NewRegistry(provider.Config{Providers: map[string]provider.ProviderConfig{"x": {BaseURL: "http://127.0.0.1:1/v1", TPM: 600}}})
+	reg := provider.NewRegistry(config.Config{Providers: map[string]config.ProviderConfig{"x": {BaseURL: "http://127.0.0.1:1/v1", TPM: 600}}})
 	p, _ := reg.Provider("x")
 	// 600 tpm = 10 tokens/s with a burst of 600: a request estimated at
 	// 600+ tokens drains the bucket, so the next waits.

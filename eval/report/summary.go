@@ -153,11 +153,3 @@ func ColumnsOf(results []store.Result) []Column {
 	}
 	return out
 }
-
-// Duration of a run in seconds (0 while it runs).
-func Duration(r store.Run) float64 {
-	if r.FinishedAt == nil {
-		return 0
-	}
-	return round(r.FinishedAt.Sub(r.StartedAt).Seconds(), 1000)
-}

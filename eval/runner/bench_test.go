@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -71,7 +72,7 @@ func BenchmarkRawHTTP50ms(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	reg := provider.NewRegistry(provider.Config{})
+	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", srv.URL())
 	p, _ := reg.Provider("demo")
 	start := time.Now()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -29,7 +30,7 @@ func ExampleFeed() {
 		{Name: "bob", Vars: map[string]any{"name": "Bob"}, Assertions: []store.Assertion{{Type: "icontains", Value: "bob"}}},
 	}})
 
-	reg := provider.NewRegistry(provider.Config{})
+	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", srv.URL())
 	eng := runner.New(st, reg)
 	feed := runner.NewFeed()

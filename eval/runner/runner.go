@@ -278,12 +278,11 @@ type task struct {
 
 // exec is one running run.
 type exec struct {
-	e      *Engine
-	o      Options
-	run    store.Run
-	suite  store.Suite
-	start  time.Time
-	parent context.Context
+	e     *Engine
+	o     Options
+	run   store.Run
+	suite store.Suite
+	start time.Time
 
 	mu      sync.Mutex
 	prog    Progress
@@ -302,7 +301,7 @@ type rendering struct {
 func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column, vers map[int]store.Version, su store.Suite, prev []store.Result, o Options) *Handle {
 	rctx, cancel := context.WithCancel(ctx)
 	h := &Handle{ID: run.ID, Total: run.Total, Columns: cols, Cases: su.Cases, cancel: cancel, done: make(chan struct{})}
-	x := &exec{e: e, o: o, run: run, suite: su, start: time.Now(), parent: rctx}
+	x := &exec{e: e, o: o, run: run, suite: su, start: time.Now()}
 	x.prog.Total = run.Total
 	x.prog.Status = store.RunRunning
 
@@ -549,7 +548,7 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 	}
 	o := assert.Evaluate(ctx, t.cas.Assertions, th, assert.Input{Output: r.Output, Vars: t.cas.Vars, Expected: t.cas.Expected,
 		LatencyMS: r.LatencyMS, Cost: r.Cost, Model: t.key.Model}, x.e.Models)
-	if ctx.Err() != nil && hasModelAssertion(t.cas.Assertions) {
+	if ctx.Err() != nil && needsModel(t.cas.Assertions) {
 		// A grader call was cut short: the verdict is not known.
 		return r, nil, false
 	}
@@ -595,10 +594,9 @@ func (x *exec) prepare(ctx context.Context, t *task) {
 	}
 }
 
-func hasModelAssertion(as []store.Assertion) bool {
+func needsModel(as []store.Assertion) bool {
 	for _, a := range as {
-		switch a.Type {
-		case "llm-rubric", "not-llm-rubric", "similar", "not-similar":
+		if assert.NeedsModel(a.Type) {
 			return true
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -41,7 +42,7 @@ func setup(t testing.TB, o modelserver.Options, n int) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	reg := provider.NewRegistry(provider.Config{})
+	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", srv.URL())
 	e := &env{st: st, srv: srv, eng: runner.New(st, reg)}
 	for _, tpl := range []string{

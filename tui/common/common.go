@@ -26,7 +26,6 @@ type Common struct {
 	// Providers lists the configured providers and models (for the new-run
 	// form); nil when evals are unavailable.
 	Providers *provider.Registry
-	Config    provider.Config
 	Author    string
 	Theme     themes.Theme
 	Styles    themes.Styles

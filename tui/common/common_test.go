@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -222,5 +223,19 @@ func TestSetKeys(t *testing.T) {
 	}
 	if err := c.SetKeys(map[string][]string{"quitt": {"x"}}); !strings.Contains(err.Error(), "back, bottom, down, help") {
 		t.Errorf("the error does not list the names: %v", err)
+	}
+}
+
+// A long response_format is cut by columns, never inside a UTF-8
+// character (the summary once cut it at byte 39).
+func TestConfigSummaryCutsWholeCharacters(t *testing.T) {
+	cfg := store.Config{ResponseFormat: map[string]any{"type": "json_schema", "name": strings.Repeat("é", 40)}}
+	got := common.ConfigSummary(cfg)
+	if !utf8.ValidString(got) || strings.ContainsRune(got, utf8.RuneError) {
+		t.Fatalf("summary holds a split character: %q", got)
+	}
+	rf := strings.TrimPrefix(got, "response_format ")
+	if w := ansi.StringWidth(rf); w != 40 || !strings.HasSuffix(rf, "…") {
+		t.Fatalf("response_format cut to %d columns: %q", w, rf)
 	}
 }

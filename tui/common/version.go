@@ -33,11 +33,7 @@ func ConfigSummary(c store.Config) string {
 	}
 	if c.ResponseFormat != nil {
 		b, _ := json.Marshal(c.ResponseFormat)
-		s := string(b)
-		if len(s) > 40 {
-			s = s[:39] + "…"
-		}
-		parts = append(parts, "response_format "+s)
+		parts = append(parts, "response_format "+Trunc(string(b), 40))
 	}
 	if len(c.Tools) > 0 {
 		parts = append(parts, fmt.Sprintf("%d tools", len(c.Tools)))

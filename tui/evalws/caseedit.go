@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/seed94f0f622/verso/eval/assert"
 	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/eval/suitefile"
 	"github.com/seed94f0f622/verso/store"
@@ -64,13 +65,18 @@ type (
 	}
 )
 
-const editHeader = `# %s
-# promptfoo shape: description, vars, assert (type, value, threshold, weight),
-# expected, tags, threshold. Assertion types: equals, contains, icontains,
-# contains-any, contains-all, starts-with, regex, is-json, contains-json,
-# json-schema, levenshtein, word-count, length, latency, cost, llm-rubric,
-# similar (each also with not-). Save and quit to apply.
-`
+// editHeader heads the file of cases: the shape, and every assertion type
+// from the assert package's table.
+var editHeader = func() string {
+	b := strings.Builder{}
+	b.WriteString("# %s\n")
+	for _, l := range wrap("promptfoo shape: description, vars, assert (type, value, threshold, weight), "+
+		"expected, tags, threshold. Assertion types: "+strings.Join(assert.Types, ", ")+
+		" (each also with not-). Save and quit to apply.", 74) {
+		b.WriteString("# " + strings.TrimRight(l, " ") + "\n")
+	}
+	return b.String()
+}()
 
 // caseFile is the YAML of cases to edit.
 func caseFile(title string, cases []store.Case) ([]byte, error) {

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
@@ -41,7 +42,7 @@ func newEnv(t testing.TB, o modelserver.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	reg := provider.NewRegistry(provider.Config{})
+	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", srv.URL())
 	c := common.NewCommon(st, "tester", themes.MustGet("dark", true))
 	c.Engine = runner.New(st, reg)

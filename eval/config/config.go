@@ -1,7 +1,8 @@
-// Package provider configures named OpenAI-compatible model providers and
-// calls them through go-openai: chat (streamed or not) and embeddings, with
-// per-provider rate limits, retries with backoff and prices.
-package provider
+// Package config is Verso's config file: the model providers and their
+// models and prices, the default provider, the grader and embedding models,
+// the TUI's theme and key overrides, and the eval gate. One loader for every
+// part of Verso; it imports nothing of Verso's, so every package can use it.
+package config
 
 import (
 	"bytes"
@@ -97,7 +98,7 @@ func LoadConfig(path string) (Config, error) {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 		msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0])
-		msg = strings.ReplaceAll(msg, "in type provider.", "in ")
+		msg = strings.ReplaceAll(msg, "in type config.", "in ")
 		if !lineRE.MatchString(msg) {
 			msg = "line ?: " + msg
 		}
@@ -135,7 +136,7 @@ func (c Config) Validate() error {
 	if c.DefaultProvider != "" {
 		if _, ok := c.Providers[c.DefaultProvider]; !ok {
 			if _, ok := builtins[c.DefaultProvider]; !ok {
-				return fmt.Errorf("default_provider %q is not a provider (have: %s)", c.DefaultProvider, strings.Join(c.providerNames(), ", "))
+				return fmt.Errorf("default_provider %q is not a provider (have: %s)", c.DefaultProvider, strings.Join(c.ProviderNames(), ", "))
 			}
 		}
 	}
@@ -145,7 +146,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) providerNames() []string {
+// ProviderNames lists every provider, built-in and configured, sorted.
+func (c Config) ProviderNames() []string {
 	var out []string
 	for n := range builtins {
 		out = append(out, n)
@@ -171,14 +173,16 @@ var builtins = map[string]ProviderConfig{
 			"gpt-4.1":      {2, 8},
 		}},
 	"ollama": {BaseURL: "http://localhost:11434/v1"},
-	// The demo model server's URL is set by whoever starts it (SetBaseURL).
+	// The demo model server's URL is set by whoever starts it
+	// (provider.Registry.SetBaseURL).
 	"demo": {Models: []string{"demo-small", "demo-large"},
 		Prices: map[string]Price{"demo-small": {0.1, 0.4}, "demo-large": {1, 4}}},
 }
 
-// merged is the effective config of a provider: built-in defaults overlaid
-// with the config file's fields.
-func (c Config) merged(name string) (ProviderConfig, bool) {
+// Provider is the effective config of a provider: the built-in defaults
+// overlaid with the config file's fields; false when no provider has that
+// name.
+func (c Config) Provider(name string) (ProviderConfig, bool) {
 	b, isBuiltin := builtins[name]
 	p, inConfig := c.Providers[name]
 	if !isBuiltin && !inConfig {
