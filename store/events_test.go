@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func ptr[T any](v T) *T { return &v }
+func fptr(v float64) *float64 { return &v }
 
 // eventsStore has prompt "greet" with versions 1 and 2.
 func eventsStore(t testing.TB) *Store {
@@ -34,7 +34,7 @@ func TestRecordEventsStoresOnceAndRollsUp(t *testing.T) {
 			e.Status, e.ErrorKind = "error", "timeout"
 		}
 		if i%4 == 0 {
-			e.Score = ptr(float64(i%8) / 4)
+			e.Score = fptr(float64(i%8) / 4)
 		}
 		evs = append(evs, e)
 	}
@@ -107,7 +107,7 @@ func TestRecordEventsRejectsOneByOne(t *testing.T) {
 		{Event{Prompt: "greet", Version: 1, Time: now, TokensOut: -3}, "tokens_out"},
 		{Event{Prompt: "greet", Version: 1, Time: now, Cost: -1}, "cost"},
 		{Event{Prompt: "greet", Version: 1, Time: now, Status: "meh"}, "status"},
-		{Event{Prompt: "greet", Version: 1, Time: now, Score: ptr(math.NaN())}, "score"},
+		{Event{Prompt: "greet", Version: 1, Time: now, Score: fptr(math.NaN())}, "score"},
 		{Event{Prompt: "greet", Version: 1, Time: now, Model: strings.Repeat("m", 300)}, "model is longer"},
 	}
 	evs := []Event{good}
@@ -290,7 +290,7 @@ func TestStorageBytesPerEvent(t *testing.T) {
 			e.Status, e.ErrorKind = "error", "rate_limit"
 		}
 		if i%10 == 0 {
-			e.Score = ptr(0.8)
+			e.Score = fptr(0.8)
 		}
 		batch = append(batch, e)
 		if len(batch) == cap(batch) {

@@ -116,7 +116,7 @@ func TestEscapeSequencesNeverReachTheTerminal(t *testing.T) {
 // base URL and process.
 func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(versoBin, "--db", db, "serve", "--addr", "127.0.0.1:0")
+	cmd := exec.Command(versoBin(), "--db", db, "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = append(testEnv(t), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
