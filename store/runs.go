@@ -9,7 +9,9 @@ import (
 	"time"
 )
 
-// CreateRun records a new run (status running unless set).
+// CreateRun records a new run (status running unless set). Its SuiteHash
+// is the hash of the cases it runs (HashSuite of the suite given to the
+// runner); left empty, it is the stored suite's hash now.
 func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 	if r.Status == "" {
 		r.Status = RunRunning
@@ -34,9 +36,15 @@ func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 			return err
 		}
 		r.PromptID = pid
-		res, err := tx.ExecContext(ctx, `INSERT INTO runs (prompt_id, suite_id, suite_name, versions, models, repeat, settings, status, started_at, total, summary)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, nullInt64(r.SuiteID), r.Suite, string(vers), string(models), r.Repeat,
-			string(r.Settings), r.Status, r.StartedAt.UTC().UnixMicro(), r.Total, string(r.Summary))
+		if r.SuiteHash == "" && r.Suite != "" {
+			// The run is made on the suite as it is now.
+			if r.SuiteHash, _, err = suiteHashTx(ctx, tx, pid, r.Suite); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO runs (prompt_id, suite_id, suite_name, versions, models, repeat, settings, status, started_at, total, summary, suite_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, nullInt64(r.SuiteID), r.Suite, string(vers), string(models), r.Repeat,
+			string(r.Settings), r.Status, r.StartedAt.UTC().UnixMicro(), r.Total, string(r.Summary), r.SuiteHash)
 		if err != nil {
 			return err
 		}
@@ -123,14 +131,14 @@ func (s *Store) FinishRun(ctx context.Context, id int64, status string, summary 
 }
 
 const runSelect = `SELECT r.id, r.prompt_id, p.name, r.suite_name, COALESCE(r.suite_id, 0), r.versions, r.models, r.repeat, r.settings, r.status,
-	r.started_at, r.finished_at, r.total, r.summary FROM runs r JOIN prompts p ON p.id = r.prompt_id`
+	r.started_at, r.finished_at, r.total, r.summary, r.suite_hash FROM runs r JOIN prompts p ON p.id = r.prompt_id`
 
 func scanRun(sc rowScanner) (Run, error) {
 	var r Run
 	var vers, models, settings, summary string
 	var started int64
 	var fin sql.NullInt64
-	if err := sc.Scan(&r.ID, &r.PromptID, &r.Prompt, &r.Suite, &r.SuiteID, &vers, &models, &r.Repeat, &settings, &r.Status, &started, &fin, &r.Total, &summary); err != nil {
+	if err := sc.Scan(&r.ID, &r.PromptID, &r.Prompt, &r.Suite, &r.SuiteID, &vers, &models, &r.Repeat, &settings, &r.Status, &started, &fin, &r.Total, &summary, &r.SuiteHash); err != nil {
 		return r, err
 	}
 	json.Unmarshal([]byte(vers), &r.Versions)

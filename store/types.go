@@ -197,6 +197,9 @@ type Run struct {
 	FinishedAt *time.Time
 	Total      int             // planned results
 	Summary    json.RawMessage // eval's summary, free-form JSON
+	// SuiteHash is HashSuite of the cases the run was made on. A run is
+	// gate evidence only while its suite still has that hash.
+	SuiteHash string
 }
 
 // AssertionResult is the outcome of one assertion on one output.

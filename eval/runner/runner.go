@@ -174,7 +174,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Handle, error) 
 	}
 	total := len(cols) * len(p.Suite.Cases) * p.Repeat
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
-		Models: models, Repeat: p.Repeat, Settings: sj, Total: total})
+		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, SuiteHash: store.HashSuite(p.Suite)})
 	if err != nil {
 		return nil, err
 	}
