@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -238,4 +240,44 @@ func (s *Store) cases(ctx context.Context, suiteID int64) ([]Case, error) {
 		out = append(out, c)
 	}
 	return out, s.wrap("cases", rows.Err())
+}
+
+// SuiteHash is the content hash of a suite's cases: sha256 (hex) of the
+// canonical JSON of the suite's threshold and, in order, each case's name,
+// variables, assertions, expected output and threshold. Ids, positions,
+// tags and descriptions are not part of it: a suite re-imported with the
+// same cases has the same hash, and any change to what a run would call or
+// check gives another. A run records it when it starts (Run.SuiteHash).
+func SuiteHash(su Suite) string {
+	type hashCase struct {
+		Name       string         `json:"name"`
+		Vars       map[string]any `json:"vars"`
+		Assertions []Assertion    `json:"assertions"`
+		Expected   string         `json:"expected"`
+		Threshold  *float64       `json:"threshold"`
+	}
+	doc := struct {
+		Threshold float64    `json:"threshold"`
+		Cases     []hashCase `json:"cases"`
+	}{Threshold: su.Threshold, Cases: make([]hashCase, len(su.Cases))}
+	for i, c := range su.Cases {
+		vars := c.Vars
+		if vars == nil {
+			vars = map[string]any{}
+		}
+		doc.Cases[i] = hashCase{Name: c.Name, Vars: vars, Assertions: nonNil(c.Assertions), Expected: c.Expected, Threshold: c.Threshold}
+	}
+	// encoding/json sorts map keys: the same content gives the same bytes.
+	b, _ := json.Marshal(doc)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// SuiteHash is the content hash (SuiteHash) of a prompt's suite as it is now.
+func (s *Store) SuiteHash(ctx context.Context, prompt, suite string) (string, error) {
+	su, err := s.Suite(ctx, prompt, suite)
+	if err != nil {
+		return "", err
+	}
+	return SuiteHash(su), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/seed94f0f622/verso/store"
 )
 
 func newDB(t *testing.T) string { return filepath.Join(t.TempDir(), "verso.db") }
@@ -160,7 +163,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	sdb.Exec(`PRAGMA user_version = 42`)
 	sdb.Close()
 	r := verso(t, db, "", "list")
-	if r.code != 2 || !strings.Contains(r.stderr, "schema version 42") || !strings.Contains(r.stderr, "knows up to 1") {
+	if r.code != 2 || !strings.Contains(r.stderr, "schema version 42") || !strings.Contains(r.stderr, fmt.Sprintf("knows up to %d", store.SchemaVersion)) {
 		t.Fatalf("%+v", r)
 	}
 }
