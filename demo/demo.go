@@ -116,7 +116,7 @@ func Build(ctx context.Context, st *store.Store, actor string) error {
 		}
 		var err error
 		if m.rollback {
-			_, err = st.Rollback(ctx, p.name, m.label, m.actor, m.reason)
+			_, err = st.Rollback(ctx, store.RollbackInput{Prompt: p.name, Label: m.label, Actor: m.actor, Reason: m.reason})
 		} else {
 			_, err = st.SetLabel(ctx, store.LabelInput{Prompt: p.name, Label: m.label, Version: m.version, Actor: m.actor, Reason: m.reason})
 		}

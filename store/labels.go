@@ -20,6 +20,42 @@ type LabelInput struct {
 	Reason  string
 	RunID   int64 // eval run that justifies the move (optional)
 	Force   bool  // move a protected label without passing evidence (needs Reason)
+	// ExpectFrom is the version the caller saw the label on when the move
+	// was confirmed (a pointer to 0: the label did not exist). The move is
+	// refused with a *LabelMovedError when the label holds another version
+	// by the time it is written. nil: no check.
+	ExpectFrom *int
+}
+
+// RemoveLabelInput removes a label.
+type RemoveLabelInput struct {
+	Prompt string
+	Label  string
+	Actor  string
+	Reason string
+	// Force removes a protected label (needs Reason); without it the gate
+	// refuses the removal.
+	Force bool
+	// ExpectFrom is the version the caller saw the label on (see
+	// LabelInput.ExpectFrom).
+	ExpectFrom *int
+}
+
+// RollbackInput moves a label back to the version it held before its last
+// move.
+type RollbackInput struct {
+	Prompt string
+	Label  string
+	Actor  string
+	Reason string
+	// Force rolls a protected label back to a version without passing
+	// evidence (needs Reason).
+	Force bool
+	// ExpectFrom is the version the caller saw the label on, ExpectTo the
+	// version it saw the rollback return to. Either one that no longer holds
+	// refuses the rollback with a *LabelMovedError. nil: no check.
+	ExpectFrom *int
+	ExpectTo   *int
 }
 
 // Evidence is the eval run that allows a protected label to move.
@@ -163,17 +199,18 @@ func (s *Store) UpdateGate(ctx context.Context, fn func(g *GateSettings) error) 
 }
 
 // SetLabel points a label at a version and records the move. Protected
-// labels (production by default) need evidence: a finished run of that
-// version on the prompt's gate suite, started after the version was made,
-// with a pass rate at or above the gate's minimum. Prompts without that
-// suite are not gated: there is nothing to check them with.
+// labels (production by default) need the gate's approval (DecideGate): a
+// finished run of that version on the prompt's gate suite, started after
+// the version was made, with a pass rate at or above the gate's minimum.
+// Prompts without that suite are not gated: there is nothing to check them
+// with. A refusal is a *GateError; Force with a Reason passes it.
 func (s *Store) SetLabel(ctx context.Context, in LabelInput) (LabelEvent, error) {
 	op := fmt.Sprintf("label %s@%d %s", in.Prompt, in.Version, in.Label)
 	if err := ValidLabel(in.Label); err != nil {
 		return LabelEvent{}, fmt.Errorf("%s: %w", op, err)
 	}
-	if in.Force && strings.TrimSpace(in.Reason) == "" {
-		return LabelEvent{}, fmt.Errorf("%s: a forced move needs a reason (--reason TEXT): %w", op, ErrInvalid)
+	if err := needReason(in.Force, in.Reason); err != nil {
+		return LabelEvent{}, fmt.Errorf("%s: %w", op, err)
 	}
 	var ev LabelEvent
 	err := s.tx(ctx, op, func(tx *sql.Tx) (err error) {
@@ -183,14 +220,20 @@ func (s *Store) SetLabel(ctx context.Context, in LabelInput) (LabelEvent, error)
 	return ev, err
 }
 
+// ErrNeedReason is returned (wrapped with ErrInvalid) when a forced change
+// has no reason.
+var ErrNeedReason = fmt.Errorf("a forced change needs a reason: %w", ErrInvalid)
+
+func needReason(force bool, reason string) error {
+	if force && strings.TrimSpace(reason) == "" {
+		return ErrNeedReason
+	}
+	return nil
+}
+
 // setLabelTx moves a label through the gate. The gate is read inside the
 // write transaction, so a concurrent `verso gate` cannot slip between.
 func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (LabelEvent, error) {
-	fileGate, err := readGate(ctx, tx)
-	if err != nil {
-		return LabelEvent{}, err
-	}
-	gate := fileGate.Tighten(s.localGate)
 	pid, latest, err := promptIDTx(ctx, tx, in.Prompt)
 	if err != nil {
 		return LabelEvent{}, err
@@ -202,39 +245,18 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (Labe
 	if err != nil {
 		return LabelEvent{}, err
 	}
+	if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, from); err != nil {
+		return LabelEvent{}, err
+	}
 	if from == in.Version {
 		return LabelEvent{}, fmt.Errorf("%s is already on v%d: %w", in.Label, in.Version, ErrNoChange)
 	}
-	runID := in.RunID
-	forced := false
-	if contains(gate.Protected, in.Label) {
-		by := "" // where the protection comes from, when it is not the registry
-		if !contains(fileGate.Protected, in.Label) {
-			by = " (by your config file's gate section)"
-		}
-		has, err := hasSuiteTx(ctx, tx, pid, gate.DefaultSuite)
-		if err != nil {
-			return LabelEvent{}, err
-		}
-		if has {
-			evd, err := gateEvidence(ctx, tx, pid, in.Prompt, in.Version, gate.DefaultSuite)
-			switch {
-			case err == nil && evd.PassRate+1e-9 >= gate.MinPassRate:
-				if runID == 0 {
-					runID = evd.RunID
-				}
-			case in.Force:
-				forced = true
-			case err == nil:
-				return LabelEvent{}, fmt.Errorf("%s is protected%s: the latest run of v%d on suite %q (run %d) passed %d/%d (%.0f%%), the gate needs %.0f%%: fix the failures and re-run `verso eval %s@%d --suite %s`, or pass --force --reason TEXT: %w",
-					in.Label, by, in.Version, gate.DefaultSuite, evd.RunID, evd.Passed, evd.Total, evd.PassRate*100, gate.MinPassRate*100, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
-			case errors.Is(err, ErrNotFound):
-				return LabelEvent{}, fmt.Errorf("%s is protected%s: v%d has no finished run on suite %q since it was made: run `verso eval %s@%d --suite %s` first, or pass --force --reason TEXT: %w",
-					in.Label, by, in.Version, gate.DefaultSuite, in.Prompt, in.Version, gate.DefaultSuite, ErrGate)
-			default:
-				return LabelEvent{}, err
-			}
-		}
+	runID, forced, err := s.enforceGateTx(ctx, tx, pid, in.Prompt, in.Label, in.Version, in.Force)
+	if err != nil {
+		return LabelEvent{}, err
+	}
+	if in.RunID != 0 {
+		runID = in.RunID
 	}
 	now := s.nowMicro()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (?, ?, ?, ?, ?)
@@ -246,68 +268,102 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (Labe
 }
 
 // RemoveLabel deletes a label (the history keeps the move, with To = 0).
-func (s *Store) RemoveLabel(ctx context.Context, prompt, label, actor, reason string) (LabelEvent, error) {
-	op := fmt.Sprintf("remove label %s from %s", label, prompt)
+// Removing a protected label is refused by the gate (*GateError) unless
+// forced with a reason.
+func (s *Store) RemoveLabel(ctx context.Context, in RemoveLabelInput) (LabelEvent, error) {
+	op := fmt.Sprintf("remove label %s from %s", in.Label, in.Prompt)
+	if err := needReason(in.Force, in.Reason); err != nil {
+		return LabelEvent{}, fmt.Errorf("%s: %w", op, err)
+	}
 	var ev LabelEvent
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
-		pid, _, err := promptIDTx(ctx, tx, prompt)
+		pid, _, err := promptIDTx(ctx, tx, in.Prompt)
 		if err != nil {
 			return err
 		}
-		from, err := labelVersionTx(ctx, tx, pid, label)
+		from, err := labelVersionTx(ctx, tx, pid, in.Label)
 		if err != nil {
+			return err
+		}
+		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, from); err != nil {
 			return err
 		}
 		if from == 0 {
-			return fmt.Errorf("%s has no label %q: %w", prompt, label, ErrNotFound)
+			return fmt.Errorf("%s has no label %q: %w", in.Prompt, in.Label, ErrNotFound)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, label); err != nil {
+		_, forced, err := s.enforceGateTx(ctx, tx, pid, in.Prompt, in.Label, 0, in.Force)
+		if err != nil {
 			return err
 		}
-		ev, err = insertEventTx(ctx, tx, pid, prompt, label, from, 0, actor, reason, 0, false, s.nowMicro())
+		if _, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, in.Label); err != nil {
+			return err
+		}
+		ev, err = insertEventTx(ctx, tx, pid, in.Prompt, in.Label, from, 0, in.Actor, in.Reason, 0, forced, s.nowMicro())
 		return err
 	})
 	return ev, err
 }
 
 // Rollback moves a label back to the version it held before its last move.
-// A rollback is not gated: the version it returns to was live before.
-func (s *Store) Rollback(ctx context.Context, prompt, label, actor, reason string) (LabelEvent, error) {
-	op := fmt.Sprintf("rollback %s %s", prompt, label)
+// A protected label is gated like any move: the version it returns to
+// needs passing evidence on the gate suite as it is now, or Force with a
+// Reason.
+func (s *Store) Rollback(ctx context.Context, in RollbackInput) (LabelEvent, error) {
+	op := fmt.Sprintf("rollback %s %s", in.Prompt, in.Label)
+	if err := needReason(in.Force, in.Reason); err != nil {
+		return LabelEvent{}, fmt.Errorf("%s: %w", op, err)
+	}
 	var ev LabelEvent
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
-		pid, _, err := promptIDTx(ctx, tx, prompt)
+		pid, _, err := promptIDTx(ctx, tx, in.Prompt)
 		if err != nil {
 			return err
 		}
-		cur, err := labelVersionTx(ctx, tx, pid, label)
+		cur, err := labelVersionTx(ctx, tx, pid, in.Label)
 		if err != nil {
+			return err
+		}
+		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, cur); err != nil {
 			return err
 		}
 		if cur == 0 {
-			return fmt.Errorf("%s has no label %q to roll back: %w", prompt, label, ErrNotFound)
+			return fmt.Errorf("%s has no label %q to roll back: %w", in.Prompt, in.Label, ErrNotFound)
 		}
-		var prev sql.NullInt64
-		err = tx.QueryRowContext(ctx, `SELECT from_version FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).Scan(&prev)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		to, err := rollbackTargetTx(ctx, tx, pid, in.Label)
+		if err != nil {
 			return err
 		}
-		if !prev.Valid || prev.Int64 == 0 {
-			return fmt.Errorf("%s on %s has no previous version to roll back to (it was first set to v%d): %w", label, prompt, cur, ErrNotFound)
+		if in.ExpectTo != nil && *in.ExpectTo != to {
+			return &LabelMovedError{Prompt: in.Prompt, Label: in.Label, Expected: *in.ExpectTo, Actual: to, Target: true}
 		}
-		to := int(prev.Int64)
+		if to == 0 {
+			return fmt.Errorf("%s on %s has no previous version to roll back to (it was first set to v%d): %w", in.Label, in.Prompt, cur, ErrNotFound)
+		}
+		runID, forced, err := s.enforceGateTx(ctx, tx, pid, in.Prompt, in.Label, to, in.Force)
+		if err != nil {
+			return err
+		}
 		now := s.nowMicro()
-		if _, err := tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, now, actor, pid, label); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, now, in.Actor, pid, in.Label); err != nil {
 			return err
 		}
 		r := "rollback"
-		if reason != "" {
-			r = "rollback: " + reason
+		if in.Reason != "" {
+			r = "rollback: " + in.Reason
 		}
-		ev, err = insertEventTx(ctx, tx, pid, prompt, label, cur, to, actor, r, 0, false, now)
+		ev, err = insertEventTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, in.Actor, r, runID, forced, now)
 		return err
 	})
 	return ev, err
+}
+
+func rollbackTargetTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (int, error) {
+	var prev sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT from_version FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).Scan(&prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	return int(prev.Int64), nil
 }
 
 // RollbackTarget is the version Rollback would move a label to (0 if none).

@@ -177,11 +177,11 @@ func TestLabelsHistoryAndRollback(t *testing.T) {
 	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 7}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing version: %v", err)
 	}
-	ev, err := st.Rollback(ctx, "p", "production", "bob", "c breaks refunds")
+	ev, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production", Actor: "bob", Reason: "c breaks refunds"})
 	if err != nil || ev.From != 3 || ev.To != 1 || ev.Reason != "rollback: c breaks refunds" {
 		t.Fatalf("rollback: %+v %v", ev, err)
 	}
-	if _, err := st.Rollback(ctx, "p", "staging", "bob", ""); !errors.Is(err, ErrNotFound) {
+	if _, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "staging", Actor: "bob"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("rollback unknown label: %v", err)
 	}
 	hist, err := st.LabelHistory(ctx, "p")
@@ -191,8 +191,15 @@ func TestLabelsHistoryAndRollback(t *testing.T) {
 	if hist[0].From != 0 || hist[0].To != 1 || hist[1].From != 1 || hist[1].To != 3 || hist[2].Actor != "bob" {
 		t.Fatalf("history order: %+v", hist)
 	}
-	if _, err := st.RemoveLabel(ctx, "p", "production", "bob", "retire"); err != nil {
-		t.Fatal(err)
+	// Removing a protected label needs force and a reason.
+	if _, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "production", Actor: "bob", Reason: "retire"}); !errors.Is(err, ErrGate) {
+		t.Fatalf("removal without force: %v", err)
+	}
+	if _, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "production", Actor: "bob", Force: true}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("forced removal without a reason: %v", err)
+	}
+	if ev, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "production", Actor: "bob", Reason: "retire", Force: true}); err != nil || !ev.Forced || ev.To != 0 {
+		t.Fatalf("forced removal: %+v %v", ev, err)
 	}
 	if ls, _ := st.Labels(ctx, "p"); len(ls) != 0 {
 		t.Fatalf("labels after remove: %+v", ls)
@@ -403,7 +410,8 @@ func TestGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2})
-	if !errors.Is(err, ErrGate) || !strings.Contains(err.Error(), "verso eval p@2 --suite default") {
+	var ge *GateError
+	if !errors.As(err, &ge) || ge.Decision.Reason != GateNoRun || ge.Decision.Gate.DefaultSuite != "default" || !errors.Is(err, ErrGate) {
 		t.Fatalf("ungated move: %v", err)
 	}
 	run, err := st.CreateRun(ctx, Run{Prompt: "p", Suite: "default", SuiteID: su.ID, Versions: []int{2}, Models: []string{"demo/demo-large"}, Total: 2})
@@ -429,7 +437,13 @@ func TestGate(t *testing.T) {
 	if err != nil || !ev.Forced {
 		t.Fatalf("forced: %+v %v", ev, err)
 	}
-	st.Rollback(ctx, "p", "production", "ann", "")
+	// Rolling back a protected label is gated like a move: v1 has no run.
+	if _, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production", Actor: "ann"}); !errors.Is(err, ErrGate) {
+		t.Fatalf("ungated rollback: %v", err)
+	}
+	if ev, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production", Actor: "ann", Force: true, Reason: "undo the hotfix"}); err != nil || !ev.Forced || ev.To != 1 {
+		t.Fatalf("forced rollback: %+v %v", ev, err)
+	}
 	// A passing run lets it through, and is recorded as the evidence.
 	res[1].Pass = true
 	run2, _ := st.CreateRun(ctx, Run{Prompt: "p", Suite: "default", SuiteID: su.ID, Versions: []int{2}, Models: []string{"m"}})
@@ -575,7 +589,8 @@ func TestGateSettingsAreSharedAndOnlyTightenedLocally(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "eu", Version: 1})
-	if !errors.Is(err, ErrGate) || !strings.Contains(err.Error(), "run `verso eval p@1 --suite smoke` first, or pass --force --reason TEXT") {
+	var ge *GateError
+	if !errors.As(err, &ge) || ge.Decision.Reason != GateNoRun || ge.Decision.Gate.DefaultSuite != "smoke" || ge.Decision.ByLocalGate {
 		t.Fatalf("eu is protected by the file: %v", err)
 	}
 	// Half the cases pass: enough for the file's 50%.
@@ -602,7 +617,7 @@ func TestGateSettingsAreSharedAndOnlyTightenedLocally(t *testing.T) {
 		t.Fatalf("Gate must be the file's policy: %+v", fg)
 	}
 	_, err = strict.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1})
-	if !errors.Is(err, ErrGate) || !strings.Contains(err.Error(), "by your config file's gate section") || !strings.Contains(err.Error(), "the gate needs 100%") {
+	if !errors.As(err, &ge) || !ge.Decision.ByLocalGate || !strings.Contains(err.Error(), "the gate needs 100%") {
 		t.Fatalf("staging protected locally: %v", err)
 	}
 	if _, err := strict.SetLabel(ctx, LabelInput{Prompt: "p", Label: "eu", Version: 1}); !errors.Is(err, ErrGate) {

@@ -495,7 +495,11 @@ func TestE2E(t *testing.T) {
 	s.keys("R")
 	s.waitFor(fmt.Sprintf("Roll back %s production", name), fmt.Sprintf("production goes back from v%d to v%d", next, prod))
 	s.text("e2e: undo the forced move")
+	// The target has no run on the suite as it is now: the rollback is gated like a
+	// move, so it is forced with the reason.
 	s.keys("Enter")
+	s.waitFor("ctrl+f force with this reason")
+	s.keys("C-f")
 	s.waitFor(fmt.Sprintf("%s production rolled back to v%d", name, prod))
 	if got, ev := reg.label(name, "production"), reg.lastMove(name, "production"); got != prod || intp(ev.From) != next || intp(ev.To) != prod || !strings.Contains(ev.Reason, "e2e: undo the forced move") {
 		t.Fatalf("after the rollback production is on v%d, last move %+v; want v%d→v%d with the reason", got, ev, next, prod)

@@ -193,8 +193,9 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 }
 
 // classify turns store errors into exit codes: input problems (not found,
-// invalid, not a Verso file, newer schema, read-only, gate) are exit 2;
-// everything else is exit 1.
+// invalid, not a Verso file, newer schema, read-only, gate, a label that
+// moved since the caller's --expect-from) are exit 2; everything else is
+// exit 1. Errors that need a decision get the command line's advice.
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -204,9 +205,9 @@ func classify(err error) error {
 		return err
 	}
 	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrNotVerso, store.ErrTooNew,
-		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict} {
+		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict, store.ErrLabelMoved} {
 		if errors.Is(err, s) {
-			return &exitError{code: 2, err: err}
+			return &exitError{code: 2, err: advise(err)}
 		}
 	}
 	if errors.Is(err, context.Canceled) {

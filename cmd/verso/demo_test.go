@@ -113,7 +113,7 @@ func TestDemoSynthetic(t *testing.T) {
 }
 
 func TestDemoServe(t *testing.T) {
-	cmd := exec.Command(versoBin, "demo", "--serve", "127.0.0.1:0", "--latency", "0")
+	cmd := exec.Command(versoBin(), "demo", "--serve", "127.0.0.1:0", "--latency", "0")
 	cmd.Env = testEnv(t)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -182,7 +182,7 @@ func slowDemo(t *testing.T, dir string, o modelserver.Options) string {
 // startEval starts `verso eval` in the background with the config file cfg.
 func startEval(t *testing.T, db, cfg string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(versoBin, append([]string{"--db", db}, args...)...)
+	cmd := exec.Command(versoBin(), append([]string{"--db", db}, args...)...)
 	cmd.Env = append(testEnv(t), "VERSO_CONFIG="+cfg)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

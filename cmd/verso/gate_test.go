@@ -135,3 +135,29 @@ func TestGateCommandAndLabelRefusal(t *testing.T) {
 	mustOK(t, versoEnv(t, env, db, "list"))
 	oneLineErr(t, versoEnv(t, env, db, "gate"), "config "+cfg)
 }
+
+// A script confirms the move it read: --expect-from refuses (exit 2,
+// nothing written) when the label holds another version.
+func TestLabelAndRollbackExpectFrom(t *testing.T) {
+	db, _ := evalDB(t, 1)
+	mustOK(t, verso(t, db, "", "label", "sentiment", "1", "staging", "--expect-from", "0"))
+	oneLineErr(t, verso(t, db, "", "label", "sentiment", "2", "staging", "--expect-from", "0"),
+		"staging of sentiment was set meanwhile: it is on v1", "nothing was changed")
+	mustOK(t, verso(t, db, "", "label", "sentiment", "2", "staging", "--expect-from", "1"))
+	oneLineErr(t, verso(t, db, "", "rollback", "sentiment", "staging", "--expect-from", "1"),
+		"staging of sentiment moved meanwhile: it is on v2, not v1", "`verso labels sentiment`")
+	oneLineErr(t, verso(t, db, "", "label", "sentiment", "0", "staging", "--remove", "--expect-from", "1"), "it is on v2, not v1")
+	oneLineErr(t, verso(t, db, "", "label", "sentiment", "1", "staging", "--expect-from", "two"), "not a version number")
+	if r := mustOK(t, verso(t, db, "", "labels", "sentiment", "--json")); strings.Count(r.stdout, `"label": "staging"`) != 3 {
+		t.Fatalf("a refused change was written:\n%s", r.stdout)
+	}
+	r := mustOK(t, verso(t, db, "", "rollback", "sentiment", "staging", "--expect-from", "v2"))
+	if !strings.Contains(r.stdout, "rolled back v2 -> v1") {
+		t.Fatalf("rollback: %q", r.stdout)
+	}
+	// Removing a protected label needs force and a reason; the advice is the CLI's.
+	mustOK(t, verso(t, db, "", "label", "sentiment", "1", "production", "--force", "--reason", "first"))
+	oneLineErr(t, verso(t, db, "", "label", "sentiment", "0", "production", "--remove"),
+		"production is protected: removing it needs force and a reason", "pass --force --reason TEXT")
+	mustOK(t, verso(t, db, "", "label", "sentiment", "0", "production", "--remove", "--force", "--reason", "retired"))
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,13 +15,16 @@ import (
 func newLabelCmd(a *app) *cobra.Command {
 	var reason string
 	var force, remove bool
+	var expect expectFlag
 	c := &cobra.Command{
 		Use:   "label NAME VERSION LABEL",
 		Short: "Point a label (production, staging, ...) at a version",
 		Long: "Point a label at a version of a prompt and record the move in the label history.\n" +
 			"VERSION is a number (3 or v3) or a label (promote what staging holds: `verso label NAME staging production`).\n" +
 			"Protected labels (production by default) need a passing eval run of the version on the prompt's default suite;\n" +
-			"--force --reason TEXT moves it anyway and records the move as forced.",
+			"--force --reason TEXT moves it anyway and records the move as forced (removing a protected label needs it too).\n" +
+			"--expect-from N refuses the change (exit 2, nothing written) unless the label is on vN when it is written (0: the label\n" +
+			"does not exist): a script confirms the move it read, not one another writer made meanwhile.",
 		Example: "  verso label support/reply 4 staging\n  verso label support/reply staging production --reason \"eval run 12 green\"\n" +
 			"  verso label support/reply 0 canary --remove",
 		Args: exactArgs(3, "verso label NAME VERSION LABEL"),
@@ -35,7 +40,7 @@ func newLabelCmd(a *app) *cobra.Command {
 			defer st.Close()
 			ctx := cmd.Context()
 			if remove {
-				ev, err := st.RemoveLabel(ctx, name, label, a.author(), reason)
+				ev, err := st.RemoveLabel(ctx, store.RemoveLabelInput{Prompt: name, Label: label, Actor: a.author(), Reason: reason, Force: force, ExpectFrom: expect.ptr()})
 				if err != nil {
 					return classify(err)
 				}
@@ -49,7 +54,7 @@ func newLabelCmd(a *app) *cobra.Command {
 			if err != nil {
 				return classify(err)
 			}
-			ev, err := st.SetLabel(ctx, store.LabelInput{Prompt: name, Label: label, Version: v.Number, Actor: a.author(), Reason: reason, Force: force})
+			ev, err := st.SetLabel(ctx, store.LabelInput{Prompt: name, Label: label, Version: v.Number, Actor: a.author(), Reason: reason, Force: force, ExpectFrom: expect.ptr()})
 			if errors.Is(err, store.ErrNoChange) {
 				fmt.Fprintf(a.stdout, "%s: %s is already on v%d\n", name, label, v.Number)
 				return nil
@@ -64,6 +69,7 @@ func newLabelCmd(a *app) *cobra.Command {
 	c.Flags().StringVar(&reason, "reason", "", "why the label moves (kept in the history)")
 	c.Flags().BoolVar(&force, "force", false, "move a protected label without a passing eval (needs --reason; recorded as forced)")
 	c.Flags().BoolVar(&remove, "remove", false, "remove the label instead (VERSION is ignored)")
+	c.Flags().Var(&expect, "expect-from", "refuse unless the label is on this version when written (0: it does not exist)")
 	return c
 }
 
@@ -83,9 +89,14 @@ func moveText(ev store.LabelEvent) string {
 
 func newRollbackCmd(a *app) *cobra.Command {
 	var reason string
+	var force bool
+	var expect expectFlag
 	c := &cobra.Command{
-		Use:     "rollback NAME LABEL",
-		Short:   "Move a label back to the version it held before its last move",
+		Use:   "rollback NAME LABEL",
+		Short: "Move a label back to the version it held before its last move",
+		Long: "Move a label back to the version it held before its last move. A protected label (production by default) is\n" +
+			"gated like any move: the version it returns to needs a passing eval run on the gate suite as it is now, or\n" +
+			"--force --reason TEXT. --expect-from N refuses (exit 2, nothing written) unless the label is on vN when written.",
 		Example: "  verso rollback support/reply production --reason \"v5 sends refunds to the wrong team\"",
 		Args:    exactArgs(2, "verso rollback NAME LABEL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,7 +105,7 @@ func newRollbackCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			ev, err := st.Rollback(cmd.Context(), args[0], args[1], a.author(), reason)
+			ev, err := st.Rollback(cmd.Context(), store.RollbackInput{Prompt: args[0], Label: args[1], Actor: a.author(), Reason: reason, Force: force, ExpectFrom: expect.ptr()})
 			if err != nil {
 				return classify(err)
 			}
@@ -103,6 +114,8 @@ func newRollbackCmd(a *app) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&reason, "reason", "", "why (kept in the history)")
+	c.Flags().BoolVar(&force, "force", false, "roll a protected label back without a passing eval (needs --reason; recorded as forced)")
+	c.Flags().Var(&expect, "expect-from", "refuse unless the label is on this version when written")
 	return c
 }
 
@@ -210,5 +223,38 @@ func int64Ptr(n int64) *int64 {
 	if n == 0 {
 		return nil
 	}
+	return &n
+}
+
+// expectFlag is --expect-from N: unset, or the version a script saw the
+// label on (v3 and 3 are the same; 0 = the label does not exist).
+type expectFlag struct {
+	set bool
+	n   int
+}
+
+func (f *expectFlag) String() string {
+	if !f.set {
+		return ""
+	}
+	return strconv.Itoa(f.n)
+}
+
+func (f *expectFlag) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "v"))
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a version number (0 = the label does not exist)", s)
+	}
+	f.set, f.n = true, n
+	return nil
+}
+
+func (f *expectFlag) Type() string { return "N" }
+
+func (f *expectFlag) ptr() *int {
+	if !f.set {
+		return nil
+	}
+	n := f.n
 	return &n
 }

@@ -2,36 +2,38 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// versoBin is the real binary, built once in TestMain; CLI tests run it as a
-// user would and check stdout, stderr and the exit code.
-var versoBin string
-
+// The test binary is also the verso command: testscript.Main installs a
+// copy of it named verso in $PATH, and a process started under that name
+// runs main's command tree. Scripts (testdata/script/*.txtar, see
+// script_test.go) and the real-process tests (signals, exit codes,
+// permissions) both run it, with no separate build, and `go test -cover`
+// counts what they execute.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "verso-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	versoBin = filepath.Join(dir, "verso")
-	build := exec.Command("go", "build", "-o", versoBin, ".")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build verso:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testscript.Main(m, map[string]func(){
+		"verso": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
 }
+
+// versoBin is the verso command in $PATH (the copy of the test binary
+// that testscript.Main installed); it is set once the tests run.
+var versoBin = sync.OnceValue(func() string {
+	p, err := exec.LookPath("verso")
+	if err != nil {
+		panic("verso is not in $PATH: TestMain did not install it: " + err.Error())
+	}
+	return p
+})
 
 // result of one CLI invocation.
 type result struct {
@@ -52,7 +54,7 @@ func versoWith(t testing.TB, env []string, db, in string, args ...string) result
 	if db != "" {
 		args = append([]string{"--db", db}, args...)
 	}
-	cmd := exec.Command(versoBin, args...)
+	cmd := exec.Command(versoBin(), args...)
 	cmd.Env = append(testEnv(t), env...)
 	cmd.Stdin = strings.NewReader(in)
 	var out, errb bytes.Buffer
@@ -71,16 +73,21 @@ func versoWith(t testing.TB, env []string, db, in string, args ...string) result
 // permissions to apply when the suite runs as root).
 func versoAs(t testing.TB, uid uint32, db, in string, args ...string) result {
 	t.Helper()
-	bin := filepath.Join(filepath.Dir(db), "verso-as")
-	b, err := os.ReadFile(versoBin)
+	// A copy the other user can run, named verso (the test binary runs
+	// the command tree under that name).
+	bin := filepath.Join(filepath.Dir(db), "as-bin", "verso")
+	b, err := os.ReadFile(versoBin())
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.Chmod(filepath.Dir(db), 0o755)
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(bin, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(bin)
+	defer os.RemoveAll(filepath.Dir(bin))
 	if db != "" {
 		args = append([]string{"--db", db}, args...)
 	}

@@ -154,18 +154,23 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 		} else {
 			lines = append(lines, fmt.Sprintf("%s did not exist before its last move: rolling back removes it.", label))
 		}
+		// A protected label is gated like a move (removal: force only).
+		gate, err := c.Store.DecideGate(ctx, prompt, label, target)
+		if err != nil {
+			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+		}
+		if gate.Reason != store.GateNotProtected {
+			lines = append(lines, "Gate: "+gate.Explain()+".")
+		}
 		diff := common.VersionDiff(c, from, to)
 		if target == 0 {
 			diff = common.DiffSpec{Title: prompt + " " + label, LeftTitle: common.VersionTitle(from), RightTitle: "(removed)", Left: common.VersionText(from)}
 		}
-		spec := Spec{
-			Title:       fmt.Sprintf("Roll back %s %s", prompt, label),
-			Lines:       lines,
-			Diff:        &diff,
-			Input:       "Reason",
-			Placeholder: "why (recorded in the label history)",
-			Confirm:     "roll back",
-			Do: func(ctx context.Context, reason string) (string, []store.Change, error) {
+		rollback := func(force bool) func(context.Context, string) (string, []store.Change, error) {
+			return func(ctx context.Context, reason string) (string, []store.Change, error) {
+				if force && reason == "" {
+					return "", nil, fmt.Errorf("a forced change needs a reason: type it, then ctrl+f")
+				}
 				var ev store.LabelEvent
 				var err error
 				if target == 0 {
@@ -175,9 +180,9 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 					if reason != "" {
 						r = "rollback: " + reason
 					}
-					ev, err = c.Store.RemoveLabel(ctx, prompt, label, c.Author, r)
+					ev, err = c.Store.RemoveLabel(ctx, store.RemoveLabelInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: r, Force: force})
 				} else {
-					ev, err = c.Store.Rollback(ctx, prompt, label, c.Author, reason)
+					ev, err = c.Store.Rollback(ctx, store.RollbackInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: reason, Force: force})
 				}
 				if err != nil {
 					return "", nil, err
@@ -186,7 +191,19 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 					return fmt.Sprintf("%s %s removed", prompt, label), []store.Change{labelChange(ev)}, nil
 				}
 				return fmt.Sprintf("%s %s rolled back to v%d", prompt, label, ev.To), []store.Change{labelChange(ev)}, nil
-			},
+			}
+		}
+		spec := Spec{
+			Title:       fmt.Sprintf("Roll back %s %s", prompt, label),
+			Lines:       lines,
+			Diff:        &diff,
+			Input:       "Reason",
+			Placeholder: "why (recorded in the label history)",
+			Confirm:     "roll back",
+			Do:          rollback(false),
+		}
+		if gate.Refused() {
+			spec.Force = rollback(true)
 		}
 		return common.PushMsg{Screen: New(c, spec)}
 	}

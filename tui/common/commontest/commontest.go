@@ -165,7 +165,7 @@ func Fixture(t testing.TB, st *store.Store) {
 		st.SetClock(func() time.Time { return at })
 		var err error
 		if m.rollback {
-			_, err = st.Rollback(ctx, m.prompt, m.label, m.actor, m.reason)
+			_, err = st.Rollback(ctx, store.RollbackInput{Prompt: m.prompt, Label: m.label, Actor: m.actor, Reason: m.reason})
 		} else {
 			_, err = st.SetLabel(ctx, store.LabelInput{Prompt: m.prompt, Label: m.label, Version: m.version, Actor: m.actor, Reason: m.reason})
 		}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/seed94f0f622/verso/store"
+)
+
+// advisedError is a store error with the command line's advice for it: the
+// store says what is wrong, the CLI says which command or flag fixes it.
+type advisedError struct {
+	err    error
+	msg    string
+	advice string
+}
+
+func (e *advisedError) Error() string { return e.msg + ": " + e.advice }
+func (e *advisedError) Unwrap() error { return e.err }
+
+// advise adds the command line's advice to the typed store errors that
+// need a decision from the user (the gate, a label moved meanwhile, a
+// forced change without a reason). Other errors are returned as they are.
+func advise(err error) error {
+	var ge *store.GateError
+	var moved *store.LabelMovedError
+	switch {
+	case errors.As(err, &ge):
+		d := ge.Decision
+		msg := userMessage(err)
+		if d.ByLocalGate {
+			msg = strings.Replace(msg, d.Label+" is protected", d.Label+" is protected (by your config file's gate section)", 1)
+		}
+		eval := fmt.Sprintf("`verso eval %s@%d --suite %s`", d.Prompt, d.Version, d.Gate.DefaultSuite)
+		var advice string
+		switch d.Reason {
+		case store.GateNoRun:
+			advice = "run " + eval + " first, or pass --force --reason TEXT"
+		case store.GateBelowMin:
+			advice = "fix the failures and re-run " + eval + ", or pass --force --reason TEXT"
+		case store.GateSuiteChanged:
+			advice = "re-run " + eval + ", or pass --force --reason TEXT"
+		default:
+			advice = "pass --force --reason TEXT"
+		}
+		return &advisedError{err: err, msg: msg, advice: advice}
+	case errors.As(err, &moved):
+		return &advisedError{err: err, msg: userMessage(err),
+			advice: fmt.Sprintf("nothing was changed; see `verso labels %s` and decide again", moved.Prompt)}
+	case errors.Is(err, store.ErrNeedReason):
+		return &advisedError{err: err, msg: userMessage(err), advice: "pass --reason TEXT"}
+	}
+	return err
+}

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+func ptr(n int) *int { return &n }
+
+// reopen opens a second Store on st's file: another process writing.
+func reopen(t *testing.T, st *Store) *Store {
+	t.Helper()
+	other, err := Open(st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
+func labelOn(t *testing.T, st *Store, prompt, label string) int {
+	t.Helper()
+	ls, err := st.Labels(context.Background(), prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if l.Name == label {
+			return l.Version
+		}
+	}
+	return 0
+}
+
+func historyLen(t *testing.T, st *Store, prompt string) int {
+	t.Helper()
+	h, err := st.LabelHistory(context.Background(), prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(h)
+}
+
+func wantMoved(t *testing.T, err error, expected, actual int, target bool) {
+	t.Helper()
+	var m *LabelMovedError
+	if !errors.As(err, &m) || !errors.Is(err, ErrLabelMoved) || m.Expected != expected || m.Actual != actual || m.Target != target || m.Prompt != "p" {
+		t.Fatalf("want a LabelMovedError %d -> %d (target %v), got %v", expected, actual, target, err)
+	}
+}
+
+// A confirmation is made against what the user saw: when another process
+// moves the label between the dialog opening and the confirmation, the
+// store refuses the change and writes nothing.
+func TestLabelChangesAreCompareAndSwap(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	for _, s := range []string{"a", "b", "c", "d", "e"} {
+		commit(t, st, "p", s)
+	}
+	other := reopen(t, st)
+
+	// A new label: ExpectFrom 0 means "it does not exist".
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 2, ExpectFrom: ptr(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 5}); err != nil {
+		t.Fatal(err)
+	}
+	// Promote: the dialog shows "staging moves from v5 to v3"; meanwhile
+	// another process moves staging to v4.
+	seen := labelOn(t, st, "p", "staging")
+	if _, err := other.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 4}); err != nil {
+		t.Fatal(err)
+	}
+	n := historyLen(t, st, "p")
+	_, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 3, ExpectFrom: &seen})
+	wantMoved(t, err, 5, 4, false)
+	if got := labelOn(t, st, "p", "staging"); got != 4 || historyLen(t, st, "p") != n {
+		t.Fatalf("a refused move wrote: staging on v%d, %d events (want v4, %d)", got, historyLen(t, st, "p"), n)
+	}
+	// "It did not exist" when it does, and the other way round.
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 3, ExpectFrom: ptr(0)})
+	wantMoved(t, err, 0, 4, false)
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "canary", Version: 3, ExpectFrom: ptr(2)})
+	wantMoved(t, err, 2, 0, false)
+	// The check comes before "already there": the user saw another state.
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 4, ExpectFrom: ptr(5)})
+	wantMoved(t, err, 5, 4, false)
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 3, ExpectFrom: ptr(4)}); err != nil {
+		t.Fatalf("a move matching what was seen: %v", err)
+	}
+
+	// Rollback: "staging goes back from v3 to v4"; another process moves
+	// staging to v1 first.
+	if _, err := other.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "staging", ExpectFrom: ptr(3), ExpectTo: ptr(4)})
+	wantMoved(t, err, 3, 1, false)
+	// The label is back on what the user saw, but its rollback target
+	// changed (v3 -> v1 -> v3 makes the target v1): refused too.
+	if _, err := other.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 3}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "staging", ExpectFrom: ptr(3), ExpectTo: ptr(4)})
+	wantMoved(t, err, 4, 1, true)
+	if got := labelOn(t, st, "p", "staging"); got != 3 {
+		t.Fatalf("a refused rollback wrote: staging on v%d", got)
+	}
+	if ev, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "staging", ExpectFrom: ptr(3), ExpectTo: ptr(1)}); err != nil || ev.To != 1 {
+		t.Fatalf("rollback as seen: %+v %v", ev, err)
+	}
+
+	// Removal.
+	_, err = st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "staging", ExpectFrom: ptr(3)})
+	wantMoved(t, err, 3, 1, false)
+	if _, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "staging", ExpectFrom: ptr(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := labelOn(t, st, "p", "staging"); got != 0 {
+		t.Fatalf("removed label still on v%d", got)
+	}
+}
+
+// gateFixture is p with versions 1..3 and a two-case default suite; v2 has
+// a passing run, v3 a half-passing one.
+func gateFixture(t *testing.T) (*Store, Suite) {
+	t.Helper()
+	ctx := context.Background()
+	st := newStore(t)
+	for _, s := range []string{"a", "b", "c"} {
+		commit(t, st, "p", s)
+	}
+	su, err := st.SaveSuite(ctx, "p", Suite{Name: "default", Cases: []Case{{Name: "c1"}, {Name: "c2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishedRun(t, st, su, 2, true, true)
+	finishedRun(t, st, su, 3, true, false)
+	return st, su
+}
+
+func finishedRun(t *testing.T, st *Store, su Suite, version int, pass ...bool) Run {
+	t.Helper()
+	ctx := context.Background()
+	run, err := st.CreateRun(ctx, Run{Prompt: su.Prompt, Suite: su.Name, SuiteID: su.ID, Versions: []int{version}, Models: []string{"m"}, Total: len(pass)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res []Result
+	for i, p := range pass {
+		res = append(res, Result{RunID: run.ID, Version: version, Model: "m", CaseID: su.Cases[i].ID, Pass: p})
+	}
+	if err := st.SaveBatch(ctx, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, run.ID, RunDone, nil); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// The gate is decided by one store function; SetLabel, Rollback and
+// RemoveLabel enforce exactly that decision and refuse with it.
+func TestDecideGateIsWhatTheStoreEnforces(t *testing.T) {
+	ctx := context.Background()
+	st, _ := gateFixture(t)
+	decide := func(label string, v int) GateDecision {
+		t.Helper()
+		d, err := st.DecideGate(ctx, "p", label, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, c := range []struct {
+		label   string
+		version int
+		verdict GateVerdict
+		reason  GateReason
+		runID   int64
+	}{
+		{"staging", 1, GateNotGated, GateNotProtected, 0},
+		{"production", 1, GateRefused, GateNoRun, 0},
+		{"production", 2, GateAllowed, GatePassed, 1},
+		{"production", 3, GateRefused, GateBelowMin, 2},
+		{"production", 0, GateRefused, GateRemoval, 0},
+	} {
+		d := decide(c.label, c.version)
+		if d.Verdict != c.verdict || d.Reason != c.reason || d.Refused() != (c.verdict == GateRefused) {
+			t.Errorf("%s v%d: %s (%s), want %s (%s)", c.label, c.version, d.Verdict, d.Reason, c.verdict, c.reason)
+		}
+		if got := int64(0); d.Evidence != nil {
+			got = d.Evidence.RunID
+			if got != c.runID {
+				t.Errorf("%s v%d: evidence run %d, want %d", c.label, c.version, got, c.runID)
+			}
+		} else if c.runID != 0 {
+			t.Errorf("%s v%d: no evidence, want run %d", c.label, c.version, c.runID)
+		}
+	}
+	if _, err := st.DecideGate(ctx, "p", "production", 9); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown version: %v", err)
+	}
+
+	// The store enforces the decision and refuses with it.
+	refused := func(err error, reason GateReason) {
+		t.Helper()
+		var ge *GateError
+		if !errors.As(err, &ge) || !errors.Is(err, ErrGate) || ge.Decision.Reason != reason || ge.Decision.Verdict != GateRefused {
+			t.Fatalf("want a gate refusal (%s), got %v", reason, err)
+		}
+		if ge.Error() != ge.Decision.Explain() {
+			t.Fatalf("the error is not the decision's explanation: %q", ge.Error())
+		}
+	}
+	_, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3})
+	refused(err, GateBelowMin)
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 1})
+	refused(err, GateNoRun)
+	ev, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2})
+	if err != nil || ev.RunID != 1 || ev.Forced {
+		t.Fatalf("allowed move: %+v %v", ev, err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3, Force: true, Reason: "hotfix"}); err != nil {
+		t.Fatal(err)
+	}
+	// Rollback of a protected label is gated like a move: back to v2 has
+	// passing evidence, and is recorded with it.
+	ev, err = st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production"})
+	if err != nil || ev.To != 2 || ev.RunID != 1 || ev.Forced {
+		t.Fatalf("rollback to a passing version: %+v %v", ev, err)
+	}
+	// Back to v3 (the last move's from) fails its run: refused.
+	_, err = st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production"})
+	refused(err, GateBelowMin)
+	// Removing a protected label needs force and a reason.
+	_, err = st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "production"})
+	refused(err, GateRemoval)
+	if _, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "production", Force: true}); !errors.Is(err, ErrNeedReason) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("forced removal without a reason: %v", err)
+	}
+	if labelOn(t, st, "p", "production") != 2 {
+		t.Fatal("a refused change moved production")
+	}
+	// An unprotected label is removed and rolled back freely.
+	st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1})
+	st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 3})
+	if _, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "staging"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "staging"}); err != nil {
+		t.Fatal(err)
+	}
+}
