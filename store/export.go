@@ -47,6 +47,7 @@ type ExportVersion struct {
 	Number    int       `json:"number,omitempty" yaml:"number,omitempty"`
 	Labels    []string  `json:"labels,omitempty" yaml:"labels,omitempty"`
 	Kind      Kind      `json:"kind" yaml:"kind"`
+	Dialect   Dialect   `json:"dialect,omitempty" yaml:"dialect,omitempty"` // omitted for mustache
 	Template  string    `json:"template,omitempty" yaml:"template,omitempty"`
 	Messages  []Message `json:"messages,omitempty" yaml:"messages,omitempty"`
 	Config    *Config   `json:"config,omitempty" yaml:"config,omitempty"`
@@ -137,6 +138,9 @@ func (s *Store) Export(ctx context.Context, o ExportOptions) (ExportDoc, error) 
 				curID = v.PromptID
 			}
 			ev := ExportVersion{Kind: v.Kind, Template: v.Template, Messages: v.Messages, Message: v.Message, Author: v.Author, Hash: v.Hash}
+			if v.Dialect != DialectMustache {
+				ev.Dialect = v.Dialect
+			}
 			if v.Config.Model != "" || v.Config.Temperature != nil || v.Config.MaxTokens != 0 || v.Config.TopP != nil || v.Config.Stop != nil ||
 				v.Config.Seed != nil || v.Config.ResponseFormat != nil || v.Config.Tools != nil {
 				c := v.Config
@@ -327,7 +331,7 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 	}
 	numbers := map[int]int{} // export number -> number here
 	for i, ev := range p.Versions {
-		in := CommitInput{Name: p.Name, Description: p.Description, Tags: p.Tags, Kind: ev.Kind, Template: ev.Template,
+		in := CommitInput{Name: p.Name, Description: p.Description, Tags: p.Tags, Kind: ev.Kind, Dialect: ev.Dialect, Template: ev.Template,
 			Messages: ev.Messages, Message: ev.Message, Author: ev.Author}
 		if ev.Config != nil {
 			in.Config = *ev.Config
@@ -342,7 +346,7 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 		if err := in.normalize(); err != nil {
 			return fmt.Errorf("%s version %d: %w", p.Name, i+1, err)
 		}
-		hash, err := contentHash(in.Kind, in.Template, in.Messages, in.Config)
+		hash, err := contentHash(in.Kind, in.Dialect, in.Template, in.Messages, in.Config)
 		if err != nil {
 			return err
 		}

@@ -57,16 +57,23 @@ func ParseRef(ref string) (name, selector string, err error) {
 	return name, selector, nil
 }
 
-// contentHash is the sha256 of the canonical JSON of kind, content and
-// config. encoding/json sorts map keys, and Config's fields have a fixed
-// order, so equal content always hashes equal.
-func contentHash(kind Kind, template string, messages []Message, cfg Config) (string, error) {
+// contentHash is the sha256 of the canonical JSON of kind, dialect, content
+// and config. encoding/json sorts map keys, and Config's fields have a fixed
+// order, so equal content always hashes equal. The dialect is in the
+// document only when it is not mustache: every version committed before
+// dialects existed keeps its hash, and the same text in another dialect is
+// other content.
+func contentHash(kind Kind, dialect Dialect, template string, messages []Message, cfg Config) (string, error) {
+	if dialect == DialectMustache {
+		dialect = ""
+	}
 	doc := struct {
 		Kind     Kind      `json:"kind"`
+		Dialect  Dialect   `json:"dialect,omitempty"`
 		Template string    `json:"template,omitempty"`
 		Messages []Message `json:"messages,omitempty"`
 		Config   Config    `json:"config"`
-	}{kind, template, messages, cfg}
+	}{kind, dialect, template, messages, cfg}
 	if kind == KindChat {
 		doc.Template = ""
 	} else {
@@ -104,6 +111,7 @@ type CommitInput struct {
 	Description string // applied when creating the prompt, or when non-empty
 	Tags        []string
 	Kind        Kind
+	Dialect     Dialect // "" = mustache
 	Template    string
 	Messages    []Message
 	Config      Config
@@ -143,6 +151,12 @@ func (in *CommitInput) normalize() error {
 		in.Template = ""
 	default:
 		return fmt.Errorf("commit %s: unknown kind %q (text or chat): %w", in.Name, in.Kind, ErrInvalid)
+	}
+	if err := ValidDialect(in.Dialect); err != nil {
+		return fmt.Errorf("commit %s: %w", in.Name, err)
+	}
+	if in.Dialect == "" {
+		in.Dialect = DialectMustache
 	}
 	cfg, err := normalizeConfig(in.Config)
 	if err != nil {
@@ -208,7 +222,7 @@ func (s *Store) CommitMany(ctx context.Context, ins []CommitInput) ([]Version, e
 }
 
 func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, in CommitInput) (Version, error) {
-	hash, err := contentHash(in.Kind, in.Template, in.Messages, in.Config)
+	hash, err := contentHash(in.Kind, in.Dialect, in.Template, in.Messages, in.Config)
 	if err != nil {
 		return Version{}, err
 	}
@@ -267,9 +281,9 @@ func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, in CommitInput) (Versi
 	msgs, _ := json.Marshal(nonNil(in.Messages))
 	cfg, _ := json.Marshal(in.Config)
 	number := latest + 1
-	res, err := tx.ExecContext(ctx, `INSERT INTO versions (prompt_id, number, kind, template, messages, config, message, author, created_at, parent, content_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		pid, number, string(in.Kind), in.Template, string(msgs), string(cfg), in.Message, in.Author, at, nullInt(parent), hash)
+	res, err := tx.ExecContext(ctx, `INSERT INTO versions (prompt_id, number, kind, dialect, template, messages, config, message, author, created_at, parent, content_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		pid, number, string(in.Kind), string(in.Dialect), in.Template, string(msgs), string(cfg), in.Message, in.Author, at, nullInt(parent), hash)
 	if err != nil {
 		return Version{}, err
 	}
@@ -279,26 +293,27 @@ func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, in CommitInput) (Versi
 		return Version{}, err
 	}
 	return Version{
-		ID: id, PromptID: pid, Prompt: in.Name, Number: number, Kind: in.Kind,
+		ID: id, PromptID: pid, Prompt: in.Name, Number: number, Kind: in.Kind, Dialect: in.Dialect,
 		Template: in.Template, Messages: in.Messages, Config: in.Config,
 		Message: in.Message, Author: in.Author, CreatedAt: time.UnixMicro(at).UTC(),
 		Parent: parent, Hash: hash,
 	}, nil
 }
 
-const versionSelect = `SELECT v.id, v.prompt_id, p.name, v.number, v.kind, v.template, v.messages, v.config, v.message, v.author, v.created_at, COALESCE(v.parent, 0), v.content_hash
+const versionSelect = `SELECT v.id, v.prompt_id, p.name, v.number, v.kind, v.dialect, v.template, v.messages, v.config, v.message, v.author, v.created_at, COALESCE(v.parent, 0), v.content_hash
 	FROM versions v JOIN prompts p ON p.id = v.prompt_id`
 
 type rowScanner interface{ Scan(...any) error }
 
 func scanVersion(r rowScanner) (Version, error) {
 	var v Version
-	var kind, msgs, cfg string
+	var kind, dialect, msgs, cfg string
 	var at int64
-	if err := r.Scan(&v.ID, &v.PromptID, &v.Prompt, &v.Number, &kind, &v.Template, &msgs, &cfg, &v.Message, &v.Author, &at, &v.Parent, &v.Hash); err != nil {
+	if err := r.Scan(&v.ID, &v.PromptID, &v.Prompt, &v.Number, &kind, &dialect, &v.Template, &msgs, &cfg, &v.Message, &v.Author, &at, &v.Parent, &v.Hash); err != nil {
 		return v, err
 	}
 	v.Kind = Kind(kind)
+	v.Dialect = Dialect(dialect)
 	v.CreatedAt = time.UnixMicro(at).UTC()
 	if v.Kind == KindChat {
 		if err := json.Unmarshal([]byte(msgs), &v.Messages); err != nil {

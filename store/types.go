@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -28,6 +29,27 @@ const (
 	KindText Kind = "text"
 	KindChat Kind = "chat"
 )
+
+// Dialect is the template language of a version.
+type Dialect string
+
+const (
+	DialectMustache   Dialect = "mustache" // the default
+	DialectJinja2     Dialect = "jinja2"
+	DialectHandlebars Dialect = "handlebars"
+)
+
+// Dialects lists every dialect, the default first.
+var Dialects = []Dialect{DialectMustache, DialectJinja2, DialectHandlebars}
+
+// ValidDialect checks a dialect name; "" means mustache.
+func ValidDialect(d Dialect) error {
+	switch d {
+	case "", DialectMustache, DialectJinja2, DialectHandlebars:
+		return nil
+	}
+	return fmt.Errorf("unknown template dialect %q: use mustache, jinja2 or handlebars: %w", d, ErrInvalid)
+}
 
 // Message is one chat message of a chat prompt.
 type Message struct {
@@ -66,6 +88,7 @@ type Version struct {
 	Prompt    string // prompt name
 	Number    int
 	Kind      Kind
+	Dialect   Dialect   // template language; never "" when read from the store
 	Template  string    // KindText
 	Messages  []Message // KindChat
 	Config    Config

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
 	"github.com/seed94f0f622/verso/tui/dialog"
@@ -74,7 +75,7 @@ func (m *Model) restore(v store.Version) tea.Cmd {
 		if err != nil {
 			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
 		}
-		in := store.CommitInput{Name: v.Prompt, Kind: v.Kind, Template: v.Template, Messages: v.Messages, Config: v.Config, Parent: v.Number}
+		in := store.CommitInput{Name: v.Prompt, Kind: v.Kind, Dialect: v.Dialect, Template: v.Template, Messages: v.Messages, Config: v.Config, Parent: v.Number}
 		spec := dialog.CommitSpec(c, latest, in, fmt.Sprintf("Restore %s v%d as v%d", v.Prompt, v.Number, latest.Number+1))
 		spec.Value = fmt.Sprintf("Restore v%d", v.Number)
 		spec.Lines = []string{fmt.Sprintf("Commits the content of v%d as a new version v%d (its parent is recorded as v%d).", v.Number, latest.Number+1, v.Number)}
@@ -123,6 +124,12 @@ func (m *Model) onLoaded(msg editor.LoadedMsg) tea.Cmd {
 	err := msg.Err
 	if err == nil {
 		err = msg.Doc.CheckName(e.doc)
+	}
+	if err == nil {
+		// The template in its dialect: a filter or helper the dialect
+		// lacks is refused here, not at the first render.
+		d := msg.Doc
+		err = prompt.Check(store.Version{Kind: d.Kind, Dialect: d.Dialect, Template: d.Template, Messages: d.Messages})
 	}
 	if err != nil {
 		return m.push(dialog.New(m.c, dialog.Spec{

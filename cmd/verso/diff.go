@@ -77,7 +77,7 @@ func newDiffCmd(a *app) *cobra.Command {
 				}
 				fmt.Fprint(out, s)
 			}
-			if changes := diffview.ConfigDiff(va.Config, vb.Config); len(changes) > 0 {
+			if changes := append(diffview.DialectDiff(va.Dialect, vb.Dialect), diffview.ConfigDiff(va.Config, vb.Config)...); len(changes) > 0 {
 				emit(strings.Join(diffview.RenderConfigDiff(changes, styles, width), "\n") + "\n\n")
 			}
 			left, right := contentText(va), contentText(vb)

@@ -60,6 +60,7 @@ type versionJSON struct {
 	Name      string          `json:"name"`
 	Version   int             `json:"version"`
 	Kind      store.Kind      `json:"kind"`
+	Dialect   store.Dialect   `json:"dialect"`
 	Template  string          `json:"template,omitempty"`
 	Messages  []store.Message `json:"messages,omitempty"`
 	Config    store.Config    `json:"config"`
@@ -80,7 +81,7 @@ func toVersionJSON(v store.Version, vars []string) versionJSON {
 	if vars == nil {
 		vars = []string{}
 	}
-	return versionJSON{Name: v.Prompt, Version: v.Number, Kind: v.Kind, Template: v.Template, Messages: v.Messages,
+	return versionJSON{Name: v.Prompt, Version: v.Number, Kind: v.Kind, Dialect: v.Dialect, Template: v.Template, Messages: v.Messages,
 		Config: v.Config, Message: v.Message, Author: v.Author, CreatedAt: v.CreatedAt, Parent: v.Parent,
 		Hash: v.Hash, Labels: labels, Variables: vars}
 }

@@ -132,6 +132,7 @@ func newShowCmd(a *app) *cobra.Command {
 			if v.Message != "" {
 				fmt.Fprintf(w, "message:   %s\n", cell(v.Message))
 			}
+			fmt.Fprintf(w, "dialect:   %s\n", v.Dialect)
 			if cl := configLine(v.Config); cl != "" {
 				fmt.Fprintf(w, "config:    %s\n", cell(cl))
 			}
@@ -211,11 +212,11 @@ func exactArgs(n int, usage string) cobra.PositionalArgs {
 
 func newCommitCmd(a *app) *cobra.Command {
 	var (
-		file, msg, model, configFile, description string
-		tags                                      []string
-		chat                                      bool
-		temperature                               float64
-		maxTokens                                 int
+		file, msg, model, configFile, description, dialect string
+		tags                                               []string
+		chat                                               bool
+		temperature                                        float64
+		maxTokens                                          int
 	)
 	c := &cobra.Command{
 		Use:   "commit NAME",
@@ -225,7 +226,8 @@ func newCommitCmd(a *app) *cobra.Command {
 			"--model, --temperature and --max-tokens change single keys. Identical content is not committed.",
 		Example: "  verso commit support/reply -f reply.md -m \"Shorter greeting\"\n" +
 			"  echo 'Summarise: {{ticket}}' | verso commit support/summary -m first --model gpt-4o-mini --temperature 0.2\n" +
-			"  verso commit support/chat --chat -f messages.yaml   # [{role: system, content: ...}, {role: user, content: ...}]",
+			"  verso commit support/chat --chat -f messages.yaml   # [{role: system, content: ...}, {role: user, content: ...}]\n" +
+			"  verso commit support/triage --dialect jinja2 -f triage.j2   # {% if urgent %}...{% endif %}",
 		Args: exactArgs(1, "verso commit NAME [-f FILE] [-m MSG]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
@@ -259,10 +261,22 @@ func newCommitCmd(a *app) *cobra.Command {
 					return err
 				}
 				in.Config = cfg
-			} else if latest, err := st.Lookup(cmd.Context(), name); err == nil {
-				in.Config = latest.Config
 			}
 			fl := cmd.Flags()
+			// The dialect, like the config, is kept from the latest version
+			// unless --dialect says otherwise.
+			if latest, err := st.Lookup(cmd.Context(), name); err == nil {
+				if configFile == "" {
+					in.Config = latest.Config
+				}
+				in.Dialect = latest.Dialect
+			}
+			if fl.Changed("dialect") {
+				in.Dialect = store.Dialect(dialect)
+				if err := store.ValidDialect(in.Dialect); err != nil {
+					return classify(err)
+				}
+			}
 			if fl.Changed("model") {
 				in.Config.Model = model
 			}
@@ -273,7 +287,7 @@ func newCommitCmd(a *app) *cobra.Command {
 			if fl.Changed("max-tokens") {
 				in.Config.MaxTokens = maxTokens
 			}
-			if err := prompt.Check(store.Version{Kind: in.Kind, Template: in.Template, Messages: in.Messages}); err != nil {
+			if err := prompt.Check(store.Version{Kind: in.Kind, Dialect: in.Dialect, Template: in.Template, Messages: in.Messages}); err != nil {
 				return usageErr("%s: %v", name, err)
 			}
 			v, err := st.Commit(cmd.Context(), in)
@@ -297,6 +311,7 @@ func newCommitCmd(a *app) *cobra.Command {
 	f.IntVar(&maxTokens, "max-tokens", 0, "maximum tokens to generate")
 	f.StringVar(&configFile, "config", "", "model config file (YAML or JSON: model, temperature, max_tokens, top_p, stop, seed, response_format, tools)")
 	f.StringVar(&description, "description", "", "prompt description")
+	f.StringVar(&dialect, "dialect", "", "template dialect: mustache (default), jinja2 or handlebars; kept from the latest version when not given")
 	f.StringSliceVar(&tags, "tag", nil, "prompt tags (repeatable)")
 	return c
 }

@@ -1,6 +1,9 @@
-// Package prompt renders prompt versions with mustache: it lists the
-// variables a template uses, renders text and chat prompts into chat
-// messages, and reports missing and unused variables.
+// Package prompt renders prompt versions in their template dialect
+// (mustache, the default; jinja2; handlebars): it lists the variables a
+// template uses, renders text and chat prompts into chat messages, and
+// reports missing and unused variables. This file is the mustache dialect
+// and the dialect-independent API; jinja2.go and handlebars.go are the
+// others, dialect.go dispatches.
 //
 // Prompts are not HTML, so nothing is escaped: {{x}} and {{{x}}} both give
 // the raw value. A list or object printed by a variable tag is JSON, null is
@@ -118,10 +121,15 @@ func findPartial(tags []mustache.Tag) (string, bool) {
 	return "", false
 }
 
-// Check parses every template of v and returns the first syntax error.
+// Check parses every template of v in its dialect and returns the first
+// syntax error: a filter, helper or statement the dialect does not have, or
+// a template that looks written in another dialect, is a syntax error.
 func Check(v store.Version) error {
+	if err := store.ValidDialect(v.Dialect); err != nil {
+		return err
+	}
 	for i, src := range sources(v) {
-		if _, err := parse(src, where(v, i)); err != nil {
+		if err := checkSource(v.Dialect, src, where(v, i)); err != nil {
 			return err
 		}
 	}
@@ -163,7 +171,7 @@ func Variables(v store.Version) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, src := range sources(v) {
-		for _, n := range TemplateVariables(src) {
+		for _, n := range sourceVariables(v.Dialect, src) {
 			if !seen[n] {
 				seen[n] = true
 				out = append(out, n)
@@ -209,7 +217,7 @@ func Render(v store.Version, vars map[string]any) ([]store.Message, error) {
 		out := make([]store.Message, len(v.Messages))
 		var missing []string
 		for i, m := range v.Messages {
-			s, err := render(m.Content, where(v, i), vars)
+			s, err := renderSource(v.Dialect, m.Content, where(v, i), vars)
 			var me *MissingError
 			if errors.As(err, &me) {
 				for _, n := range me.Names {
@@ -229,7 +237,7 @@ func Render(v store.Version, vars map[string]any) ([]store.Message, error) {
 		}
 		return out, nil
 	}
-	s, err := render(v.Template, "template", vars)
+	s, err := renderSource(v.Dialect, v.Template, "template", vars)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,8 @@ type DiffSpec struct {
 	Left, Right string   // untrusted texts
 	// Configs, when both are set, add the model-config changes.
 	LeftConfig, RightConfig *store.Config
+	// Dialects, when they differ, add a dialect change above the config.
+	LeftDialect, RightDialect store.Dialect
 }
 
 // OpenDiffMsg opens the diff screen.

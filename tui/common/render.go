@@ -29,6 +29,9 @@ func VersionLines(c *Common, v store.Version, w int, raw bool) []string {
 		}
 		lines = append(lines, Trunc(st.Subtle.Render("vars ")+strings.Join(parts, " "), w))
 	}
+	if v.Dialect != "" && v.Dialect != store.DialectMustache {
+		lines = append(lines, Trunc(st.Subtle.Render("dialect ")+st.Text.Render(string(v.Dialect)), w))
+	}
 	if cfg := ConfigSummary(v.Config); cfg != "" {
 		lines = append(lines, Trunc(st.Subtle.Render("model ")+st.Text.Render(cfg), w))
 	}
@@ -120,6 +123,7 @@ func VersionDiff(c *Common, old, new store.Version) DiffSpec {
 		spec.Header = spec.Header[1:]
 	} else {
 		spec.LeftConfig, spec.RightConfig = &oc, &nc
+		spec.LeftDialect, spec.RightDialect = old.Dialect, new.Dialect
 	}
 	return spec
 }

@@ -113,6 +113,7 @@ func New(c *common.Common, spec Spec) *Confirm {
 		if spec.Diff.LeftConfig != nil && spec.Diff.RightConfig != nil {
 			d.SetConfig(*spec.Diff.LeftConfig, *spec.Diff.RightConfig)
 		}
+		d.SetDialect(spec.Diff.LeftDialect, spec.Diff.RightDialect)
 		m.diff = &d
 	}
 	return m

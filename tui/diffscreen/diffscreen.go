@@ -33,6 +33,7 @@ func New(c *common.Common, spec common.DiffSpec) *Model {
 	if spec.LeftConfig != nil && spec.RightConfig != nil {
 		m.view.SetConfig(*spec.LeftConfig, *spec.RightConfig)
 	}
+	m.view.SetDialect(spec.LeftDialect, spec.RightDialect)
 	return m
 }
 

@@ -22,6 +22,21 @@ type ConfigChange struct {
 	New string `json:"new"`
 }
 
+// DialectDiff is the change of template dialect between two versions as a
+// config row ("" counts as mustache), or nothing.
+func DialectDiff(a, b store.Dialect) []ConfigChange {
+	if a == "" {
+		a = store.DialectMustache
+	}
+	if b == "" {
+		b = store.DialectMustache
+	}
+	if a == b {
+		return nil
+	}
+	return []ConfigChange{{Key: "dialect", Old: string(a), New: string(b)}}
+}
+
 // ConfigDiff lists the keys whose values differ, in a fixed order: model,
 // temperature, max_tokens, top_p, stop, seed, response_format, tools.
 func ConfigDiff(a, b store.Config) []ConfigChange {

@@ -2,6 +2,7 @@ package diffview
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -60,6 +61,7 @@ type Model struct {
 	leftTitle, rightTitle string
 	diff                  *Diff
 	config                []ConfigChange
+	dialect               []ConfigChange // the template dialect, when it changed
 
 	offset  int // first body line shown
 	hunk    int // hunk last jumped to with n/N (0-based), -1 for none
@@ -119,6 +121,13 @@ func (m *Model) SetContent(leftTitle, rightTitle, left, right string) {
 // the first hunk (nothing when they are equal).
 func (m *Model) SetConfig(old, new store.Config) {
 	m.config = ConfigDiff(old, new)
+	m.layouts = map[layoutKey]*layout{}
+}
+
+// SetDialect shows a change of template dialect above the config changes
+// (nothing when both are the same).
+func (m *Model) SetDialect(old, new store.Dialect) {
+	m.dialect = DialectDiff(old, new)
 	m.layouts = map[layoutKey]*layout{}
 }
 
@@ -236,7 +245,7 @@ func (m *Model) View() string {
 	}
 	l := m.layout()
 	lines := make([]string, 0, m.height)
-	if m.diff.Equal() && len(m.config) == 0 {
+	if m.diff.Equal() && len(m.config) == 0 && len(m.dialect) == 0 {
 		lines = append(lines, l.header(m.leftTitle, m.rightTitle)...)
 		lines = append(lines, m.styles.Muted.Render(fit("No differences.", m.width)))
 	} else {
@@ -308,7 +317,7 @@ func (m *Model) layout() *layout {
 		// Resizing produces a layout per width: keep the cache bounded.
 		m.layouts = map[layoutKey]*layout{}
 	}
-	prefix := RenderConfigDiff(m.config, m.styles, k.width)
+	prefix := RenderConfigDiff(append(slices.Clone(m.dialect), m.config...), m.styles, k.width)
 	if len(prefix) > 0 && m.diff.Equal() {
 		prefix = append(prefix, "", m.styles.Muted.Render("The text has no differences."))
 	}

@@ -31,6 +31,7 @@ type Doc struct {
 	Description string
 	Tags        []string
 	Kind        store.Kind
+	Dialect     store.Dialect   // "" = mustache
 	Template    string          // KindText
 	Messages    []store.Message // KindChat
 	Config      store.Config
@@ -48,6 +49,7 @@ func FromVersion(p store.Prompt, v store.Version) Doc {
 		Description: p.Description,
 		Tags:        p.Tags,
 		Kind:        v.Kind,
+		Dialect:     v.Dialect,
 		Template:    v.Template,
 		Messages:    v.Messages,
 		Config:      v.Config,
@@ -71,6 +73,9 @@ func NewDoc() Doc {
 func tidy(d Doc) Doc {
 	if d.Kind == "" {
 		d.Kind = store.KindText
+	}
+	if d.Dialect == store.DialectMustache {
+		d.Dialect = ""
 	}
 	if d.Kind == store.KindChat {
 		d.Template = ""
@@ -109,10 +114,11 @@ func canonical(d Doc) ([]byte, error) {
 	d = tidy(d)
 	return json.Marshal(struct {
 		Kind     store.Kind      `json:"kind"`
+		Dialect  store.Dialect   `json:"dialect,omitempty"`
 		Template string          `json:"template,omitempty"`
 		Messages []store.Message `json:"messages,omitempty"`
 		Config   store.Config    `json:"config"`
-	}{d.Kind, d.Template, d.Messages, d.Config})
+	}{d.Kind, d.Dialect, d.Template, d.Messages, d.Config})
 }
 
 // CheckName refuses a renamed existing prompt: the file always shows the
@@ -140,6 +146,7 @@ func (d Doc) CommitInput(author, message string, parent int) store.CommitInput {
 		Description: d.Description,
 		Tags:        tags,
 		Kind:        d.Kind,
+		Dialect:     d.Dialect,
 		Template:    d.Template,
 		Messages:    d.Messages,
 		Config:      d.Config,

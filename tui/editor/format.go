@@ -66,10 +66,11 @@ func heading(line string) (role string, ok bool) {
 
 // front is the settings block, in the order the author sees it.
 type front struct {
-	Name         string     `yaml:"name"`
-	Description  string     `yaml:"description"`
-	Tags         []string   `yaml:"tags"`
-	Kind         store.Kind `yaml:"kind"`
+	Name         string        `yaml:"name"`
+	Description  string        `yaml:"description"`
+	Tags         []string      `yaml:"tags"`
+	Kind         store.Kind    `yaml:"kind"`
+	Dialect      store.Dialect `yaml:"dialect,omitempty"` // shown when not mustache
 	store.Config `yaml:",inline"`
 }
 
@@ -82,7 +83,7 @@ func Marshal(d Doc) []byte {
 
 	var n yaml.Node
 	// Encoding plain strings, numbers and JSON-decoded values cannot fail.
-	_ = n.Encode(front{d.Name, d.Description, d.Tags, d.Kind, d.Config})
+	_ = n.Encode(front{d.Name, d.Description, d.Tags, d.Kind, d.Dialect, d.Config})
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch k.Value {
@@ -94,6 +95,8 @@ func Marshal(d Doc) []byte {
 			}
 		case "kind":
 			k.LineComment = "text or chat"
+		case "dialect":
+			k.LineComment = "mustache (when absent), jinja2 or handlebars"
 		case "tags", "stop":
 			v.Style = yaml.FlowStyle // short lists read best on one line
 		}
@@ -284,13 +287,14 @@ type setting struct {
 	set           func(d *Doc, v *yaml.Node) error
 }
 
-var settings = []string{"name", "description", "tags", "kind", "model", "temperature", "max_tokens", "top_p", "stop", "seed", "response_format", "tools"}
+var settings = []string{"name", "description", "tags", "kind", "dialect", "model", "temperature", "max_tokens", "top_p", "stop", "seed", "response_format", "tools"}
 
 var settingOf = map[string]setting{
 	"name":        {"text", "name: support/reply", func(d *Doc, v *yaml.Node) error { return decodeScalar(v, &d.Name) }},
 	"description": {"text", "description: Replies to a support ticket", func(d *Doc, v *yaml.Node) error { return decodeScalar(v, &d.Description) }},
 	"tags":        {"a list", "tags: [support, email]", func(d *Doc, v *yaml.Node) error { return v.Decode(&d.Tags) }},
 	"kind":        {"text", "kind: text", func(d *Doc, v *yaml.Node) error { return decodeScalar(v, &d.Kind) }},
+	"dialect":     {"text", "dialect: jinja2", func(d *Doc, v *yaml.Node) error { return decodeScalar(v, &d.Dialect) }},
 	"model":       {"text", "model: gpt-4o-mini", func(d *Doc, v *yaml.Node) error { return decodeScalar(v, &d.Config.Model) }},
 	"temperature": {"a number", "temperature: 0.7", func(d *Doc, v *yaml.Node) error { return v.Decode(&d.Config.Temperature) }},
 	"max_tokens":  {"a whole number", "max_tokens: 512", func(d *Doc, v *yaml.Node) error { return decodeInt(v, &d.Config.MaxTokens) }},
@@ -380,6 +384,9 @@ func parseFront(src string) (Doc, error) {
 	}
 	if d.Kind != store.KindText && d.Kind != store.KindChat {
 		return Doc{}, fmt.Errorf("line %d: kind %q is unknown: use kind: text, or kind: chat for messages", seen["kind"], d.Kind)
+	}
+	if err := store.ValidDialect(d.Dialect); err != nil {
+		return Doc{}, fmt.Errorf("line %d: dialect %q is unknown: use mustache, jinja2 or handlebars", seen["dialect"], d.Dialect)
 	}
 	if err := checkName(d.Name, seen["name"]); err != nil {
 		return Doc{}, err

@@ -181,7 +181,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key near", doc(ok+"temprature: 0.2\n", "hi\n"),
 			`line 3: unknown setting "temprature": did you mean temperature?`},
 		{"unknown key far", doc(ok+"colour: blue\n", "hi\n"),
-			`line 3: unknown setting "colour": remove it (settings: name, description, tags, kind, model, temperature, max_tokens, top_p, stop, seed, response_format, tools)`},
+			`line 3: unknown setting "colour": remove it (settings: name, description, tags, kind, dialect, model, temperature, max_tokens, top_p, stop, seed, response_format, tools)`},
 		{"duplicate key", doc(ok+"model: a\nmodel: b\n", "hi\n"),
 			"line 4: model is set twice (also on line 3): keep one"},
 		{"temperature text", doc(ok+"temperature: hot\n", "hi\n"),
