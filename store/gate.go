@@ -83,8 +83,9 @@ const (
 	GateNoRun GateReason = "no run"
 	// GateBelowMin (refused): the newest run passed too few cases.
 	GateBelowMin GateReason = "below minimum"
-	// GateSuiteChanged (refused): the newest run was made on other cases
-	// than the gate suite has now.
+	// GateSuiteChanged (refused): no run of the version was made on the
+	// cases the gate suite has now (Evidence is the newest run, made on
+	// other cases: its SuiteHash differs from the decision's).
 	GateSuiteChanged GateReason = "suite changed"
 	// GateRemoval (refused): removing a protected label is never allowed
 	// without force and a reason.
@@ -107,8 +108,11 @@ type GateDecision struct {
 	// user's config file), not by the registry.
 	ByLocalGate bool
 	// Evidence is the newest finished run of Version on the gate suite since
-	// the version was made, when there is one (whether it passes or not).
+	// the version was made, when there is one (whether it passes or not),
+	// preferring runs made on the suite as it is now.
 	Evidence *Evidence
+	// SuiteHash is the hash of the gate suite's cases now (HashSuite).
+	SuiteHash string
 }
 
 // Refused reports whether the change needs force (and a reason).
@@ -194,15 +198,16 @@ func (s *Store) decideGateTx(ctx context.Context, tx *sql.Tx, pid int64, prompt,
 		d.Verdict, d.Reason = GateRefused, GateRemoval
 		return d, nil
 	}
-	has, err := hasSuiteTx(ctx, tx, pid, gate.DefaultSuite)
+	hash, n, err := suiteHashTx(ctx, tx, pid, gate.DefaultSuite)
 	if err != nil {
 		return d, err
 	}
-	if !has {
+	if n == 0 {
 		d.Reason = GateNoSuite
 		return d, nil
 	}
-	ev, err := gateEvidence(ctx, tx, pid, prompt, version, gate.DefaultSuite)
+	d.SuiteHash = hash
+	ev, err := gateEvidence(ctx, tx, pid, prompt, version, gate.DefaultSuite, hash)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		d.Verdict, d.Reason = GateRefused, GateNoRun
@@ -212,6 +217,8 @@ func (s *Store) decideGateTx(ctx context.Context, tx *sql.Tx, pid int64, prompt,
 	}
 	d.Evidence = &ev
 	switch {
+	case ev.SuiteHash != hash:
+		d.Verdict, d.Reason = GateRefused, GateSuiteChanged
 	case ev.PassRate+1e-9 >= gate.MinPassRate:
 		d.Verdict, d.Reason = GateAllowed, GatePassed
 	default:

@@ -66,6 +66,8 @@ type Evidence struct {
 	Total    int
 	PassRate float64
 	At       time.Time
+	// SuiteHash is the hash of the cases the run was made on (HashSuite).
+	SuiteHash string
 }
 
 // DefaultGate protects production: it may only move to a version with a
@@ -436,7 +438,9 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]LabelEvent
 }
 
 // GateEvidence returns the newest finished run of a version on the gate
-// suite, started after the version was made. ErrNotFound if there is none.
+// suite, started after the version was made, preferring runs made on the
+// suite as it is now. ErrNotFound if there is none. DecideGate says whether
+// it counts.
 func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (Evidence, error) {
 	g, err := s.EffectiveGate(ctx)
 	if err != nil {
@@ -448,7 +452,11 @@ func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (E
 	}
 	var ev Evidence
 	err = s.readTx(ctx, func(tx *sql.Tx) error {
-		ev, err = gateEvidence(ctx, tx, p.ID, prompt, version, g.DefaultSuite)
+		hash, _, err := suiteHashTx(ctx, tx, p.ID, g.DefaultSuite)
+		if err != nil {
+			return err
+		}
+		ev, err = gateEvidence(ctx, tx, p.ID, prompt, version, g.DefaultSuite, hash)
 		return err
 	})
 	return ev, err
@@ -465,16 +473,19 @@ func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, version int, suite string) (Evidence, error) {
+// gateEvidence returns the newest finished run of a version on a suite
+// since the version was made, preferring runs made on the cases the suite
+// has now (hash; "" prefers none).
+func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, version int, suite, hash string) (Evidence, error) {
 	var ev Evidence
 	var at int64
-	err := tx.QueryRowContext(ctx, `SELECT r.id, r.suite_name, r.started_at,
+	err := tx.QueryRowContext(ctx, `SELECT r.id, r.suite_name, r.started_at, r.suite_hash,
 			COALESCE(SUM(CASE WHEN res.pass = 1 AND res.error = '' THEN 1 ELSE 0 END), 0), COUNT(res.id)
 		FROM runs r
 		JOIN versions v ON v.prompt_id = r.prompt_id AND v.number = ?
 		JOIN results res ON res.run_id = r.id AND res.version = v.number
 		WHERE r.prompt_id = ? AND r.status = 'done' AND r.suite_name = ? AND r.started_at >= v.created_at
-		GROUP BY r.id ORDER BY r.id DESC LIMIT 1`, version, pid, suite).Scan(&ev.RunID, &ev.Suite, &at, &ev.Passed, &ev.Total)
+		GROUP BY r.id ORDER BY r.suite_hash = ? DESC, r.id DESC LIMIT 1`, version, pid, suite, hash).Scan(&ev.RunID, &ev.Suite, &at, &ev.SuiteHash, &ev.Passed, &ev.Total)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ev, fmt.Errorf("%s@%d has no finished run on suite %q: %w", prompt, version, suite, ErrNotFound)
 	}
@@ -486,12 +497,6 @@ func gateEvidence(ctx context.Context, tx *sql.Tx, pid int64, prompt string, ver
 		ev.PassRate = float64(ev.Passed) / float64(ev.Total)
 	}
 	return ev, nil
-}
-
-func hasSuiteTx(ctx context.Context, tx *sql.Tx, pid int64, suite string) (bool, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM suites s JOIN cases c ON c.suite_id = s.id WHERE s.prompt_id = ? AND s.name = ?`, pid, suite).Scan(&n)
-	return n > 0, err
 }
 
 func promptIDTx(ctx context.Context, tx *sql.Tx, name string) (int64, int, error) {

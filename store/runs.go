@@ -9,7 +9,9 @@ import (
 	"time"
 )
 
-// CreateRun records a new run (status running unless set).
+// CreateRun records a new run (status running unless set). Its SuiteHash
+// is the hash of the cases it runs (HashSuite of the suite given to the
+// runner); left empty, it is the stored suite's hash now.
 func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 	if r.Status == "" {
 		r.Status = RunRunning
@@ -37,6 +39,12 @@ func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 			return err
 		}
 		r.PromptID = pid
+		if r.SuiteHash == "" && r.Suite != "" {
+			// The run is made on the suite as it is now.
+			if r.SuiteHash, _, err = suiteHashTx(ctx, tx, pid, r.Suite); err != nil {
+				return err
+			}
+		}
 		var hb any
 		if !r.Heartbeat.IsZero() {
 			hb = r.Heartbeat.UTC().UnixMicro()

@@ -46,6 +46,11 @@ func (s *Store) SaveSuite(ctx context.Context, prompt string, su Suite) (Suite, 
 				return err
 			}
 		}
+		if len(su.Cases) == 0 {
+			if err := s.keepGateSuiteTx(ctx, tx, pid, prompt, su.Name, "emptying"); err != nil {
+				return err
+			}
+		}
 		su.ID, su.PromptID, su.Prompt = id, pid, prompt
 		return nil
 	})
@@ -116,14 +121,23 @@ func (s *Store) SaveCase(ctx context.Context, suiteID int64, c Case) (Case, erro
 // DeleteCase removes a case.
 func (s *Store) DeleteCase(ctx context.Context, caseID int64) error {
 	return s.tx(ctx, fmt.Sprintf("delete case %d", caseID), func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE id = ?`, caseID)
+		var pid int64
+		var prompt, suite string
+		err := tx.QueryRowContext(ctx, `SELECT p.id, p.name, s.name FROM cases c JOIN suites s ON s.id = c.suite_id JOIN prompts p ON p.id = s.prompt_id
+			WHERE c.id = ?`, caseID).Scan(&pid, &prompt, &suite)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("case %d: %w", caseID, ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("case %d: %w", caseID, ErrNotFound)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE id = ?`, caseID); err != nil {
+			return err
 		}
-		return nil
+		if _, n, err := suiteHashTx(ctx, tx, pid, suite); err != nil || n > 0 {
+			return err
+		}
+		return s.keepGateSuiteTx(ctx, tx, pid, prompt, suite, "deleting the last case of")
 	})
 }
 
@@ -141,8 +155,36 @@ func (s *Store) DeleteSuite(ctx context.Context, prompt, name string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("%s has no suite %q: %w", prompt, name, ErrNotFound)
 		}
-		return nil
+		return s.keepGateSuiteTx(ctx, tx, pid, prompt, name, "deleting")
 	})
+}
+
+// ErrGateSuite refuses deleting or emptying the gate suite of a prompt that
+// has a protected label: without the suite its moves would not be gated.
+var ErrGateSuite = errors.New("the gate suite of a protected label")
+
+// keepGateSuiteTx refuses (ErrGateSuite) a change that leaves a prompt's
+// gate suite without cases while one of its protected labels is set: the
+// gate would silently stop checking that label.
+func (s *Store) keepGateSuiteTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, suite, what string) error {
+	fileGate, err := readGate(ctx, tx)
+	if err != nil {
+		return err
+	}
+	gate := fileGate.Tighten(s.localGate)
+	if suite != gate.DefaultSuite {
+		return nil
+	}
+	for _, l := range gate.Protected {
+		v, err := labelVersionTx(ctx, tx, pid, l)
+		if err != nil {
+			return err
+		}
+		if v != 0 {
+			return fmt.Errorf("%s suite %q of %s would leave %s (on v%d) ungated: %w", what, suite, prompt, l, v, ErrGateSuite)
+		}
+	}
+	return nil
 }
 
 // Suites lists a prompt's suites with their cases, sorted by name.
@@ -213,9 +255,18 @@ func (s *Store) suites(ctx context.Context, p Prompt, name string) ([]Suite, err
 }
 
 func (s *Store) cases(ctx context.Context, suiteID int64) ([]Case, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, position, name, vars, assertions, expected, tags, threshold FROM cases WHERE suite_id = ? ORDER BY position, id`, suiteID)
+	cs, err := readCases(ctx, s.db, suiteID)
+	return cs, s.wrap("cases", err)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func readCases(ctx context.Context, q queryer, suiteID int64) ([]Case, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, position, name, vars, assertions, expected, tags, threshold FROM cases WHERE suite_id = ? ORDER BY position, id`, suiteID)
 	if err != nil {
-		return nil, s.wrap("cases", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Case
@@ -224,7 +275,7 @@ func (s *Store) cases(ctx context.Context, suiteID int64) ([]Case, error) {
 		var vars, asserts, tags string
 		var th sql.NullFloat64
 		if err := rows.Scan(&c.ID, &c.Position, &c.Name, &vars, &asserts, &c.Expected, &tags, &th); err != nil {
-			return nil, s.wrap("cases", err)
+			return nil, err
 		}
 		if err := json.Unmarshal([]byte(vars), &c.Vars); err != nil {
 			return nil, fmt.Errorf("case %d vars: %w", c.ID, err)
@@ -239,16 +290,15 @@ func (s *Store) cases(ctx context.Context, suiteID int64) ([]Case, error) {
 		}
 		out = append(out, c)
 	}
-	return out, s.wrap("cases", rows.Err())
+	return out, rows.Err()
 }
 
-// SuiteHash is the content hash of a suite's cases: sha256 (hex) of the
-// canonical JSON of the suite's threshold and, in order, each case's name,
-// variables, assertions, expected output and threshold. Ids, positions,
-// tags and descriptions are not part of it: a suite re-imported with the
-// same cases has the same hash, and any change to what a run would call or
-// check gives another. A run records it when it starts (Run.SuiteHash).
-func SuiteHash(su Suite) string {
+// HashSuite is the content hash of what a suite checks: its threshold and,
+// in order, each case's name, variables, assertions, expected output and
+// threshold (not its tags or description, which change no result). A run
+// records the hash of the cases it ran (Run.SuiteHash); the gate accepts a
+// run as evidence only while the suite still hashes the same.
+func HashSuite(su Suite) string {
 	type hashCase struct {
 		Name       string         `json:"name"`
 		Vars       map[string]any `json:"vars"`
@@ -259,25 +309,53 @@ func SuiteHash(su Suite) string {
 	doc := struct {
 		Threshold float64    `json:"threshold"`
 		Cases     []hashCase `json:"cases"`
-	}{Threshold: su.Threshold, Cases: make([]hashCase, len(su.Cases))}
-	for i, c := range su.Cases {
+	}{Threshold: su.Threshold, Cases: []hashCase{}}
+	for _, c := range su.Cases {
 		vars := c.Vars
 		if vars == nil {
 			vars = map[string]any{}
 		}
-		doc.Cases[i] = hashCase{Name: c.Name, Vars: vars, Assertions: nonNil(c.Assertions), Expected: c.Expected, Threshold: c.Threshold}
+		doc.Cases = append(doc.Cases, hashCase{c.Name, vars, nonNil(c.Assertions), c.Expected, c.Threshold})
 	}
-	// encoding/json sorts map keys: the same content gives the same bytes.
-	b, _ := json.Marshal(doc)
+	// Values decoded from YAML (int, map[string]any) and from the stored
+	// JSON (float64) must hash the same: hash the JSON of the JSON.
+	b, err := json.Marshal(doc)
+	if err == nil {
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			b, err = json.Marshal(v)
+		}
+	}
+	if err != nil {
+		// Only values JSON cannot encode get here; SaveSuite refuses them.
+		return ""
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
-// SuiteHash is the content hash (SuiteHash) of a prompt's suite as it is now.
-func (s *Store) SuiteHash(ctx context.Context, prompt, suite string) (string, error) {
-	su, err := s.Suite(ctx, prompt, suite)
+// SuiteHash returns HashSuite of a stored suite as it is now.
+func (s *Store) SuiteHash(ctx context.Context, prompt, name string) (string, error) {
+	su, err := s.Suite(ctx, prompt, name)
 	if err != nil {
 		return "", err
 	}
-	return SuiteHash(su), nil
+	return HashSuite(su), nil
+}
+
+// suiteHashTx is HashSuite of a stored suite read in tx, with its number
+// of cases ("" and 0 when there is no such suite).
+func suiteHashTx(ctx context.Context, tx *sql.Tx, pid int64, name string) (string, int, error) {
+	su := Suite{}
+	err := tx.QueryRowContext(ctx, `SELECT id, threshold FROM suites WHERE prompt_id = ? AND name = ?`, pid, name).Scan(&su.ID, &su.Threshold)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, nil
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	if su.Cases, err = readCases(ctx, tx, su.ID); err != nil {
+		return "", 0, err
+	}
+	return HashSuite(su), len(su.Cases), nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -252,6 +253,103 @@ func TestDecideGateIsWhatTheStoreEnforces(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "staging"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Evidence is a run of the suite as it is now: a run that passed every
+// case of an older, smaller suite is refused, saying the suite changed.
+func TestGateRefusesRunsOfAnOlderSuite(t *testing.T) {
+	ctx := context.Background()
+	st, su := gateFixture(t)
+	run, err := st.Run(ctx, 1)
+	if err != nil || run.SuiteHash == "" || run.SuiteHash != HashSuite(su) {
+		t.Fatalf("the run does not record the hash of its suite: %q vs %q (%v)", run.SuiteHash, HashSuite(su), err)
+	}
+	if h, err := st.SuiteHash(ctx, "p", "default"); err != nil || h != run.SuiteHash {
+		t.Fatalf("SuiteHash: %q %v", h, err)
+	}
+	// Saving the same cases again (new case ids) keeps the hash: still evidence.
+	su, err = st.SaveSuite(ctx, "p", Suite{Name: "default", Cases: []Case{{Name: "c1"}, {Name: "c2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.DecideGate(ctx, "p", "production", 2); d.Verdict != GateAllowed {
+		t.Fatalf("same cases, new ids: %s (%s)", d.Verdict, d.Reason)
+	}
+	// A third case: run 1 passed 2/2 of a suite that now has 3.
+	c3, err := st.SaveCase(ctx, su.ID, Case{Name: "c3", Vars: map[string]any{"n": 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.DecideGate(ctx, "p", "production", 2)
+	if err != nil || d.Verdict != GateRefused || d.Reason != GateSuiteChanged || d.Evidence == nil || d.Evidence.RunID != 1 || d.Evidence.Passed != 2 {
+		t.Fatalf("a run of the older suite: %+v %v", d, err)
+	}
+	_, err = st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2})
+	var ge *GateError
+	if !errors.As(err, &ge) || ge.Decision.Reason != GateSuiteChanged {
+		t.Fatalf("moved on a run of the older suite: %v", err)
+	}
+	if want := "before the suite changed"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("the refusal does not say the suite changed: %v", err)
+	}
+	// A run of the suite as it is now is evidence again; editing a case's
+	// variables changes the hash too.
+	su, _ = st.Suite(ctx, "p", "default")
+	finishedRun(t, st, su, 2, true, true, true)
+	if d, _ := st.DecideGate(ctx, "p", "production", 2); d.Verdict != GateAllowed || d.Evidence.RunID != 3 {
+		t.Fatalf("a run of the current suite: %+v", d)
+	}
+	c3.Vars = map[string]any{"n": 4}
+	if _, err := st.SaveCase(ctx, su.ID, c3); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.DecideGate(ctx, "p", "production", 2); d.Reason != GateSuiteChanged {
+		t.Fatalf("an edited case: %s", d.Reason)
+	}
+	// Tags change no result: the hash ignores them; YAML ints hash as JSON numbers.
+	a := Suite{Cases: []Case{{Name: "x", Vars: map[string]any{"n": 1}, Tags: []string{"a"}}}}
+	b := Suite{Cases: []Case{{Name: "x", Vars: map[string]any{"n": 1.0}}}}
+	if HashSuite(a) != HashSuite(b) {
+		t.Fatal("equal cases hash differently")
+	}
+}
+
+// Deleting or emptying the gate suite must not silently ungate a prompt
+// whose protected label is set: the store refuses.
+func TestGateSuiteCannotBeDeletedUnderAProtectedLabel(t *testing.T) {
+	ctx := context.Background()
+	st, su := gateFixture(t)
+	if _, err := st.SaveSuite(ctx, "p", Suite{Name: "smoke", Cases: []Case{{Name: "s"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Without production set, the suite may go (and come back).
+	if err := st.DeleteSuite(ctx, "p", "default"); err != nil {
+		t.Fatal(err)
+	}
+	su, _ = st.SaveSuite(ctx, "p", Suite{Name: "default", Cases: su.Cases})
+	finishedRun(t, st, su, 2, true, true)
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteSuite(ctx, "p", "default"); !errors.Is(err, ErrGateSuite) {
+		t.Fatalf("deleting the gate suite: %v", err)
+	}
+	if _, err := st.SaveSuite(ctx, "p", Suite{Name: "default"}); !errors.Is(err, ErrGateSuite) {
+		t.Fatalf("emptying the gate suite: %v", err)
+	}
+	if err := st.DeleteCase(ctx, su.Cases[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteCase(ctx, su.Cases[1].ID); !errors.Is(err, ErrGateSuite) {
+		t.Fatalf("deleting the last case of the gate suite: %v", err)
+	}
+	if d, err := st.DecideGate(ctx, "p", "production", 3); err != nil || d.Reason == GateNoSuite {
+		t.Fatalf("production became ungated: %+v %v", d, err)
+	}
+	// Other suites are not the gate's.
+	if err := st.DeleteSuite(ctx, "p", "smoke"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -203,8 +203,8 @@ type Run struct {
 	// renewal; both empty for runs made before leases.
 	Owner     string
 	Heartbeat time.Time
-	// SuiteHash is SuiteHash of the suite when the run started ("" for
-	// runs made before it was recorded).
+	// SuiteHash is HashSuite of the cases the run was made on. A run is
+	// gate evidence only while its suite still has that hash.
 	SuiteHash string
 }
 

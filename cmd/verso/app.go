@@ -205,7 +205,7 @@ func classify(err error) error {
 		return err
 	}
 	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrNotVerso, store.ErrTooNew,
-		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict, store.ErrLabelMoved} {
+		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict, store.ErrLabelMoved, store.ErrGateSuite} {
 		if errors.Is(err, s) {
 			return &exitError{code: 2, err: advise(err)}
 		}

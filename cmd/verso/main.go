@@ -90,7 +90,7 @@ func exitCode(err error) int {
 func userMessage(err error) string {
 	msg := oneLine(err.Error())
 	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrConflict, store.ErrReadOnly, store.ErrNotVerso,
-		store.ErrTooNew, store.ErrNoChange, store.ErrGate, store.ErrImmutable} {
+		store.ErrTooNew, store.ErrNoChange, store.ErrGate, store.ErrImmutable, store.ErrGateSuite} {
 		if strings.HasSuffix(msg, ": "+s.Error()) && errors.Is(err, s) {
 			return strings.TrimSuffix(msg, ": "+s.Error())
 		}

@@ -261,7 +261,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 	}
 	total := len(cols) * len(p.Suite.Cases) * p.Repeat
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
-		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: store.SuiteHash(p.Suite)})
+		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: store.HashSuite(p.Suite)})
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +313,7 @@ func (e *Engine) Resume(ctx context.Context, runID int64, o Options) (*Run, erro
 	if err != nil {
 		return nil, fmt.Errorf("resume run %d: %w", runID, err)
 	}
-	changed := run.SuiteHash != store.SuiteHash(su)
+	changed := run.SuiteHash != store.HashSuite(su)
 	if run.SuiteHash == "" {
 		// A run from before suite hashes: the suite must not have been
 		// saved since the run started.

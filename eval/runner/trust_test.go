@@ -161,8 +161,8 @@ func TestResumeRefusesAChangedSuite(t *testing.T) {
 	if out.Run.Status != store.RunCancelled {
 		t.Fatalf("status %s", out.Run.Status)
 	}
-	if out.Run.SuiteHash != store.SuiteHash(e.su) || out.Run.SuiteHash == "" {
-		t.Fatalf("run hash %q, suite hash %q", out.Run.SuiteHash, store.SuiteHash(e.su))
+	if out.Run.SuiteHash != store.HashSuite(e.su) || out.Run.SuiteHash == "" {
+		t.Fatalf("run hash %q, suite hash %q", out.Run.SuiteHash, store.HashSuite(e.su))
 	}
 	// Replace the suite: same ids come back for other cases.
 	su := store.Suite{Name: "default"}
