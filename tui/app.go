@@ -5,6 +5,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/themes"
 	"github.com/seed94f0f622/verso/tui/browse"
 	"github.com/seed94f0f622/verso/tui/common"
@@ -20,6 +22,7 @@ import (
 	"github.com/seed94f0f622/verso/tui/diffscreen"
 	"github.com/seed94f0f622/verso/tui/editor"
 	"github.com/seed94f0f622/verso/tui/evalws"
+	"github.com/seed94f0f622/verso/tui/inlineedit"
 	"github.com/seed94f0f622/verso/tui/promptview"
 )
 
@@ -49,10 +52,11 @@ type clearStatusMsg struct{ seq int }
 
 // New builds the root model on a store (see Options).
 func New(o Options) *Model {
+	inline := o.inlineDefault()
 	o = o.withDefaults()
 	th := o.theme(true)
 	c := common.NewCommon(o.Store, o.Author, th)
-	c.Engine, c.Providers, c.Editor = o.Engine, o.Providers, o.Editor
+	c.Engine, c.Providers, c.Editor, c.InlineEdit = o.Engine, o.Providers, o.Editor, inline
 	_ = c.SetKeys(o.Config.Keys) // checked by CheckKeys before the TUI starts
 	if o.Now != nil {
 		c.Now = o.Now
@@ -150,6 +154,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.CompareRunsMsg:
 		return m, m.push(evalws.CompareRuns(m.c, msg.Prompt, msg.Before, msg.After))
 	case common.EditMsg:
+		if !msg.Restore && m.c.InlineEdit != msg.Other {
+			return m, m.openInline(msg.Base)
+		}
 		return m, m.startEdit(msg)
 	case editLoaded:
 		if msg.err != nil {
@@ -323,4 +330,24 @@ func (m *Model) String() string {
 		titles[i] = s.Title()
 	}
 	return fmt.Sprintf("stack=%q status=%q", titles, m.status.Text)
+}
+
+// openInline opens base (or a new prompt) in the inline editor.
+func (m *Model) openInline(base store.Version) tea.Cmd {
+	if m.c.Store.ReadOnly() {
+		return common.Error(fmt.Errorf("cannot edit: %w", store.ErrReadOnly))
+	}
+	return m.push(inlineedit.New(m.c, base, inlineedit.Options{DraftDir: inlineedit.DraftDir(m.opts.Getenv)}))
+}
+
+// saveDrafts keeps the unsaved work of open editors (on quit, ctrl+c
+// included: the program has stopped, so this is not in Update).
+func (m *Model) saveDrafts() error {
+	var errs []error
+	for _, s := range m.stack {
+		if d, ok := s.(interface{ SaveDraft() error }); ok {
+			errs = append(errs, d.SaveDraft())
+		}
+	}
+	return errors.Join(errs...)
 }

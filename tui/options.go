@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -48,6 +50,16 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// inlineDefault reports that e and n open the inline editor: no editor
+// was asked for (Options.Editor, $VISUAL, $EDITOR).
+func (o Options) inlineDefault() bool {
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return o.Editor == "" && strings.TrimSpace(getenv("VISUAL")) == "" && strings.TrimSpace(getenv("EDITOR")) == ""
+}
+
 // theme resolves the theme for a dark or light background. Unknown names
 // were refused before the TUI starts (CheckTheme), so this cannot fail.
 func (o Options) theme(isDark bool) themes.Theme {
@@ -79,6 +91,9 @@ func Run(ctx context.Context, o Options) error {
 	m := New(o)
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	_, err := p.Run()
+	if derr := m.saveDrafts(); derr != nil && err == nil {
+		err = fmt.Errorf("keep the editor's draft: %w", derr)
+	}
 	if m.edit.path != "" {
 		m.discardEdit()
 	}

@@ -34,6 +34,9 @@ type Common struct {
 	List ListKeys
 	// Editor is the command that edits a file ($VISUAL, $EDITOR, vi).
 	Editor string
+	// InlineEdit: e and n open the inline editor (no $VISUAL/$EDITOR is
+	// set); E opens Editor. Otherwise the other way round.
+	InlineEdit bool
 	// Now is the clock for relative times ("3 hours ago"); tests fix it.
 	Now func() time.Time
 	// Ctx is the program's context: commands use it for I/O so that a

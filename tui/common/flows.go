@@ -97,7 +97,11 @@ type OpenPromptMsg struct {
 // EditMsg opens a version in the author's editor; on return the root shows
 // the diff and asks for a commit message. A zero Base (no Prompt) creates a
 // new prompt. Restore commits Base as it is, after the same confirmation.
+//
+// Which editor: the inline editor when no $VISUAL/$EDITOR is set, else the
+// external one; Other asks for the one that is not the default (E).
 type EditMsg struct {
 	Base    store.Version
 	Restore bool
+	Other   bool
 }

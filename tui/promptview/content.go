@@ -135,9 +135,9 @@ func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			return t, t.loadNewer()
 		case t.v.Number == 0:
 			return t, nil
-		case key.Matches(msg, t.keys.Edit):
-			base := t.v
-			return t, func() tea.Msg { return common.EditMsg{Base: base} }
+		case key.Matches(msg, t.keys.Edit), key.Matches(msg, t.c.OtherEditorKey()):
+			base, other := t.v, msg.String() == "E"
+			return t, func() tea.Msg { return common.EditMsg{Base: base, Other: other} }
 		case key.Matches(msg, t.keys.Promote):
 			name, n := t.name, t.v.Number
 			return t, func() tea.Msg { return common.PromoteMsg{Prompt: name, Version: n} }
@@ -236,5 +236,5 @@ func (t *content) ShortHelp() []key.Binding {
 
 func (t *content) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.Raw, k.Older, k.Newer, k.Edit, k.Promote, k.Diff}}
+	return [][]key.Binding{{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.Raw, k.Older, k.Newer, k.Edit, t.c.OtherEditorKey(), k.Promote, k.Diff}}
 }

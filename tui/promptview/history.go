@@ -134,9 +134,10 @@ func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		return t.diff()
 	case key.Matches(msg, t.keys.View):
 		return t.view()
-	case key.Matches(msg, t.keys.Edit):
+	case key.Matches(msg, t.keys.Edit), key.Matches(msg, t.c.OtherEditorKey()):
 		if v, ok := t.selected(); ok {
-			return func() tea.Msg { return common.EditMsg{Base: v} }
+			other := msg.String() == "E"
+			return func() tea.Msg { return common.EditMsg{Base: v, Other: other} }
 		}
 	case key.Matches(msg, t.keys.Restore):
 		v, ok := t.selected()
@@ -310,5 +311,5 @@ func (t *history) ShortHelp() []key.Binding {
 
 func (t *history) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{k.Bindings(), {k.Mark, k.Diff, k.View, k.Edit, k.Restore, k.Prom}}
+	return [][]key.Binding{k.Bindings(), {k.Mark, k.Diff, k.View, k.Edit, t.c.OtherEditorKey(), k.Restore, k.Prom}}
 }

@@ -1,0 +1,79 @@
+package tui
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
+	"github.com/seed94f0f622/verso/tui/editor"
+	"github.com/seed94f0f622/verso/tui/inlineedit"
+)
+
+// With no $VISUAL/$EDITOR, e and n open the inline editor and E the
+// external one; with one set, e opens it and E the inline editor.
+func TestEditorChoice(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	state := t.TempDir()
+	env := map[string]string{"XDG_STATE_HOME": state}
+	o := options(st, "dark")
+	o.Editor = ""
+	o.Getenv = func(k string) string { return env[k] }
+
+	r := newRoot(t, o, 100, 30)
+	r.keys("n")
+	if _, ok := r.m.Top().(*inlineedit.Model); !ok {
+		t.Fatalf("n without $EDITOR: %s", r.titles())
+	}
+	r.keys("esc")
+	r.keys("G", "enter", "e")
+	if _, ok := r.m.Top().(*inlineedit.Model); !ok || r.titles() != "prompts | support/reply | edit support/reply v4" {
+		t.Fatalf("e without $EDITOR: %s", r.titles())
+	}
+	// Typed text, then ctrl+c: the program quits and the draft is kept.
+	r.typeText("Keep me ")
+	r.keys("ctrl+c")
+	if !r.quit {
+		t.Fatal("ctrl+c did not quit")
+	}
+	if err := r.m.saveDrafts(); err != nil {
+		t.Fatal(err)
+	}
+	d, ok, err := inlineedit.LoadDraft(inlineedit.DraftPath(filepath.Join(state, "verso", "drafts"), st.Path(), ct.Support))
+	if err != nil || !ok || !strings.HasPrefix(d.Template, "Keep me ") {
+		t.Fatalf("draft after ctrl+c: %+v %v %v", d, ok, err)
+	}
+
+	// E opens the external editor: the root's file flow starts.
+	r = newRoot(t, o, 100, 30)
+	r.keys("G", "enter", "E")
+	t.Cleanup(r.m.discardEdit)
+	if _, ok := r.m.Top().(*inlineedit.Model); ok || !r.m.edit.active {
+		t.Fatalf("E without $EDITOR did not start the external flow: %s", r.titles())
+	}
+	if _, ok := ct.Find[editor.PreparedMsg](r.seen); !ok {
+		t.Fatalf("no file prepared for the editor: %v", r.seen)
+	}
+
+	// With $EDITOR set, e is the external editor and E the inline one.
+	env["EDITOR"] = "true"
+	r = newRoot(t, o, 100, 30)
+	r.keys("G", "enter", "e")
+	if _, ok := r.m.Top().(*inlineedit.Model); ok {
+		t.Fatalf("e with $EDITOR opened the inline editor")
+	}
+	r = newRoot(t, o, 100, 30)
+	r.keys("G", "enter", "E")
+	if _, ok := r.m.Top().(*inlineedit.Model); !ok {
+		t.Fatalf("E with $EDITOR: %s", r.titles())
+	}
+	// The draft kept by ctrl+c above is offered; x discards it. Then q and
+	// ? are typed, not global keys.
+	if !strings.Contains(r.plain(), "An unsaved draft") {
+		t.Fatalf("draft not offered:\n%s", r.plain())
+	}
+	r.keys("x", "q", "?")
+	if r.quit || !strings.HasPrefix(r.m.Top().(*inlineedit.Model).Value(), "q?") {
+		t.Fatalf("q and ? in the editor: quit=%v", r.quit)
+	}
+}
