@@ -260,13 +260,7 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (Labe
 	if in.RunID != 0 {
 		runID = in.RunID
 	}
-	now := s.nowMicro()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT(prompt_id, name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, actor = excluded.actor`,
-		pid, in.Label, in.Version, now, in.Actor); err != nil {
-		return LabelEvent{}, err
-	}
-	return insertEventTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, in.Actor, in.Reason, runID, forced, now)
+	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, labelNote{in.Actor, in.Reason, runID, forced, s.nowMicro()})
 }
 
 // RemoveLabel deletes a label (the history keeps the move, with To = 0).
@@ -297,10 +291,7 @@ func (s *Store) RemoveLabel(ctx context.Context, in RemoveLabelInput) (LabelEven
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, in.Label); err != nil {
-			return err
-		}
-		ev, err = insertEventTx(ctx, tx, pid, in.Prompt, in.Label, from, 0, in.Actor, in.Reason, 0, forced, s.nowMicro())
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, 0, labelNote{in.Actor, in.Reason, 0, forced, s.nowMicro()})
 		return err
 	})
 	return ev, err
@@ -345,15 +336,11 @@ func (s *Store) Rollback(ctx context.Context, in RollbackInput) (LabelEvent, err
 		if err != nil {
 			return err
 		}
-		now := s.nowMicro()
-		if _, err := tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, now, in.Actor, pid, in.Label); err != nil {
-			return err
-		}
 		r := "rollback"
 		if in.Reason != "" {
 			r = "rollback: " + in.Reason
 		}
-		ev, err = insertEventTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, in.Actor, r, runID, forced, now)
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{in.Actor, r, runID, forced, s.nowMicro()})
 		return err
 	})
 	return ev, err
@@ -518,15 +505,56 @@ func labelVersionTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (i
 	return v, err
 }
 
-func insertEventTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to int, actor, reason string, runID int64, forced bool, at int64) (LabelEvent, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO label_events (prompt_id, label, from_version, to_version, actor, at, reason, run_id, forced)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, label, nullInt(from), nullInt(to), actor, at, reason, nullInt64(runID), forced)
+// labelNote is what a label change records beyond the labels row: who,
+// why, the run that justified it, whether it was forced, and when.
+type labelNote struct {
+	actor  string
+	reason string
+	runID  int64
+	forced bool
+	at     int64
+}
+
+// changeLabelTx moves label from version from to version to (0: removes
+// it; from 0: creates it). The history row is written by the schema's
+// triggers on labels (migration 0004), which read the note written here
+// just before, in the same transaction; the event is read back.
+func changeLabelTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to int, n labelNote) (LabelEvent, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO label_change_note (id, actor, reason, run_id, forced, at) VALUES (1, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET actor = excluded.actor, reason = excluded.reason, run_id = excluded.run_id, forced = excluded.forced, at = excluded.at`,
+		n.actor, n.reason, nullInt64(n.runID), n.forced, n.at); err != nil {
+		return LabelEvent{}, err
+	}
+	var err error
+	switch {
+	case to == 0:
+		_, err = tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, label)
+	case from == 0:
+		_, err = tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (?, ?, ?, ?, ?)`, pid, label, to, n.at, n.actor)
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, n.at, n.actor, pid, label)
+	}
 	if err != nil {
 		return LabelEvent{}, err
 	}
-	id, _ := res.LastInsertId()
-	return LabelEvent{ID: id, Prompt: prompt, Label: label, From: from, To: to, Actor: actor,
-		At: time.UnixMicro(at).UTC(), Reason: reason, RunID: runID, Forced: forced}, nil
+	// A change that wrote nothing leaves its note: never let a later
+	// writer's change pick it up.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM label_change_note`); err != nil {
+		return LabelEvent{}, err
+	}
+	var ev LabelEvent
+	var at int64
+	err = tx.QueryRowContext(ctx, `SELECT id, COALESCE(from_version, 0), COALESCE(to_version, 0), actor, at, reason, COALESCE(run_id, 0), forced
+		FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).
+		Scan(&ev.ID, &ev.From, &ev.To, &ev.Actor, &at, &ev.Reason, &ev.RunID, &ev.Forced)
+	if err != nil {
+		return LabelEvent{}, fmt.Errorf("label history of %s %s: %w", prompt, label, err)
+	}
+	if ev.From != from || ev.To != to {
+		return LabelEvent{}, fmt.Errorf("label history of %s %s: recorded v%d -> v%d, want v%d -> v%d: %w", prompt, label, ev.From, ev.To, from, to, ErrConflict)
+	}
+	ev.Prompt, ev.Label, ev.At = prompt, label, time.UnixMicro(at).UTC()
+	return ev, nil
 }
 
 func nullInt64(n int64) any {

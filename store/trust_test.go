@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func ptr(n int) *int { return &n }
@@ -351,5 +353,78 @@ func TestGateSuiteCannotBeDeletedUnderAProtectedLabel(t *testing.T) {
 	// Other suites are not the gate's.
 	if err := st.DeleteSuite(ctx, "p", "smoke"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The label history is a property of the schema: a writer that knows
+// nothing of Verso (raw SQL on the file) cannot move a label silently, and
+// the store's own moves are recorded once, with their details.
+func TestLabelHistoryIsKeptBySchemaForForeignWriters(t *testing.T) {
+	ctx := context.Background()
+	st, su := gateFixture(t)
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2, Actor: "ann", Reason: "green"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3, Actor: "bob", Reason: "hotfix", Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	_ = su
+	foreign, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	for _, q := range []string{
+		`UPDATE labels SET version = 1 WHERE name = 'production'`,
+		`INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (1, 'canary', 2, 0, 'script')`,
+		`DELETE FROM labels WHERE name = 'canary'`,
+		`UPDATE labels SET updated_at = 7 WHERE name = 'production'`, // not a move: no event
+	} {
+		if _, err := foreign.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := foreign.ExecContext(ctx, `UPDATE labels SET name = 'prod' WHERE name = 'production'`); err == nil {
+		t.Fatal("a label was renamed under the history")
+	}
+	hist, err := st.LabelHistory(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type move struct {
+		label    string
+		from, to int
+		actor    string
+		reason   string
+		run      int64
+		forced   bool
+	}
+	want := []move{
+		{"production", 0, 2, "ann", "green", 1, false},
+		{"production", 2, 3, "bob", "hotfix", 0, true},
+		{"production", 3, 1, "bob", "", 0, false}, // the row's actor is the last writer's
+		{"canary", 0, 2, "script", "", 0, false},
+		{"canary", 2, 0, "", "", 0, false},
+	}
+	if len(hist) != len(want) {
+		t.Fatalf("history has %d events, want %d: %+v", len(hist), len(want), hist)
+	}
+	for i, w := range want {
+		e := hist[i]
+		if (move{e.Label, e.From, e.To, e.Actor, e.Reason, e.RunID, e.Forced}) != w {
+			t.Errorf("event %d: %+v, want %+v", i, e, w)
+		}
+		if i >= 2 && time.Since(e.At) > time.Minute {
+			t.Errorf("event %d of a foreign writer is dated %v, not now", i, e.At)
+		}
+	}
+	// The store goes on from what the foreign writer left: rollback returns
+	// production to where it was before the foreign move.
+	ev, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production", Force: true, Reason: "undo the script"})
+	if err != nil || ev.From != 1 || ev.To != 3 {
+		t.Fatalf("rollback after a foreign move: %+v %v", ev, err)
+	}
+	if n := historyLen(t, st, "p"); n != len(want)+1 {
+		t.Fatalf("a store move was recorded %d times", n-len(want))
 	}
 }
