@@ -32,6 +32,10 @@ import (
 // DefaultConcurrency is the number of calls in flight when none is given.
 const DefaultConcurrency = 8
 
+// MaxCalls is the most results one run may have: Start refuses a bigger
+// plan before creating the run (its tasks alone would take gigabytes).
+const MaxCalls = 1_000_000
+
 // Plan is what to run.
 type Plan struct {
 	Suite    store.Suite // with its cases; Suite.Prompt names the prompt
@@ -52,6 +56,10 @@ type Options struct {
 	// OnEvent receives progress events from the run's goroutines: it must
 	// be safe for concurrent use and return quickly (Feed.Push is).
 	OnEvent func(Event)
+	// BreakAfter stops the run when this many calls in a row fail the
+	// same way (see breaker.go); 0 = the default (8, fewer for small
+	// runs), -1 = never.
+	BreakAfter int
 	// BatchSize and FlushEvery tune the result writer (default 100, 50ms).
 	BatchSize  int
 	FlushEvery time.Duration
@@ -260,6 +268,9 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 		}
 	}
 	total := len(cols) * len(p.Suite.Cases) * p.Repeat
+	if total > MaxCalls || p.Repeat > MaxCalls {
+		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
+	}
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
 		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: store.HashSuite(p.Suite)})
 	if err != nil {
@@ -402,6 +413,8 @@ type exec struct {
 	suite store.Suite
 	start time.Time
 
+	brk *breaker
+
 	// rendered caches rendered messages per (version, case) for the
 	// dispatcher: models and repeats share them.
 	rendered map[[2]int64]rendering
@@ -475,6 +488,9 @@ func (x *exec) count(r store.Result, live bool) {
 	}
 	if live && !r.Cached {
 		p.Spent += r.Cost
+		if r.UsageUnknown {
+			p.UsageUnknown++
+		}
 	}
 }
 
@@ -551,6 +567,7 @@ func (x *exec) heartbeat(ctx context.Context, stop context.CancelFunc) {
 
 func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tasks []task, cols []report.Column) (Outcome, error) {
 	w := newWriter(x.e.Store, x.o.BatchSize, x.o.FlushEvery, stop, x.saved)
+	x.brk = newBreaker(len(tasks), x.o.BreakAfter, stop)
 	hctx, hstop := context.WithCancel(ctx)
 	defer hstop()
 	if x.run.Owner != "" {
@@ -605,6 +622,10 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	case completed < len(tasks):
 		status = store.RunCancelled
 	}
+	stopped := x.brk.err()
+	if status != store.RunCancelled {
+		stopped = nil
+	}
 	// The run's end is saved even when ctx was cancelled.
 	bg := context.WithoutCancel(parent)
 	results := x.sorted()
@@ -612,9 +633,16 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	sum.Duration = time.Since(x.start).Seconds()
 	ferr := x.e.Store.FinishRun(bg, x.run.ID, status, sum.JSON())
 	run, _ := x.e.Store.Run(bg, x.run.ID)
-	x.emitAfter(Event{Kind: Done}, func() { x.h.prog.Status = status })
+	x.emitAfter(Event{Kind: Done}, func() {
+		x.h.prog.Status = status
+		if stopped != nil {
+			x.h.prog.Stopped = stopped.Error()
+		}
+	})
 	out := Outcome{Run: run, Results: results, Summary: sum}
 	switch {
+	case stopped != nil:
+		return out, stopped
 	case werr != nil:
 		return out, fmt.Errorf("run %d: saving results: %w", x.run.ID, werr)
 	case ferr != nil:
@@ -677,7 +705,8 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 	cached := t.cached != nil
 	if cached {
 		c := t.cached
-		resp = provider.Response{Output: c.Output, TokensIn: c.TokensIn, TokensOut: c.TokensOut, Latency: time.Duration(c.LatencyMS) * time.Millisecond}
+		resp = provider.Response{Output: c.Output, TokensIn: c.TokensIn, TokensOut: c.TokensOut, Latency: time.Duration(c.LatencyMS) * time.Millisecond,
+			FinishReason: c.FinishReason, UsageUnknown: c.UsageUnknown}
 	} else {
 		x.emitAfter(Event{Kind: Started, Key: t.key, Case: t.cas.Name}, func() { x.h.prog.InFlight++ })
 		var onTok func(string)
@@ -687,6 +716,9 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		resp, err = provider.Do(ctx, x.o.Policy, func(ctx context.Context) (provider.Response, error) {
 			return p.Chat(ctx, req, onTok)
 		}, func(rt provider.Retry) {
+			if rt.Wait >= longWait {
+				x.brk.observe(x.run.ID, rt.Err)
+			}
 			x.emitAfter(Event{Kind: Retried, Key: t.key, Case: t.cas.Name, Text: provider.Describe(rt.Err), Attempt: rt.Attempt, Wait: rt.Wait},
 				func() { x.h.prog.Retries++ })
 		})
@@ -695,6 +727,7 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 			if ctx.Err() != nil {
 				return r, nil, false
 			}
+			x.brk.observe(x.run.ID, err)
 			var ae *provider.AttemptsError
 			if errors.As(err, &ae) {
 				r.Error = err.Error()
@@ -704,10 +737,17 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 			return r, nil, true
 		}
 	}
+	if !cached {
+		x.brk.observe(x.run.ID, nil)
+	}
 	r.Output = resp.Output
 	r.TokensIn, r.TokensOut = resp.TokensIn, resp.TokensOut
 	r.LatencyMS = resp.Latency.Milliseconds()
 	r.Cost = p.Cost(mname, resp.TokensIn, resp.TokensOut)
+	r.FinishReason, r.UsageUnknown = resp.FinishReason, resp.UsageUnknown
+	if r.UsageUnknown {
+		r.Cost = 0 // unknown: reports say so instead of a price
+	}
 	r.Cached = cached
 	th := x.suite.Threshold
 	if t.cas.Threshold != nil {
@@ -722,7 +762,8 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 	r.Assertions, r.Score, r.Pass = o.Results, o.Score, o.Pass
 	var ce *store.CachedResponse
 	if !cached && !x.o.NoCache {
-		ce = &store.CachedResponse{Key: key, Output: resp.Output, TokensIn: resp.TokensIn, TokensOut: resp.TokensOut, LatencyMS: r.LatencyMS}
+		ce = &store.CachedResponse{Key: key, Output: resp.Output, TokensIn: resp.TokensIn, TokensOut: resp.TokensOut, LatencyMS: r.LatencyMS,
+			FinishReason: resp.FinishReason, UsageUnknown: resp.UsageUnknown}
 	}
 	return r, ce, true
 }
