@@ -17,6 +17,7 @@ import (
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/themes"
 	"github.com/seed94f0f622/verso/tui/browse"
+	"github.com/seed94f0f622/verso/tui/caseform"
 	"github.com/seed94f0f622/verso/tui/common"
 	"github.com/seed94f0f622/verso/tui/dialog"
 	"github.com/seed94f0f622/verso/tui/diffscreen"
@@ -153,6 +154,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.push(evalws.OpenRun(m.c, msg.Prompt, msg.RunID))
 	case common.CompareRunsMsg:
 		return m, m.push(evalws.CompareRuns(m.c, msg.Prompt, msg.Before, msg.After))
+	case common.CaseFormMsg:
+		return m, m.push(caseform.New(m.c, msg))
 	case common.EditMsg:
 		if !msg.Restore && m.c.InlineEdit != msg.Other {
 			return m, m.openInline(msg.Base)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seed94f0f622/verso/tui/caseform"
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 	"github.com/seed94f0f622/verso/tui/editor"
 	"github.com/seed94f0f622/verso/tui/inlineedit"
@@ -75,5 +76,25 @@ func TestEditorChoice(t *testing.T) {
 	r.keys("x", "q", "?")
 	if r.quit || !strings.HasPrefix(r.m.Top().(*inlineedit.Model).Value(), "q?") {
 		t.Fatalf("q and ? in the editor: quit=%v", r.quit)
+	}
+}
+
+// a in the Tests tab opens the case form; saving it shows the new case in
+// the tab.
+func TestCaseFormFromTestsTab(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	r.keys("G", "enter", "4", "a")
+	if _, ok := r.m.Top().(*caseform.Model); !ok {
+		t.Fatalf("a in the Tests tab: %s", r.titles())
+	}
+	r.typeText("asks for a refund")
+	r.keys("tab")
+	r.typeText("Acme")
+	r.keys("tab", "tab", "tab", "tab", "enter", "j", "j", "enter")
+	r.typeText("refund")
+	r.keys("ctrl+s")
+	if _, ok := r.m.Top().(*caseform.Model); ok || !strings.Contains(r.plain(), "asks for a refund") {
+		t.Fatalf("after save: %s\n%s", r.titles(), r.plain())
 	}
 }

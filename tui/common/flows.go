@@ -105,3 +105,15 @@ type EditMsg struct {
 	Restore bool
 	Other   bool
 }
+
+// CaseFormMsg opens the test case form: a new case of Suite (SuiteID 0:
+// the suite is created with it), or Old. Vars are the prompt's variables.
+// YAML, when set, is sent back (to the screen that asked) on ctrl+y.
+type CaseFormMsg struct {
+	Prompt  string
+	Vars    []string
+	SuiteID int64
+	Suite   string
+	Old     *store.Case
+	YAML    tea.Msg
+}

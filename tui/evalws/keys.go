@@ -16,6 +16,7 @@ type TestsKeys struct {
 	Render key.Binding
 	Add    key.Binding
 	Edit   key.Binding
+	YAML   key.Binding
 	Delete key.Binding
 	Import key.Binding
 	Run    key.Binding
@@ -28,8 +29,9 @@ func DefaultTestsKeys() TestsKeys {
 	return TestsKeys{
 		ListKeys:  common.DefaultListKeys(),
 		Render:    bind([]string{"enter"}, "enter", "rendered prompt"),
-		Add:       bind([]string{"a"}, "a", "add case"),
-		Edit:      bind([]string{"e"}, "e", "edit case"),
+		Add:       bind([]string{"a"}, "a", "add case (form)"),
+		Edit:      bind([]string{"e"}, "e", "edit case (form)"),
+		YAML:      bind([]string{"Y"}, "Y", "add or edit as YAML in $EDITOR"),
 		Delete:    bind([]string{"x", "d"}, "x", "delete case"),
 		Import:    bind([]string{"i"}, "i", "import suite file"),
 		Run:       bind([]string{"r"}, "r", "new run"),

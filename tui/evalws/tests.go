@@ -192,6 +192,8 @@ func (t *TestsTab) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 		}
 		t.edit, t.mode = nil, modeList
 		return t, tea.Batch(common.Success(msg.text), t.load())
+	case yamlMsg:
+		return t, t.yaml(msg.add)
 	case tea.KeyPressMsg:
 		return t, t.key(msg)
 	case tea.MouseWheelMsg:
@@ -290,29 +292,14 @@ func (t *TestsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 		if !t.loaded || t.busy {
 			return nil
 		}
-		e := &edit{suite: "default"}
-		if su != nil {
-			e.suiteID, e.suite = su.ID, su.Name
-		}
-		data, err := caseFile(fmt.Sprintf("New test case(s) for %s, suite %s: add more items under tests: to add several.", t.prompt, e.suite),
-			[]store.Case{newCaseTemplate(t.latest)})
-		if err != nil {
-			return common.Error(err)
-		}
-		t.busy = true
-		return startEdit(t.c, t.id, e, data)
+		return t.openForm(su, nil)
 	case key.Matches(msg, k.Edit):
 		if cs == nil || t.busy {
 			return common.Warn("select a case to edit")
 		}
-		old := *cs
-		e := &edit{suiteID: su.ID, suite: su.Name, old: &old}
-		data, err := caseFile(fmt.Sprintf("Test case %q of %s, suite %s.", cs.Name, t.prompt, su.Name), []store.Case{old})
-		if err != nil {
-			return common.Error(err)
-		}
-		t.busy = true
-		return startEdit(t.c, t.id, e, data)
+		return t.openForm(su, cs)
+	case key.Matches(msg, k.YAML):
+		return t.yaml(cs == nil)
 	case key.Matches(msg, k.Delete):
 		switch {
 		case cs != nil:
@@ -591,4 +578,58 @@ func (t *TestsTab) ShortHelp() []key.Binding {
 func (t *TestsTab) FullHelp() [][]key.Binding {
 	k := t.keys
 	return [][]key.Binding{k.Bindings(), {k.Render, k.Add, k.Edit, k.Delete, k.Import, k.Run}}
+}
+
+// yaml adds a case (add) or edits the selected one as YAML in $EDITOR:
+// the power users' way, Y in the tab or ctrl+y in the form.
+func (t *TestsTab) yaml(add bool) tea.Cmd {
+	su, cs := t.selected()
+	if add {
+		if !t.loaded || t.busy {
+			return nil
+		}
+		e := &edit{suite: "default"}
+		if su != nil {
+			e.suiteID, e.suite = su.ID, su.Name
+		}
+		data, err := caseFile(fmt.Sprintf("New test case(s) for %s, suite %s: add more items under tests: to add several.", t.prompt, e.suite),
+			[]store.Case{newCaseTemplate(t.latest)})
+		if err != nil {
+			return common.Error(err)
+		}
+		t.busy = true
+		return startEdit(t.c, t.id, e, data)
+	}
+	if cs == nil || t.busy {
+		return common.Warn("select a case to edit")
+	}
+	old := *cs
+	e := &edit{suiteID: su.ID, suite: su.Name, old: &old}
+	data, err := caseFile(fmt.Sprintf("Test case %q of %s, suite %s.", cs.Name, t.prompt, su.Name), []store.Case{old})
+	if err != nil {
+		return common.Error(err)
+	}
+	t.busy = true
+	return startEdit(t.c, t.id, e, data)
+}
+
+// yamlMsg is what the case form sends back on ctrl+y: open the same case
+// (or a new one) as YAML.
+type yamlMsg struct {
+	to
+	add bool
+}
+
+// openForm opens the case form on a new case of su (or "default") or on cs.
+func (t *TestsTab) openForm(su *store.Suite, cs *store.Case) tea.Cmd {
+	spec := common.CaseFormMsg{Prompt: t.prompt, Vars: prompt.Variables(t.latest), Suite: "default",
+		YAML: yamlMsg{to: to{ID: t.id}, add: cs == nil}}
+	if su != nil {
+		spec.SuiteID, spec.Suite = su.ID, su.Name
+	}
+	if cs != nil {
+		old := *cs
+		spec.Old = &old
+	}
+	return func() tea.Msg { return spec }
 }

@@ -48,7 +48,7 @@ func lastStatus(d *driver) common.StatusMsg {
 func TestEditCase(t *testing.T) {
 	e, tab, d := testsTab(t)
 	d.send(ct.Key("j")) // greets Ada
-	d.send(ct.Key("e"))
+	d.send(ct.Key("Y")) // YAML (e opens the form)
 	data, err := os.ReadFile(tab.edit.path)
 	if err != nil || !strings.Contains(string(data), "greets Ada") || !strings.Contains(string(data), "icontains") {
 		t.Fatalf("edit file: %v\n%s", err, data)
@@ -88,7 +88,7 @@ func TestEditCase(t *testing.T) {
 		t.Error("the temporary file was not removed")
 	}
 	// An unchanged file is no edit.
-	d.send(ct.Key("e"))
+	d.send(ct.Key("Y"))
 	editorWrites(t, tab, d, string(mustRead(t, tab.edit.path)))
 	if s := lastStatus(d); s.Text != "no change" {
 		t.Fatalf("status %+v", s)
@@ -105,7 +105,7 @@ func mustRead(t *testing.T, p string) []byte {
 
 func TestAddAndDeleteCase(t *testing.T) {
 	e, tab, d := testsTab(t)
-	d.send(ct.Key("a"))
+	d.send(ct.Key("Y")) // on the suite: a new case as YAML (a opens the form)
 	tpl := string(mustRead(t, tab.edit.path))
 	if !strings.Contains(tpl, "name: \"\"") {
 		t.Fatalf("template lacks the prompt's variables:\n%s", tpl)
