@@ -581,6 +581,9 @@ func (s *Store) replayHistoryTx(ctx context.Context, tx *sql.Tx, pid int64, p Ex
 
 // importSuiteTx creates or replaces a suite from an export.
 func (s *Store) importSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, es ExportSuite) error {
+	if err := ValidLabel(es.Name); err != nil && !errors.Is(err, ErrLatestLabel) {
+		return fmt.Errorf("%s: suite name %q: use lower-case letters, digits, '.', '_' and '-': %w", prompt, es.Name, ErrInvalid)
+	}
 	su := Suite{Name: es.Name, Description: es.Description, Threshold: es.Threshold}
 	for _, c := range es.Cases {
 		su.Cases = append(su.Cases, Case{Name: c.Name, Vars: c.Vars, Assertions: c.Assertions, Expected: c.Expected, Tags: c.Tags, Threshold: c.Threshold})

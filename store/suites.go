@@ -19,19 +19,19 @@ func (s *Store) SaveSuite(ctx context.Context, prompt string, su Suite) (Suite, 
 	if su.Name == "" {
 		su.Name = "default"
 	}
+	if err := ValidLabel(su.Name); err != nil && !errors.Is(err, ErrLatestLabel) {
+		return su, fmt.Errorf("suite name %q: use lower-case letters, digits, '.', '_' and '-': %w", su.Name, ErrInvalid)
+	}
 	op := fmt.Sprintf("save suite %s of %s", su.Name, prompt)
-	err := s.tx(ctx, op, func(tx *sql.Tx) (err error) {
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		var err error
 		su, err = s.saveSuiteTx(ctx, tx, prompt, su)
 		return err
 	})
 	return su, err
 }
 
-// saveSuiteTx creates or replaces a suite in tx (see SaveSuite).
 func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su Suite) (Suite, error) {
-	if err := ValidLabel(su.Name); err != nil && !errors.Is(err, ErrLatestLabel) {
-		return su, fmt.Errorf("suite name %q: use lower-case letters, digits, '.', '_' and '-': %w", su.Name, ErrInvalid)
-	}
 	pid, _, err := promptIDTx(ctx, tx, prompt)
 	if err != nil {
 		return su, err
