@@ -212,15 +212,7 @@ func (p *Plan) check() error {
 			return fmt.Errorf("%s (version %d of the plan): %v", v.Name, i+1, err)
 		}
 	}
-	for _, su := range p.Suites {
-		for _, c := range su.Cases {
-			for j, a := range c.Assertions {
-				if err := assert.Validate(a); err != nil {
-					return fmt.Errorf("%s: suite %s: case %q: assertion %d: %v", su.Prompt, su.Name, c.Name, j+1, err)
-				}
-			}
-		}
-	}
+	// Assertions were validated as they were read (Plan.assertion).
 	return nil
 }
 
