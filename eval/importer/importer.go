@@ -37,6 +37,11 @@ const (
 // Formats lists every format --format accepts.
 var Formats = []Format{Auto, Verso, Promptfoo, Prompty, Dotprompt, Langfuse}
 
+// SamplesSuite holds the sample inputs of Prompty and Dotprompt files (one
+// case each); it is apart from the default suite so that importing a file
+// never replaces a prompt's real tests.
+const SamplesSuite = "samples"
+
 // ErrUnknownFormat is a file in no format Verso reads.
 var ErrUnknownFormat = errors.New("not a format verso imports")
 
