@@ -16,6 +16,7 @@ require (
 	github.com/charmbracelet/x/ansi v0.11.9
 	github.com/charmbracelet/x/term v0.2.2
 	github.com/dustin/go-humanize v1.1.0
+	github.com/go-json-experiment/json v1.27.2
 	github.com/mailgun/raymond/v2 v2.0.48
 	github.com/mattn/go-runewidth v0.0.30
 	github.com/nikolalohinski/gonja/v2 v2.9.1

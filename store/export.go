@@ -8,11 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -248,26 +245,6 @@ func marshalYAML(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// WriteDir writes one YAML file per prompt under dir (folders kept:
-// support/reply -> dir/support/reply.yaml). Files of prompts that are no
-// longer in the export are left alone.
-func (d ExportDoc) WriteDir(dir string) error {
-	for _, p := range d.Prompts {
-		b, err := marshalYAML(p)
-		if err != nil {
-			return fmt.Errorf("export %s: %w", p.Name, err)
-		}
-		path := filepath.Join(dir, filepath.FromSlash(p.Name)+".yaml")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("export %s: %w", p.Name, err)
-		}
-		if err := writeFileAtomic(path, b); err != nil {
-			return fmt.Errorf("export %s: %w", p.Name, err)
-		}
-	}
-	return nil
-}
-
 // writeFileAtomic writes via a temporary file and a rename, so a reader (or
 // an interrupted export) never sees half a file.
 func writeFileAtomic(path string, b []byte) error {
@@ -382,83 +359,11 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 				continue
 			}
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", p.Name, err)
 			}
 			rep.Labels++
 			rep.Lines = append(rep.Lines, fmt.Sprintf("%s: %s -> v%d", p.Name, l, have))
 		}
-	}
-	return nil
-}
-
-// readImport reads an export file or directory into prompts.
-func readImport(path string) ([]ExportPrompt, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, notExist(err))
-	}
-	if !fi.IsDir() {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("import %s: %w", path, err)
-		}
-		var doc ExportDoc
-		if err := decodeDoc(path, b, &doc); err != nil {
-			return nil, err
-		}
-		if doc.Format == 0 && len(doc.Prompts) == 0 {
-			// A single prompt file from a directory export.
-			var p ExportPrompt
-			if err := decodeDoc(path, b, &p); err != nil || p.Name == "" {
-				return nil, fmt.Errorf("import %s: not a Verso export (expected verso_export and prompts): %w", path, ErrInvalid)
-			}
-			return []ExportPrompt{p}, nil
-		}
-		if doc.Format > ExportFormat {
-			return nil, fmt.Errorf("import %s: export format %d is newer than this verso's %d: upgrade verso: %w", path, doc.Format, ExportFormat, ErrTooNew)
-		}
-		return doc.Prompts, nil
-	}
-	var out []ExportPrompt
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".json")) {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		var ep ExportPrompt
-		if err := decodeDoc(p, b, &ep); err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(path, p)
-		want := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(rel), ".yaml"), ".yml"), ".json")
-		if ep.Name == "" {
-			ep.Name = want
-		}
-		out = append(out, ep)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-func decodeDoc(path string, b []byte, v any) error {
-	var err error
-	if strings.HasSuffix(path, ".json") {
-		err = json.Unmarshal(b, v)
-	} else {
-		err = yaml.Unmarshal(b, v)
-	}
-	if err != nil {
-		return fmt.Errorf("import %s: %v: %w", path, oneLine(err.Error()), ErrInvalid)
 	}
 	return nil
 }
@@ -468,12 +373,4 @@ func notExist(err error) error {
 		return fmt.Errorf("no such file or directory: %w", ErrNotFound)
 	}
 	return err
-}
-
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -236,6 +236,9 @@ func needReason(force bool, reason string) error {
 // setLabelTx moves a label through the gate. The gate is read inside the
 // write transaction, so a concurrent `verso gate` cannot slip between.
 func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (LabelEvent, error) {
+	if err := checkLabelInput(in); err != nil {
+		return LabelEvent{}, err
+	}
 	pid, latest, err := promptIDTx(ctx, tx, in.Prompt)
 	if err != nil {
 		return LabelEvent{}, err
@@ -452,12 +455,16 @@ func (s *Store) GateEvidence(ctx context.Context, prompt string, version int) (E
 // readTx runs fn in a deferred transaction: one consistent snapshot that
 // does not take the write lock (modernc honours ReadOnly over _txlock).
 func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return s.wrap("read", err)
-	}
-	defer tx.Rollback()
-	return fn(tx)
+	// A read that meets a lock (a rollback-journal writer, a WAL recovery)
+	// retries like a write does.
+	return s.retryBusy(ctx, func() error {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return s.wrap("read", err)
+		}
+		defer tx.Rollback()
+		return fn(tx)
+	})
 }
 
 // gateEvidence returns the newest finished run of a version on a suite
@@ -562,4 +569,16 @@ func nullInt64(n int64) any {
 		return nil
 	}
 	return n
+}
+
+// checkLabelInput validates what a label move records, wherever it comes
+// from (the CLI, the TUI, an import).
+func checkLabelInput(in LabelInput) error {
+	if err := ValidLabel(in.Label); err != nil {
+		return err
+	}
+	if err := validUTF8("reason", in.Reason); err != nil {
+		return err
+	}
+	return validUTF8("actor", in.Actor)
 }

@@ -21,6 +21,8 @@ func TestMain(m *testing.M) {
 		os.Exit(childCommit())
 	case "label":
 		os.Exit(childLabel())
+	case "hold":
+		os.Exit(childHold())
 	}
 	os.Exit(m.Run())
 }

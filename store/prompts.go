@@ -12,36 +12,77 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/agnivade/levenshtein"
 )
 
 var (
-	nameRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
-	labelRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	segmentRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	labelRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 )
 
-// ValidName checks a prompt name: lower-case letters, digits, '.', '_', '-'
-// and '/' for folders, starting with a letter or digit.
+// MaxNameLen and MaxLabelLen bound prompt and label names (bytes).
+const (
+	MaxNameLen  = 200
+	MaxLabelLen = 64
+)
+
+// ValidName checks a prompt name: '/'-separated folders and a final name,
+// each segment lower-case letters, digits, '.', '_' and '-', starting with a
+// letter or digit. So no segment is empty, "." or "..": a name is always a
+// path inside an export folder, and two names never map to one file.
 func ValidName(name string) error {
-	if len(name) > 200 || !nameRE.MatchString(name) || strings.Contains(name, "//") || strings.HasSuffix(name, "/") {
-		return fmt.Errorf("invalid prompt name %q: use lower-case letters, digits, '.', '_', '-' and '/' for folders (e.g. support/reply): %w", name, ErrInvalid)
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("invalid prompt name %s: it is %d bytes long, the limit is %d: %w", quoteName(name), len(name), MaxNameLen, ErrInvalid)
+	}
+	ok := len(name) > 0
+	for _, seg := range strings.Split(name, "/") {
+		if !ok {
+			break
+		}
+		ok = segmentRE.MatchString(seg)
+	}
+	if !ok {
+		return fmt.Errorf("invalid prompt name %s: use lower-case letters, digits, '.', '_', '-' and '/' between folders, each part starting with a letter or digit (e.g. support/reply): %w",
+			quoteName(name), ErrInvalid)
 	}
 	return nil
 }
 
-// ValidLabel checks a label name.
+// ValidLabel checks a label name: lower-case ASCII letters, digits, '.',
+// '_' and '-', starting with a letter or digit, not a number, at most
+// MaxLabelLen characters, and not "latest". Every way a label enters the
+// registry (label, import, gate settings, the TUI) goes through it.
 func ValidLabel(label string) error {
 	if label == "latest" {
 		return fmt.Errorf("label %q: %w", label, ErrLatestLabel)
 	}
-	if len(label) > 64 || !labelRE.MatchString(label) {
-		return fmt.Errorf("invalid label %q: use lower-case letters, digits, '.', '_' and '-' (e.g. production, canary-eu): %w", label, ErrInvalid)
+	if len(label) > MaxLabelLen {
+		return fmt.Errorf("invalid label %s: it is %d bytes long, the limit is %d: %w", quoteName(label), len(label), MaxLabelLen, ErrInvalid)
+	}
+	if !labelRE.MatchString(label) {
+		return fmt.Errorf("invalid label %s: use lower-case letters, digits, '.', '_' and '-' (e.g. production, canary-eu): %w", quoteName(label), ErrInvalid)
 	}
 	if _, err := strconv.Atoi(label); err == nil {
 		return fmt.Errorf("invalid label %q: a label cannot be a number (numbers are versions): %w", label, ErrInvalid)
 	}
 	return nil
+}
+
+// quoteName quotes a refused name for an error message: Go-quoted, so
+// control characters, invisible and look-alike characters show as escapes
+// (\u200b, \u0455), and cut short when it is long.
+func quoteName(s string) string {
+	const max = 80
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return strconv.QuoteToASCII(s[:cut]) + fmt.Sprintf("... (%d bytes)", len(s))
+	}
+	return strconv.QuoteToASCII(s)
 }
 
 // ParseRef splits "name@selector". The selector is "" for a bare name, a
@@ -124,6 +165,23 @@ type CommitInput struct {
 func (in *CommitInput) normalize() error {
 	if err := ValidName(in.Name); err != nil {
 		return err
+	}
+	for _, f := range []struct{ field, s string }{{"description", in.Description}, {"template", in.Template},
+		{"commit message", in.Message}, {"author", in.Author}} {
+		if err := validUTF8(f.field, f.s); err != nil {
+			return fmt.Errorf("commit %s: %w", in.Name, err)
+		}
+	}
+	if err := validUTF8Value("tags", in.Tags); err != nil {
+		return fmt.Errorf("commit %s: %w", in.Name, err)
+	}
+	for i, m := range in.Messages {
+		if err := validUTF8(fmt.Sprintf("message %d", i+1), m.Content); err != nil {
+			return fmt.Errorf("commit %s: %w", in.Name, err)
+		}
+	}
+	if err := validUTF8Config(in.Config); err != nil {
+		return fmt.Errorf("commit %s: model config: %w", in.Name, err)
 	}
 	if in.Kind == "" {
 		in.Kind = KindText

@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -46,16 +47,24 @@ var SchemaVersion = len(mustMigrations())
 type Options struct {
 	// ReadOnly opens the file without write access; writes fail with ErrReadOnly.
 	ReadOnly bool
-	// Journal is "wal" (default) or "delete" (for network file systems, where
-	// WAL is unsafe).
+	// Journal is "wal" or "delete" (for network file systems, where WAL is
+	// unsafe). The mode is recorded in the file: empty keeps the file's mode
+	// (WAL for a new file), so every process honours the mode it was given.
 	Journal string
-	// BusyTimeout is how long a statement waits for another writer (default 10s).
+	// BusyTimeout bounds how long a read or a write waits, retries included,
+	// for another process holding the lock (default 30s).
 	BusyTimeout time.Duration
 	// LocalGate tightens the file's gate for this process (a user's config
 	// file): its Protected labels are protected too and its MinPassRate
 	// applies when higher. It cannot loosen the shared policy, and its
 	// DefaultSuite is ignored (see GateSettings.Tighten).
 	LocalGate GateSettings
+
+	journalSet bool // Journal was chosen (not defaulted)
+	// immutable reads the file as it is on disk, as OpenWith does when the
+	// folder of a WAL database is not writable (tests set it: root can
+	// always write).
+	immutable bool
 }
 
 // Store is an open registry. It is safe for concurrent use.
@@ -70,7 +79,16 @@ type Store struct {
 	dvConn *sql.Conn // dedicated connection for PRAGMA data_version
 
 	now func() time.Time
+
+	busyTimeout time.Duration
+	checkMu     sync.Mutex
+	checked     bool  // the pre-write health check (checkBeforeWrite) ran
+	checkErr    error // and what it found
 }
+
+// DefaultBusyTimeout is how long a read or a write waits for another
+// process holding the lock before it gives up and says who holds it.
+const DefaultBusyTimeout = 30 * time.Second
 
 // Open opens (creating if needed, with mode 0600) the registry at path.
 func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
@@ -80,9 +98,10 @@ func OpenWith(p string, o Options) (*Store, error) {
 	if p == "" {
 		return nil, fmt.Errorf("open: empty path: %w", ErrInvalid)
 	}
-	if o.BusyTimeout == 0 {
-		o.BusyTimeout = 10 * time.Second
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = DefaultBusyTimeout
 	}
+	o.journalSet = o.Journal != ""
 	switch o.Journal {
 	case "", "wal", "WAL":
 		o.Journal = "wal"
@@ -95,13 +114,18 @@ func OpenWith(p string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: local %w", p, err)
 	}
 
-	fi, err := os.Stat(p)
+	exists, size, err := checkPath(p)
+	if err != nil {
+		return nil, err
+	}
+	fresh := false // a new registry: it gets the default journal mode
 	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case !exists:
 		if o.ReadOnly {
 			return nil, fmt.Errorf("open %s: no such file: %w", p, ErrNotFound)
 		}
 		// Create it ourselves so the mode is 0600 (SQLite would use 0644).
+		// SQLite gives the -wal, -shm and -journal files the main file's mode.
 		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil && !errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("create %s: %w", p, err)
@@ -109,30 +133,51 @@ func OpenWith(p string, o Options) (*Store, error) {
 		if f != nil {
 			f.Close()
 		}
-	case err != nil:
-		return nil, fmt.Errorf("open %s: %w", p, err)
-	case fi.IsDir():
-		return nil, fmt.Errorf("open %s: is a directory, not a database file: %w", p, ErrInvalid)
+		fresh = true
+	case size == 0:
+		if !o.ReadOnly && !writable(p) {
+			return nil, fmt.Errorf("%s is an empty file that this user cannot write, so not a Verso registry yet: %w", p, ErrReadOnly)
+		}
+		if o.ReadOnly {
+			return nil, fmt.Errorf("%s is an empty file, not a Verso registry yet (a first commit makes it one): %w", p, ErrNotFound)
+		}
+		// It becomes a registry now: private, like a new file.
+		if err := os.Chmod(p, 0o600); err != nil {
+			return nil, fmt.Errorf("%s: make it private (mode 0600): %w", p, err)
+		}
+		fresh = true
 	default:
-		if err := checkFile(p, fi.Size()); err != nil {
+		if err := checkFile(p, size); err != nil {
 			return nil, err
 		}
 		if !o.ReadOnly && !writable(p) {
 			o.ReadOnly = true
 		}
 	}
+	if !fresh && !o.journalSet {
+		o.Journal = "" // the file's own mode (WAL is recorded in its header)
+	}
 
 	db, err := sql.Open("sqlite", dsn(p, o))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", p, err)
 	}
-	s := &Store{db: db, path: p, readOnly: o.ReadOnly, localGate: o.LocalGate, now: time.Now}
-	err = s.migrate(context.Background())
+	s := &Store{db: db, path: p, readOnly: o.ReadOnly, localGate: o.LocalGate, now: time.Now, busyTimeout: o.BusyTimeout}
+	if o.immutable {
+		err = ErrReadOnly
+	} else {
+		err = s.migrate(context.Background())
+	}
 	if err != nil && o.ReadOnly && cannotReadWAL(err) {
 		// A WAL database in a folder we cannot write to (a deploy user
 		// reading a file owned by someone else): SQLite cannot create the
-		// shared-memory file, so read the file as it is on disk.
+		// shared-memory file, so read the file as it is on disk; unless
+		// the -wal file holds changes the main file does not have yet.
 		db.Close()
+		if walHasFrames(p) {
+			return nil, fmt.Errorf("%s has committed changes in %s-wal that are not in the main file yet, and they cannot be read without write access to the folder (for %s-shm): reading would give an old state; open it once as a user who can write the folder (any verso command), or copy the folder somewhere writable: %w",
+				p, filepath.Base(p), filepath.Base(p), ErrReadOnly)
+		}
 		db, err = sql.Open("sqlite", dsn(p, o)+"&immutable=1")
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", p, err)
@@ -165,7 +210,9 @@ func dsn(p string, o Options) string {
 	if o.ReadOnly {
 		q.Set("mode", "ro")
 	} else {
-		q.Add("_pragma", "journal_mode("+o.Journal+")")
+		if o.Journal != "" {
+			q.Add("_pragma", "journal_mode("+o.Journal+")")
+		}
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate")
 	}
@@ -360,30 +407,39 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 func (s *Store) nowMicro() int64 { return s.now().UTC().UnixMicro() }
 
 // tx runs fn in one write transaction, retrying when SQLite reports the
-// database busy or locked beyond the busy timeout (it can, in WAL mode, when
-// a checkpoint or recovery holds the lock).
+// database busy or locked (it can, in WAL mode, when a checkpoint or
+// recovery holds the lock), for at most the busy timeout in all.
 func (s *Store) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("%s: %s is read-only (check the file's permissions): %w", op, s.path, ErrReadOnly)
 	}
-	backoff := 5 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		err := s.tryTx(ctx, fn)
-		if err == nil {
-			return nil
-		}
-		if isBusy(err) && attempt < 20 && ctx.Err() == nil {
-			select {
-			case <-time.After(backoff):
-			case <-ctx.Done():
-				return s.wrap(op, ctx.Err())
-			}
-			if backoff < 500*time.Millisecond {
-				backoff *= 2
-			}
-			continue
-		}
+	if err := s.checkBeforeWrite(ctx); err != nil {
 		return s.wrap(op, err)
+	}
+	return s.wrap(op, s.retryBusy(ctx, func() error { return s.tryTx(ctx, fn) }))
+}
+
+// retryBusy runs try until it is not refused for a lock, or the busy
+// timeout has passed since the first try. Reads retry like writes.
+func (s *Store) retryBusy(ctx context.Context, try func() error) error {
+	deadline := time.Now().Add(s.busyTimeout)
+	backoff := 5 * time.Millisecond
+	for {
+		err := try()
+		if err == nil || !isBusy(err) || ctx.Err() != nil || time.Now().Add(backoff).After(deadline) {
+			if err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if backoff < 500*time.Millisecond {
+			backoff *= 2
+		}
 	}
 }
 
@@ -418,7 +474,7 @@ func (s *Store) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, sentinel := range []error{ErrNotFound, ErrInvalid, ErrConflict, ErrReadOnly, ErrNotVerso, ErrTooNew, ErrNoChange, ErrGate, ErrLatestLabel, ErrImmutable} {
+	for _, sentinel := range []error{ErrNotFound, ErrInvalid, ErrConflict, ErrReadOnly, ErrNotVerso, ErrTooNew, ErrNoChange, ErrGate, ErrLatestLabel, ErrImmutable, ErrCorrupt} {
 		if errors.Is(err, sentinel) {
 			if strings.HasPrefix(err.Error(), op) {
 				return err
@@ -430,7 +486,14 @@ func (s *Store) wrap(op string, err error) error {
 	case sqlite3.SQLITE_READONLY:
 		return fmt.Errorf("%s: %s is read-only (check the file's and its folder's permissions): %w", op, s.path, ErrReadOnly)
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return fmt.Errorf("%s: %s is locked by another process for too long; try again: %w", op, s.path, ErrConflict)
+		who := "another process"
+		if h := writeLockHolder(s.path); h != "" {
+			who = h
+		}
+		return fmt.Errorf("%s: %s is locked by %s, still after %s: try again when it has finished: %w", op, s.path, who, s.busyTimeout.Round(time.Millisecond), ErrConflict)
+	case sqlite3.SQLITE_CORRUPT:
+		return fmt.Errorf("%s: %s is damaged (%v): nothing was written; run `sqlite3 %s 'PRAGMA integrity_check'` to see where, and restore from your latest export (verso import) or a backup: %w",
+			op, s.path, oneLine(err.Error()), s.path, ErrCorrupt)
 	case sqlite3.SQLITE_NOTADB:
 		return fmt.Errorf("%s: %s is not a database: %w", op, s.path, ErrNotVerso)
 	case sqlite3.SQLITE_CONSTRAINT:

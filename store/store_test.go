@@ -339,7 +339,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 				os.WriteFile(path, y, 0o644)
 			case "dir":
 				path = filepath.Join(dir, "out")
-				if err := doc.WriteDir(path); err != nil {
+				if _, err := doc.WriteDir(path); err != nil {
 					t.Fatal(err)
 				}
 			}

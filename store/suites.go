@@ -72,6 +72,19 @@ func insertCaseTx(ctx context.Context, tx *sql.Tx, c *Case) error {
 }
 
 func encodeCase(c Case) (vars, asserts, tags string, err error) {
+	for _, f := range []struct {
+		field string
+		v     any
+	}{{"name", c.Name}, {"expected", c.Expected}, {"tags", c.Tags}, {"vars", c.Vars}} {
+		if err := validUTF8Value(f.field, f.v); err != nil {
+			return "", "", "", fmt.Errorf("case %q: %w", c.Name, err)
+		}
+	}
+	for i, a := range c.Assertions {
+		if err := validUTF8Value(fmt.Sprintf("assertion %d", i+1), a.Value); err != nil {
+			return "", "", "", fmt.Errorf("case %q: %w", c.Name, err)
+		}
+	}
 	if c.Vars == nil {
 		c.Vars = map[string]any{}
 	}

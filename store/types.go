@@ -20,6 +20,7 @@ var (
 	ErrGate        = errors.New("label is protected")
 	ErrImmutable   = errors.New("immutable")
 	ErrLatestLabel = errors.New(`"latest" is implicit and cannot be set`)
+	ErrCorrupt     = errors.New("database file is damaged")
 )
 
 // Kind of a version's content.

@@ -60,7 +60,37 @@ func newRootCmd(a *app) *cobra.Command {
 	for _, c := range commands(a) {
 		root.AddCommand(c)
 	}
+	suggestCommands(root)
 	return root
+}
+
+// suggestCommands makes every command that has subcommands answer a
+// mistyped one with "did you mean" (cobra only does that for a root
+// without Args of its own): `verso shwo` suggests show.
+func suggestCommands(c *cobra.Command) {
+	if c.HasSubCommands() {
+		c.SuggestionsMinimumDistance = 2
+		orig := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if orig != nil {
+				if err := orig(cmd, args); err == nil || len(args) == 0 {
+					return err
+				}
+			} else if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
+				msg += fmt.Sprintf(": did you mean %q?", strings.Join(sug, `" or "`))
+			} else {
+				msg += fmt.Sprintf(": see `%s --help`", cmd.CommandPath())
+			}
+			return usageErr("%s", msg)
+		}
+	}
+	for _, sub := range c.Commands() {
+		suggestCommands(sub)
+	}
 }
 
 // dbPath resolves the database path: --db, $VERSO_DB, ./verso.db if it
@@ -167,8 +197,13 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, usageErr("no database at %s: create one with `verso commit` or `verso demo`, or pass --db PATH", path)
 		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, usageErr("cannot create the database folder: %v", err)
+	} else if a.dbFlag == "" && os.Getenv("VERSO_DB") == "" {
+		// Only the default place is created for the user (private); a path
+		// given with --db or $VERSO_DB must be in an existing folder, so a
+		// typo does not grow a folder tree.
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, usageErr("cannot create the database folder: %v", err)
+		}
 	}
 	j := a.journal
 	if j == "" {

@@ -37,10 +37,11 @@ func newExportCmd(a *app) *cobra.Command {
 				return classify(err)
 			}
 			if format == "dir" {
-				if err := doc.WriteDir(out); err != nil {
-					return failed(err)
+				n, err := doc.WriteDir(out)
+				if err != nil {
+					return classify(err)
 				}
-				fmt.Fprintf(a.stderr, "exported %d prompts to %s\n", len(doc.Prompts), out)
+				fmt.Fprintf(a.stderr, "exported %d prompts to %d files in %s\n", len(doc.Prompts), n, out)
 				return nil
 			}
 			var b []byte

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/spf13/cobra"
 
 	"github.com/seed94f0f622/verso/store"
@@ -44,7 +46,7 @@ func newLabelCmd(a *app) *cobra.Command {
 				if err != nil {
 					return classify(err)
 				}
-				fmt.Fprintf(a.stdout, "%s: removed %s (was v%d)\n", name, label, ev.From)
+				fmt.Fprintf(a.stdout, "%s: removed %s (was v%d)\n", name, cell(label), ev.From)
 				return nil
 			}
 			if label == "latest" {
@@ -100,16 +102,26 @@ func newRollbackCmd(a *app) *cobra.Command {
 		Example: "  verso rollback support/reply production --reason \"v5 sends refunds to the wrong team\"",
 		Args:    exactArgs(2, "verso rollback NAME LABEL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := store.ValidName(args[0]); err != nil {
+				return classify(err)
+			}
 			st, err := a.open(false)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			ev, err := st.Rollback(cmd.Context(), store.RollbackInput{Prompt: args[0], Label: args[1], Actor: a.author(), Reason: reason, Force: force, ExpectFrom: expect.ptr()})
+			if errors.Is(err, store.ErrNotFound) {
+				// Like show, history and label: a mistyped prompt or label
+				// gets "did you mean".
+				if serr := checkPromptLabel(cmd.Context(), st, args[0], args[1]); serr != nil {
+					err = serr
+				}
+			}
 			if err != nil {
 				return classify(err)
 			}
-			fmt.Fprintf(a.stdout, "%s: %s rolled back v%d -> v%d\n", args[0], args[1], ev.From, ev.To)
+			fmt.Fprintf(a.stdout, "%s: %s rolled back v%d -> v%d\n", cell(args[0]), cell(args[1]), ev.From, ev.To)
 			return nil
 		},
 	}
@@ -173,12 +185,12 @@ func newLabelsCmd(a *app) *cobra.Command {
 			}
 			w := a.stdout
 			if len(labels) == 0 {
-				fmt.Fprintf(w, "%s has no labels: set one with `verso label %s VERSION LABEL`\n", args[0], args[0])
+				fmt.Fprintf(w, "%s has no labels: set one with `verso label %s VERSION LABEL`\n", cell(args[0]), cell(args[0]))
 			} else {
 				tw := table(w)
 				fmt.Fprintln(tw, "LABEL\tVERSION\tSINCE\tBY")
 				for _, l := range labels {
-					fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\n", l.Name, l.Version, ago(l.UpdatedAt), cell(l.Actor))
+					fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\n", cell(l.Name), l.Version, ago(l.UpdatedAt), cell(l.Actor))
 				}
 				tw.Flush()
 			}
@@ -201,7 +213,7 @@ func newLabelsCmd(a *app) *cobra.Command {
 					if e.RunID != 0 {
 						reason += fmt.Sprintf(" (run %d)", e.RunID)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), e.Label, move, cell(e.Actor), cell(reason))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04"), cell(e.Label), move, cell(e.Actor), cell(reason))
 				}
 				tw.Flush()
 			}
@@ -224,6 +236,31 @@ func int64Ptr(n int64) *int64 {
 		return nil
 	}
 	return &n
+}
+
+// checkPromptLabel refuses a prompt that does not exist or a label it does
+// not have, suggesting the closest name.
+func checkPromptLabel(ctx context.Context, st *store.Store, name, label string) error {
+	if _, err := st.Prompt(ctx, name); err != nil {
+		return err
+	}
+	labels, err := st.Labels(ctx, name)
+	if err != nil {
+		return err
+	}
+	best, bestD := "", 3
+	for _, l := range labels {
+		if l.Name == label {
+			return nil
+		}
+		if d := levenshtein.ComputeDistance(label, l.Name); d < bestD {
+			best, bestD = l.Name, d
+		}
+	}
+	if best != "" {
+		return fmt.Errorf("%s has no label %s: did you mean %q?: %w", name, strconv.QuoteToASCII(label), best, store.ErrNotFound)
+	}
+	return fmt.Errorf("%s has no label %s (see `verso labels %s`): %w", name, strconv.QuoteToASCII(label), name, store.ErrNotFound)
 }
 
 // expectFlag is --expect-from N: unset, or the version a script saw the

@@ -16,6 +16,7 @@ import (
 	"charm.land/fang/v2"
 
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/store/sanitize"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -88,7 +89,7 @@ func exitCode(err error) int {
 // userMessage is the one line a user sees: the error without the trailing
 // sentinel words the store adds for errors.Is ("...: not found").
 func userMessage(err error) string {
-	msg := oneLine(err.Error())
+	msg := sanitize.Line(oneLine(err.Error()))
 	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrConflict, store.ErrReadOnly, store.ErrNotVerso,
 		store.ErrTooNew, store.ErrNoChange, store.ErrGate, store.ErrImmutable, store.ErrGateSuite} {
 		if strings.HasSuffix(msg, ": "+s.Error()) && errors.Is(err, s) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +9,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/store/sanitize"
+	"github.com/seed94f0f622/verso/store/strict"
 )
 
 func newListCmd(a *app) *cobra.Command {
@@ -64,7 +63,7 @@ func newListCmd(a *app) *cobra.Command {
 			tw := table(a.stdout)
 			fmt.Fprintln(tw, "NAME\tLATEST\tLABELS\tCHANGED\tBY\tTAGS")
 			for _, p := range ps {
-				fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\n", p.Name, p.Latest, cell(labelList(p.Labels)), ago(p.LatestAt), cell(p.LatestAuthor), cell(strings.Join(p.Tags, ",")))
+				fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\n", cell(p.Name), p.Latest, cell(labelList(p.Labels)), ago(p.LatestAt), cell(p.LatestAuthor), cell(strings.Join(p.Tags, ",")))
 			}
 			return tw.Flush()
 		},
@@ -124,7 +123,7 @@ func newShowCmd(a *app) *cobra.Command {
 				return printJSON(a.stdout, toVersionJSON(v, names))
 			}
 			w := a.stdout
-			fmt.Fprintf(w, "%s v%d", v.Prompt, v.Number)
+			fmt.Fprintf(w, "%s v%d", cell(v.Prompt), v.Number)
 			if len(v.Labels) > 0 {
 				fmt.Fprintf(w, "  [%s]", cell(strings.Join(v.Labels, ", ")))
 			}
@@ -240,7 +239,7 @@ func newCommitCmd(a *app) *cobra.Command {
 			}
 			in := store.CommitInput{Name: name, Message: msg, Author: a.author(), Description: description, Tags: tags}
 			if chat {
-				msgs, err := parseMessages(body)
+				msgs, err := parseMessages(inputName(file), body)
 				if err != nil {
 					return usageErr("%s: %v", inputName(file), err)
 				}
@@ -346,16 +345,22 @@ func inputName(file string) string {
 	return file
 }
 
-// parseMessages reads a chat prompt: a YAML/JSON list of {role, content},
-// or an object with a messages list.
-func parseMessages(b []byte) ([]store.Message, error) {
+// parseMessages reads a chat prompt: a YAML or JSON list of {role,
+// content}, or an object with a messages list, under the same rules as
+// every JSON and YAML input (store/strict).
+func parseMessages(name string, b []byte) ([]store.Message, error) {
 	var msgs []store.Message
-	if err := yaml.Unmarshal(b, &msgs); err != nil {
-		var doc struct {
-			Messages []store.Message `yaml:"messages"`
+	var list []any
+	if strict.Decode(name, b, &list) == nil {
+		if err := strict.Decode(name, b, &msgs); err != nil {
+			return nil, err
 		}
-		if err2 := yaml.Unmarshal(b, &doc); err2 != nil || len(doc.Messages) == 0 {
-			return nil, fmt.Errorf("not a list of chat messages ([{role: system, content: ...}]): %v", oneLine(err.Error()))
+	} else {
+		var doc struct {
+			Messages []store.Message `json:"messages" yaml:"messages"`
+		}
+		if err := strict.Decode(name, b, &doc); err != nil {
+			return nil, fmt.Errorf("not a list of chat messages ([{role: system, content: ...}]): %v", err)
 		}
 		msgs = doc.Messages
 	}
@@ -365,24 +370,16 @@ func parseMessages(b []byte) ([]store.Message, error) {
 	return msgs, nil
 }
 
+// readConfigFile reads a model config (YAML or JSON, same rules: an unknown
+// key is refused by name).
 func readConfigFile(path string) (store.Config, error) {
 	var cfg store.Config
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return cfg, usageErr("model config %s: %v", path, err)
 	}
-	if strings.HasSuffix(path, ".json") {
-		err = json.Unmarshal(b, &cfg)
-	} else {
-		dec := yaml.NewDecoder(strings.NewReader(string(b)))
-		dec.KnownFields(true)
-		err = dec.Decode(&cfg)
-		if errors.Is(err, io.EOF) {
-			err = nil
-		}
-	}
-	if err != nil {
-		return cfg, usageErr("model config %s: %v", path, oneLine(err.Error()))
+	if err := strict.Decode(path, b, &cfg); err != nil {
+		return cfg, usageErr("model config %s: %v", path, err)
 	}
 	return cfg, nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/seed94f0f622/verso/eval/assert"
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/store/strict"
 )
 
 // Format of a suite file.
@@ -63,9 +64,9 @@ type test struct {
 }
 
 type file struct {
-	Description string `yaml:"description,omitempty"`
-	DefaultTest *test  `yaml:"defaultTest,omitempty"`
-	Tests       []test `yaml:"tests"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	DefaultTest *test  `yaml:"defaultTest,omitempty" json:"defaultTest,omitempty"`
+	Tests       []test `yaml:"tests" json:"tests"`
 }
 
 // Parse reads a suite in format f. Every assertion is validated: an invalid
@@ -79,9 +80,11 @@ func Parse(data []byte, f Format) (store.Suite, error) {
 	case YAML:
 		var fl file
 		// A bare list of tests is accepted too.
+		// JSON (a {"tests": [...]} object or a list) and YAML are read by
+		// the same rules (store/strict).
 		var probe any
-		if err := yaml.Unmarshal(data, &probe); err != nil {
-			return su, yamlErr(err)
+		if err := strict.Decode("", data, &probe); err != nil {
+			return su, err
 		}
 		if _, isList := probe.([]any); isList {
 			if err := strictYAML(data, &fl.Tests); err != nil {
@@ -180,24 +183,7 @@ func Parse(data []byte, f Format) (store.Suite, error) {
 	return su, nil
 }
 
-func strictYAML(data []byte, v any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return yamlErr(err)
-	}
-	return nil
-}
-
-func yamlErr(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-	msg = strings.TrimSpace(strings.SplitN(strings.TrimSpace(msg), "\n", 2)[0])
-	msg = strings.ReplaceAll(msg, "in type suitefile.test", "in a test")
-	msg = strings.ReplaceAll(msg, "in type suitefile.file", "at the top level")
-	msg = strings.ReplaceAll(msg, "in type store.Assertion", "in an assertion")
-	return errors.New(msg)
-}
+func strictYAML(data []byte, v any) error { return strict.Decode("", data, v) }
 
 // jsonValues round-trips values through JSON so they are stored and
 // compared as JSON types (YAML gives ints, JSON gives float64).
@@ -226,8 +212,8 @@ func jsonValue(v any) (any, error) {
 
 // jsonlCase reads one JSONL line: a test object, or a plain object of vars.
 func jsonlCase(line []byte) (test, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(line, &raw); err != nil {
+	var raw map[string]any
+	if err := strict.JSON(line, &raw); err != nil {
 		return test{}, fmt.Errorf("not a JSON object: %v", err)
 	}
 	isTest := false
@@ -237,16 +223,10 @@ func jsonlCase(line []byte) (test, error) {
 		}
 	}
 	if !isTest {
-		var vars map[string]any
-		if err := json.Unmarshal(line, &vars); err != nil {
-			return test{}, err
-		}
-		return test{Vars: vars}, nil
+		return test{Vars: raw}, nil
 	}
 	var t test
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&t); err != nil {
+	if err := strict.JSON(line, &t); err != nil {
 		return test{}, err
 	}
 	return t, nil

@@ -8,14 +8,17 @@ package sanitize
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
-// Text removes ANSI/OSC/DCS escape sequences and control characters except
-// '\n' and '\t'. A bare '\r' is dropped ("\r\n" becomes "\n"). Invalid
-// UTF-8 bytes are dropped.
+// Text removes ANSI/OSC/DCS escape sequences, control characters except
+// '\n' and '\t', and bidirectional controls (U+202A-U+202E, U+2066-U+2069,
+// U+200E, U+200F, U+061C: a right-to-left override makes "txt.exe" show as
+// "exe.txt"). A bare '\r' is dropped ("\r\n" becomes "\n"). Invalid UTF-8
+// bytes become U+FFFD.
 func Text(s string) string {
 	if clean(s) {
 		return s
@@ -31,7 +34,7 @@ func Text(s string) string {
 			b.WriteRune(utf8.RuneError)
 		case r == '\n' || r == '\t':
 			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || IsBidiControl(r):
 			// control character: drop
 		default:
 			b.WriteRune(r)
@@ -68,10 +71,17 @@ func clean(s string) bool {
 func cleanSlow(s string) bool {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if (r == utf8.RuneError && size == 1) || r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || (r >= 0x80 && r < 0xa0) || IsBidiControl(r) {
 			return false
 		}
 		i += size
 	}
 	return true
+}
+
+// IsBidiControl reports whether r is a Unicode bidirectional formatting
+// character (the Bidi_Control property): embeddings, overrides, isolates
+// and the implicit marks.
+func IsBidiControl(r rune) bool {
+	return r >= 0x061c && unicode.Is(unicode.Bidi_Control, r)
 }

@@ -28,3 +28,23 @@ func TestLine(t *testing.T) {
 		t.Fatalf("Line = %q", got)
 	}
 }
+
+// A right-to-left override shows "invoice‮fdp.exe" as "invoiceexe.pdf";
+// every bidirectional control is stripped from displayed text.
+func TestBidiControlsStripped(t *testing.T) {
+	for _, r := range []rune{0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
+		in := "invoice" + string(r) + "fdp.exe"
+		if got := Text(in); got != "invoicefdp.exe" {
+			t.Errorf("Text(%q) = %q", in, got)
+		}
+		if got := Line(in); got != "invoicefdp.exe" {
+			t.Errorf("Line(%q) = %q", in, got)
+		}
+	}
+	// Joiners are not bidi controls: emoji sequences and Arabic text survive.
+	for _, keep := range []string{"👩\u200d💻", "مرحبا", "שלום"} {
+		if got := Text(keep); got != keep {
+			t.Errorf("Text(%q) = %q", keep, got)
+		}
+	}
+}
