@@ -24,37 +24,43 @@ func (s *Store) SaveSuite(ctx context.Context, prompt string, su Suite) (Suite, 
 	}
 	op := fmt.Sprintf("save suite %s of %s", su.Name, prompt)
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
-		pid, _, err := promptIDTx(ctx, tx, prompt)
-		if err != nil {
-			return err
-		}
-		now := s.nowMicro()
-		var id int64
-		err = tx.QueryRowContext(ctx, `INSERT INTO suites (prompt_id, name, description, threshold, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT(prompt_id, name) DO UPDATE SET description = excluded.description, threshold = excluded.threshold, updated_at = excluded.updated_at
-			RETURNING id`, pid, su.Name, su.Description, su.Threshold, now, now).Scan(&id)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE suite_id = ?`, id); err != nil {
-			return err
-		}
-		for i := range su.Cases {
-			su.Cases[i].Position = i
-			su.Cases[i].SuiteID = id
-			if err := insertCaseTx(ctx, tx, &su.Cases[i]); err != nil {
-				return err
-			}
-		}
-		if len(su.Cases) == 0 {
-			if err := s.keepGateSuiteTx(ctx, tx, pid, prompt, su.Name, "emptying"); err != nil {
-				return err
-			}
-		}
-		su.ID, su.PromptID, su.Prompt = id, pid, prompt
-		return nil
+		var err error
+		su, err = s.saveSuiteTx(ctx, tx, prompt, su)
+		return err
 	})
 	return su, err
+}
+
+func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su Suite) (Suite, error) {
+	pid, _, err := promptIDTx(ctx, tx, prompt)
+	if err != nil {
+		return su, err
+	}
+	now := s.nowMicro()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO suites (prompt_id, name, description, threshold, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(prompt_id, name) DO UPDATE SET description = excluded.description, threshold = excluded.threshold, updated_at = excluded.updated_at
+		RETURNING id`, pid, su.Name, su.Description, su.Threshold, now, now).Scan(&id)
+	if err != nil {
+		return su, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE suite_id = ?`, id); err != nil {
+		return su, err
+	}
+	for i := range su.Cases {
+		su.Cases[i].Position = i
+		su.Cases[i].SuiteID = id
+		if err := insertCaseTx(ctx, tx, &su.Cases[i]); err != nil {
+			return su, err
+		}
+	}
+	if len(su.Cases) == 0 {
+		if err := s.keepGateSuiteTx(ctx, tx, pid, prompt, su.Name, "emptying"); err != nil {
+			return su, err
+		}
+	}
+	su.ID, su.PromptID, su.Prompt = id, pid, prompt
+	return su, nil
 }
 
 func insertCaseTx(ctx context.Context, tx *sql.Tx, c *Case) error {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/seed94f0f622/verso/eval/importer"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -71,28 +73,63 @@ func newExportCmd(a *app) *cobra.Command {
 }
 
 func newImportCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var o importer.Options
+	var format string
+	var dryRun bool
+	c := &cobra.Command{
 		Use:   "import PATH",
-		Short: "Import an export (JSON or YAML file, or a directory); content already present is skipped",
-		Long: "Import commits every version whose content (hash) is not already in the prompt, and moves labels\n" +
-			"to where the export puts them. It is all or nothing: one transaction.",
-		Example: "  verso import prompts.json\n  verso import prompts/",
-		Args:    exactArgs(1, "verso import PATH"),
+		Short: "Import prompts and tests: a Verso export, a promptfoo config, Prompty or Dotprompt files, a Langfuse export",
+		Long: "Import reads PATH in --format (detected by default) and prints the plan: what it creates, how each\n" +
+			"field maps, and what it could not map. A field Verso cannot honour is refused by name; with\n" +
+			"--skip-unsupported it is left out and listed as skipped. --dry-run stops after the plan. The write\n" +
+			"is all or nothing (one transaction); content already present is not committed again.\n" +
+			"file:// references may not leave the imported file's folder unless --allow-outside.",
+		Example: "  verso import prompts.json\n  verso import promptfooconfig.yaml --dry-run\n" +
+			"  verso import prompts/ --format prompty\n  verso import langfuse-prompts.json --skip-unsupported",
+		Args: exactArgs(1, "verso import PATH [--format F] [--dry-run]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Format = importer.Format(format)
+			if !slices.Contains(importer.Formats, o.Format) {
+				return usageErr("unknown --format %q: use auto, verso, promptfoo, prompty, dotprompt or langfuse", format)
+			}
+			if o.Name != "" {
+				if err := store.ValidName(o.Name); err != nil {
+					return classify(err)
+				}
+			}
+			plan, err := importer.Read(args[0], o)
+			if err != nil {
+				return usageErr("import %s: %v", args[0], err)
+			}
+			if plan.Format != importer.Verso || dryRun {
+				for _, l := range plan.Summary() {
+					fmt.Fprintln(a.stdout, cell(l))
+				}
+			}
+			if dryRun {
+				fmt.Fprintln(a.stdout, "dry run: nothing written")
+				return nil
+			}
 			st, err := a.open(false)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			rep, err := st.Import(cmd.Context(), args[0], a.author())
+			lines, err := plan.Apply(cmd.Context(), st, a.author())
 			if err != nil {
 				return classify(err)
 			}
-			for _, l := range rep.Lines {
+			for _, l := range lines {
 				fmt.Fprintln(a.stdout, cell(l))
 			}
-			fmt.Fprintf(a.stdout, "imported %d prompts: %d new versions, %d unchanged, %d label moves\n", rep.Prompts, rep.Created, rep.Unchanged, rep.Labels)
 			return nil
 		},
 	}
+	f := c.Flags()
+	f.StringVar(&format, "format", "auto", "auto, verso, promptfoo, prompty, dotprompt or langfuse")
+	f.BoolVar(&o.SkipUnsupported, "skip-unsupported", false, "leave out what cannot be mapped (listed as skipped) instead of refusing the import")
+	f.BoolVar(&dryRun, "dry-run", false, "print the plan and write nothing")
+	f.BoolVar(&o.AllowOutside, "allow-outside", false, "follow file:// references outside the imported file's folder (only for files you trust)")
+	f.StringVar(&o.Name, "name", "", "the prompt a promptfoo config becomes (default: the config's folder name)")
+	return c
 }

@@ -1,0 +1,169 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxFile bounds a file read whole (configs, prompts, vars). Test files in
+// CSV and JSONL are streamed instead.
+const maxFile = 64 << 20
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file", path)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d MB: too big to read whole", path, limit>>20)
+	}
+	return b, nil
+}
+
+// decodeAny decodes JSON or YAML into plain values (maps with string keys,
+// lists, strings, float64 numbers, bools). YAML alias bombs are refused by
+// the YAML library ("excessive aliasing").
+func decodeAny(path string, b []byte) (any, error) {
+	var v any
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, fmt.Errorf("%s: not valid JSON: %v", path, err)
+		}
+		return v, nil
+	}
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %s", path, oneLine(strings.TrimPrefix(err.Error(), "yaml: ")))
+	}
+	return normalize(v)
+}
+
+// normalize round-trips a value through JSON: YAML's ints and maps become
+// what JSON gives, so values compare and store alike.
+func normalize(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("a value that JSON cannot hold: %v", err)
+	}
+	var out any
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// refs resolves file:// references relative to the file that holds them,
+// confined to the folder of the imported file unless allowed, and refuses
+// cycles (a file that references itself through others).
+type refs struct {
+	root    string // folder of the imported file, absolute
+	outside bool
+	stack   []string
+}
+
+func newRefs(path string, outside bool) (*refs, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return &refs{root: filepath.Dir(abs), outside: outside, stack: []string{abs}}, nil
+}
+
+// resolve turns "file://x" (relative to dir) into a checked absolute path.
+func (r *refs) resolve(dir, ref string) (string, error) {
+	rel := strings.TrimPrefix(ref, "file://")
+	if i := strings.Index(rel, ":"); i > 1 && !filepath.IsAbs(rel) {
+		// file://module.py:function names a function in a file.
+		rel = rel[:i]
+	}
+	p := rel
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	p = filepath.Clean(p)
+	if !r.outside {
+		in, err := filepath.Rel(r.root, p)
+		if err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) {
+			return "", fmt.Errorf("%s points outside the config's folder %s: pass --allow-outside to follow it (only for configs you trust)", ref, r.root)
+		}
+		// A symbolic link inside the folder may lead out of it.
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			rootReal, _ := filepath.EvalSymlinks(r.root)
+			if in, err := filepath.Rel(rootReal, real); err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) {
+				return "", fmt.Errorf("%s leads outside the config's folder %s through a link: pass --allow-outside to follow it", ref, r.root)
+			}
+		}
+	}
+	if slices.Contains(r.stack, p) {
+		return "", fmt.Errorf("%s: cyclic file:// reference (%s)", ref, strings.Join(append(r.relStack(), filepath.Base(p)), " -> "))
+	}
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("%s: no such file (%s)", ref, p)
+		}
+		return "", fmt.Errorf("%s: %v", ref, err)
+	}
+	return p, nil
+}
+
+func (r *refs) relStack() []string {
+	out := make([]string, len(r.stack))
+	for i, s := range r.stack {
+		out[i] = filepath.Base(s)
+	}
+	return out
+}
+
+// enter marks a file as being read (for cycle detection); leave unmarks it.
+func (r *refs) enter(p string) { r.stack = append(r.stack, p) }
+func (r *refs) leave()         { r.stack = r.stack[:len(r.stack)-1] }
+
+// text reads a referenced text file; a binary file is refused by name.
+func (r *refs) text(dir, ref string) (string, string, error) {
+	p, err := r.resolve(dir, ref)
+	if err != nil {
+		return "", "", err
+	}
+	b, err := readLimited(p, maxFile)
+	if err != nil {
+		return "", "", err
+	}
+	if isBinary(b) {
+		return "", "", fmt.Errorf("%s is a binary file (%s): Verso sends text only", ref, filepath.Ext(p))
+	}
+	return string(b), p, nil
+}
+
+func isBinary(b []byte) bool {
+	head := b
+	if len(head) > 8000 {
+		head = head[:8000]
+	}
+	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(head) && !utf8.Valid(b)
+}

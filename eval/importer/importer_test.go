@@ -1,0 +1,483 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/seed94f0f622/verso/store"
+)
+
+// write creates files under a temp folder and returns it.
+func write(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func read(t *testing.T, path string, o Options) *Plan {
+	t.Helper()
+	p, err := Read(path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mustFail(t *testing.T, path string, o Options, want string) {
+	t.Helper()
+	_, err := Read(path, o)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("want an error with %q, got %v", want, err)
+	}
+}
+
+const pfConfig = `description: Translate
+prompts:
+  - 'Translate to {{ language }}: {{ input }}'
+  - file://prompts/chat.json
+  - file://prompts/two.txt
+providers:
+  - id: openai:chat:gpt-4o-mini
+    config:
+      temperature: 0.2
+      max_tokens: 128
+      apiKey: sk-should-never-be-stored
+defaultTest:
+  vars:
+    tone: plain
+  assert:
+    - type: contains
+      value: "!"
+  options:
+    provider: openai:gpt-4o
+tests:
+  - description: greet
+    vars:
+      language: [French, German]
+      input: Hello
+    assert:
+      - type: llm-rubric
+        value: is a greeting
+  - description: long
+    vars:
+      language: French
+      input: file://data/long.txt
+  - file://tests.csv
+  - file://more/*.yaml
+`
+
+func pfFiles() map[string]string {
+	return map[string]string{
+		"promptfooconfig.yaml": pfConfig,
+		"prompts/chat.json":    `[{"role": "system", "content": "You translate."}, {"role": "user", "content": "{{ input }} -> {{ language }}"}]`,
+		"prompts/two.txt":      "First: {{ input }}\n---\nSecond: {{ input }} in {{ language }}\n",
+		"data/long.txt":        "a long text",
+		"tests.csv": "language,input,__expected,__expected2,__description,__config:__expected2:threshold,__metadata:owner\n" +
+			"Spanish,Thanks,Gracias,latency(500),csv one,,ana\n" +
+			"Italian,Bye,contains:Ciao,similar:arrivederci,csv two,0.8,\n",
+		"more/a.yaml": "- vars: {language: Dutch, input: Yes}\n  metadata: {area: smoke}\n",
+	}
+}
+
+// A whole promptfoo config: prompts inline, from text files (split on
+// ---) and JSON chat; the provider as the versions' model config without
+// its key; tests inline, from CSV and from a glob of YAML; defaultTest
+// merged as promptfoo merges it; list-valued vars expanded; file:// vars
+// read; CSV __expected typed (latency(500) is a latency check, not text).
+func TestPromptfooWholeConfig(t *testing.T) {
+	dir := write(t, pfFiles())
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	if p.Format != Promptfoo || len(p.Versions) != 4 {
+		t.Fatalf("format %s, %d versions", p.Format, len(p.Versions))
+	}
+	name := Slug(filepath.Base(dir))
+	for i, v := range p.Versions {
+		if v.Name != name || v.Dialect != store.DialectJinja2 || v.Config.Model != "gpt-4o-mini" || *v.Config.Temperature != 0.2 || v.Config.MaxTokens != 128 {
+			t.Errorf("version %d: %+v", i+1, v.CommitInput)
+		}
+	}
+	if p.Versions[1].Kind != store.KindChat || len(p.Versions[1].Messages) != 2 || p.Versions[2].Template != "First: {{ input }}" {
+		t.Errorf("prompt sources: %+v", p.Versions)
+	}
+	if strings.Contains(fmt.Sprint(p.Versions, p.Maps), "sk-should") {
+		t.Fatal("the API key reached the plan")
+	}
+	su := p.Suites[0]
+	var names []string
+	for _, c := range su.Cases {
+		names = append(names, c.Name)
+	}
+	want := []string{"greet (language=French)", "greet (language=German)", "long", "csv one", "csv two", "case 6"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("cases %q, want %q", names, want)
+	}
+	greet := su.Cases[0]
+	if greet.Vars["tone"] != "plain" || greet.Vars["language"] != "French" || len(greet.Assertions) != 2 ||
+		greet.Assertions[0].Type != "contains" || greet.Assertions[1].Type != "llm-rubric" || greet.Assertions[1].Provider != "gpt-4o" {
+		t.Errorf("defaultTest merge: %+v", greet)
+	}
+	if su.Cases[2].Vars["input"] != "a long text" {
+		t.Errorf("file:// var: %v", su.Cases[2].Vars)
+	}
+	csv1, csv2 := su.Cases[3], su.Cases[4]
+	if csv1.Expected != "Gracias" || csv1.Assertions[1].Type != "equals" || csv1.Assertions[2].Type != "latency" || *csv1.Assertions[2].Threshold != 500 {
+		t.Errorf("csv one: %+v", csv1.Assertions)
+	}
+	if !reflect.DeepEqual(csv1.Tags, []string{"owner:ana"}) {
+		t.Errorf("__metadata: %v", csv1.Tags)
+	}
+	if csv2.Assertions[2].Type != "similar" || *csv2.Assertions[2].Threshold != 0.8 {
+		t.Errorf("__config threshold: %+v", csv2.Assertions)
+	}
+	if c := su.Cases[5]; c.Vars["language"] != "Dutch" || !reflect.DeepEqual(c.Tags, []string{"area:smoke"}) {
+		t.Errorf("glob yaml: %+v", c)
+	}
+}
+
+// What Verso cannot honour is refused by name, or skipped and listed with
+// SkipUnsupported; bad references are named.
+func TestPromptfooRefusals(t *testing.T) {
+	cases := []struct {
+		name, config string
+		files        map[string]string
+		opts         Options
+		want         string
+	}{
+		{"unknown key", "prompts: [hi]\nscenarios: []\ncolour: red\n", nil, Options{}, `unknown or unsupported key "colour"`},
+		{"missing file", "prompts: [file://nope.txt]\n", nil, Options{}, "file://nope.txt: no such file"},
+		{"outside the folder", "prompts: [file://../secret.txt]\n", nil, Options{}, "points outside the config's folder"},
+		{"binary var", "prompts: ['{{ doc }}']\ntests:\n  - vars: {doc: file://paper.pdf}\n", map[string]string{"paper.pdf": "%PDF-1.4\x00\x01\x02"}, Options{}, "file://paper.pdf is a binary file (.pdf)"},
+		{"javascript assertion", "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'output.length > 3'}]\n", nil, Options{}, "assert type javascript: Verso does not run this assertion type"},
+		{"transform", "prompts: [hi]\ntests:\n  - options: {transform: output.trim()}\n", nil, Options{}, "options.transform: output transforms run JavaScript"},
+		{"rubricPrompt", "prompts: [hi]\ndefaultTest:\n  options: {rubricPrompt: judge}\ntests: [{vars: {}}]\n", nil, Options{}, "options.rubricPrompt"},
+		{"csv prefix", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__prefix\nx,y\n"}, Options{}, "column __prefix"},
+		{"csv is-refusal", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,is-refusal\n"}, Options{}, `assert type is-refusal`},
+		{"cyclic", "prompts: [hi]\ntests: file://a.yaml\n", map[string]string{"a.yaml": "- vars: file://a.yaml\n"}, Options{}, "cyclic file:// reference"},
+		{"nunjucks filter", "prompts: ['{{ x | dump }}']\n", nil, Options{}, `filter "dump" does not exist`},
+		{"second provider", "prompts: [hi]\nproviders: [openai:gpt-4o-mini, anthropic:claude]\n", nil, Options{}, "a version holds one model config"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string]string{"cfg/promptfooconfig.yaml": c.config, "secret.txt": "top secret"}
+			for k, v := range c.files {
+				files["cfg/"+k] = v
+			}
+			dir := write(t, files)
+			mustFail(t, filepath.Join(dir, "cfg", "promptfooconfig.yaml"), c.opts, c.want)
+		})
+	}
+	// With --skip-unsupported the rest imports and the skips are listed.
+	dir := write(t, map[string]string{"promptfooconfig.yaml": "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'true'}, {type: contains, value: h}]\n    options: {transform: output.trim()}\n"})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{SkipUnsupported: true})
+	if len(p.Skipped) != 2 || len(p.Suites[0].Cases[0].Assertions) != 1 || !strings.Contains(strings.Join(p.Summary(), "\n"), "skipped (2, not imported):") {
+		t.Fatalf("skips %q, cases %+v", p.Skipped, p.Suites[0].Cases)
+	}
+	// --allow-outside follows a reference out of the folder.
+	dir = write(t, map[string]string{"cfg/promptfooconfig.yaml": "prompts: [file://../p.txt]\n", "p.txt": "Hi {{ name }}"})
+	p = read(t, filepath.Join(dir, "cfg", "promptfooconfig.yaml"), Options{AllowOutside: true})
+	if p.Versions[0].Template != "Hi {{ name }}" {
+		t.Fatalf("allow outside: %+v", p.Versions)
+	}
+}
+
+func TestYAMLAliasBombRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("prompts: [hi]\na: &a [x, x, x, x, x, x, x, x, x]\n")
+	prev := "a"
+	for i := 0; i < 9; i++ {
+		n := string(rune('b' + i))
+		fmt.Fprintf(&b, "%s: &%s [%s]\n", n, n, strings.TrimSuffix(strings.Repeat("*"+prev+", ", 9), ", "))
+		prev = n
+	}
+	dir := write(t, map[string]string{"promptfooconfig.yaml": b.String()})
+	mustFail(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{}, "excessive aliasing")
+}
+
+// rows is a CSV of n rows generated as it is read: nothing holds it whole.
+type rows struct {
+	n, i int
+	buf  []byte
+}
+
+func (r *rows) Read(p []byte) (int, error) {
+	for len(r.buf) < len(p) && r.i <= r.n {
+		if r.i == 0 {
+			r.buf = append(r.buf, "question,__expected\n"...)
+		} else {
+			r.buf = fmt.Appendf(r.buf, "What is %d plus %d?,contains:%d\n", r.i, r.i, 2*r.i)
+		}
+		r.i++
+	}
+	if len(r.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// A CSV is streamed row by row; one with more rows than a suite may hold
+// (here a 1 GB stream) is refused when the limit is passed, without
+// reading the rest.
+func TestCSVStreamedAndBounded(t *testing.T) {
+	old := MaxCases
+	MaxCases = 1000
+	defer func() { MaxCases = old }()
+	p := &Plan{}
+	c := &pf{plan: p, base: "big.csv"}
+	src := &rows{n: 30_000_000} // about 1 GB of CSV
+	var got []store.Case
+	add := func(where string, t pfTest) error {
+		cs, err := c.merge(where, pfTest{}, t)
+		got = append(got, cs...)
+		if len(got) > MaxCases {
+			return fmt.Errorf("more than %d test cases", MaxCases)
+		}
+		return err
+	}
+	err := c.csvTests("big.csv", src, add)
+	if err == nil || !strings.Contains(err.Error(), "more than 1000 test cases") {
+		t.Fatalf("got %v", err)
+	}
+	if src.i > 2000 {
+		t.Fatalf("read %d rows to refuse at 1000: not streamed", src.i)
+	}
+}
+
+func TestPrompty(t *testing.T) {
+	dir := write(t, map[string]string{
+		"support/reply.prompty": `---
+name: Support Reply
+description: Replies to a ticket
+metadata:
+  authors: [ana]
+  tags: [support]
+model:
+  id: gpt-4o-mini
+  provider: openai
+  apiType: chat
+  connection:
+    kind: key
+    apiKey: ${env:OPENAI_API_KEY}
+  options:
+    temperature: 0.3
+    maxOutputTokens: 200
+inputs:
+  - name: customer
+    kind: string
+    example: Ada
+  - name: question
+    kind: string
+    default: Where is my parcel?
+tools:
+  - name: track
+    kind: function
+    description: Track a parcel
+    parameters:
+      - name: id
+        kind: string
+        required: true
+template:
+  format:
+    kind: jinja2
+  parser:
+    kind: prompty
+---
+system:
+You help {{customer}}.
+{% if vip %}Be quick.{% endif %}
+
+user:
+{{question}}
+`,
+		"v1.prompty": `---
+name: Old style
+authors: [bo]
+model:
+  api: chat
+  configuration:
+    type: azure_openai
+    azure_deployment: gpt-35-turbo
+    api_key: ${env:KEY}
+  parameters:
+    max_tokens: 100
+sample:
+  firstName: Jane
+---
+Hello {{firstName}}
+`,
+	})
+	p := read(t, dir, Options{})
+	if p.Format != Prompty || len(p.Versions) != 2 {
+		t.Fatalf("%s %d", p.Format, len(p.Versions))
+	}
+	reply := p.Versions[0]
+	if reply.Name != "support/reply" || reply.Kind != store.KindChat || reply.Dialect != store.DialectJinja2 ||
+		len(reply.Messages) != 2 || reply.Messages[0].Role != "system" || reply.Messages[1].Content != "{{question}}" ||
+		reply.Config.Model != "gpt-4o-mini" || reply.Config.MaxTokens != 200 || reply.Author != "ana" || reply.Description != "Replies to a ticket" ||
+		len(reply.Config.Tools) != 1 {
+		t.Fatalf("reply: %+v", reply.CommitInput)
+	}
+	old := p.Versions[1]
+	if old.Name != "v1" || old.Config.Model != "gpt-35-turbo" || old.Config.MaxTokens != 100 || old.Messages[0].Role != "system" {
+		t.Fatalf("v1: %+v", old.CommitInput)
+	}
+	if len(p.Suites) != 2 || p.Suites[0].Cases[0].Vars["customer"] != "Ada" || p.Suites[1].Cases[0].Vars["firstName"] != "Jane" {
+		t.Fatalf("sample cases: %+v", p.Suites)
+	}
+	if strings.Contains(fmt.Sprint(p.Versions), "OPENAI_API_KEY") || strings.Contains(fmt.Sprint(p.Versions), "${env") {
+		t.Fatal("connection details reached a version")
+	}
+	// An image prompt is refused by name.
+	dir = write(t, map[string]string{"img.prompty": "---\nmodel:\n  id: dall-e-3\n  apiType: image\n---\n{{d}}\n"})
+	mustFail(t, filepath.Join(dir, "img.prompty"), Options{}, "model.apiType image: Verso runs chat completions")
+}
+
+func TestDotprompt(t *testing.T) {
+	dir := write(t, map[string]string{
+		"greet.prompt": `# a header comment
+---
+model: googleai/gemini-2.5-flash
+config:
+  temperature: 0.7
+  maxOutputTokens: 300
+input:
+  schema:
+    name: string
+  default:
+    name: Ada
+output:
+  format: json
+---
+{{#role "system"}}
+You are kind. {{> sig}}
+{{/role}}
+{{role "user"}}
+Hello {{name}}{{#if vip}}, welcome back{{/if}}! {{! {{> notapartial}} }}
+`,
+		"_sig.prompt":  "Sign as {{bot}}.",
+		"hist.prompt":  "{{role \"system\"}}Hi\n{{history}}\n{{role \"user\"}}{{q}}\n",
+		"plain.prompt": "Summarise {{text}}",
+	})
+	p := read(t, dir, Options{SkipUnsupported: true})
+	if p.Format != Dotprompt || len(p.Versions) != 3 {
+		t.Fatalf("%s %+v", p.Format, p.Versions)
+	}
+	g := p.Versions[0]
+	if g.Name != "greet" || g.Kind != store.KindChat || g.Dialect != store.DialectHandlebars || len(g.Messages) != 2 ||
+		g.Messages[0].Content != "You are kind. Sign as {{bot}}." || g.Config.Model != "googleai/gemini-2.5-flash" ||
+		g.Config.MaxTokens != 300 || g.Config.ResponseFormat == nil {
+		t.Fatalf("greet: %+v", g.CommitInput)
+	}
+	if !strings.Contains(g.Messages[1].Content, "{{! {{> notapartial}} }}") {
+		t.Errorf("a partial inside a comment was touched: %q", g.Messages[1].Content)
+	}
+	if p.Versions[1].Name != "hist" || len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0], "{{history}}") {
+		t.Errorf("history: %q", p.Skipped)
+	}
+	if pl := p.Versions[2]; pl.Kind != store.KindText || pl.Template != "Summarise {{text}}" {
+		t.Errorf("plain: %+v", pl)
+	}
+	if p.Suites[0].Prompt != "greet" || p.Suites[0].Cases[0].Vars["name"] != "Ada" {
+		t.Errorf("defaults case: %+v", p.Suites)
+	}
+	// Without the flag, {{history}} is refused by name.
+	mustFail(t, filepath.Join(dir, "hist.prompt"), Options{}, "{{history}}: Verso has no conversation history input")
+	// A missing partial and a cycle are named.
+	dir = write(t, map[string]string{"a.prompt": "{{> b}}", "_b.prompt": "{{> c}}", "_c.prompt": "{{> b}}", "m.prompt": "{{> gone}}"})
+	mustFail(t, filepath.Join(dir, "a.prompt"), Options{}, "partial b includes itself")
+	mustFail(t, filepath.Join(dir, "m.prompt"), Options{}, "no _gone.prompt")
+}
+
+const langfuseExport = `[
+ {"name": "support/reply", "version": 1, "type": "text", "prompt": "Hi {{name}}", "labels": ["production"], "config": {"model": "gpt-4o-mini", "temperature": 0.1}, "tags": ["support"], "commitMessage": "first"},
+ {"name": "support/reply", "version": 2, "type": "text", "prompt": "Hello {{name}}", "labels": ["latest", "staging"], "config": {}},
+ {"name": "Chat Bot", "version": 1, "type": "chat", "prompt": [{"role": "system", "content": "Be brief"}, {"role": "user", "content": "{{q}}"}], "labels": ["latest"], "config": {"max_tokens": 50}, "id": "x", "createdAt": "2024-01-01"}
+]`
+
+func TestLangfuse(t *testing.T) {
+	dir := write(t, map[string]string{"prompts.json": langfuseExport})
+	p := read(t, filepath.Join(dir, "prompts.json"), Options{})
+	if p.Format != Langfuse || len(p.Versions) != 3 {
+		t.Fatalf("%s %+v", p.Format, p.Versions)
+	}
+	chat, v1, v2 := p.Versions[0], p.Versions[1], p.Versions[2]
+	if chat.Name != "chat-bot" || chat.Kind != store.KindChat || chat.Config.MaxTokens != 50 || len(chat.Labels) != 0 {
+		t.Errorf("chat: %+v", chat)
+	}
+	if v1.Template != "Hi {{name}}" || !reflect.DeepEqual(v1.Labels, []string{"production"}) || v1.Config.Model != "gpt-4o-mini" || v1.Message != "first" {
+		t.Errorf("v1: %+v", v1)
+	}
+	// latest is Verso's implicit latest: not a label to move.
+	if !reflect.DeepEqual(v2.Labels, []string{"staging"}) {
+		t.Errorf("v2 labels: %v", v2.Labels)
+	}
+	dir = write(t, map[string]string{"x.json": `{"name": "a", "version": 1, "type": "text", "prompt": "x", "config": {"frequency_penalty": 1}}`})
+	mustFail(t, filepath.Join(dir, "x.json"), Options{}, "config.frequency_penalty: no Verso model setting")
+}
+
+func TestUnknownFormatIsAnError(t *testing.T) {
+	dir := write(t, map[string]string{"notes.yaml": "shopping: [milk, eggs]\n", "empty": ""})
+	_, err := Read(filepath.Join(dir, "notes.yaml"), Options{})
+	if !errors.Is(err, ErrUnknownFormat) {
+		t.Fatalf("got %v", err)
+	}
+	mustFail(t, filepath.Join(dir, "notes.yaml"), Options{Format: "liquid"}, `unknown --format "liquid"`)
+}
+
+// Apply writes everything in one transaction and a second import of the
+// same file changes nothing.
+func TestApplyIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dir := write(t, pfFiles())
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	if _, err := p.Apply(ctx, st, "t"); err != nil {
+		t.Fatal(err)
+	}
+	name := Slug(filepath.Base(dir))
+	h, err := st.History(ctx, name)
+	if err != nil || len(h) != 4 || h[0].Dialect != store.DialectJinja2 {
+		t.Fatalf("history %d %v", len(h), err)
+	}
+	su, err := st.Suite(ctx, name, "default")
+	if err != nil || len(su.Cases) != 6 {
+		t.Fatalf("suite: %v %v", len(su.Cases), err)
+	}
+	lines, err := p.Apply(ctx, st, "t")
+	if err != nil || !strings.Contains(lines[len(lines)-1], "0 new versions, 4 unchanged") {
+		t.Fatalf("second import: %q %v", lines, err)
+	}
+	// Langfuse labels land where the export puts them.
+	dir = write(t, map[string]string{"lf.json": langfuseExport})
+	if _, err := read(t, filepath.Join(dir, "lf.json"), Options{}).Apply(ctx, st, "t"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Resolve(ctx, "support/reply@production")
+	if err != nil || v.Number != 1 {
+		t.Fatalf("production: %+v %v", v, err)
+	}
+	if v, err := st.Resolve(ctx, "support/reply@staging"); err != nil || v.Number != 2 {
+		t.Fatalf("staging: %+v %v", v, err)
+	}
+}

@@ -1,0 +1,297 @@
+package importer
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/seed94f0f622/verso/store"
+)
+
+// prompty reads a Prompty file, v1 (model.configuration/parameters, sample,
+// inputs as a mapping) or v2 (model.id/connection/options, inputs as a
+// list, template.format.kind). The body's role markers (system:, user:,
+// assistant:) make a chat version; sample inputs make a test case.
+func (fi *fileImport) prompty(body string) error {
+	p := fi.plan
+	in := store.CommitInput{Name: fi.name, Kind: store.KindChat, Dialect: store.DialectJinja2, Message: "import " + fi.base}
+	if v, ok := fi.key("name"); ok {
+		p.note("%s: name %q -> prompt %s", fi.base, v, fi.name)
+	} else {
+		p.note("%s -> prompt %s", fi.base, fi.name)
+	}
+	if v, ok := fi.key("description"); ok {
+		in.Description, _ = v.(string)
+	}
+	if v, ok := fi.key("version"); ok {
+		in.Message = fmt.Sprintf("import %s (version %v)", fi.base, v)
+	}
+	var authors, tags []string
+	if v, ok := fi.key("authors"); ok {
+		authors, _ = stringList(v)
+	}
+	if v, ok := fi.key("tags"); ok {
+		tags, _ = stringList(v)
+	}
+	if v, ok := fi.key("metadata"); ok {
+		md, _ := v.(map[string]any)
+		for _, k := range sortedKeys(md) {
+			switch k {
+			case "authors":
+				authors, _ = stringList(md[k])
+			case "tags":
+				tags, _ = stringList(md[k])
+			default:
+				if err := p.unsupported(fi.base+": metadata."+k, "no Verso equivalent"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	in.Author = strings.Join(authors, ", ")
+	in.Tags = tags
+
+	if v, ok := fi.key("template"); ok {
+		kind := ""
+		switch t := v.(type) {
+		case string:
+			kind = t
+		case map[string]any:
+			if s, ok := t["type"].(string); ok {
+				kind = s
+			}
+			if f, ok := t["format"].(map[string]any); ok {
+				kind, _ = f["kind"].(string)
+			} else if s, ok := t["format"].(string); ok {
+				kind = s
+			}
+			if pr, ok := t["parser"].(map[string]any); ok {
+				if k, _ := pr["kind"].(string); k != "" && k != "prompty" {
+					if err := p.unsupported(fi.base+": template.parser "+k, "only Prompty's role-marker parser is known"); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		switch strings.ToLower(kind) {
+		case "", "jinja2", "jinja", "nunjucks":
+			in.Dialect = store.DialectJinja2
+		case "mustache":
+			in.Dialect = store.DialectMustache
+		case "handlebars":
+			in.Dialect = store.DialectHandlebars
+		default:
+			if err := p.unsupported(fi.base+": template "+kind, "Verso's dialects are mustache, jinja2 and handlebars"); err != nil {
+				return err
+			}
+		}
+	}
+
+	sample := map[string]any{}
+	if v, ok := fi.key("model"); ok {
+		m, _ := v.(map[string]any)
+		if err := fi.promptyModel(m, &in.Config); err != nil {
+			return err
+		}
+	}
+	if v, ok := fi.key("inputs"); ok {
+		switch x := v.(type) {
+		case map[string]any: // v1: name -> {type, default, sample, description}
+			for _, k := range sortedKeys(x) {
+				if d, ok := x[k].(map[string]any); ok {
+					for _, field := range []string{"sample", "default", "example"} {
+						if e, ok := d[field]; ok {
+							sample[k] = e
+							break
+						}
+					}
+				}
+			}
+		case []any: // v2: [{name, kind, default, example}]
+			for _, e := range x {
+				d, _ := e.(map[string]any)
+				n, _ := d["name"].(string)
+				if n == "" {
+					continue
+				}
+				for _, field := range []string{"example", "default", "sample"} {
+					if e, ok := d[field]; ok {
+						sample[n] = e
+						break
+					}
+				}
+			}
+		}
+		p.note("%s: inputs -> the variables' sample values make the case \"sample\"", fi.base)
+	}
+	if v, ok := fi.key("sample"); ok {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				sample[k] = e
+			}
+		case string:
+			r, err := newRefs(fi.path, p.opts.AllowOutside)
+			if err != nil {
+				return err
+			}
+			ref := x
+			if !strings.HasPrefix(ref, "file://") {
+				ref = "file://" + ref
+			}
+			text, q, err := r.text(filepath.Dir(fi.path), ref)
+			if err != nil {
+				return fmt.Errorf("sample: %v", err)
+			}
+			doc, err := decodeAny(q, []byte(text))
+			if err != nil {
+				return fmt.Errorf("sample: %v", err)
+			}
+			m, ok := doc.(map[string]any)
+			if !ok {
+				return fmt.Errorf("sample %s: not a mapping of variables", x)
+			}
+			for k, e := range m {
+				sample[k] = e
+			}
+		}
+	}
+	if v, ok := fi.key("tools"); ok {
+		tools, err := fi.promptyTools(v)
+		if err != nil {
+			return err
+		}
+		in.Config.Tools = tools
+	}
+	if err := fi.rest(); err != nil {
+		return err
+	}
+	in.Messages = splitRoles(body)
+	if len(in.Messages) == 0 {
+		return fmt.Errorf("the template is empty")
+	}
+	p.note("%s: body -> %d chat messages (%s), %s dialect", fi.base, len(in.Messages), roles(in.Messages), in.Dialect)
+	p.Versions = append(p.Versions, Version{CommitInput: in})
+	if len(sample) > 0 {
+		vars, err := normalize(sample)
+		if err != nil {
+			return err
+		}
+		p.Suites = append(p.Suites, store.Suite{Prompt: fi.name, Name: "default", Cases: []store.Case{{Name: "sample", Vars: vars.(map[string]any)}}})
+	}
+	return nil
+}
+
+func roles(ms []store.Message) string {
+	var r []string
+	for _, m := range ms {
+		r = append(r, m.Role)
+	}
+	return strings.Join(r, ", ")
+}
+
+func (fi *fileImport) promptyModel(m map[string]any, cfg *store.Config) error {
+	p := fi.plan
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		switch k {
+		case "id":
+			cfg.Model, _ = v.(string)
+		case "api", "apiType":
+			if s, _ := v.(string); s != "chat" {
+				if err := p.unsupported(fi.base+": model."+k+" "+s, "Verso runs chat completions"); err != nil {
+					return err
+				}
+			}
+		case "provider":
+			p.note("%s: model.provider %v -> not stored: the model runs on a provider from Verso's config", fi.base, v)
+		case "connection":
+			p.note("%s: model.connection -> not imported: endpoints and keys come from Verso's provider config and the environment", fi.base)
+		case "configuration": // v1
+			c, _ := v.(map[string]any)
+			for _, f := range []string{"azure_deployment", "model", "name"} {
+				if s, ok := c[f].(string); ok && s != "" && !strings.HasPrefix(s, "${") {
+					cfg.Model = s
+					break
+				}
+			}
+			p.note("%s: model.configuration -> model %q; endpoints and keys are not imported", fi.base, cfg.Model)
+		case "options", "parameters":
+			o, _ := v.(map[string]any)
+			for _, ok := range sortedKeys(o) {
+				known, err := modelOption(cfg, ok, o[ok])
+				if err != nil {
+					return fmt.Errorf("model.%s.%v", k, err)
+				}
+				if !known {
+					if err := p.unsupported(fi.base+": model."+k+"."+ok, "no Verso model setting"); err != nil {
+						return err
+					}
+				}
+			}
+		case "response":
+			if s, _ := v.(string); s != "first" {
+				if err := p.unsupported(fi.base+": model.response "+s, "Verso keeps the first choice"); err != nil {
+					return err
+				}
+			}
+		default:
+			if err := p.unsupported(fi.base+": model."+k, "no Verso model setting"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// promptyTools turns Prompty v2 function tools into OpenAI tool shapes.
+func (fi *fileImport) promptyTools(v any) ([]any, error) {
+	list, _ := v.([]any)
+	var out []any
+	for i, e := range list {
+		t, _ := e.(map[string]any)
+		kind, _ := t["kind"].(string)
+		if _, isOpenAI := t["function"]; isOpenAI || t["type"] == "function" {
+			out = append(out, t)
+			continue
+		}
+		if kind != "function" {
+			if err := fi.plan.unsupported(fmt.Sprintf("%s: tools[%d] kind %s", fi.base, i, kind), "Verso sends function tools only"); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		props := map[string]any{}
+		var required []any
+		params, _ := t["parameters"].([]any)
+		for _, pe := range params {
+			pm, _ := pe.(map[string]any)
+			n, _ := pm["name"].(string)
+			prop := map[string]any{}
+			if k, ok := pm["kind"].(string); ok {
+				prop["type"] = k
+			}
+			if d, ok := pm["description"].(string); ok {
+				prop["description"] = d
+			}
+			if en, ok := pm["enum"]; ok {
+				prop["enum"] = en
+			}
+			props[n] = prop
+			if r, _ := pm["required"].(bool); r {
+				required = append(required, n)
+			}
+		}
+		schema := map[string]any{"type": "object", "properties": props}
+		if len(required) > 0 {
+			schema["required"] = required
+		}
+		fn := map[string]any{"name": t["name"], "parameters": schema}
+		if d, ok := t["description"]; ok {
+			fn["description"] = d
+		}
+		out = append(out, map[string]any{"type": "function", "function": fn})
+	}
+	fi.plan.note("%s: tools -> %d OpenAI function tools", fi.base, len(out))
+	return out, nil
+}
