@@ -80,6 +80,10 @@ type Store struct {
 
 	now func() time.Time
 
+	// dict caches event_strings and prompt ids for ingest (events.go).
+	dictOnce sync.Once
+	dict     *dict
+
 	busyTimeout time.Duration
 	checkMu     sync.Mutex
 	checked     bool  // the pre-write health check (checkBeforeWrite) ran

@@ -47,6 +47,8 @@ type Model struct {
 
 	live liveState
 	edit editState
+	// quitAsk is the ID of the "Quit Verso?" question while it is open.
+	quitAsk int
 }
 
 type clearStatusMsg struct{ seq int }
@@ -166,6 +168,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.edit = editState{}
 			return m, common.Error(msg.err)
 		}
+		m.edit.latest = msg.latest
 		m.edit.doc = editor.FromVersion(msg.prompt, msg.base)
 		m.edit.raw = editor.Marshal(m.edit.doc)
 		return m, editor.Prepare(m.to(), m.edit.doc)
@@ -174,9 +177,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, editor.Edit(m.to(), m.c.Editor, m.edit.path)
+	case quitMsg:
+		return m, tea.Quit
 	case discardEditMsg:
 		m.discardEdit()
 		return m, nil
+	case keepEditMsg:
+		return m, m.keepEdit(msg.text)
 	case common.Addressed:
 		if msg.ScreenID() == m.id {
 			return m, m.updateEdit(msg)
@@ -210,7 +217,7 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if r, ok := top.(running); ok && r.Running() {
 			return m.toTop(msg)
 		}
-		return m, tea.Quit
+		return m, m.quit()
 	}
 	if m.showAll {
 		// Any key closes the full help.
@@ -232,7 +239,7 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		if len(m.stack) == 1 {
 			if msg.String() == "q" {
-				return m, tea.Quit
+				return m, m.quit()
 			}
 			return m, nil
 		}
@@ -333,6 +340,37 @@ func (m *Model) String() string {
 		titles[i] = s.Title()
 	}
 	return fmt.Sprintf("stack=%q status=%q", titles, m.status.Text)
+}
+
+// quitMsg quits after the user confirmed it.
+type quitMsg struct{}
+
+// quit quits, or first asks when quitting would lose something: an edit
+// not committed. A second ctrl+c on the question quits.
+func (m *Model) quit() tea.Cmd {
+	if d, ok := m.Top().(*dialog.Confirm); ok && d.ID() == m.quitAsk {
+		return tea.Quit
+	}
+	var lines []string
+	if m.edit.active {
+		what := "a new prompt"
+		if m.edit.base.Number > 0 {
+			what = m.edit.base.Prompt
+		}
+		lines = append(lines, fmt.Sprintf("Your edit of %s is not committed: quitting throws it away.", what))
+	}
+	if len(lines) == 0 {
+		return tea.Quit
+	}
+	d := dialog.New(m.c, dialog.Spec{
+		Title:      "Quit Verso?",
+		Lines:      lines,
+		Confirm:    "quit",
+		Send:       quitMsg{},
+		CancelHelp: "stay",
+	})
+	m.quitAsk = d.ID()
+	return m.push(d)
 }
 
 // openInline opens base (or a new prompt) in the inline editor.

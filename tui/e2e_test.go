@@ -440,7 +440,8 @@ func TestE2E(t *testing.T) {
 	s.waitFor(fmt.Sprintf("Promote %s v%d to production", name, next), "Gate: production is protected", "Reason:")
 	s.text("e2e: ship it without a run")
 	s.keys("Enter")
-	s.waitFor("ctrl+f force with this reason", "ctrl+r run the suite now")
+	// The store refuses (the dialog's problem line), and offers the run.
+	s.waitFor(fmt.Sprintf("label %s@%d production: production is protected", name, next), "ctrl+f force with this reason", "ctrl+r run the suite now")
 	if got := reg.label(name, "production"); got != prod {
 		t.Fatalf("the gate let production move: it is on v%d, want v%d", got, prod)
 	}
@@ -471,7 +472,7 @@ func TestE2E(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor(fmt.Sprintf("Promote %s v%d to production", name, next), "Reason:")
 	s.text("e2e: hotfix, forced")
-	s.keys("Enter")
+	// The preview shows the gate's refusal, so ctrl+f is offered at once.
 	s.waitFor("ctrl+f force with this reason")
 	s.keys("C-f")
 	s.waitFor(fmt.Sprintf("%s production → v%d (forced past the gate)", name, next))
@@ -496,8 +497,7 @@ func TestE2E(t *testing.T) {
 	s.waitFor(fmt.Sprintf("Roll back %s production", name), fmt.Sprintf("production goes back from v%d to v%d", next, prod))
 	s.text("e2e: undo the forced move")
 	// The target has no run on the suite as it is now: the rollback is gated like a
-	// move, so it is forced with the reason.
-	s.keys("Enter")
+	// move (the preview says so), so it is forced with the reason.
 	s.waitFor("ctrl+f force with this reason")
 	s.keys("C-f")
 	s.waitFor(fmt.Sprintf("%s production rolled back to v%d", name, prod))
@@ -509,7 +509,7 @@ func TestE2E(t *testing.T) {
 	// 9. The eval workspace: run the default suite on the latest version
 	// and production (the form preselects them).
 	s.keys("4")
-	s.waitFor("default ·", "r new run")
+	s.waitFor("default ·", "r runs it")
 	s.keys("r")
 	p = s.waitFor("verso › "+name+" › new run", "calls")
 	check(t, s, strings.Contains(p, fmt.Sprintf("[x] v%d", next)) && strings.Contains(p, fmt.Sprintf("[x] v%d", prod)),
@@ -561,7 +561,7 @@ func TestE2E(t *testing.T) {
 	s.waitFor(fmt.Sprintf("Promote %s v%d: which label?", name, next))
 	s.keys("Enter")
 	s.waitFor(fmt.Sprintf("Promote %s v%d to production", name, next),
-		fmt.Sprintf("Gate: production is protected; run #%d on suite \"default\" passed", runID), "✓")
+		fmt.Sprintf("Gate: production is protected: run %d of v%d on suite \"default\" passed", runID, next), "✓")
 	s.text("e2e: wins the default suite")
 	s.keys("Enter")
 	s.waitFor(fmt.Sprintf("%s production → v%d", name, next))
@@ -587,7 +587,7 @@ func TestE2E(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("verso › "+reg2, "1 Content")
 	s.keys("4")
-	s.waitFor("default ·", "r new run")
+	s.waitFor("default ·", "r runs it")
 	s.keys("r")
 	p = s.waitFor("verso › "+reg2+" › new run", "calls")
 	check(t, s, strings.Contains(p, fmt.Sprintf("[x] v%d", latest2)) && strings.Contains(p, fmt.Sprintf("[x] v%d", prod2)),
@@ -614,10 +614,10 @@ func TestE2E(t *testing.T) {
 	s.keys("p")
 	s.waitFor(fmt.Sprintf("Promote %s v%d: which label?", reg2, latest2))
 	s.keys("Enter")
-	s.waitFor(fmt.Sprintf("Promote %s v%d to production", reg2, latest2), fmt.Sprintf("run #%d", runID2), "it needs")
+	s.waitFor(fmt.Sprintf("Promote %s v%d to production", reg2, latest2), fmt.Sprintf("run #%d", runID2), "the gate needs 100%")
 	s.text("e2e: friendlier summaries")
 	s.keys("Enter")
-	s.waitFor("ctrl+f force with this reason")
+	s.waitFor(fmt.Sprintf("label %s@%d production: production is protected", reg2, latest2), "ctrl+f force with this reason")
 	if got := reg.label(reg2, "production"); got != prod2 {
 		t.Fatalf("the gate let the regression through: %s production is on v%d, want v%d", reg2, got, prod2)
 	}

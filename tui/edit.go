@@ -25,19 +25,35 @@ type editState struct {
 	active bool          // an edit is under way (from Prepare until commit or discard)
 	path   string        // the temp file, once written
 	base   store.Version // Number 0: a new prompt
+	latest int           // the prompt's latest version when the editor opened
 	doc    editor.Doc    // what the file started as
 	raw    []byte        // the file's first bytes
+	// message is the commit message typed before the user stepped back
+	// from the commit dialog: it is offered again.
+	message string
 }
 
 type editLoaded struct {
 	prompt store.Prompt
+	latest int
 	err    error
 	base   store.Version
+}
+
+// nameCheckedMsg says whether a new prompt's name is free (err wraps
+// store.ErrInvalid when it is taken).
+type nameCheckedMsg struct {
+	doc editor.Doc
+	err error
 }
 
 type reopenMsg struct{}
 
 type discardEditMsg struct{}
+
+// keepEditMsg: the user stepped back from the commit dialog; text is the
+// message typed so far. The edit is kept until the user throws it away.
+type keepEditMsg struct{ text string }
 
 func (m *Model) to() common.To { return common.To{ID: m.id} }
 
@@ -61,7 +77,14 @@ func (m *Model) startEdit(msg common.EditMsg) tea.Cmd {
 	m.edit = editState{active: true, base: base}
 	return func() tea.Msg {
 		p, err := st.Prompt(ctx, base.Prompt)
-		return editLoaded{prompt: p, err: err, base: base}
+		if err != nil {
+			return editLoaded{err: err}
+		}
+		// The version to compare with at commit time is the latest one now,
+		// not the one edited: "edit from here" on v3 while v8 is the latest
+		// is not a conflict.
+		latest, err := st.Lookup(ctx, base.Prompt+"@latest")
+		return editLoaded{prompt: p, latest: latest.Number, err: err, base: base}
 	}
 }
 
@@ -102,6 +125,13 @@ func (m *Model) updateEdit(msg tea.Msg) tea.Cmd {
 		return editor.Load(m.to(), msg.Path)
 	case editor.LoadedMsg:
 		return m.onLoaded(msg)
+	case addressed:
+		if n, ok := msg.msg.(nameCheckedMsg); ok && m.edit.active {
+			if n.err != nil {
+				return m.problem(n.err)
+			}
+			return m.commitDialog(n.doc)
+		}
 	}
 	return nil
 }
@@ -112,10 +142,18 @@ func (m *Model) onLoaded(msg editor.LoadedMsg) tea.Cmd {
 	case errors.Is(msg.Err, editor.ErrEmpty):
 		m.discardEdit()
 		return common.Info("the file was emptied: nothing committed")
-	case msg.Err == nil && (bytes.Equal(msg.Raw, e.raw) || msg.Doc.Same(e.doc) && e.base.Number > 0 && sameMeta(msg.Doc, e.doc)):
+	case msg.Raw != nil && bytes.Equal(msg.Raw, e.raw):
+		// Unchanged (a new prompt's starter file too, whose placeholder
+		// name does not parse): the file says this cancels.
+		m.discardEdit()
+		if e.base.Number == 0 {
+			return common.Info("the file was left unchanged: no prompt created")
+		}
+		return common.Info("no change: nothing to commit")
+	case msg.Err == nil && msg.Doc.Same(e.doc) && e.base.Number > 0 && sameMeta(msg.Doc, e.doc):
 		m.discardEdit()
 		return common.Info("no change: nothing to commit")
-	case msg.Err == nil && msg.Doc.Same(e.doc) && e.base.Number > 0 && msg.Doc.CheckName(e.doc) == nil:
+	case msg.Err == nil && msg.Doc.Same(e.doc) && e.base.Number > 0 && msg.Doc.CheckName(e.doc) == nil && !sameMeta(msg.Doc, e.doc):
 		// Only the description or tags changed: they belong to the prompt,
 		// not to a version, so they are saved without a new version.
 		m.discardEdit()
@@ -132,33 +170,96 @@ func (m *Model) onLoaded(msg editor.LoadedMsg) tea.Cmd {
 		err = prompt.Check(store.Version{Kind: d.Kind, Dialect: d.Dialect, Template: d.Template, Messages: d.Messages})
 	}
 	if err != nil {
-		return m.push(dialog.New(m.c, dialog.Spec{
-			Title:   "The edited file has a problem",
-			Lines:   []string{common.Explain(err), "", "Your edit is kept in " + e.path + "."},
-			Confirm: "reopen it in the editor",
-			Send:    reopenMsg{},
-			Cancel:  discardEditMsg{},
-		}))
+		return m.problem(err)
 	}
-	in := msg.Doc.CommitInput(m.c.Author, "", e.base.Number)
+	if e.base.Number == 0 {
+		// A new prompt's name is checked before the diff and the message,
+		// so a taken name never costs the message typed.
+		return m.checkName(msg.Doc)
+	}
+	return m.commitDialog(msg.Doc)
+}
+
+// problem shows why the edited file cannot be committed, with the way
+// back to it: enter reopens the same file, esc throws it away.
+func (m *Model) problem(err error) tea.Cmd {
+	return m.push(dialog.New(m.c, dialog.Spec{
+		Title:      "The edited file has a problem",
+		Lines:      []string{common.Explain(err), "", "Your edit is kept in " + m.edit.path + "."},
+		Confirm:    "reopen it in the editor",
+		Send:       reopenMsg{},
+		Cancel:     discardEditMsg{},
+		CancelHelp: "throw the edit away",
+	}))
+}
+
+// checkName looks the new prompt's name up (a command: no I/O in Update).
+func (m *Model) checkName(d editor.Doc) tea.Cmd {
+	ctx, st, to := m.c.Ctx, m.c.Store, m.to()
+	return func() tea.Msg {
+		_, err := st.Prompt(ctx, d.Name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = nil
+		case err == nil:
+			err = fmt.Errorf("name: a prompt named %s already exists: change the name in the file: %w", d.Name, store.ErrInvalid)
+		}
+		return addressed{To: to, msg: nameCheckedMsg{doc: d, err: err}}
+	}
+}
+
+// addressed carries a message of the root's own flows back to the root.
+type addressed struct {
+	common.To
+	msg tea.Msg
+}
+
+// commitDialog shows the diff of the edit and asks for the message.
+func (m *Model) commitDialog(d editor.Doc) tea.Cmd {
+	e := m.edit
+	in := d.CommitInput(m.c.Author, "", e.base.Number)
 	title := fmt.Sprintf("Commit %s", in.Name)
 	if e.base.Number > 0 {
-		title = fmt.Sprintf("Commit %s v%d (edited from v%d)", in.Name, e.base.Number+1, e.base.Number)
+		title = fmt.Sprintf("Commit %s v%d (edited from v%d)", in.Name, e.latest+1, e.base.Number)
 	}
 	spec := dialog.CommitSpec(m.c, e.base, in, title)
+	spec.Value = e.message
 	spec.Done = discardEditMsg{}
-	spec.Cancel = discardEditMsg{}
+	spec.OnCancel = func(text string) tea.Msg { return keepEditMsg{text: text} }
+	spec.CancelHelp = "back (the edit is kept)"
 	commit := spec.Do
-	spec.Do = m.guardedCommit(commit, e.base, in.Name, false)
-	spec.Force = m.guardedCommit(commit, e.base, in.Name, true)
+	spec.Do = m.guardedCommit(commit, e.base, e.latest, in.Name, false)
+	spec.Force = m.guardedCommit(commit, e.base, e.latest, in.Name, true)
 	spec.ForceHelp = "commit on top anyway"
 	return m.push(dialog.New(m.c, spec))
+}
+
+// keepEdit: esc on the commit dialog does not throw the edit away. It
+// offers to reopen it (with the message kept for the commit dialog), or to
+// throw it away on purpose.
+func (m *Model) keepEdit(text string) tea.Cmd {
+	if !m.edit.active {
+		return nil
+	}
+	m.edit.message = text
+	name := m.edit.doc.Name
+	if m.edit.base.Number > 0 {
+		name = m.edit.base.Prompt
+	}
+	return m.push(dialog.New(m.c, dialog.Spec{
+		Title:      "Your edit is not committed",
+		Lines:      []string{fmt.Sprintf("Your edit of %s is kept in %s.", name, m.edit.path), "enter reopens it in the editor (your commit message is kept too); esc throws it away."},
+		Confirm:    "reopen it in the editor",
+		Send:       reopenMsg{},
+		Cancel:     discardEditMsg{},
+		CancelHelp: "throw the edit away",
+	}))
 }
 
 // guardedCommit refuses to commit an edit of vN on top of a newer version
 // someone else committed meanwhile (unless forced), and a new prompt whose
 // name is taken.
-func (m *Model) guardedCommit(do func(context.Context, string) (string, []store.Change, error), base store.Version, name string, force bool) func(context.Context, string) (string, []store.Change, error) {
+func (m *Model) guardedCommit(do func(context.Context, string) (string, []store.Change, error), base store.Version, opened int, name string, force bool) func(context.Context, string) (string, []store.Change, error) {
 	st := m.c.Store
 	return func(ctx context.Context, text string) (string, []store.Change, error) {
 		latest, err := st.Lookup(ctx, name+"@latest")
@@ -167,10 +268,10 @@ func (m *Model) guardedCommit(do func(context.Context, string) (string, []store.
 		case err != nil:
 			return "", nil, err
 		case base.Number == 0:
-			return "", nil, fmt.Errorf("a prompt named %s already exists: change the name in the file (esc, then n): %w", name, store.ErrInvalid)
-		case latest.Number != base.Number && !force:
-			return "", nil, fmt.Errorf("%s is at v%d now (%s committed it while you edited v%d): ctrl+f commits on top anyway, or esc and edit v%d: %w",
-				name, latest.Number, latest.Author, base.Number, latest.Number, store.ErrConflict)
+			return "", nil, fmt.Errorf("a prompt named %s was made while you edited: esc, then enter reopens your edit to change the name: %w", name, store.ErrInvalid)
+		case latest.Number != opened && !force:
+			return "", nil, fmt.Errorf("%s is at v%d now (%s committed it while you edited v%d): ctrl+f commits on top anyway, or esc keeps your edit: %w",
+				name, latest.Number, latest.Author, base.Number, store.ErrConflict)
 		}
 		return do(ctx, text)
 	}

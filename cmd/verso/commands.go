@@ -19,6 +19,7 @@ func commands(a *app) []*cobra.Command {
 		newVersionCmd(a),
 		newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a),
 		newDemoCmd(a),
+		newServeCmd(a), newIngestCmd(a), newStatsCmd(a), newEventsCmd(a),
 		// tui: the root command itself, and newDemoCmd(a)
 	}
 }

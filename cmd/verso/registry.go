@@ -100,6 +100,10 @@ func newShowCmd(a *app) *cobra.Command {
 			names := prompt.Variables(v)
 			if len(vars) > 0 {
 				msgs, err := prompt.Render(v, values)
+				var missing *prompt.MissingError
+				if errors.As(err, &missing) {
+					return usageErr("%s@%d: %v (pass them with --var name=value)", v.Prompt, v.Number, err)
+				}
 				if err != nil {
 					return usageErr("%s@%d: %v", v.Prompt, v.Number, err)
 				}

@@ -32,11 +32,12 @@ func init() {
 }
 
 // MissingError is returned when a render lacks variables. Names are in order
-// of first use.
+// of first use. It carries no advice: each surface says how to pass them
+// (the CLI's --var, the TUI's case editor).
 type MissingError struct{ Names []string }
 
 func (e *MissingError) Error() string {
-	return "missing variables: " + strings.Join(e.Names, ", ") + " (pass them with --var name=value)"
+	return "missing variables: " + strings.Join(e.Names, ", ")
 }
 
 // SyntaxError is a template that does not parse. Where is "template" or

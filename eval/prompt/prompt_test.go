@@ -67,7 +67,7 @@ func TestMissing(t *testing.T) {
 	if want := []string{"a", "d", "user.name"}; !reflect.DeepEqual(me.Names, want) {
 		t.Fatalf("missing = %v, want %v", me.Names, want)
 	}
-	if got := me.Error(); got != "missing variables: a, d, user.name (pass them with --var name=value)" {
+	if got := me.Error(); got != "missing variables: a, d, user.name" {
 		t.Fatalf("Error() = %q", got)
 	}
 	// A section that is present makes its variables required.

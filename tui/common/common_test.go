@@ -11,6 +11,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/seed94f0f622/verso/eval/prompt"
+	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
@@ -237,5 +239,33 @@ func TestConfigSummaryCutsWholeCharacters(t *testing.T) {
 	rf := strings.TrimPrefix(got, "response_format ")
 	if w := ansi.StringWidth(rf); w != 40 || !strings.HasSuffix(rf, "…") {
 		t.Fatalf("response_format cut to %d columns: %q", w, rf)
+	}
+}
+
+// TestExplainGivesTUIAdvice: typed store and eval errors get the TUI's own
+// advice (its keys), never a command-line flag.
+func TestExplainGivesTUIAdvice(t *testing.T) {
+	gate := store.GateSettings{DefaultSuite: "default", MinPassRate: 1}
+	ev := &store.Evidence{RunID: 7, Suite: "default", Passed: 3, Total: 4, PassRate: 0.75}
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("label p@2 production: %w", &store.GateError{Decision: store.GateDecision{Prompt: "p", Label: "production", Version: 2, Verdict: store.GateRefused, Reason: store.GateNoRun, Gate: gate}}),
+			"v2 has no finished run on suite \"default\" since it was made: ctrl+r runs the suite, or type a reason and ctrl+f forces it"},
+		{&store.GateError{Decision: store.GateDecision{Prompt: "p", Label: "production", Version: 2, Verdict: store.GateRefused, Reason: store.GateBelowMin, Gate: gate, Evidence: ev}},
+			"passed 3/4 (75%), the gate needs 100%: fix the failures and ctrl+r runs the suite again"},
+		{&store.GateError{Decision: store.GateDecision{Prompt: "p", Label: "production", Verdict: store.GateRefused, Reason: store.GateRemoval, Gate: gate, ByLocalGate: true}},
+			"production is protected (by your config file's gate section): removing it needs force and a reason: type a reason, then ctrl+f forces it"},
+		{fmt.Errorf("remove label: %w", store.ErrNeedReason), "a forced change needs a reason: type it, then ctrl+f"},
+		{&store.LabelMovedError{Prompt: "p", Label: "staging", Expected: 3, Actual: 4}, "it is on v4, not v3: nothing was changed"},
+		{&prompt.MissingError{Names: []string{"name"}}, "missing variables: name: e on the test case sets them"},
+		{&provider.KeyError{Provider: "openai", Env: "OPENAI_API_KEY"}, "export OPENAI_API_KEY before starting verso, or tick another model in the run form"},
+	}
+	for _, c := range cases {
+		got := common.Explain(c.err)
+		if !strings.Contains(got, c.want) || strings.Contains(got, "--") {
+			t.Errorf("Explain(%v) = %q, want it to contain %q and no flag", c.err, got, c.want)
+		}
 	}
 }

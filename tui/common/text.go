@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/seed94f0f622/verso/eval/prompt"
+	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/store/sanitize"
 )
@@ -100,14 +102,36 @@ func plural(n int, unit string) string {
 }
 
 // Explain turns an error into one line that says what happened and what
-// to do. Store errors already carry their advice; these add it for the
-// cases a person can act on.
+// to do in the TUI. The store and the eval packages return typed errors
+// without advice (or with the command line's, which the TUI replaces); the
+// TUI's own keys are added here: ctrl+f to force, ctrl+r to run the suite,
+// e on a test case, a model ticked in the run form.
 func Explain(err error) string {
 	if err == nil {
 		return ""
 	}
 	msg := CleanLine(err.Error())
+	var (
+		ge      *store.GateError
+		moved   *store.LabelMovedError
+		missing *prompt.MissingError
+		key     *provider.KeyError
+	)
 	switch {
+	case errors.As(err, &ge):
+		d := ge.Decision
+		if d.ByLocalGate {
+			msg = strings.Replace(msg, d.Label+" is protected", d.Label+" is protected (by your config file's gate section)", 1)
+		}
+		return msg + ": " + GateAdvice(d)
+	case errors.As(err, &moved):
+		return msg + ": nothing was changed; look at it again and decide"
+	case errors.Is(err, store.ErrNeedReason):
+		return "a forced change needs a reason: type it, then ctrl+f"
+	case errors.As(err, &missing):
+		return msg + ": e on the test case sets them"
+	case errors.As(err, &key):
+		return fmt.Sprintf("provider %s needs an API key: export %s before starting verso, or tick another model in the run form", CleanLine(key.Provider), CleanLine(key.Env))
 	case errors.Is(err, store.ErrReadOnly):
 		if !strings.Contains(msg, "read-only") {
 			msg += " (the database is read-only)"
@@ -117,4 +141,17 @@ func Explain(err error) string {
 		return msg + ": someone else changed it first; the screen reloads, try again"
 	}
 	return msg
+}
+
+// GateAdvice is what the TUI offers when the gate refuses a change.
+func GateAdvice(d store.GateDecision) string {
+	switch d.Reason {
+	case store.GateNoRun:
+		return "ctrl+r runs the suite, or type a reason and ctrl+f forces it"
+	case store.GateBelowMin:
+		return "fix the failures and ctrl+r runs the suite again, or type a reason and ctrl+f forces it"
+	case store.GateSuiteChanged:
+		return "ctrl+r runs the suite as it is now, or type a reason and ctrl+f forces it"
+	}
+	return "type a reason, then ctrl+f forces it"
 }

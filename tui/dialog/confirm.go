@@ -41,13 +41,28 @@ type Spec struct {
 	// it (ctrl+f); ForceHelp says what that does.
 	Force     func(ctx context.Context, text string) (string, []store.Change, error)
 	ForceHelp string
+	// Refused: the preview already shows the gate's refusal, so ctrl+f is
+	// offered at once.
+	Refused bool
+	// Again, when set, re-reads the change after the store refused it
+	// because the label moved since this confirmation was read
+	// (store.ErrLabelMoved): it returns the command that replaces this
+	// dialog with one showing the change as it is now (text: what was
+	// typed; notice: what changed).
+	Again func(text, notice string) tea.Cmd
+	// Notice is shown above the lines: why the confirmation is shown again.
+	Notice string
 	// Done, when set, is sent after a success (e.g. to open something).
 	Done tea.Msg
 	// Send, when Do is nil, is sent when the user confirms (the dialog
 	// closes): a question rather than a change.
 	Send tea.Msg
-	// Cancel, when set, is sent when the user cancels.
-	Cancel tea.Msg
+	// Cancel, when set, is sent when the user cancels; OnCancel, when set,
+	// instead builds it from the text typed so far (so it is not lost).
+	// CancelHelp says what esc does ("cancel" when empty).
+	Cancel     tea.Msg
+	OnCancel   func(text string) tea.Msg
+	CancelHelp string
 }
 
 type keyMap struct {
@@ -98,8 +113,12 @@ func New(c *common.Common, spec Spec) *Confirm {
 	m := &Confirm{c: c, id: common.NewID(), spec: spec, keys: newKeys(spec.Confirm), theme: c.Theme.Name}
 	// A gate that already lacks evidence offers to run the suite at once.
 	m.keys.Run.SetEnabled(spec.Gate != nil)
+	m.keys.Force.SetEnabled(spec.Refused && spec.Force != nil)
 	if spec.ForceHelp != "" {
 		m.keys.Force.SetHelp("ctrl+f", spec.ForceHelp)
+	}
+	if spec.CancelHelp != "" {
+		m.keys.Cancel.SetHelp("esc", spec.CancelHelp)
 	}
 	if spec.Input != "" {
 		m.input = c.NewInput(spec.Input+": ", spec.Placeholder)
@@ -133,6 +152,17 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case resultMsg:
 		m.busy = false
+		if msg.err != nil && errors.Is(msg.err, store.ErrLabelMoved) && m.spec.Again != nil {
+			// What the user confirmed is no longer what enter would do:
+			// show the change as it is now, with what was typed.
+			notice := common.CleanLine(msg.err.Error())
+			var moved *store.LabelMovedError
+			if errors.As(msg.err, &moved) {
+				notice = common.CleanLine(moved.Error()) // without the operation's prefix
+			}
+			m.busy = true
+			return m, tea.Batch(common.Warn(notice+": nothing was changed; the confirmation shows the change as it is now"), m.spec.Again(m.input.Value(), notice))
+		}
 		if msg.err != nil {
 			m.problem = common.Explain(msg.err)
 			if errors.Is(msg.err, store.ErrGate) && m.spec.Gate != nil {
@@ -159,7 +189,11 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		switch {
 		case key.Matches(msg, m.keys.Cancel):
-			return m, tea.Sequence(common.Pop(false), send(m.spec.Cancel))
+			cancel := m.spec.Cancel
+			if m.spec.OnCancel != nil {
+				cancel = m.spec.OnCancel(m.input.Value())
+			}
+			return m, tea.Sequence(common.Pop(false), send(cancel))
 		case key.Matches(msg, m.keys.Confirm) && m.spec.Do == nil:
 			return m, tea.Sequence(common.Pop(false), send(m.spec.Send))
 		case key.Matches(msg, m.keys.Confirm):
@@ -234,6 +268,9 @@ func (m *Confirm) SetSize(w, h int) {
 // problem and hint lines.
 func (m *Confirm) fixedHeight() int {
 	n := 1 + len(m.spec.Lines) + 1 + 1
+	if m.spec.Notice != "" {
+		n++
+	}
 	if m.spec.Input != "" {
 		n++
 	}
@@ -251,6 +288,11 @@ func (m *Confirm) View() string {
 		}
 	}
 	top := []string{st.Dialog.Title.Render(common.CleanLine(m.spec.Title))}
+	if m.spec.Notice != "" {
+		for _, w := range strings.Split(ansi.Wrap(common.CleanLine(m.spec.Notice)+": nothing was changed. This is the change now:", max(m.width, 1), ""), "\n") {
+			top = append(top, st.Warning.Render(w))
+		}
+	}
 	for _, l := range m.spec.Lines {
 		// Wrapped, not cut: the gate's line ends with what to do.
 		for _, w := range strings.Split(ansi.Wrap(common.CleanLine(l), max(m.width, 1), ""), "\n") {

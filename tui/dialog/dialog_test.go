@@ -243,7 +243,7 @@ func TestPromoteGate(t *testing.T) {
 	ctx := context.Background()
 	m := load(t, LoadPromote(c, common.PromoteMsg{Prompt: ct.Support, Version: 4, Label: "production"}))
 	v := ansi.Strip(m.View())
-	for _, want := range []string{"Promote support/reply v4 to production", "production moves from v2 to v4.", "has no finished run on suite \"default\"", "ctrl+r runs it", "Reason:"} {
+	for _, want := range []string{"Promote support/reply v4 to production", "production moves from v2 to v4.", "has no finished run on suite \"default\"", "or type a reason and ctrl+f forces it", "Reason:"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("promote dialog does not show %q:\n%s", want, v)
 		}
@@ -295,7 +295,7 @@ func TestPromoteUngated(t *testing.T) {
 	// Production is protected but support/reply has no suite: not gated.
 	m := load(t, LoadPromote(c, common.PromoteMsg{Prompt: ct.Support, Version: 4, Label: "production", Evidence: []string{"run #7: 12/12 passed"}}))
 	v := ansi.Strip(m.View())
-	if !strings.Contains(v, "the move is not") || !strings.Contains(v, "run #7: 12/12 passed") {
+	if !strings.Contains(v, "to check it: the") || !strings.Contains(v, "move is not gated") || !strings.Contains(v, "run #7: 12/12 passed") {
 		t.Errorf("ungated dialog:\n%s", v)
 	}
 	drive(t, m, ct.Type("ship it")...)

@@ -2,8 +2,8 @@ package dialog
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -12,32 +12,73 @@ import (
 )
 
 // LoadPromote reads what a label move changes and opens its confirmation:
-// the diff from the version the label holds now, the gate's evidence, and
-// a reason to record. It runs as a command.
+// the diff from the version the label holds now, the store's gate
+// decision, and a reason to record. It runs as a command.
 func LoadPromote(c *common.Common, req common.PromoteMsg) tea.Cmd {
+	return loadPromote(c, req, stale{})
+}
+
+// stale describes a confirmation shown again because the label moved
+// between the first one and the user's enter: the text already typed and
+// one line of what changed. Zero: a first confirmation.
+type stale struct {
+	text   string
+	notice string
+}
+
+func (s stale) again() bool { return s.notice != "" }
+
+// open pushes a first confirmation, or replaces the stale one with spec
+// (keeping what was typed).
+func (s stale) open(c *common.Common, spec Spec) tea.Msg {
+	if !s.again() {
+		return common.PushMsg{Screen: New(c, spec)}
+	}
+	spec.Value = s.text
+	spec.Notice = s.notice
+	return common.ReplaceMsg{Screen: New(c, spec)}
+}
+
+// fail reports err, closing a stale confirmation that no longer applies.
+func (s stale) fail(kind common.StatusKind, text string) tea.Msg {
+	st := common.StatusMsg{Kind: kind, Text: text}
+	if !s.again() {
+		return st
+	}
+	if kind == common.StatusInfo {
+		st.Text = s.notice + "; " + text
+	}
+	return tea.BatchMsg{common.Pop(false), func() tea.Msg { return st }}
+}
+
+func loadPromote(c *common.Common, req common.PromoteMsg, was stale) tea.Cmd {
 	ctx := c.Ctx
 	return func() tea.Msg {
 		if err := store.ValidLabel(req.Label); err != nil {
-			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+			return was.fail(common.StatusError, common.Explain(err))
 		}
 		target, err := c.Store.Version(ctx, req.Prompt, req.Version)
 		if err != nil {
-			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+			return was.fail(common.StatusError, common.Explain(err))
 		}
 		labels, err := c.Store.Labels(ctx, req.Prompt)
 		if err != nil {
-			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+			return was.fail(common.StatusError, common.Explain(err))
 		}
 		var cur store.Version
 		for _, l := range labels {
 			if l.Name == req.Label {
 				if l.Version == req.Version {
-					return common.StatusMsg{Kind: common.StatusInfo, Text: fmt.Sprintf("%s is already on v%d", req.Label, req.Version)}
+					return was.fail(common.StatusInfo, fmt.Sprintf("%s is already on v%d", req.Label, req.Version))
 				}
 				if cur, err = c.Store.Version(ctx, req.Prompt, l.Version); err != nil {
-					return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+					return was.fail(common.StatusError, common.Explain(err))
 				}
 			}
+		}
+		gate, err := c.Store.DecideGate(ctx, req.Prompt, req.Label, req.Version)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
 		}
 		lines := []string{}
 		if cur.Number > 0 {
@@ -46,47 +87,16 @@ func LoadPromote(c *common.Common, req common.PromoteMsg) tea.Cmd {
 			lines = append(lines, fmt.Sprintf("%s is new: it will point at v%d.", req.Label, req.Version))
 		}
 		lines = append(lines, req.Evidence...)
-		gate, err := c.Store.EffectiveGate(ctx)
-		if err != nil {
-			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
-		}
-		protected := false
-		for _, p := range gate.Protected {
-			protected = protected || p == req.Label
-		}
-		runID := req.RunID
-		passing := false
-		if protected {
-			ev, err := c.Store.GateEvidence(ctx, req.Prompt, req.Version)
-			switch {
-			case err == nil && ev.PassRate+1e-9 >= gate.MinPassRate:
-				lines = append(lines, fmt.Sprintf("Gate: %s is protected; run #%d on suite %q passed %d/%d. ✓", req.Label, ev.RunID, ev.Suite, ev.Passed, ev.Total))
-				passing = true
-				if runID == 0 {
-					runID = ev.RunID
-				}
-			case err == nil:
-				lines = append(lines, fmt.Sprintf("Gate: %s is protected; run #%d on suite %q passed %d/%d (%.0f%%), it needs %.0f%%: ctrl+r runs it again.", req.Label, ev.RunID, ev.Suite, ev.Passed, ev.Total, ev.PassRate*100, gate.MinPassRate*100))
-			case errors.Is(err, store.ErrNotFound):
-				if _, serr := c.Store.Suite(ctx, req.Prompt, gate.DefaultSuite); errors.Is(serr, store.ErrNotFound) {
-					protected = false
-					lines = append(lines, fmt.Sprintf("Gate: %s is protected, but %s has no %q suite to check: the move is not gated.", req.Label, req.Prompt, gate.DefaultSuite))
-				} else {
-					lines = append(lines, fmt.Sprintf("Gate: %s is protected and v%d has no finished run on suite %q since it was made: ctrl+r runs it.", req.Label, req.Version, gate.DefaultSuite))
-				}
-			default:
-				return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
-			}
+		if l := GateLine(gate); l != "" {
+			lines = append(lines, l)
 		}
 		diff := common.VersionDiff(c, cur, target)
-		in := store.LabelInput{Prompt: req.Prompt, Label: req.Label, Version: req.Version, Actor: c.Author, RunID: runID}
+		from := cur.Number // what the user confirms the label moves from
+		in := store.LabelInput{Prompt: req.Prompt, Label: req.Label, Version: req.Version, Actor: c.Author, RunID: req.RunID, ExpectFrom: &from}
 		move := func(force bool) func(context.Context, string) (string, []store.Change, error) {
 			return func(ctx context.Context, reason string) (string, []store.Change, error) {
 				in := in
 				in.Reason, in.Force = reason, force
-				if force && reason == "" {
-					return "", nil, fmt.Errorf("a forced move needs a reason: type it, then ctrl+f")
-				}
 				ev, err := c.Store.SetLabel(ctx, in)
 				if err != nil {
 					return "", nil, err
@@ -106,29 +116,57 @@ func LoadPromote(c *common.Common, req common.PromoteMsg) tea.Cmd {
 			Placeholder: "why this version (recorded in the label history)",
 			Confirm:     "move " + req.Label,
 			Do:          move(false),
+			Refused:     gate.Refused(),
+			Again: func(text, notice string) tea.Cmd {
+				return loadPromote(c, req, stale{text: text, notice: notice})
+			},
 		}
-		if protected {
+		if gate.Verdict != store.GateNotGated {
 			spec.Force = move(true)
-			if !passing {
-				spec.Gate = &common.RunSuiteMsg{Prompt: req.Prompt, Versions: []int{req.Version}, Suite: gate.DefaultSuite}
-			}
 		}
-		return common.PushMsg{Screen: New(c, spec)}
+		if gate.Refused() {
+			spec.Gate = &common.RunSuiteMsg{Prompt: req.Prompt, Versions: []int{req.Version}, Suite: gate.Gate.DefaultSuite}
+		}
+		return was.open(c, spec)
 	}
 }
 
+// GateLine is the store's gate decision as the confirmation shows it,
+// with what the TUI offers ("" when the label is not protected).
+func GateLine(d store.GateDecision) string {
+	if d.Reason == store.GateNotProtected {
+		return ""
+	}
+	text := d.Explain()
+	if d.ByLocalGate {
+		text = strings.Replace(text, d.Label+" is protected", d.Label+" is protected (by your config file's gate section)", 1)
+	}
+	switch d.Reason {
+	case store.GatePassed:
+		return "Gate: " + text + ". ✓"
+	case store.GateNoSuite:
+		return "Gate: " + text + "."
+	}
+	return "Gate: " + text + ": " + common.GateAdvice(d) + "."
+}
+
 // LoadRollback opens the confirmation of a label's rollback to the version
-// it held before its last move. It runs as a command.
+// it held before its last move (or its removal, when it was new then). It
+// runs as a command.
 func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
+	return loadRollback(c, prompt, label, stale{})
+}
+
+func loadRollback(c *common.Common, prompt, label string, was stale) tea.Cmd {
 	ctx := c.Ctx
 	return func() tea.Msg {
 		target, err := c.Store.RollbackTarget(ctx, prompt, label)
 		if err != nil {
-			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+			return was.fail(common.StatusError, common.Explain(err))
 		}
 		labels, err := c.Store.Labels(ctx, prompt)
 		if err != nil {
-			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+			return was.fail(common.StatusError, common.Explain(err))
 		}
 		cur := 0
 		for _, l := range labels {
@@ -137,40 +175,41 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 			}
 		}
 		if cur == 0 {
-			return common.StatusMsg{Kind: common.StatusError, Text: fmt.Sprintf("%s has no label %s to roll back", prompt, label)}
+			return was.fail(common.StatusError, fmt.Sprintf("%s has no label %s to roll back", prompt, label))
 		}
-		var from, to store.Version
-		if cur > 0 {
-			if from, err = c.Store.Version(ctx, prompt, cur); err != nil {
-				return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
-			}
+		if cur == target {
+			return was.fail(common.StatusInfo, fmt.Sprintf("%s is already on v%d, the version it held before its last move", label, cur))
 		}
+		from, err := c.Store.Version(ctx, prompt, cur)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
+		}
+		var to store.Version
 		lines := []string{}
 		if target > 0 {
 			if to, err = c.Store.Version(ctx, prompt, target); err != nil {
-				return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+				return was.fail(common.StatusError, common.Explain(err))
 			}
 			lines = append(lines, fmt.Sprintf("%s goes back from v%d to v%d, the version it held before its last move.", label, cur, target))
 		} else {
-			lines = append(lines, fmt.Sprintf("%s did not exist before its last move: rolling back removes it.", label))
+			lines = append(lines, fmt.Sprintf("%s did not exist before its last move: rolling back removes it from v%d.", label, cur))
 		}
-		// A protected label is gated like a move (removal: force only).
+		// A protected label is gated like a move; its removal needs force
+		// and a reason.
 		gate, err := c.Store.DecideGate(ctx, prompt, label, target)
 		if err != nil {
-			return common.StatusMsg{Kind: common.StatusError, Text: common.Explain(err)}
+			return was.fail(common.StatusError, common.Explain(err))
 		}
-		if gate.Reason != store.GateNotProtected {
-			lines = append(lines, "Gate: "+gate.Explain()+".")
+		if l := GateLine(gate); l != "" {
+			lines = append(lines, l)
 		}
 		diff := common.VersionDiff(c, from, to)
 		if target == 0 {
 			diff = common.DiffSpec{Title: prompt + " " + label, LeftTitle: common.VersionTitle(from), RightTitle: "(removed)", Left: common.VersionText(from)}
 		}
+		expectFrom, expectTo := cur, target // what the user confirms
 		rollback := func(force bool) func(context.Context, string) (string, []store.Change, error) {
 			return func(ctx context.Context, reason string) (string, []store.Change, error) {
-				if force && reason == "" {
-					return "", nil, fmt.Errorf("a forced change needs a reason: type it, then ctrl+f")
-				}
 				var ev store.LabelEvent
 				var err error
 				if target == 0 {
@@ -180,9 +219,12 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 					if reason != "" {
 						r = "rollback: " + reason
 					}
-					ev, err = c.Store.RemoveLabel(ctx, store.RemoveLabelInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: r, Force: force})
+					if force && reason == "" {
+						r = ""
+					}
+					ev, err = c.Store.RemoveLabel(ctx, store.RemoveLabelInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: r, Force: force, ExpectFrom: &expectFrom})
 				} else {
-					ev, err = c.Store.Rollback(ctx, store.RollbackInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: reason, Force: force})
+					ev, err = c.Store.Rollback(ctx, store.RollbackInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: reason, Force: force, ExpectFrom: &expectFrom, ExpectTo: &expectTo})
 				}
 				if err != nil {
 					return "", nil, err
@@ -193,19 +235,30 @@ func LoadRollback(c *common.Common, prompt, label string) tea.Cmd {
 				return fmt.Sprintf("%s %s rolled back to v%d", prompt, label, ev.To), []store.Change{labelChange(ev)}, nil
 			}
 		}
+		verb := "roll back"
+		if target == 0 {
+			verb = "remove " + label
+		}
 		spec := Spec{
 			Title:       fmt.Sprintf("Roll back %s %s", prompt, label),
 			Lines:       lines,
 			Diff:        &diff,
 			Input:       "Reason",
 			Placeholder: "why (recorded in the label history)",
-			Confirm:     "roll back",
+			Confirm:     verb,
 			Do:          rollback(false),
+			Refused:     gate.Refused(),
+			Again: func(text, notice string) tea.Cmd {
+				return loadRollback(c, prompt, label, stale{text: text, notice: notice})
+			},
 		}
-		if gate.Refused() {
+		if gate.Verdict != store.GateNotGated {
 			spec.Force = rollback(true)
 		}
-		return common.PushMsg{Screen: New(c, spec)}
+		if gate.Refused() && target > 0 {
+			spec.Gate = &common.RunSuiteMsg{Prompt: prompt, Versions: []int{target}, Suite: gate.Gate.DefaultSuite}
+		}
+		return was.open(c, spec)
 	}
 }
 

@@ -23,6 +23,16 @@ func TestViewGolden(t *testing.T) {
 		v = m.View()
 		l.Shot(t, "promote-refused", v)
 
+		// Shown again after the label moved: what changed, then the
+		// rollback as it is now, with the reason typed before.
+		msgs := ct.Run(t, loadRollback(c, ct.Support, "staging", stale{text: "links broke", notice: "staging of support/reply moved meanwhile: it is on v4, not v3"}))
+		re, ok := ct.Find[common.ReplaceMsg](msgs)
+		if !ok {
+			t.Fatalf("the stale rollback sent %v", msgs)
+		}
+		re.Screen.SetSize(w, h)
+		l.Shot(t, "rollback-stale", re.Screen.View())
+
 		s, _ := ct.Start(t, NewPicker(c, common.PromoteMsg{Prompt: ct.Support, Version: 4}), w, h)
 		drive(t, s, ct.Key("j"))
 		v = s.View()

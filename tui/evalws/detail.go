@@ -176,7 +176,7 @@ func (d *Detail) content() []string {
 	default:
 		msgs, err := prompt.Render(d.version, d.cas.Vars)
 		if err != nil {
-			text(st.Error.Render, err.Error())
+			text(st.Error.Render, common.Explain(err))
 		}
 		for _, m := range msgs {
 			if d.version.Kind == store.KindChat {

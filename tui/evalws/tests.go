@@ -501,7 +501,7 @@ func (t *TestsTab) detailLines(w int) []string {
 		}
 		msgs, err := prompt.Render(t.latest, cs.Vars)
 		if err != nil {
-			text(st.Error.Render, err.Error())
+			text(st.Error.Render, common.Explain(err))
 			return out
 		}
 		for _, m := range msgs {

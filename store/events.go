@@ -1,0 +1,771 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Event is one model call reported by an application (DESIGN section 8).
+// Only Prompt, Version and Time are required.
+type Event struct {
+	ID        string // client-chosen; a re-sent ID is stored once
+	Prompt    string
+	Version   int
+	Label     string // the label the application resolved (production, ...)
+	Arm       string // the split arm (issue 11); "" outside splits
+	Unit      string // the unit key (user, session) of a split
+	Model     string
+	Time      time.Time
+	LatencyMS float64
+	TokensIn  int64
+	TokensOut int64
+	Cost      float64 // dollars
+	Status    string  // "ok" (default) or "error"
+	ErrorKind string
+	Score     *float64
+	TraceID   string
+}
+
+// Feedback is a score for an event, addressed by the event's id or its trace
+// id, arriving after the event.
+type Feedback struct {
+	ID      string // client-chosen; a re-sent ID is stored once
+	EventID string
+	TraceID string
+	Score   float64
+	Comment string
+	Time    time.Time
+}
+
+// Span is an OpenTelemetry span that carried no verso.prompt.* attributes:
+// stored apart and counted, so nothing is dropped silently.
+type Span struct {
+	ID        string // trace id + span id
+	Name      string
+	Model     string
+	Time      time.Time
+	Error     bool
+	LatencyMS float64
+	TokensIn  int64
+	TokensOut int64
+	Reason    string
+}
+
+// Reject is one item refused by RecordEvents or RecordFeedback: its position
+// in the batch (0-based), its id and why.
+type Reject struct {
+	Index  int    `json:"index"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// IngestResult counts what a batch did. Accepted items are committed when
+// the call returns without error.
+type IngestResult struct {
+	Accepted     int      `json:"accepted"`
+	Duplicate    int      `json:"duplicate"`
+	Unattributed int      `json:"unattributed"`
+	Rejected     []Reject `json:"rejected"`
+}
+
+// Limits on what an event may say.
+const (
+	// MaxEventFuture is how far ahead of the clock an event may be dated
+	// (clock skew between hosts).
+	MaxEventFuture = time.Hour
+	// MaxEventAge is how far back an event may be dated (replays of old logs).
+	MaxEventAge = 366 * 24 * time.Hour
+	// MaxEventString is the longest label, arm, unit, model, error kind or id.
+	MaxEventString = 256
+	maxLatencyMS   = 24 * 3600 * 1000
+	maxTokens      = 1 << 40
+	maxCost        = 1e6
+)
+
+// eventKey is the 63-bit primary key of an id: stable across processes, so
+// the same id is the same row.
+func eventKey(id string) int64 {
+	h := sha256.Sum256([]byte(id))
+	k := int64(binary.BigEndian.Uint64(h[:8]) >> 1)
+	if k == 0 {
+		k = 1
+	}
+	return k
+}
+
+func randomKey() int64 {
+	for {
+		if k := int64(rand.Uint64() >> 1); k != 0 {
+			return k
+		}
+	}
+}
+
+// dict caches event_strings ids and prompt ids for the ingest path.
+type dict struct {
+	mu      sync.Mutex
+	strs    map[string]int64
+	vals    map[int64]string
+	prompts map[string]promptRef
+}
+
+type promptRef struct {
+	id     int64
+	latest int
+}
+
+const dictMax = 200_000
+
+func (s *Store) dictionary() *dict {
+	s.dictOnce.Do(func() {
+		s.dict = &dict{strs: map[string]int64{"": 0}, vals: map[int64]string{0: ""}, prompts: map[string]promptRef{}}
+	})
+	return s.dict
+}
+
+// ingestTx is the state of one ingest transaction: string ids and prompts
+// learned inside it reach the shared cache only once it commits.
+type ingestTx struct {
+	s       *Store
+	tx      *sql.Tx
+	ctx     context.Context
+	strs    map[string]int64
+	prompts map[string]promptRef
+	getStr  *sql.Stmt
+	addStr  *sql.Stmt
+}
+
+func (s *Store) newIngestTx(ctx context.Context, tx *sql.Tx) (*ingestTx, error) {
+	it := &ingestTx{s: s, tx: tx, ctx: ctx, strs: map[string]int64{}, prompts: map[string]promptRef{}}
+	var err error
+	if it.getStr, err = tx.PrepareContext(ctx, `SELECT id FROM event_strings WHERE value = ?`); err != nil {
+		return nil, err
+	}
+	if it.addStr, err = tx.PrepareContext(ctx, `INSERT INTO event_strings (value) VALUES (?)`); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+func (it *ingestTx) close() {
+	it.getStr.Close()
+	it.addStr.Close()
+}
+
+// commit publishes what the transaction learned to the shared cache.
+func (it *ingestTx) publish() {
+	d := it.s.dictionary()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.strs)+len(it.strs) > dictMax {
+		d.strs = map[string]int64{"": 0}
+		d.vals = map[int64]string{0: ""}
+	}
+	for k, v := range it.strs {
+		d.strs[k] = v
+		d.vals[v] = k
+	}
+	for k, v := range it.prompts {
+		d.prompts[k] = v
+	}
+}
+
+func (it *ingestTx) str(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if id, ok := it.strs[v]; ok {
+		return id, nil
+	}
+	d := it.s.dictionary()
+	d.mu.Lock()
+	id, ok := d.strs[v]
+	d.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	err := it.getStr.QueryRowContext(it.ctx, v).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		var res sql.Result
+		if res, err = it.addStr.ExecContext(it.ctx, v); err == nil {
+			id, err = res.LastInsertId()
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	it.strs[v] = id
+	return id, nil
+}
+
+// prompt returns the prompt's id and checks that version exists.
+func (it *ingestTx) prompt(name string, version int) (int64, error) {
+	ref, ok := it.prompts[name]
+	if !ok {
+		d := it.s.dictionary()
+		d.mu.Lock()
+		ref, ok = d.prompts[name]
+		d.mu.Unlock()
+	}
+	if !ok || version > ref.latest {
+		err := it.tx.QueryRowContext(it.ctx, `SELECT id, latest FROM prompts WHERE name = ?`, name).Scan(&ref.id, &ref.latest)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("unknown prompt %q", name)
+		}
+		if err != nil {
+			return 0, err
+		}
+		it.prompts[name] = ref
+	}
+	if version > ref.latest {
+		return 0, fmt.Errorf("prompt %q has no version %d (latest is %d)", name, version, ref.latest)
+	}
+	return ref.id, nil
+}
+
+// errReject marks a validation failure of one item (as opposed to a database
+// failure, which aborts the batch).
+type errReject struct{ msg string }
+
+func (e errReject) Error() string { return e.msg }
+
+func rejectf(format string, args ...any) error { return errReject{fmt.Sprintf(format, args...)} }
+
+// CheckEvent validates what can be checked without the database: required
+// fields, ranges, times against now.
+func CheckEvent(e Event, now time.Time) error {
+	switch {
+	case e.Prompt == "":
+		return rejectf("prompt is required")
+	case e.Version < 1:
+		return rejectf("version is required (a number from 1)")
+	case e.Time.IsZero():
+		return rejectf("time is required (RFC 3339)")
+	case e.Time.After(now.Add(MaxEventFuture)):
+		return rejectf("time %s is more than %s in the future (check the client's clock)", e.Time.UTC().Format(time.RFC3339), MaxEventFuture)
+	case e.Time.Before(now.Add(-MaxEventAge)):
+		return rejectf("time %s is more than %d days in the past", e.Time.UTC().Format(time.RFC3339), int(MaxEventAge.Hours()/24))
+	case e.LatencyMS < 0 || math.IsNaN(e.LatencyMS) || e.LatencyMS > maxLatencyMS:
+		return rejectf("latency_ms %v is out of range (0 to %d)", e.LatencyMS, maxLatencyMS)
+	case e.TokensIn < 0 || e.TokensIn > maxTokens:
+		return rejectf("tokens_in %d is out of range (0 or more)", e.TokensIn)
+	case e.TokensOut < 0 || e.TokensOut > maxTokens:
+		return rejectf("tokens_out %d is out of range (0 or more)", e.TokensOut)
+	case e.Cost < 0 || math.IsNaN(e.Cost) || e.Cost > maxCost:
+		return rejectf("cost %v is out of range (0 or more dollars)", e.Cost)
+	case e.Status != "" && e.Status != "ok" && e.Status != "error":
+		return rejectf("status %q is not ok or error", e.Status)
+	case e.Score != nil && (math.IsNaN(*e.Score) || math.IsInf(*e.Score, 0)):
+		return rejectf("score is not a finite number")
+	}
+	for _, f := range []struct{ name, v string }{{"id", e.ID}, {"prompt", e.Prompt}, {"label", e.Label}, {"arm", e.Arm},
+		{"unit", e.Unit}, {"model", e.Model}, {"error_kind", e.ErrorKind}, {"trace_id", e.TraceID}} {
+		if len(f.v) > MaxEventString {
+			return rejectf("%s is longer than %d bytes", f.name, MaxEventString)
+		}
+	}
+	return nil
+}
+
+// rollKey identifies one rollup row.
+type rollKey struct {
+	prompt            int64
+	minute            int64
+	version           int
+	label, arm, model int64
+}
+
+// rollAgg is what a batch adds to one rollup row.
+type rollAgg struct {
+	requests, errors, latency, tokensIn, tokensOut, cost int64
+	scoreN                                               int64
+	scoreSum, scoreSq                                    float64
+	hist                                                 Histogram
+}
+
+func (a *rollAgg) addScore(s float64) {
+	a.scoreN++
+	a.scoreSum += s
+	a.scoreSq += s * s
+}
+
+// RecordEvents validates and stores a batch of events in one transaction
+// with their rollups. Invalid events (unknown prompt or version, bad values)
+// are rejected one by one and the rest stored; an event whose id was stored
+// before counts as a duplicate. When it returns without error, every
+// accepted event is committed. A busy database is waited for and retried.
+func (s *Store) RecordEvents(ctx context.Context, evs []Event) (IngestResult, error) {
+	return s.Ingest(ctx, evs, nil)
+}
+
+// Ingest stores events and unattributed spans in one transaction (see
+// RecordEvents).
+func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestResult, error) {
+	now := s.now()
+	var res IngestResult
+	// Checks that need no database run once, outside the retry loop.
+	ok := make([]bool, len(evs))
+	var early []Reject
+	for i, e := range evs {
+		if err := CheckEvent(e, now); err != nil {
+			early = append(early, Reject{Index: i, ID: e.ID, Reason: err.Error()})
+			continue
+		}
+		ok[i] = true
+	}
+	var it *ingestTx
+	err := s.tx(ctx, "record events", func(tx *sql.Tx) error {
+		res = IngestResult{}
+		var err error
+		if it, err = s.newIngestTx(ctx, tx); err != nil {
+			return err
+		}
+		defer it.close()
+		rows := make([]eventRow, 0, len(evs))
+		seen := make(map[int64]bool, len(evs))
+		var late []Reject
+		for i, e := range evs {
+			if !ok[i] {
+				continue
+			}
+			pid, err := it.prompt(e.Prompt, e.Version)
+			if err != nil {
+				if ctx.Err() != nil || isBusy(err) {
+					return err
+				}
+				late = append(late, Reject{Index: i, ID: e.ID, Reason: err.Error()})
+				continue
+			}
+			r := eventRow{e: &evs[i], prompt: pid}
+			for j, v := range []string{e.Label, e.Arm, e.Model, e.Unit, e.ErrorKind} {
+				if r.ids[j], err = it.str(v); err != nil {
+					return err
+				}
+			}
+			r.key = randomKey()
+			if e.ID != "" {
+				r.key = eventKey(e.ID)
+			}
+			if seen[r.key] {
+				res.Duplicate++
+				continue
+			}
+			seen[r.key] = true
+			rows = append(rows, r)
+		}
+		// Events stored before (a client retry) are found in one pass over
+		// the key index; what remains is inserted many rows per statement.
+		stored, err := existingKeys(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
+		fresh := rows[:0]
+		for _, r := range rows {
+			if stored[r.key] {
+				res.Duplicate++
+				continue
+			}
+			fresh = append(fresh, r)
+		}
+		if err := insertEvents(ctx, tx, fresh); err != nil {
+			return err
+		}
+		res.Accepted = len(fresh)
+		rolls := map[rollKey]*rollAgg{}
+		for _, r := range fresh {
+			e := r.e
+			rk := rollKey{r.prompt, floorDiv(e.Time.UnixMilli(), 60_000), e.Version, r.ids[0], r.ids[1], r.ids[2]}
+			a := rolls[rk]
+			if a == nil {
+				a = &rollAgg{}
+				rolls[rk] = a
+			}
+			a.requests++
+			if e.Status == "error" {
+				a.errors++
+			}
+			a.latency += int64(math.Round(e.LatencyMS))
+			a.tokensIn += e.TokensIn
+			a.tokensOut += e.TokensOut
+			a.cost += int64(math.Round(e.Cost * 1e9))
+			if e.Score != nil {
+				a.addScore(*e.Score)
+			}
+			a.hist.Add(e.LatencyMS)
+		}
+		if len(spans) > 0 {
+			un, err := tx.PrepareContext(ctx, `INSERT INTO unattributed (key, at, name, model, status, latency_ms, tokens_in, tokens_out, reason)
+				VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING`)
+			if err != nil {
+				return err
+			}
+			defer un.Close()
+			for _, sp := range spans {
+				key := randomKey()
+				if sp.ID != "" {
+					key = eventKey(sp.ID)
+				}
+				st := 0
+				if sp.Error {
+					st = 1
+				}
+				r, err := un.ExecContext(ctx, key, sp.Time.UnixMilli(), clip(sp.Name), clip(sp.Model), st, int64(math.Round(max(sp.LatencyMS, 0))),
+					max(sp.TokensIn, 0), max(sp.TokensOut, 0), clip(sp.Reason))
+				if err != nil {
+					return err
+				}
+				if n, _ := r.RowsAffected(); n == 0 {
+					res.Duplicate++
+				} else {
+					res.Unattributed++
+				}
+			}
+		}
+		if err := mergeRollups(ctx, tx, rolls); err != nil {
+			return err
+		}
+		res.Rejected = mergeRejects(early, late)
+		return nil
+	})
+	if err != nil {
+		return IngestResult{}, err
+	}
+	it.publish()
+	if res.Rejected == nil {
+		res.Rejected = []Reject{}
+	}
+	return res, nil
+}
+
+func clip(s string) string {
+	if len(s) > MaxEventString {
+		s = s[:MaxEventString]
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+func mergeRejects(a, b []Reject) []Reject {
+	out := make([]Reject, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if j >= len(b) || (i < len(a) && a[i].Index < b[j].Index) {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// mergeRollups adds a batch's aggregates to the rollup rows.
+func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) error {
+	if len(rolls) == 0 {
+		return nil
+	}
+	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist
+		FROM rollups WHERE prompt_id = ? AND minute = ? AND version = ? AND label = ? AND arm = ? AND model = ?`)
+	if err != nil {
+		return err
+	}
+	defer get.Close()
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO rollups (prompt_id, minute, version, label, arm, model,
+		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
+	for k, a := range rolls {
+		var cur rollAgg
+		var hist []byte
+		err := get.QueryRowContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model).Scan(&cur.requests, &cur.errors,
+			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err == nil {
+			if err := cur.hist.UnmarshalBinary(hist); err != nil {
+				return fmt.Errorf("rollup histogram: %w", err)
+			}
+		}
+		cur.requests += a.requests
+		cur.errors += a.errors
+		cur.latency += a.latency
+		cur.tokensIn += a.tokensIn
+		cur.tokensOut += a.tokensOut
+		cur.cost += a.cost
+		cur.scoreN += a.scoreN
+		cur.scoreSum += a.scoreSum
+		cur.scoreSq += a.scoreSq
+		cur.hist.Merge(&a.hist)
+		if _, err := put.ExecContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model, cur.requests, cur.errors,
+			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordFeedback stores feedback scores and adds each to its event's rollup
+// (score_mean counts event scores and feedback scores alike). Feedback for an
+// event that is not stored is rejected: send it after the event.
+func (s *Store) RecordFeedback(ctx context.Context, fbs []Feedback) (IngestResult, error) {
+	now := s.now()
+	var res IngestResult
+	err := s.tx(ctx, "record feedback", func(tx *sql.Tx) error {
+		res = IngestResult{Rejected: []Reject{}}
+		rolls := map[rollKey]*rollAgg{}
+		for i, f := range fbs {
+			if reason := checkFeedback(f, now); reason != "" {
+				res.Rejected = append(res.Rejected, Reject{Index: i, ID: f.ID, Reason: reason})
+				continue
+			}
+			var key int64
+			if f.EventID != "" {
+				key = eventKey(f.EventID)
+			} else {
+				err := tx.QueryRowContext(ctx, `SELECT key FROM event_traces WHERE trace = ?`, eventKey(f.TraceID)).Scan(&key)
+				if errors.Is(err, sql.ErrNoRows) {
+					res.Rejected = append(res.Rejected, Reject{Index: i, ID: f.ID, Reason: fmt.Sprintf("no event with trace_id %q (send feedback after its event)", f.TraceID)})
+					continue
+				}
+				if err != nil {
+					return err
+				}
+			}
+			var rk rollKey
+			var at int64
+			err := tx.QueryRowContext(ctx, `SELECT prompt_id, version, at, label, arm, model FROM events WHERE key = ?`, key).Scan(
+				&rk.prompt, &rk.version, &at, &rk.label, &rk.arm, &rk.model)
+			if errors.Is(err, sql.ErrNoRows) {
+				res.Rejected = append(res.Rejected, Reject{Index: i, ID: f.ID, Reason: fmt.Sprintf("no event with id %q (send feedback after its event)", f.EventID)})
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			fkey := randomKey()
+			if f.ID != "" {
+				fkey = eventKey("feedback\x00" + f.ID)
+			}
+			t := f.Time
+			if t.IsZero() {
+				t = now
+			}
+			r, err := tx.ExecContext(ctx, `INSERT INTO feedback (key, event_key, at, score, comment) VALUES (?,?,?,?,?) ON CONFLICT (key) DO NOTHING`,
+				fkey, key, t.UnixMilli(), f.Score, f.Comment)
+			if err != nil {
+				return err
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				res.Duplicate++
+				continue
+			}
+			res.Accepted++
+			rk.minute = floorDiv(at, 60_000)
+			a := rolls[rk]
+			if a == nil {
+				a = &rollAgg{}
+				rolls[rk] = a
+			}
+			a.addScore(f.Score)
+		}
+		return mergeRollups(ctx, tx, rolls)
+	})
+	if err != nil {
+		return IngestResult{}, err
+	}
+	return res, nil
+}
+
+func checkFeedback(f Feedback, now time.Time) string {
+	switch {
+	case f.EventID == "" && f.TraceID == "":
+		return "event_id or trace_id is required"
+	case math.IsNaN(f.Score) || math.IsInf(f.Score, 0):
+		return "score is not a finite number"
+	case !f.Time.IsZero() && f.Time.After(now.Add(MaxEventFuture)):
+		return fmt.Sprintf("time %s is more than %s in the future", f.Time.UTC().Format(time.RFC3339), MaxEventFuture)
+	case len(f.ID) > MaxEventString || len(f.EventID) > MaxEventString || len(f.TraceID) > MaxEventString:
+		return fmt.Sprintf("ids are limited to %d bytes", MaxEventString)
+	case len(f.Comment) > 4096:
+		return "comment is longer than 4096 bytes"
+	}
+	return ""
+}
+
+// PruneEvents deletes raw events, their trace index, feedback rows and
+// unattributed spans older than before. Rollups stay: they are the long-term
+// history and are small. It returns the number of events deleted.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	ms := before.UnixMilli()
+	var n int64
+	err := s.tx(ctx, "prune events", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM event_traces WHERE key IN (SELECT key FROM events WHERE at < ?)`, ms); err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at < ?`, ms)
+		if err != nil {
+			return err
+		}
+		n, _ = r.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM feedback WHERE at < ?`, ms); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM unattributed WHERE at < ?`, ms)
+		return err
+	})
+	return n, err
+}
+
+// EventCounts is how many raw rows the file holds.
+type EventCounts struct {
+	Events       int64 `json:"events"`
+	Feedback     int64 `json:"feedback"`
+	Unattributed int64 `json:"unattributed"`
+}
+
+// CountEvents counts the raw rows (for serve's health and the tests).
+func (s *Store) CountEvents(ctx context.Context) (EventCounts, error) {
+	var c EventCounts
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM feedback), (SELECT count(*) FROM unattributed)`).
+		Scan(&c.Events, &c.Feedback, &c.Unattributed)
+	return c, s.wrap("count events", err)
+}
+
+// HasEvent reports whether an event with this client id is stored.
+func (s *Store) HasEvent(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM events WHERE key = ?`, eventKey(id)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, s.wrap("event "+id, err)
+}
+
+// eventRow is a validated event with its resolved ids.
+type eventRow struct {
+	e      *Event
+	key    int64
+	prompt int64
+	ids    [5]int64 // label, arm, model, unit, error_kind
+}
+
+const keyChunk = 500
+
+// existingKeys returns which of the rows' keys are stored already.
+func existingKeys(ctx context.Context, tx *sql.Tx, rows []eventRow) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	args := make([]any, 0, keyChunk)
+	for i := 0; i < len(rows); i += keyChunk {
+		chunk := rows[i:min(i+keyChunk, len(rows))]
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r.key)
+		}
+		q := `SELECT key FROM events WHERE key IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		res, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for res.Next() {
+			var k int64
+			if err := res.Scan(&k); err != nil {
+				res.Close()
+				return nil, err
+			}
+			out[k] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const (
+	insertChunk = 100
+	eventCols   = 15
+)
+
+var insertEventsSQL = func() func(n int) string {
+	row := "(" + strings.Repeat("?,", eventCols-1) + "?)"
+	return func(n int) string {
+		return `INSERT INTO events (key, prompt_id, version, at, label, arm, model, unit, status, error_kind,
+			latency_ms, tokens_in, tokens_out, cost, score) VALUES ` + row + strings.Repeat(","+row, n-1)
+	}
+}()
+
+// insertEvents inserts rows (none of them stored yet) and their trace ids.
+func insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var full *sql.Stmt
+	if len(rows) >= insertChunk {
+		var err error
+		if full, err = tx.PrepareContext(ctx, insertEventsSQL(insertChunk)); err != nil {
+			return err
+		}
+		defer full.Close()
+	}
+	args := make([]any, 0, insertChunk*eventCols)
+	var traces []any
+	for i := 0; i < len(rows); i += insertChunk {
+		chunk := rows[i:min(i+insertChunk, len(rows))]
+		args = args[:0]
+		for _, r := range chunk {
+			e := r.e
+			status := 0
+			if e.Status == "error" {
+				status = 1
+			}
+			var score any
+			if e.Score != nil {
+				score = *e.Score
+			}
+			args = append(args, r.key, r.prompt, e.Version, e.Time.UnixMilli(), r.ids[0], r.ids[1], r.ids[2], r.ids[3], status, r.ids[4],
+				int64(math.Round(e.LatencyMS)), e.TokensIn, e.TokensOut, int64(math.Round(e.Cost*1e9)), score)
+			if e.TraceID != "" {
+				traces = append(traces, eventKey(e.TraceID), r.key)
+			}
+		}
+		var err error
+		if len(chunk) == insertChunk {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertEventsSQL(len(chunk)), args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for i := 0; i < len(traces); i += 2 * insertChunk {
+		chunk := traces[i:min(i+2*insertChunk, len(traces))]
+		q := `INSERT INTO event_traces (trace, key) VALUES (?,?)` + strings.Repeat(",(?,?)", len(chunk)/2-1) + ` ON CONFLICT (trace) DO NOTHING`
+		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

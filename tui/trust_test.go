@@ -1,0 +1,161 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/common"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
+)
+
+// secondWriter opens the database a second time, as another process
+// would: its writes land between a confirmation and the user's enter.
+func secondWriter(t *testing.T, path string) *store.Store {
+	t.Helper()
+	other, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
+func labelOn(t *testing.T, st *store.Store, prompt, label string) int {
+	t.Helper()
+	ls, err := st.Labels(context.Background(), prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if l.Name == label {
+			return l.Version
+		}
+	}
+	return 0
+}
+
+func (r *root) screenHas(want ...string) {
+	r.t.Helper()
+	p := r.plain()
+	flat := strings.Join(strings.Fields(p), " ")
+	for _, w := range want {
+		if !strings.Contains(flat, w) {
+			r.t.Fatalf("the screen lacks %q:\n%s", w, p)
+		}
+	}
+}
+
+// TestStaleRollbackConfirmation: the dialog says "staging goes back from
+// v3 to v2"; another process moves staging to v4 before enter. The store
+// refuses (the label is not where the user saw it), and the dialog shows
+// the rollback as it is now (v4 → v3) with the reason kept; a second enter
+// does what that dialog says.
+func TestStaleRollbackConfirmation(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	other := secondWriter(t, path)
+	ctx := context.Background()
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	r.send(common.RollbackMsg{Prompt: ct.Support, Label: "staging"})
+	r.screenHas("staging goes back from v3 to v2")
+	r.typeText("v3 broke links")
+
+	if _, err := other.SetLabel(ctx, store.LabelInput{Prompt: ct.Support, Label: "staging", Version: 4, Actor: "zoe"}); err != nil {
+		t.Fatal(err)
+	}
+	r.keys("enter")
+	if got := labelOn(t, st, ct.Support, "staging"); got != 4 {
+		t.Fatalf("an unconfirmed rollback went through: staging is on v%d", got)
+	}
+	c := topConfirm(t, r, "Roll back "+ct.Support+" staging")
+	if c.Value() != "v3 broke links" {
+		t.Errorf("the reason was lost: %q", c.Value())
+	}
+	r.screenHas("staging of support/reply moved meanwhile: it is on v4, not v3", "staging goes back from v4 to v3")
+	if s := strings.Join(r.statuses(), ";"); !strings.Contains(s, "moved meanwhile") {
+		t.Errorf("status %q", s)
+	}
+	r.keys("enter")
+	if got := labelOn(t, st, ct.Support, "staging"); got != 3 {
+		t.Fatalf("the confirmed rollback put staging on v%d, want v3", got)
+	}
+}
+
+// TestStalePromoteConfirmation: the same race on a promotion, then a
+// second writer that makes the move pointless (the label is already
+// there): the dialog closes and says so.
+func TestStalePromoteConfirmation(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	other := secondWriter(t, path)
+	ctx := context.Background()
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	r.send(common.PromoteMsg{Prompt: ct.Support, Version: 4, Label: "staging"})
+	r.screenHas("staging moves from v3 to v4")
+	r.typeText("shorter")
+	if _, err := other.SetLabel(ctx, store.LabelInput{Prompt: ct.Support, Label: "staging", Version: 1, Actor: "zoe"}); err != nil {
+		t.Fatal(err)
+	}
+	r.keys("enter")
+	if got := labelOn(t, st, ct.Support, "staging"); got != 1 {
+		t.Fatalf("an unconfirmed move went through: staging is on v%d", got)
+	}
+	if c := topConfirm(t, r, "Promote "+ct.Support+" v4 to staging"); c.Value() != "shorter" {
+		t.Errorf("the reason was lost: %q", c.Value())
+	}
+	r.screenHas("it is on v1, not v3", "staging moves from v1 to v4", "v1 · staging")
+	r.statuses()
+
+	// Someone else moves it to v4 themselves: nothing is left to do.
+	if _, err := other.SetLabel(ctx, store.LabelInput{Prompt: ct.Support, Label: "staging", Version: 4, Actor: "zoe"}); err != nil {
+		t.Fatal(err)
+	}
+	r.keys("enter")
+	if _, ok := r.m.Top().(interface{ Value() string }); ok {
+		t.Fatalf("the dialog stayed open: %s", r.titles())
+	}
+	if s := strings.Join(r.statuses(), ";"); !strings.Contains(s, "staging is already on v4") {
+		t.Errorf("status %q", s)
+	}
+	evs, _ := st.LabelHistory(ctx, ct.Support)
+	if last := evs[len(evs)-1]; last.Actor != "zoe" {
+		t.Errorf("a move was recorded by this process: %+v", last)
+	}
+}
+
+// TestRemoveProtectedLabel: R on a production label that was new at its
+// last move removes it, so the dialog shows the gate's refusal and the
+// removal takes ctrl+f with a reason.
+func TestRemoveProtectedLabel(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ctx := context.Background()
+	if _, err := st.SetLabel(ctx, store.LabelInput{Prompt: ct.Welcome, Label: "production", Version: 1, Actor: "bo"}); err != nil {
+		t.Fatal(err)
+	}
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	r.send(common.RollbackMsg{Prompt: ct.Welcome, Label: "production"})
+	r.screenHas("rolling back removes it from v1", "production is protected: removing it needs force and a reason", "ctrl+f force")
+	r.keys("enter")
+	if labelOn(t, st, ct.Welcome, "production") != 1 {
+		t.Fatal("production was removed without force")
+	}
+	if s := strings.Join(r.statuses(), ";"); !strings.Contains(s, "type a reason, then ctrl+f") || strings.Contains(s, "--") {
+		t.Errorf("refusal status %q", s)
+	}
+	r.keys("ctrl+f")
+	if labelOn(t, st, ct.Welcome, "production") != 1 {
+		t.Fatal("production was removed without a reason")
+	}
+	if s := strings.Join(r.statuses(), ";"); !strings.Contains(s, "a forced change needs a reason: type it, then ctrl+f") {
+		t.Errorf("no-reason status %q", s)
+	}
+	r.typeText("retired")
+	r.keys("ctrl+f")
+	if labelOn(t, st, ct.Welcome, "production") != 0 {
+		t.Fatal("the forced removal did not remove production")
+	}
+	evs, _ := st.LabelHistory(ctx, ct.Welcome)
+	if last := evs[len(evs)-1]; !last.Forced || last.To != 0 || !strings.Contains(last.Reason, "retired") {
+		t.Errorf("history records %+v", last)
+	}
+}
