@@ -210,6 +210,14 @@ func (in *CommitInput) normalize() error {
 	default:
 		return fmt.Errorf("commit %s: unknown kind %q (text or chat): %w", in.Name, in.Kind, ErrInvalid)
 	}
+	size := len(in.Template)
+	for _, m := range in.Messages {
+		size += len(m.Content)
+	}
+	if size > MaxContentBytes {
+		return fmt.Errorf("commit %s: the content is %.1f MiB: a version holds at most %d MiB of template or messages: %w",
+			in.Name, float64(size)/(1<<20), MaxContentBytes>>20, ErrInvalid)
+	}
 	if err := ValidDialect(in.Dialect); err != nil {
 		return fmt.Errorf("commit %s: %w", in.Name, err)
 	}
@@ -223,6 +231,10 @@ func (in *CommitInput) normalize() error {
 	in.Config = cfg
 	return nil
 }
+
+// MaxContentBytes bounds a version's template or messages (1 MiB: about
+// 250,000 tokens, more than any model's context).
+const MaxContentBytes = 1 << 20
 
 // Commit records new content as the next version of a prompt, creating the
 // prompt if it is new. Content identical to the latest version is not

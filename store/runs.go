@@ -65,11 +65,12 @@ func (s *Store) SaveBatch(ctx context.Context, results []Result, cache []CachedR
 		now := s.nowMicro()
 		if len(results) > 0 {
 			st, err := tx.PrepareContext(ctx, `INSERT INTO results (run_id, version, model, case_id, case_name, repeat, output, assertions, score, pass,
-					latency_ms, tokens_in, tokens_out, cost, error, cached, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					latency_ms, tokens_in, tokens_out, cost, error, cached, created_at, finish_reason, usage_unknown)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT(run_id, version, model, case_id, repeat) DO UPDATE SET output = excluded.output, assertions = excluded.assertions,
 					score = excluded.score, pass = excluded.pass, latency_ms = excluded.latency_ms, tokens_in = excluded.tokens_in,
-					tokens_out = excluded.tokens_out, cost = excluded.cost, error = excluded.error, cached = excluded.cached, created_at = excluded.created_at`)
+					tokens_out = excluded.tokens_out, cost = excluded.cost, error = excluded.error, cached = excluded.cached, created_at = excluded.created_at,
+					finish_reason = excluded.finish_reason, usage_unknown = excluded.usage_unknown`)
 			if err != nil {
 				return err
 			}
@@ -81,21 +82,23 @@ func (s *Store) SaveBatch(ctx context.Context, results []Result, cache []CachedR
 					at = r.CreatedAt.UTC().UnixMicro()
 				}
 				if _, err := st.ExecContext(ctx, r.RunID, r.Version, r.Model, r.CaseID, r.CaseName, r.Repeat, r.Output, string(as), r.Score, r.Pass,
-					r.LatencyMS, r.TokensIn, r.TokensOut, r.Cost, r.Error, r.Cached, at); err != nil {
+					r.LatencyMS, r.TokensIn, r.TokensOut, r.Cost, r.Error, r.Cached, at, r.FinishReason, r.UsageUnknown); err != nil {
 					return err
 				}
 			}
 		}
 		if len(cache) > 0 {
-			st, err := tx.PrepareContext(ctx, `INSERT INTO response_cache (key, output, tokens_in, tokens_out, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			st, err := tx.PrepareContext(ctx, `INSERT INTO response_cache (key, output, tokens_in, tokens_out, latency_ms, created_at, finish_reason, usage_unknown)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT(key) DO UPDATE SET output = excluded.output, tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out,
-					latency_ms = excluded.latency_ms, created_at = excluded.created_at`)
+					latency_ms = excluded.latency_ms, created_at = excluded.created_at, finish_reason = excluded.finish_reason,
+					usage_unknown = excluded.usage_unknown`)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			for _, c := range cache {
-				if _, err := st.ExecContext(ctx, c.Key, c.Output, c.TokensIn, c.TokensOut, c.LatencyMS, now); err != nil {
+				if _, err := st.ExecContext(ctx, c.Key, c.Output, c.TokensIn, c.TokensOut, c.LatencyMS, now, c.FinishReason, c.UsageUnknown); err != nil {
 					return err
 				}
 			}
@@ -188,7 +191,8 @@ func (s *Store) Runs(ctx context.Context, prompt string) ([]Run, error) {
 // and repeat.
 func (s *Store) Results(ctx context.Context, runID int64) ([]Result, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT res.id, res.run_id, res.version, res.model, res.case_id, res.case_name, res.repeat, res.output, res.assertions,
-			res.score, res.pass, res.latency_ms, res.tokens_in, res.tokens_out, res.cost, res.error, res.cached, res.created_at
+			res.score, res.pass, res.latency_ms, res.tokens_in, res.tokens_out, res.cost, res.error, res.cached, res.created_at,
+			res.finish_reason, res.usage_unknown
 		FROM results res LEFT JOIN cases c ON c.id = res.case_id
 		WHERE res.run_id = ? ORDER BY res.version, res.model, COALESCE(c.position, 1e9), res.case_id, res.repeat`, runID)
 	if err != nil {
@@ -201,7 +205,8 @@ func (s *Store) Results(ctx context.Context, runID int64) ([]Result, error) {
 		var as string
 		var at int64
 		if err := rows.Scan(&r.ID, &r.RunID, &r.Version, &r.Model, &r.CaseID, &r.CaseName, &r.Repeat, &r.Output, &as, &r.Score, &r.Pass,
-			&r.LatencyMS, &r.TokensIn, &r.TokensOut, &r.Cost, &r.Error, &r.Cached, &at); err != nil {
+			&r.LatencyMS, &r.TokensIn, &r.TokensOut, &r.Cost, &r.Error, &r.Cached, &at,
+			&r.FinishReason, &r.UsageUnknown); err != nil {
 			return nil, s.wrap("results", err)
 		}
 		json.Unmarshal([]byte(as), &r.Assertions)
@@ -215,8 +220,9 @@ func (s *Store) Results(ctx context.Context, runID int64) ([]Result, error) {
 func (s *Store) CacheGet(ctx context.Context, key string) (CachedResponse, bool, error) {
 	c := CachedResponse{Key: key}
 	var at int64
-	err := s.db.QueryRowContext(ctx, `SELECT output, tokens_in, tokens_out, latency_ms, created_at FROM response_cache WHERE key = ?`, key).
-		Scan(&c.Output, &c.TokensIn, &c.TokensOut, &c.LatencyMS, &at)
+	err := s.db.QueryRowContext(ctx, `SELECT output, tokens_in, tokens_out, latency_ms, created_at, finish_reason, usage_unknown
+		FROM response_cache WHERE key = ?`, key).
+		Scan(&c.Output, &c.TokensIn, &c.TokensOut, &c.LatencyMS, &at, &c.FinishReason, &c.UsageUnknown)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, false, nil
 	}

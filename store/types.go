@@ -232,16 +232,24 @@ type Result struct {
 	Error      string
 	Cached     bool
 	CreatedAt  time.Time
+	// FinishReason is why the model stopped (stop, length, tool_calls,
+	// content_filter; "" when unknown).
+	FinishReason string
+	// UsageUnknown: the server reported no token usage, so TokensIn,
+	// TokensOut and Cost are unknown (not zero).
+	UsageUnknown bool
 }
 
 // CachedResponse is a stored model response keyed by the request hash.
 type CachedResponse struct {
-	Key       string
-	Output    string
-	TokensIn  int
-	TokensOut int
-	LatencyMS int64
-	CreatedAt time.Time
+	Key          string
+	Output       string
+	TokensIn     int
+	TokensOut    int
+	LatencyMS    int64
+	CreatedAt    time.Time
+	FinishReason string
+	UsageUnknown bool
 }
 
 // GateSettings is the eval gate: a protected label (production by default)

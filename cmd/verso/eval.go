@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,7 @@ func newEvalCmd(a *app) *cobra.Command {
 		noCache            bool
 		resume             int64
 		timeout            time.Duration
+		yes                bool
 	)
 	c := &cobra.Command{
 		Use:   "eval REF...",
@@ -49,6 +51,9 @@ func newEvalCmd(a *app) *cobra.Command {
 			}
 			if concurrency < 1 || repeat < 1 {
 				return usageErr("--concurrency and --repeat must be at least 1")
+			}
+			if repeat > maxRepeat {
+				return usageErr("--repeat %d: at most %d (each repeat calls every case again)", repeat, maxRepeat)
 			}
 			if resume == 0 && len(args) == 0 {
 				return usageErr("expected at least one REF (e.g. support/reply@3), or --resume RUN")
@@ -99,6 +104,15 @@ func newEvalCmd(a *app) *cobra.Command {
 				plan, err := a.evalPlan(ctx, st, args, suite, models, repeat)
 				if err != nil {
 					return err
+				}
+				// Count the calls before anything starts: a run past the
+				// limit needs --yes, and none is created if refused.
+				if calls := plannedCalls(plan); calls > runner.MaxCalls {
+					return usageErr("this run would make %s calls, more than the %s a run may have: split it (fewer versions, models, cases or repeats)",
+						thousands(calls), thousands(runner.MaxCalls))
+				} else if calls > confirmCalls && !yes {
+					return usageErr("this run makes %s calls (%d versions x %d models x %d cases x %d repeats), more than %s: pass --yes to run it",
+						thousands(calls), len(plan.Versions), max(1, len(plan.Models)), len(plan.Suite.Cases), plan.Repeat, thousands(confirmCalls))
 				}
 				var refs []string
 				for _, v := range plan.Versions {
@@ -157,7 +171,38 @@ func newEvalCmd(a *app) *cobra.Command {
 	f.StringVar(&out, "out", "", "write the report to FILE (a summary still goes to stderr)")
 	f.Int64Var(&resume, "resume", 0, "resume run RUN: run only its missing and errored results")
 	f.DurationVar(&timeout, "timeout", 2*time.Minute, "timeout of one model call")
+	f.BoolVar(&yes, "yes", false, fmt.Sprintf("run even when the run makes more than %s calls", thousands(confirmCalls)))
 	return c
+}
+
+// maxRepeat bounds --repeat; confirmCalls is the size of a run that needs
+// --yes (the TUI shows the count before a run starts).
+const maxRepeat, confirmCalls = 1000, 10_000
+
+// plannedCalls is the number of results a plan makes.
+func plannedCalls(p runner.Plan) int {
+	models := 1
+	if len(p.Models) > 0 {
+		models = len(canonicalSet(p.Models))
+	}
+	return len(p.Versions) * models * len(p.Suite.Cases) * max(1, p.Repeat)
+}
+
+func canonicalSet(ms []string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range ms {
+		out[m] = true
+	}
+	return out
+}
+
+// thousands formats n with thousands separators (1,000,000).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // evalPlan resolves the REFs (all of one prompt) and the suite.
@@ -384,7 +429,7 @@ func (p *progress) text() string {
 	if g.Cached > 0 {
 		t += fmt.Sprintf("  %d cached", g.Cached)
 	}
-	return t + fmt.Sprintf("  %.0f/s  $%.4f", rate, g.Spent)
+	return t + fmt.Sprintf("  %.0f/s  %s", rate, report.CostText(g.Spent, g.UsageUnknown, g.Done-g.Errors-g.Cached))
 }
 
 func (p *progress) draw() {

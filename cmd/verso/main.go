@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
 
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/store/sanitize"
@@ -37,6 +38,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	return execute(ctx, root, stderr)
+}
+
+// execute runs a command tree. A panic anywhere in a command (a bug, or
+// input no check foresaw) ends it with one line on stderr and exit 1, never
+// a stack trace over the user's terminal.
+func execute(ctx context.Context, root *cobra.Command, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "verso: internal error: %s (a bug in verso: please report it with the command you ran)\n", oneLine(fmt.Sprint(v)))
+			code = 1
+		}
+	}()
 	err := fang.Execute(ctx, root,
 		fang.WithVersion(version),
 		fang.WithoutManpage(),

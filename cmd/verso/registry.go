@@ -142,7 +142,7 @@ func newShowCmd(a *app) *cobra.Command {
 			if len(names) > 0 {
 				fmt.Fprintf(w, "variables: %s\n", strings.Join(names, ", "))
 			}
-			fmt.Fprintf(w, "hash:      %s\n\n", v.Hash[:12])
+			fmt.Fprintf(w, "hash:      %s\n\n", shortHash(v.Hash))
 			body := a.safe(contentText(v))
 			fmt.Fprint(w, body)
 			if !strings.HasSuffix(body, "\n") {
@@ -154,6 +154,15 @@ func newShowCmd(a *app) *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().StringArrayVar(&vars, "var", nil, "render with a variable (name=value, repeatable)")
 	return c
+}
+
+// shortHash is the first 12 characters of a content hash (all of a shorter
+// one: a row written by something else than Verso may hold anything).
+func shortHash(h string) string {
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	return cell(h)
 }
 
 // safe strips terminal control sequences from untrusted text when it goes
@@ -301,7 +310,7 @@ func newCommitCmd(a *app) *cobra.Command {
 			if err != nil {
 				return classify(err)
 			}
-			fmt.Fprintf(a.stdout, "committed %s v%d (%s)\n", name, v.Number, v.Hash[:12])
+			fmt.Fprintf(a.stdout, "committed %s v%d (%s)\n", name, v.Number, shortHash(v.Hash))
 			return nil
 		},
 	}
@@ -321,23 +330,41 @@ func newCommitCmd(a *app) *cobra.Command {
 
 // readInput reads a file, or stdin when no file is named and stdin is not a
 // terminal.
+//
+// It reads at most a version's size limit (and a margin for a chat file's
+// YAML around the messages): a bigger input is refused before it is all in
+// memory.
 func (a *app) readInput(file string) ([]byte, error) {
+	var r io.Reader = a.stdin
 	if file != "" && file != "-" {
-		b, err := os.ReadFile(file)
+		f, err := os.Open(file)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, usageErr("%s: no such file", file)
 			}
 			return nil, usageErr("%v", err)
 		}
-		return b, nil
-	}
-	if f, ok := a.stdin.(*os.File); ok && isTerminalFile(f) {
+		defer f.Close()
+		r = f
+	} else if f, ok := a.stdin.(*os.File); ok && isTerminalFile(f) {
 		return nil, usageErr("no input: pass -f FILE or pipe the template on stdin")
 	}
-	b, err := io.ReadAll(a.stdin)
+	return readLimited(r, inputName(file), maxInputBytes)
+}
+
+// maxInputBytes bounds a file given to commit: a version's content limit
+// plus room for a chat file's YAML or JSON around it.
+const maxInputBytes = store.MaxContentBytes + store.MaxContentBytes/2
+
+// readLimited reads r up to max bytes; more is a usage error naming the
+// limit.
+func readLimited(r io.Reader, name string, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, usageErr("read stdin: %v", err)
+		return nil, usageErr("read %s: %v", name, err)
+	}
+	if int64(len(b)) > max {
+		return nil, usageErr("%s is larger than %d KiB: a version holds at most %d MiB of template or messages", name, max>>10, store.MaxContentBytes>>20)
 	}
 	return b, nil
 }
@@ -378,9 +405,14 @@ func parseMessages(name string, b []byte) ([]store.Message, error) {
 // key is refused by name).
 func readConfigFile(path string) (store.Config, error) {
 	var cfg store.Config
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return cfg, usageErr("model config %s: %v", path, err)
+	}
+	defer f.Close()
+	b, err := readLimited(f, "model config "+path, maxInputBytes)
+	if err != nil {
+		return cfg, err
 	}
 	if err := strict.Decode(path, b, &cfg); err != nil {
 		return cfg, usageErr("model config %s: %v", path, err)

@@ -60,7 +60,7 @@ func newRunsCmd(a *app) *cobra.Command {
 				if s := r.Summary; s != nil {
 					res = fmt.Sprintf("%d/%d", s.Total, r.Total)
 					passed = fmt.Sprintf("%d (%.0f%%)", s.Passed, s.PassRate*100)
-					failedN, errs, cost = fmt.Sprint(s.Failed), fmt.Sprint(s.Errors), fmt.Sprintf("$%.4f", s.Cost)
+					failedN, errs, cost = fmt.Sprint(s.Failed), fmt.Sprint(s.Errors), report.CostText(s.Cost, s.UsageUnknown, s.Total-s.Errors)
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, cell(r.Suite), strings.Join(vers, ","),
 					cell(strings.Join(r.Models, ",")), res, passed, failedN, errs, cost, ago(r.StartedAt))

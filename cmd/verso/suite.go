@@ -31,6 +31,7 @@ func newSuiteCmd(a *app) *cobra.Command {
 
 func newSuiteImportCmd(a *app) *cobra.Command {
 	var suite, format string
+	var maxCases int
 	c := &cobra.Command{
 		Use:   "import NAME FILE",
 		Short: "Import test cases from YAML (promptfoo tests:), JSONL or CSV; replaces the suite",
@@ -43,26 +44,33 @@ func newSuiteImportCmd(a *app) *cobra.Command {
 		Args:    exactArgs(2, "verso suite import NAME FILE [--suite S]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, path := args[0], args[1]
-			var data []byte
-			var err error
 			f := suitefile.Format(format)
+			var in io.Reader
 			if path == "-" {
 				if format == "" {
 					return usageErr("reading stdin needs --format yaml, jsonl or csv")
 				}
-				data, err = io.ReadAll(a.stdin)
+				in = a.stdin
 			} else {
 				if format == "" {
+					var err error
 					if f, err = suitefile.FormatOf(path); err != nil {
 						return usageErr("%v", err)
 					}
 				}
-				data, err = os.ReadFile(path)
+				file, err := os.Open(path)
+				if err != nil {
+					return usageErr("cannot read %s: %v", path, err)
+				}
+				defer file.Close()
+				in = file
 			}
-			if err != nil {
-				return usageErr("cannot read %s: %v", path, err)
+			if maxCases < 0 {
+				return usageErr("--max-cases must be positive")
 			}
-			su, err := suitefile.Parse(data, f)
+			// JSONL and CSV are read a case at a time; a file past the
+			// limits is refused before it fills the memory.
+			su, err := suitefile.ParseReader(in, f, suitefile.Limits{MaxCases: maxCases})
 			if err != nil {
 				return usageErr("%s: %v", path, err)
 			}
@@ -82,6 +90,7 @@ func newSuiteImportCmd(a *app) *cobra.Command {
 	}
 	c.Flags().StringVar(&suite, "suite", "default", "suite name")
 	c.Flags().StringVar(&format, "format", "", "yaml, jsonl or csv (default: from the file extension)")
+	c.Flags().IntVar(&maxCases, "max-cases", suitefile.DefaultMaxCases, "refuse a file with more cases than this")
 	return c
 }
 

@@ -130,6 +130,19 @@ func newTask(in Input) *task {
 }
 
 // has reports whether the instructions mention any of the phrases.
+// indexFold is the byte offset in s of the first case-insensitive match of
+// the lower-case ASCII word sub, or -1. Unlike an index into
+// strings.ToLower(s) it is an offset into s itself: lower-casing changes the
+// byte length of some letters, so such an offset can fall outside s.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
 func (t *task) has(phrases ...string) bool {
 	for _, p := range phrases {
 		if strings.Contains(t.ins, p) {

@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 )
 
+// replyFunc answers a chat request (a variable so a test can make it panic).
+var replyFunc = Reply
+
 // chatRequest is the part of an OpenAI chat request the server reads.
 type chatRequest struct {
 	Model         string        `json:"model"`
@@ -172,7 +175,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if req.Seed != nil {
 		in.Seed = *req.Seed
 	}
-	reply := Reply(in)
+	reply := replyFunc(in)
 	finish := "stop"
 	if stops := parseStop(req.Stop); len(stops) > 0 {
 		for _, st := range stops {

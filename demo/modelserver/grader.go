@@ -48,8 +48,7 @@ func (t *task) grade() string {
 		rubric = m[1]
 	}
 	if rubric == "" {
-		lower := strings.ToLower(user)
-		ri, oi := strings.Index(lower, "rubric:"), strings.Index(lower, "output:")
+		ri, oi := indexFold(user, "rubric:"), indexFold(user, "output:")
 		switch {
 		case ri >= 0 && oi >= 0 && oi < ri:
 			output, rubric = user[oi+7:ri], user[ri+7:]

@@ -9,6 +9,8 @@ package modelserver
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -111,7 +113,9 @@ func Start(addr string, o Options) (*Server, error) {
 		return nil, fmt.Errorf("demo model server: listen on %s: %w", addr, err)
 	}
 	s.url = "http://" + ln.Addr().String() + "/v1"
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// net/http's own complaints (a client that hung up mid-TLS, ...) would
+	// land on the stderr of the CLI that started the server: drop them.
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() { _ = s.hs.Serve(ln) }()
 	return s, nil
 }
@@ -157,8 +161,51 @@ func (s *Server) count(status int) {
 }
 
 // ServeHTTP routes the OpenAI endpoints; paths work with or without /v1.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// A panic while answering one request becomes that request's 500 (or a cut
+// connection when the reply had started): it never reaches net/http, which
+// would print its stack trace on the process's stderr, under the CLI's
+// output.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
+	w := &guarded{ResponseWriter: rw}
+	defer func() {
+		v := recover()
+		if v == nil || v == http.ErrAbortHandler {
+			if v != nil {
+				panic(v)
+			}
+			return
+		}
+		if w.wrote {
+			// Half a reply is out: close the connection, which the client
+			// sees as a cut response.
+			panic(http.ErrAbortHandler)
+		}
+		s.writeError(w, http.StatusInternalServerError, "server_error", fmt.Sprintf("the demo model failed on this request: %v", v))
+	}()
+	s.route(w, r)
+}
+
+// guarded remembers whether a reply has started.
+type guarded struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (g *guarded) WriteHeader(code int) { g.wrote = true; g.ResponseWriter.WriteHeader(code) }
+func (g *guarded) Write(b []byte) (int, error) {
+	g.wrote = true
+	return g.ResponseWriter.Write(b)
+}
+func (g *guarded) Flush() {
+	if f, ok := g.ResponseWriter.(http.Flusher); ok {
+		g.wrote = true
+		f.Flush()
+	}
+}
+func (g *guarded) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/v1")
 	switch path {
 	case "/chat/completions":

@@ -287,7 +287,7 @@ func (t *task) issue() string {
 	question := strings.HasSuffix(s, "?")
 	s = strings.TrimRight(s, ".!?")
 	// Restate the problem, not the request ("..., please refund me").
-	if i := strings.Index(strings.ToLower(s), "please"); i > 12 {
+	if i := indexFold(s, "please"); i > 12 {
 		s = strings.TrimRight(s[:i], " ,;-")
 	}
 	s = strings.NewReplacer("I'm ", "you're ", "I am ", "you are ", "I've ", "you've ", "I have ", "you have ", "I was ", "you were ", "I ", "you ", " my ", " your ", " me", " you", "My ", "Your ").Replace(s)
@@ -470,14 +470,18 @@ func (t *task) isQA() bool {
 // qa answers a question from the documentation in the system prompt: the
 // sentences sharing the most word stems with the question.
 func (t *task) qa() string {
-	lower := strings.ToLower(t.sys)
-	at := -1
+	// Offsets come from the system prompt itself, not from a lower-cased
+	// copy: lower-casing changes the byte length of some letters (Ⱥ -> ⱥ).
+	at, first := -1, -1
 	for _, m := range docsMarkers {
-		if i := strings.Index(lower, m); i >= 0 && (at < 0 || i < at) {
-			at = i + len(m)
+		if i := indexFold(t.sys, m); i >= 0 && (first < 0 || i < first) {
+			first, at = i, i+len(m)
 		}
 	}
-	docs := t.sys[at:]
+	docs := t.sys
+	if at >= 0 {
+		docs = t.sys[at:]
+	}
 	q := map[string]bool{}
 	for _, w := range words(t.input) {
 		if !stopWords[w] && len(w) > 2 {

@@ -52,6 +52,9 @@ type ProviderConfig struct {
 	RPM        int               `yaml:"rpm"`
 	TPM        int               `yaml:"tpm"`
 	Headers    map[string]string `yaml:"headers"`
+	// MaxResponseBytes caps an answer's text (default 1 MiB): Verso stops
+	// reading past it and records the call as an error.
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 }
 
 // GateConfig is the eval gate section (read by the label commands).
@@ -129,8 +132,8 @@ func (c Config) Validate() error {
 		default:
 			return fmt.Errorf("provider %s: unknown type %q (use openai or azure)", name, p.Type)
 		}
-		if p.RPM < 0 || p.TPM < 0 || p.Price.Input < 0 || p.Price.Output < 0 {
-			return fmt.Errorf("provider %s: rpm, tpm and prices cannot be negative", name)
+		if p.RPM < 0 || p.TPM < 0 || p.Price.Input < 0 || p.Price.Output < 0 || p.MaxResponseBytes < 0 {
+			return fmt.Errorf("provider %s: rpm, tpm, prices and max_response_bytes cannot be negative", name)
 		}
 	}
 	if c.DefaultProvider != "" {

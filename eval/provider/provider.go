@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -278,18 +279,50 @@ func CacheKey(baseURL string, req openai.ChatCompletionRequest, repeat int) stri
 
 // Response is one model answer.
 type Response struct {
-	Output       string
-	TokensIn     int
-	TokensOut    int
+	// Output is the answer's text. An answer with tool calls holds them in
+	// OpenAI's shape: the JSON list of calls when there is no text, else
+	// {"content": TEXT, "tool_calls": [...]} (see ToolCallsOutput).
+	Output    string
+	TokensIn  int
+	TokensOut int
+	// UsageUnknown: the server reported no token usage, so the cost is not
+	// known (never taken as $0).
+	UsageUnknown bool
 	Latency      time.Duration
+	// FinishReason is why the model stopped: stop, length (cut at
+	// max_tokens), tool_calls, content_filter, ...
 	FinishReason string
+}
+
+// ToolCallsOutput is the output of an answer with tool calls: the calls as
+// OpenAI sends them ([{"id", "type": "function", "function": {"name",
+// "arguments"}}]), wrapped with the text when there is text too.
+func ToolCallsOutput(content string, calls []openai.ToolCall) string {
+	if len(calls) == 0 {
+		return content
+	}
+	for i := range calls {
+		calls[i].Index = nil
+	}
+	var b []byte
+	if content == "" {
+		b, _ = json.Marshal(calls)
+	} else {
+		b, _ = json.Marshal(struct {
+			Content   string            `json:"content"`
+			ToolCalls []openai.ToolCall `json:"tool_calls"`
+		}{content, calls})
+	}
+	return string(b)
 }
 
 // ErrStreamCut is a stream that ended before the model finished.
 var ErrStreamCut = errors.New("stream ended before the model finished")
 
 // Chat makes one call (no retries: see Do). With onToken, the answer is
-// streamed and onToken gets each piece as it arrives.
+// streamed and onToken gets each piece as it arrives. The answer is read up
+// to the provider's size cap (max_response_bytes): past it Chat stops
+// reading and returns a TooLargeError.
 func (p *Provider) Chat(ctx context.Context, req openai.ChatCompletionRequest, onToken func(string)) (Response, error) {
 	c, err := p.client()
 	if err != nil {
@@ -298,42 +331,71 @@ func (p *Provider) Chat(ctx context.Context, req openai.ChatCompletionRequest, o
 	if err := p.wait(ctx, req); err != nil {
 		return Response{}, err
 	}
+	a, _ := ctx.Value(attemptKey{}).(*attempt)
+	if a == nil {
+		a = &attempt{}
+		ctx = context.WithValue(ctx, attemptKey{}, a)
+	}
+	limit := p.MaxResponseBytes()
+	a.provider, a.textLimit = p.Name, limit
 	start := time.Now()
 	if onToken == nil {
+		a.limit = limit * 4
 		req.Stream = false
 		resp, err := c.CreateChatCompletion(ctx, req)
 		if err != nil {
-			return Response{}, err
+			return Response{}, a.classify(err)
 		}
 		if len(resp.Choices) == 0 {
 			return Response{}, fmt.Errorf("the model returned no choices")
 		}
-		return Response{Output: resp.Choices[0].Message.Content, TokensIn: resp.Usage.PromptTokens,
-			TokensOut: resp.Usage.CompletionTokens, Latency: time.Since(start), FinishReason: string(resp.Choices[0].FinishReason)}, nil
+		m := resp.Choices[0].Message
+		r := Response{Output: ToolCallsOutput(m.Content, m.ToolCalls), TokensIn: resp.Usage.PromptTokens,
+			TokensOut: resp.Usage.CompletionTokens, Latency: time.Since(start), FinishReason: string(resp.Choices[0].FinishReason)}
+		r.UsageUnknown = resp.Usage.PromptTokens == 0 && resp.Usage.CompletionTokens == 0 && resp.Usage.TotalTokens == 0
+		if int64(len(r.Output)) > limit {
+			return Response{}, &TooLargeError{Provider: p.Name, Limit: limit}
+		}
+		return r, nil
 	}
+	// A stream is read as it comes, so the text cap bounds the memory; the
+	// body cap only ends streams that never finish (empty chunks forever).
+	a.limit = limit * 256
+	a.stream = true
 	req.Stream = true
 	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	st, err := c.CreateChatCompletionStream(ctx, req)
 	if err != nil {
-		return Response{}, err
+		return Response{}, a.classify(err)
 	}
 	defer st.Close()
 	var out strings.Builder
-	var r Response
+	var calls []openai.ToolCall
+	size := int64(0)
+	r := Response{UsageUnknown: true}
 	for {
 		chunk, err := st.Recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return Response{}, err
+			return Response{}, a.classify(err)
 		}
-		if chunk.Usage != nil {
+		if chunk.Usage != nil && (chunk.Usage.PromptTokens > 0 || chunk.Usage.CompletionTokens > 0) {
 			r.TokensIn, r.TokensOut = chunk.Usage.PromptTokens, chunk.Usage.CompletionTokens
+			r.UsageUnknown = false
 		}
 		for _, ch := range chunk.Choices {
 			if ch.Index != 0 {
 				continue
+			}
+			size += int64(len(ch.Delta.Content))
+			for _, tc := range ch.Delta.ToolCalls {
+				size += int64(len(tc.Function.Arguments) + len(tc.Function.Name) + len(tc.ID))
+				calls = mergeToolCall(calls, tc)
+			}
+			if size > limit {
+				return Response{}, &TooLargeError{Provider: p.Name, Limit: limit}
 			}
 			if ch.Delta.Content != "" {
 				out.WriteString(ch.Delta.Content)
@@ -349,10 +411,50 @@ func (p *Provider) Chat(ctx context.Context, req openai.ChatCompletionRequest, o
 	if r.FinishReason == "" {
 		return Response{}, ErrStreamCut
 	}
-	r.Output = out.String()
+	r.Output = ToolCallsOutput(out.String(), calls)
 	r.Latency = time.Since(start)
 	return r, nil
 }
+
+// mergeToolCall adds a streamed piece of a tool call: the first piece of a
+// call (by index) brings its id and name, the others more arguments.
+func mergeToolCall(calls []openai.ToolCall, d openai.ToolCall) []openai.ToolCall {
+	i := len(calls)
+	if d.Index != nil {
+		i = *d.Index
+	} else if d.ID == "" && len(calls) > 0 {
+		i = len(calls) - 1
+	}
+	if i < 0 || i > len(calls) {
+		i = len(calls)
+	}
+	if i == len(calls) {
+		calls = append(calls, openai.ToolCall{Type: openai.ToolTypeFunction})
+	}
+	c := &calls[i]
+	if d.ID != "" {
+		c.ID = d.ID
+	}
+	if d.Type != "" {
+		c.Type = d.Type
+	}
+	c.Function.Name += d.Function.Name
+	c.Function.Arguments += d.Function.Arguments
+	return calls
+}
+
+// MaxResponseBytes is the provider's cap on an answer's text (tool calls
+// included): max_response_bytes in the config file, else
+// DefaultMaxResponseBytes.
+func (p *Provider) MaxResponseBytes() int64 {
+	if p.cfg.MaxResponseBytes > 0 {
+		return p.cfg.MaxResponseBytes
+	}
+	return DefaultMaxResponseBytes
+}
+
+// DefaultMaxResponseBytes caps an answer at 1 MiB of text.
+const DefaultMaxResponseBytes = 1 << 20
 
 // wait applies the provider's rate limits.
 func (p *Provider) wait(ctx context.Context, req openai.ChatCompletionRequest) error {
@@ -413,24 +515,54 @@ type transport struct {
 
 type attemptKey struct{}
 
-// attempt collects what an HTTP exchange said about retrying: the
-// Retry-After of a failed response, and whether reading the body failed in
-// transport (a dropped connection) rather than the body being bad JSON.
+// attempt collects what one HTTP exchange said: the status, the start of an
+// error body, the end of what was read of a stream, the Retry-After of a
+// failed response, whether reading the body failed in transport (a dropped
+// connection) rather than the body being bad JSON, and the body's size cap.
 type attempt struct {
-	retryAfter time.Duration
-	bodyErr    error
+	provider      string
+	stream        bool
+	limit         int64 // body cap in bytes, 0 = none
+	textLimit     int64 // the provider's answer cap
+	status        int
+	retryAfter    time.Duration
+	retryAfterRaw string
+	bodyErr       error
+	read          int64
+	head          []byte // first bytes of an error body
+	tail          []byte // last bytes read of a successful body
 }
 
-// body records transport errors while the body is read.
+const headLen, tailLen = 4 << 10, 1 << 10
+
+// body records what is read and stops at the cap.
 type body struct {
 	io.ReadCloser
 	a *attempt
 }
 
 func (b *body) Read(p []byte) (int, error) {
+	a := b.a
+	if a.limit > 0 && a.read >= a.limit {
+		return 0, &TooLargeError{Provider: a.provider, Limit: a.textLimit, BodyLimit: a.limit}
+	}
+	if a.limit > 0 && int64(len(p)) > a.limit-a.read {
+		p = p[:a.limit-a.read]
+	}
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && err != io.EOF && b.a.bodyErr == nil {
-		b.a.bodyErr = err
+	a.read += int64(n)
+	if a.status >= 400 {
+		if room := headLen - len(a.head); room > 0 {
+			a.head = append(a.head, p[:min(n, room)]...)
+		}
+	} else if n > 0 {
+		a.tail = append(a.tail, p[:n]...)
+		if len(a.tail) > 2*tailLen {
+			a.tail = append(a.tail[:0], a.tail[len(a.tail)-tailLen:]...)
+		}
+	}
+	if err != nil && err != io.EOF && a.bodyErr == nil {
+		a.bodyErr = err
 	}
 	return n, err
 }
@@ -444,12 +576,41 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.base.RoundTrip(req)
 	if a, ok := req.Context().Value(attemptKey{}).(*attempt); ok && err == nil {
+		a.status = resp.StatusCode
 		if resp.StatusCode >= 400 {
 			a.retryAfter = parseRetryAfter(resp.Header)
+			a.retryAfterRaw = resp.Header.Get("Retry-After")
 		}
 		resp.Body = &body{ReadCloser: resp.Body, a: a}
 	}
 	return resp, err
+}
+
+// classify turns what go-openai returned into Verso's errors: a refusal
+// with its status and body, an error sent inside a stream, an answer past
+// the size cap. Other errors (transport, bad JSON) are returned as they are.
+func (a *attempt) classify(err error) error {
+	var tl *TooLargeError
+	if errors.As(err, &tl) {
+		return tl
+	}
+	if a.status >= 400 {
+		return httpError(err, a)
+	}
+	if a.stream && a.status > 0 && a.bodyErr == nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		var ae *openai.APIError
+		if errors.As(err, &ae) {
+			return &StreamError{Message: oneLine(ae.Message), Type: ae.Type, Body: excerpt(a.tail), Err: err}
+		}
+		if i := bytes.Index(a.tail, []byte(`{"error"`)); i >= 0 {
+			b := a.tail[i:]
+			if j := bytes.IndexByte(b, '\n'); j >= 0 {
+				b = b[:j]
+			}
+			return &StreamError{Message: bodyMessage(b), Body: excerpt(b), Err: err}
+		}
+	}
+	return err
 }
 
 func parseRetryAfter(h http.Header) time.Duration {
@@ -475,6 +636,10 @@ func parseRetryAfter(h http.Header) time.Duration {
 
 // StatusCode is the HTTP status of a provider error, 0 if none.
 func StatusCode(err error) int {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status
+	}
 	var ae *openai.APIError
 	if errors.As(err, &ae) {
 		return ae.HTTPStatusCode
@@ -492,6 +657,10 @@ func Retryable(err error) bool {
 	if err == nil {
 		return false
 	}
+	var rl *RetryLaterError
+	if errors.As(err, &rl) {
+		return false
+	}
 	switch code := StatusCode(err); {
 	case code == 429 || code == 408 || code == 409 || code >= 500:
 		return true
@@ -500,8 +669,13 @@ func Retryable(err error) bool {
 	}
 	var ke *KeyError
 	var me *MalformedError
-	if errors.As(err, &ke) || errors.As(err, &me) {
+	var tl *TooLargeError
+	if errors.As(err, &ke) || errors.As(err, &me) || errors.As(err, &tl) {
 		return false
+	}
+	var se *StreamError
+	if errors.As(err, &se) {
+		return se.retryable()
 	}
 	if errors.Is(err, ErrStreamCut) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) {
 		return true
@@ -531,6 +705,24 @@ func Describe(err error) string {
 	if err == nil {
 		return ""
 	}
+	var he *HTTPError
+	var me *MalformedError
+	var se *StreamError
+	var tl *TooLargeError
+	var rl *RetryLaterError
+	switch {
+	case errors.As(err, &rl):
+		return rl.Error()
+	case errors.As(err, &tl):
+		return tl.Error()
+	case errors.As(err, &he):
+		return oneLine(he.Error())
+	case errors.As(err, &se):
+		return oneLine(se.Error())
+	case errors.As(err, &me):
+		// Its message already says "malformed response".
+		return me.Error()
+	}
 	var ae *openai.APIError
 	if errors.As(err, &ae) {
 		msg := ae.Message
@@ -550,8 +742,8 @@ func Describe(err error) string {
 		}
 		return fmt.Sprintf("HTTP %d: %s", re.HTTPStatusCode, oneLine(fmt.Sprint(re.Err)))
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
 		return "malformed response from the model server: " + oneLine(err.Error())
 	}
 	return oneLine(err.Error())

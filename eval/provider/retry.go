@@ -64,12 +64,22 @@ func Do[T any](ctx context.Context, p Policy, fn func(context.Context) (T, error
 		if ctx.Err() != nil {
 			return zero, ctx.Err()
 		}
+		var he *HTTPError
+		var se *StreamError
+		var tl *TooLargeError
+		known := errors.As(err, &he) || errors.As(err, &se) || errors.As(err, &tl)
 		if timedOut {
 			err = &TimeoutError{After: p.Timeout, Err: err}
-		} else if a.bodyErr == nil && (errors.Is(err, io.ErrUnexpectedEOF) || isSyntax(err)) {
+		} else if !known && a.bodyErr == nil && (errors.Is(err, io.ErrUnexpectedEOF) || isSyntax(err)) {
 			// The body was read to its end without a transport error, so
 			// the server sent bad JSON: retrying would get the same.
 			err = &MalformedError{Err: err}
+		}
+		limit := max(p.Max, maxRetryAfter)
+		if a.retryAfter > limit && Retryable(err) {
+			// A server that asks for more than Verso waits (a spent daily
+			// quota) is not retried: waiting would park the run for hours.
+			err = &RetryLaterError{Wait: a.retryAfter, Limit: limit, Err: err}
 		}
 		if i >= p.Attempts || !(timedOut || Retryable(err)) {
 			if i > 1 {
@@ -81,7 +91,7 @@ func Do[T any](ctx context.Context, p Policy, fn func(context.Context) (T, error
 		if a.retryAfter > 0 {
 			// The server knows best: wait what it asks (bounded, so a
 			// daily quota does not park the run for hours).
-			wait = min(a.retryAfter, max(p.Max, maxRetryAfter)) + time.Duration(rand.Int64N(int64(50*time.Millisecond)))
+			wait = min(a.retryAfter, limit) + time.Duration(rand.Int64N(int64(50*time.Millisecond)))
 		}
 		if onRetry != nil {
 			onRetry(Retry{Attempt: i, Err: err, Wait: wait})
@@ -104,6 +114,19 @@ func backoff(p Policy, attempt int) time.Duration {
 	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
+
+// RetryLaterError is a failed call whose server asked to be retried later
+// than Verso waits.
+type RetryLaterError struct {
+	Wait, Limit time.Duration
+	Err         error
+}
+
+func (e *RetryLaterError) Error() string {
+	return Describe(e.Err) + " (the server asks to retry in " + e.Wait.Round(time.Second).String() + ", longer than the " +
+		e.Limit.String() + " Verso waits: try again later)"
+}
+func (e *RetryLaterError) Unwrap() error { return e.Err }
 
 // TimeoutError is an attempt that ran past the per-call timeout.
 type TimeoutError struct {

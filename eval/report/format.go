@@ -56,21 +56,25 @@ type RunInfo struct {
 
 // ResultInfo is one result in the JSON report.
 type ResultInfo struct {
-	Version    int                     `json:"version"`
-	Model      string                  `json:"model"`
-	CaseID     int64                   `json:"case_id"`
-	Case       string                  `json:"case"`
-	Repeat     int                     `json:"repeat"`
-	Pass       bool                    `json:"pass"`
-	Score      float64                 `json:"score"`
-	Error      string                  `json:"error"`
-	Cached     bool                    `json:"cached"`
-	LatencyMS  int64                   `json:"latency_ms"`
-	TokensIn   int                     `json:"tokens_in"`
-	TokensOut  int                     `json:"tokens_out"`
-	Cost       float64                 `json:"cost"`
-	Output     string                  `json:"output"`
-	Assertions []store.AssertionResult `json:"assertions"`
+	Version   int     `json:"version"`
+	Model     string  `json:"model"`
+	CaseID    int64   `json:"case_id"`
+	Case      string  `json:"case"`
+	Repeat    int     `json:"repeat"`
+	Pass      bool    `json:"pass"`
+	Score     float64 `json:"score"`
+	Error     string  `json:"error"`
+	Cached    bool    `json:"cached"`
+	LatencyMS int64   `json:"latency_ms"`
+	// TokensIn, TokensOut and Cost are null when the server reported no
+	// usage (UsageUnknown): unknown, not zero.
+	TokensIn     *int                    `json:"tokens_in"`
+	TokensOut    *int                    `json:"tokens_out"`
+	Cost         *float64                `json:"cost"`
+	UsageUnknown bool                    `json:"usage_unknown,omitempty"`
+	FinishReason string                  `json:"finish_reason,omitempty"`
+	Output       string                  `json:"output"`
+	Assertions   []store.AssertionResult `json:"assertions"`
 }
 
 // Info converts a run.
@@ -94,8 +98,11 @@ func JSON(w io.Writer, run store.Run, results []store.Result, s Summary) error {
 	}
 	for i, r := range results {
 		d.Results[i] = ResultInfo{Version: r.Version, Model: r.Model, CaseID: r.CaseID, Case: r.CaseName, Repeat: r.Repeat, Pass: r.Pass,
-			Score: r.Score, Error: r.Error, Cached: r.Cached, LatencyMS: r.LatencyMS, TokensIn: r.TokensIn, TokensOut: r.TokensOut,
-			Cost: r.Cost, Output: r.Output, Assertions: nonNil(r.Assertions)}
+			Score: r.Score, Error: r.Error, Cached: r.Cached, LatencyMS: r.LatencyMS, UsageUnknown: r.UsageUnknown,
+			FinishReason: r.FinishReason, Output: r.Output, Assertions: nonNil(r.Assertions)}
+		if !r.UsageUnknown {
+			d.Results[i].TokensIn, d.Results[i].TokensOut, d.Results[i].Cost = &r.TokensIn, &r.TokensOut, &r.Cost
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -246,7 +253,7 @@ func Table(w io.Writer, run store.Run, results []store.Result, s Summary, o Tabl
 			rate = "-"
 		}
 		t.Row(fmt.Sprintf("@%d", c.Version), sanitize.Line(c.Model), rate, fmt.Sprint(c.Passed), fmt.Sprint(c.Failed), fmt.Sprint(c.Errors),
-			fmt.Sprintf("%.0f", c.LatencyMeanMS), fmt.Sprintf("%.0f", c.LatencyP95MS), fmt.Sprintf("%d/%d", c.TokensIn, c.TokensOut), fmt.Sprintf("$%.4f", c.Cost))
+			fmt.Sprintf("%.0f", c.LatencyMeanMS), fmt.Sprintf("%.0f", c.LatencyP95MS), tokensText(c), CostText(c.Cost, c.UsageUnknown, c.Total-c.Errors))
 	}
 	t.StyleFunc(func(row, col int) lipgloss.Style {
 		st := lipgloss.NewStyle().PaddingRight(1)
@@ -272,15 +279,25 @@ func Table(w io.Writer, run store.Run, results []store.Result, s Summary, o Tabl
 	if s.Total < s.Planned {
 		b.WriteString(fmt.Sprintf("%d of %d results: the run did not finish\n", s.Total, s.Planned))
 	}
+	if s.UsageUnknown > 0 {
+		b.WriteString(fmt.Sprintf("%d answers came without token usage: their cost is unknown (not counted)\n", s.UsageUnknown))
+	}
+	if s.Truncated > 0 {
+		b.WriteString(fmt.Sprintf("%d answers were cut short (finish_reason length or content_filter): see below\n", s.Truncated))
+	}
 	if o.MaxFailures > 0 {
 		n := 0
 		var more int
 		for _, r := range results {
-			if r.Pass && r.Error == "" {
+			if r.Pass && r.Error == "" && !Truncated(r.FinishReason) {
 				continue
 			}
 			if n == 0 {
-				b.WriteString("\n" + bold("Failures") + "\n")
+				head := "Failures"
+				if s.Truncated > 0 {
+					head = "Failures and answers cut short"
+				}
+				b.WriteString("\n" + bold(head) + "\n")
 			}
 			if n >= o.MaxFailures {
 				more++
@@ -292,13 +309,21 @@ func Table(w io.Writer, run store.Run, results []store.Result, s Summary, o Tabl
 				name += fmt.Sprintf(" #%d", r.Repeat+1)
 			}
 			mark := red("✗")
-			if r.Error != "" {
+			switch {
+			case r.Error != "":
 				mark = red("!")
+			case r.Pass:
+				mark = green("✓")
 			}
 			b.WriteString(fmt.Sprintf("%s @%d %s · %s\n", mark, r.Version, sanitize.Line(r.Model), name))
 			if r.Error != "" {
-				b.WriteString("    error: " + clip(sanitize.Line(r.Error), o.Width-11) + "\n")
+				// Whole, wrapped: the end of an error (the address that
+				// refused, the body) is often what tells the cause.
+				b.WriteString(wrapIndent("error: "+sanitize.Line(r.Error), o.Width, "    ") + "\n")
 				continue
+			}
+			if note := FinishNote(r.FinishReason); note != "" {
+				b.WriteString("    " + red(note) + "\n")
 			}
 			for _, a := range r.Assertions {
 				if !a.Pass {
@@ -318,6 +343,27 @@ func Table(w io.Writer, run store.Run, results []store.Result, s Summary, o Tabl
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// wrapIndent wraps s to width with every line indented.
+func wrapIndent(s string, width int, indent string) string {
+	w := max(20, width-len(indent))
+	lines := strings.Split(ansi.Wrap(s, w, " /,"), "\n")
+	for i := range lines {
+		lines[i] = indent + strings.TrimRight(lines[i], " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func tokensText(c Stats) string {
+	if c.UsageUnknown > 0 && c.UsageUnknown >= c.Total-c.Errors {
+		return "?"
+	}
+	t := fmt.Sprintf("%d/%d", c.TokensIn, c.TokensOut)
+	if c.UsageUnknown > 0 {
+		t += "+?"
+	}
+	return t
 }
 
 func clip(s string, n int) string {

@@ -4,6 +4,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 
@@ -31,6 +32,12 @@ type Stats struct {
 	TokensIn      int     `json:"tokens_in"`
 	TokensOut     int     `json:"tokens_out"`
 	Cost          float64 `json:"cost"` // dollars, at the configured prices
+	// UsageUnknown counts answers whose server reported no token usage:
+	// their cost is unknown and not in Cost.
+	UsageUnknown int `json:"usage_unknown"`
+	// Truncated counts answers the model did not finish: finish_reason
+	// length (cut at max_tokens) or content_filter.
+	Truncated int `json:"truncated"`
 }
 
 // Summary of a run: per column, and in total.
@@ -45,14 +52,44 @@ type Summary struct {
 	Cost     float64 `json:"cost"`
 	// Planned is the number of results the run was to produce; Total <
 	// Planned means it was cancelled or killed before the end.
-	Planned  int     `json:"planned"`
-	Duration float64 `json:"duration_s,omitempty"`
+	Planned      int     `json:"planned"`
+	Duration     float64 `json:"duration_s,omitempty"`
+	UsageUnknown int     `json:"usage_unknown"`
+	Truncated    int     `json:"truncated"`
 }
 
 // JSON encodes the summary (for store.FinishRun).
 func (s Summary) JSON() json.RawMessage {
 	b, _ := json.Marshal(s)
 	return b
+}
+
+// Truncated reports whether a finish reason means the answer is not whole:
+// cut at max_tokens (length) or filtered (content_filter).
+func Truncated(finish string) bool { return finish == "length" || finish == "content_filter" }
+
+// FinishNote explains a finish reason that is not a normal end ("" for
+// stop, tool_calls and unknown).
+func FinishNote(finish string) string {
+	switch finish {
+	case "length":
+		return "cut short: finish_reason length (the answer reached max_tokens)"
+	case "content_filter":
+		return "cut short: finish_reason content_filter (the provider filtered the answer)"
+	}
+	return ""
+}
+
+// CostText is a cost for people: dollars, "+?" when some answers had no
+// usage figures, "unknown" when none had.
+func CostText(cost float64, unknown, answers int) string {
+	switch {
+	case unknown > 0 && unknown >= answers:
+		return "unknown"
+	case unknown > 0:
+		return fmt.Sprintf("$%.4f+?", cost)
+	}
+	return fmt.Sprintf("$%.4f", cost)
 }
 
 // AllPassed reports whether every planned result exists and passed.
@@ -101,6 +138,12 @@ func Summarize(results []store.Result, columns []Column, planned int) Summary {
 		st.TokensIn += r.TokensIn
 		st.TokensOut += r.TokensOut
 		st.Cost += r.Cost
+		if r.Error == "" && r.UsageUnknown {
+			st.UsageUnknown++
+		}
+		if r.Error == "" && Truncated(r.FinishReason) {
+			st.Truncated++
+		}
 	}
 	for i := range s.Columns {
 		st := &s.Columns[i]
@@ -115,6 +158,8 @@ func Summarize(results []store.Result, columns []Column, planned int) Summary {
 		s.Errors += st.Errors
 		s.Cached += st.Cached
 		s.Cost += st.Cost
+		s.UsageUnknown += st.UsageUnknown
+		s.Truncated += st.Truncated
 	}
 	if s.Total > 0 {
 		s.PassRate = float64(s.Passed) / float64(s.Total)

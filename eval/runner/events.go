@@ -80,8 +80,14 @@ type Progress struct {
 	Retries  int
 	InFlight int
 	Spent    float64 // dollars of live calls (cached answers cost nothing)
-	Elapsed  time.Duration
-	Status   string // running, then store.RunDone / RunCancelled / RunFailed
+	// UsageUnknown counts live calls whose server reported no usage: their
+	// cost is unknown and not in Spent.
+	UsageUnknown int
+	Elapsed      time.Duration
+	Status       string // running, then store.RunDone / RunCancelled / RunFailed
+	// Stopped says why the circuit breaker stopped the run (with the
+	// resume hint); "" otherwise.
+	Stopped string
 }
 
 // Feed collects a run's events for a consumer that reads them in batches

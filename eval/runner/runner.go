@@ -28,6 +28,10 @@ import (
 // DefaultConcurrency is the number of calls in flight when none is given.
 const DefaultConcurrency = 8
 
+// MaxCalls is the most results one run may have: Start refuses a bigger
+// plan before creating the run (its tasks alone would take gigabytes).
+const MaxCalls = 1_000_000
+
 // Plan is what to run.
 type Plan struct {
 	Suite    store.Suite // with its cases; Suite.Prompt names the prompt
@@ -48,6 +52,10 @@ type Options struct {
 	// OnEvent receives progress events from the run's goroutines: it must
 	// be safe for concurrent use and return quickly (Feed.Push is).
 	OnEvent func(Event)
+	// BreakAfter stops the run when this many calls in a row fail the
+	// same way (see breaker.go); 0 = the default (8, fewer for small
+	// runs), -1 = never.
+	BreakAfter int
 	// BatchSize and FlushEvery tune the result writer (default 100, 50ms).
 	BatchSize  int
 	FlushEvery time.Duration
@@ -173,6 +181,9 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Handle, error) 
 		}
 	}
 	total := len(cols) * len(p.Suite.Cases) * p.Repeat
+	if total > MaxCalls || p.Repeat > MaxCalls {
+		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
+	}
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
 		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, SuiteHash: store.HashSuite(p.Suite)})
 	if err != nil {
@@ -284,6 +295,8 @@ type exec struct {
 	suite store.Suite
 	start time.Time
 
+	brk *breaker
+
 	mu      sync.Mutex
 	prog    Progress
 	results []store.Result
@@ -355,6 +368,9 @@ func (x *exec) count(r store.Result, live bool) {
 	}
 	if live && !r.Cached {
 		x.prog.Spent += r.Cost
+		if r.UsageUnknown {
+			x.prog.UsageUnknown++
+		}
 	}
 }
 
@@ -372,6 +388,7 @@ func (x *exec) emit(ev Event) {
 
 func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tasks []task, cols []report.Column) (Outcome, error) {
 	w := newWriter(x.e.Store, x.o.BatchSize, x.o.FlushEvery, stop)
+	x.brk = newBreaker(len(tasks), x.o.BreakAfter, stop)
 	ch := make(chan *task)
 	go func() {
 		defer close(ch)
@@ -428,6 +445,10 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	case completed < len(tasks):
 		status = store.RunCancelled
 	}
+	stopped := x.brk.err()
+	if status != store.RunCancelled {
+		stopped = nil
+	}
 	// The run's end is saved even when ctx was cancelled.
 	bg := context.WithoutCancel(parent)
 	results := x.sorted()
@@ -437,10 +458,15 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	run, _ := x.e.Store.Run(bg, x.run.ID)
 	x.mu.Lock()
 	x.prog.Status = status
+	if stopped != nil {
+		x.prog.Stopped = stopped.Error()
+	}
 	x.mu.Unlock()
 	x.emit(Event{Kind: Done})
 	out := Outcome{Run: run, Results: results, Summary: sum}
 	switch {
+	case stopped != nil:
+		return out, stopped
 	case werr != nil:
 		return out, fmt.Errorf("run %d: saving results: %w", x.run.ID, werr)
 	case ferr != nil:
@@ -503,7 +529,8 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 	cached := t.cached != nil
 	if cached {
 		c := t.cached
-		resp = provider.Response{Output: c.Output, TokensIn: c.TokensIn, TokensOut: c.TokensOut, Latency: time.Duration(c.LatencyMS) * time.Millisecond}
+		resp = provider.Response{Output: c.Output, TokensIn: c.TokensIn, TokensOut: c.TokensOut, Latency: time.Duration(c.LatencyMS) * time.Millisecond,
+			FinishReason: c.FinishReason, UsageUnknown: c.UsageUnknown}
 	} else {
 		x.mu.Lock()
 		x.prog.InFlight++
@@ -516,6 +543,9 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		resp, err = provider.Do(ctx, x.o.Policy, func(ctx context.Context) (provider.Response, error) {
 			return p.Chat(ctx, req, onTok)
 		}, func(rt provider.Retry) {
+			if rt.Wait >= longWait {
+				x.brk.observe(x.run.ID, rt.Err)
+			}
 			x.mu.Lock()
 			x.prog.Retries++
 			x.mu.Unlock()
@@ -528,6 +558,7 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 			if ctx.Err() != nil {
 				return r, nil, false
 			}
+			x.brk.observe(x.run.ID, err)
 			var ae *provider.AttemptsError
 			if errors.As(err, &ae) {
 				r.Error = err.Error()
@@ -537,10 +568,17 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 			return r, nil, true
 		}
 	}
+	if !cached {
+		x.brk.observe(x.run.ID, nil)
+	}
 	r.Output = resp.Output
 	r.TokensIn, r.TokensOut = resp.TokensIn, resp.TokensOut
 	r.LatencyMS = resp.Latency.Milliseconds()
 	r.Cost = p.Cost(mname, resp.TokensIn, resp.TokensOut)
+	r.FinishReason, r.UsageUnknown = resp.FinishReason, resp.UsageUnknown
+	if r.UsageUnknown {
+		r.Cost = 0 // unknown: reports say so instead of a price
+	}
 	r.Cached = cached
 	th := x.suite.Threshold
 	if t.cas.Threshold != nil {
@@ -555,7 +593,8 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 	r.Assertions, r.Score, r.Pass = o.Results, o.Score, o.Pass
 	var ce *store.CachedResponse
 	if !cached && !x.o.NoCache {
-		ce = &store.CachedResponse{Key: key, Output: resp.Output, TokensIn: resp.TokensIn, TokensOut: resp.TokensOut, LatencyMS: r.LatencyMS}
+		ce = &store.CachedResponse{Key: key, Output: resp.Output, TokensIn: resp.TokensIn, TokensOut: resp.TokensOut, LatencyMS: r.LatencyMS,
+			FinishReason: resp.FinishReason, UsageUnknown: resp.UsageUnknown}
 	}
 	return r, ce, true
 }

@@ -69,15 +69,64 @@ type file struct {
 	Tests       []test `yaml:"tests" json:"tests"`
 }
 
-// Parse reads a suite in format f. Every assertion is validated: an invalid
-// one is an error naming the case and the problem. The suite's Name is left
-// empty for the caller.
+// Limits bound what a suite file may hold, so a huge or endless file ends
+// in a clear error instead of taking the machine's memory.
+type Limits struct {
+	// MaxCases is the most cases a suite may have (0 = DefaultMaxCases).
+	MaxCases int
+	// MaxYAMLBytes is the largest YAML (or JSON document) suite: it is read
+	// whole, where JSONL and CSV are read a case at a time (0 =
+	// DefaultMaxYAMLBytes).
+	MaxYAMLBytes int64
+}
+
+// The default limits.
+const (
+	DefaultMaxCases           = 100_000
+	DefaultMaxYAMLBytes int64 = 64 << 20
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxCases <= 0 {
+		l.MaxCases = DefaultMaxCases
+	}
+	if l.MaxYAMLBytes <= 0 {
+		l.MaxYAMLBytes = DefaultMaxYAMLBytes
+	}
+	return l
+}
+
+// TooManyCasesError is a suite past Limits.MaxCases.
+type TooManyCasesError struct{ Max int }
+
+func (e *TooManyCasesError) Error() string {
+	return fmt.Sprintf("more than %d cases: split the suite (or raise the limit with --max-cases)", e.Max)
+}
+
+// Parse reads a suite in format f with the default limits. Every assertion
+// is validated: an invalid one is an error naming the case and the problem.
+// The suite's Name is left empty for the caller.
 func Parse(data []byte, f Format) (store.Suite, error) {
+	return ParseReader(bytes.NewReader(data), f, Limits{})
+}
+
+// ParseReader is Parse from a reader: JSONL and CSV are read one case at a
+// time, YAML whole (up to Limits.MaxYAMLBytes).
+func ParseReader(r io.Reader, f Format, lim Limits) (store.Suite, error) {
+	lim = lim.withDefaults()
 	var su store.Suite
 	var tests []test
 	var def *test
 	switch f {
 	case YAML:
+		data, err := io.ReadAll(io.LimitReader(r, lim.MaxYAMLBytes+1))
+		if err != nil {
+			return su, err
+		}
+		if int64(len(data)) > lim.MaxYAMLBytes {
+			return su, fmt.Errorf("a YAML or JSON suite is read whole and this one is larger than %d MiB: write it as JSONL or CSV, which are read a case at a time",
+				lim.MaxYAMLBytes>>20)
+		}
 		var fl file
 		// A bare list of tests is accepted too.
 		// JSON (a {"tests": [...]} object or a list) and YAML are read by
@@ -102,13 +151,19 @@ func Parse(data []byte, f Format) (store.Suite, error) {
 		}
 		su.Description = fl.Description
 		tests, def = fl.Tests, fl.DefaultTest
+		if len(tests) > lim.MaxCases {
+			return su, &TooManyCasesError{Max: lim.MaxCases}
+		}
 	case JSONL:
-		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
 		for n := 1; sc.Scan(); n++ {
 			line := bytes.TrimSpace(sc.Bytes())
 			if len(line) == 0 {
 				continue
+			}
+			if len(tests) == lim.MaxCases {
+				return su, &TooManyCasesError{Max: lim.MaxCases}
 			}
 			t, err := jsonlCase(line)
 			if err != nil {
@@ -117,11 +172,14 @@ func Parse(data []byte, f Format) (store.Suite, error) {
 			tests = append(tests, t)
 		}
 		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				return su, fmt.Errorf("line %d is longer than 64 MiB", len(tests)+1)
+			}
 			return su, err
 		}
 	case CSV:
 		var err error
-		tests, err = csvCases(data)
+		tests, err = csvCases(r, lim.MaxCases)
 		if err != nil {
 			return su, err
 		}
@@ -294,24 +352,38 @@ var unsupported = map[string]bool{
 
 func noValue(t string) bool { return t == "is-json" || t == "contains-json" }
 
-func csvCases(data []byte) ([]test, error) {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+func csvCases(in io.Reader, maxCases int) ([]test, error) {
+	br := bufio.NewReader(in)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	r := csv.NewReader(br)
 	r.FieldsPerRecord = -1
-	rows, err := r.ReadAll()
+	r.ReuseRecord = false
+	head, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("csv: needs a header row and at least one case")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("csv: %v", err)
 	}
-	if len(rows) < 2 {
-		return nil, errors.New("csv: needs a header row and at least one case")
-	}
-	head := rows[0]
 	var out []test
-	for n, row := range rows[1:] {
+	for n := 0; ; n++ {
+		row, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("csv: %v", err)
+		}
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue
 		}
 		if len(row) != len(head) {
 			return nil, fmt.Errorf("csv: row %d has %d columns, the header has %d", n+2, len(row), len(head))
+		}
+		if len(out) == maxCases {
+			return nil, &TooManyCasesError{Max: maxCases}
 		}
 		t := test{Vars: map[string]any{}}
 		for i, col := range head {
@@ -320,7 +392,7 @@ func csvCases(data []byte) ([]test, error) {
 			switch {
 			case col == "__description":
 				t.Description = cell
-			case col == "__expected" || regexp.MustCompile(`^__expected\d+$`).MatchString(col):
+			case col == "__expected" || expectedColRE.MatchString(col):
 				if strings.TrimSpace(cell) == "" {
 					continue
 				}
@@ -347,8 +419,13 @@ func csvCases(data []byte) ([]test, error) {
 		}
 		out = append(out, t)
 	}
+	if len(out) == 0 {
+		return nil, errors.New("csv: needs a header row and at least one case")
+	}
 	return out, nil
 }
+
+var expectedColRE = regexp.MustCompile(`^__expected\d+$`)
 
 func toString(v any) string {
 	if s, ok := v.(string); ok {

@@ -124,12 +124,19 @@ func (d *Detail) content() []string {
 	} else {
 		r := d.results[min(d.rep, len(d.results)-1)]
 		v := report.VerdictOf(r)
+		usage := fmt.Sprintf("%d→%d tokens · %s", r.TokensIn, r.TokensOut, money(r.Cost))
+		if r.UsageUnknown {
+			usage = "no usage reported · cost unknown"
+		}
 		line := verdictStyle(st, v).Render(fmt.Sprintf("%s %s", verdictSym(v), v)) +
-			st.Muted.Render(fmt.Sprintf(" · score %.2f · %s · %d→%d tokens · %s", r.Score, ms(float64(r.LatencyMS)), r.TokensIn, r.TokensOut, money(r.Cost)))
+			st.Muted.Render(fmt.Sprintf(" · score %.2f · %s · %s", r.Score, ms(float64(r.LatencyMS)), usage))
 		if r.Cached {
 			line += st.Muted.Render(" · cached")
 		}
 		add(line)
+		if note := report.FinishNote(r.FinishReason); note != "" && r.Error == "" {
+			add(st.Warning.Render(note))
+		}
 		if len(d.results) > 1 {
 			outs := map[string]bool{}
 			for _, x := range d.results {

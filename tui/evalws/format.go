@@ -24,6 +24,19 @@ const (
 	symRunning = "…"
 )
 
+// costOf is money for a sum of answers of which unknown came without usage
+// figures: "unknown" when all did, "+?" after the known part when some did
+// (a missing usage is never shown as $0).
+func costOf(f float64, unknown, answers int) string {
+	switch {
+	case unknown > 0 && unknown >= answers:
+		return "cost unknown"
+	case unknown > 0:
+		return money(f) + "+?"
+	}
+	return money(f)
+}
+
 func money(f float64) string {
 	switch {
 	case f == 0:

@@ -152,10 +152,11 @@ func (m *Matrix) progressLine() string {
 	sum := m.summary()
 	done, total := sum.Total, sum.Planned
 	passed, failed, errs, cached := sum.Passed, sum.Failed, sum.Errors, sum.Cached
-	spent := sum.Cost
+	spent := costOf(sum.Cost, sum.UsageUnknown, sum.Total-sum.Errors)
 	if m.running {
 		p := m.prog
-		done, total, passed, failed, errs, cached, spent = p.Done, p.Total, p.Passed, p.Failed, p.Errors, p.Cached, p.Spent
+		done, total, passed, failed, errs, cached = p.Done, p.Total, p.Passed, p.Failed, p.Errors, p.Cached
+		spent = costOf(p.Spent, p.UsageUnknown, p.Done-p.Errors-p.Cached)
 	}
 	total = max(total, done)
 	bw := max(6, min(24, m.width/5))
@@ -166,15 +167,19 @@ func (m *Matrix) progressLine() string {
 			st.Warning.Render(fmt.Sprintf("%s %d", symError, errs)),
 	}
 	if m.running {
-		parts = append(parts, st.Muted.Render(fmt.Sprintf("%.1f calls/s", m.rate())), st.Muted.Render(money(spent)+" spent"))
+		parts = append(parts, st.Muted.Render(fmt.Sprintf("%.1f calls/s", m.rate())), st.Muted.Render(spent+" spent"))
 		if m.prog.Retries > 0 {
 			parts = append(parts, st.Warning.Render(fmt.Sprintf("%d retries", m.prog.Retries)))
 		}
 	} else {
-		parts = append(parts, st.Muted.Render(money(spent)))
+		parts = append(parts, st.Muted.Render(spent))
 	}
 	if cached > 0 {
 		parts = append(parts, st.Muted.Render(fmt.Sprintf("%d cached", cached)))
+	}
+	if !m.running && m.prog.Stopped != "" {
+		// The circuit breaker stopped it: calls kept failing the same way.
+		parts = append(parts, st.Warning.Render("stopped: calls kept failing · R resume"))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -304,7 +309,9 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 			}
 			return count(s.TokensIn) + "→" + count(s.TokensOut), st.Text
 		}},
-		{"cost", func(s report.Stats) (string, lipgloss.Style) { return money(s.Cost), st.Text }},
+		{"cost", func(s report.Stats) (string, lipgloss.Style) {
+			return costOf(s.Cost, s.UsageUnknown, s.Total-s.Errors), st.Text
+		}},
 	}
 	out := []string{rule(st, "summary", m.width)}
 	n := l.sum - 1

@@ -235,7 +235,7 @@ func (t *RunsTab) View() string {
 			}
 			lines = append(lines, "  "+st.Text.Render(pad(colTitle(report.Column{Version: s.Version, Model: s.Model}), 24))+
 				verdictStyle(st, passVerdict(s.Passed, s.Total)).Render(fmt.Sprintf("%d/%d %s", s.Passed, s.Total, pct(s.PassRate)))+
-				st.Muted.Render(fmt.Sprintf(" · mean %s · p95 %s · %s→%s tokens · %s", ms(s.LatencyMeanMS), ms(s.LatencyP95MS), count(s.TokensIn), count(s.TokensOut), money(s.Cost))))
+				st.Muted.Render(fmt.Sprintf(" · mean %s · p95 %s · %s→%s tokens · %s", ms(s.LatencyMeanMS), ms(s.LatencyP95MS), count(s.TokensIn), count(s.TokensOut), costOf(s.Cost, s.UsageUnknown, s.Total-s.Errors))))
 		}
 	}
 	return common.Box(lines, w, t.height)
@@ -279,7 +279,7 @@ func (t *RunsTab) runLine(i int) string {
 	}
 	what := strings.Join(vers, ",") + " × " + strings.Join(models, ",")
 	passed := fmt.Sprintf("%d/%d %s", it.sum.Passed, max(it.sum.Planned, it.sum.Total), pct(it.sum.PassRate))
-	cost := money(it.sum.Cost)
+	cost := costOf(it.sum.Cost, it.sum.UsageUnknown, it.sum.Total-it.sum.Errors)
 	status := r.Status
 	sstyle := st.Warning
 	switch status {
@@ -293,7 +293,7 @@ func (t *RunsTab) runLine(i int) string {
 		if it.prog != nil {
 			p := it.prog
 			passed = fmt.Sprintf("%d/%d run", p.Done, p.Total)
-			cost = money(p.Spent)
+			cost = costOf(p.Spent, p.UsageUnknown, p.Done-p.Errors-p.Cached)
 		}
 	}
 	row := pad(fmt.Sprintf("#%d", r.ID), 6) + sstyle.Render(pad(status, 11)) + st.Text.Render(pad(what, 19)) +
