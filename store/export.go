@@ -35,6 +35,42 @@ type ExportPrompt struct {
 	Description string          `json:"description,omitempty" yaml:"description,omitempty"`
 	Tags        []string        `json:"tags,omitempty" yaml:"tags,omitempty"`
 	Versions    []ExportVersion `json:"versions" yaml:"versions"`
+	// LabelHistory is every label move, oldest first, and Suites the
+	// prompt's test suites: only in full exports, so that importing one
+	// into an empty file restores the prompt exactly.
+	LabelHistory []ExportLabelEvent `json:"label_history,omitempty" yaml:"label_history,omitempty"`
+	Suites       []ExportSuite      `json:"suites,omitempty" yaml:"suites,omitempty"`
+}
+
+// ExportLabelEvent is one label move of a full export (From 0: the label
+// was new; To 0: it was removed). The eval run that justified it is not
+// exported: runs stay in the file they were made in.
+type ExportLabelEvent struct {
+	Label  string `json:"label" yaml:"label"`
+	From   int    `json:"from,omitempty" yaml:"from,omitempty"`
+	To     int    `json:"to,omitempty" yaml:"to,omitempty"`
+	Actor  string `json:"actor,omitempty" yaml:"actor,omitempty"`
+	At     string `json:"at" yaml:"at"`
+	Reason string `json:"reason,omitempty" yaml:"reason,omitempty"`
+	Forced bool   `json:"forced,omitempty" yaml:"forced,omitempty"`
+}
+
+// ExportSuite is one test suite of a full export.
+type ExportSuite struct {
+	Name        string       `json:"name" yaml:"name"`
+	Description string       `json:"description,omitempty" yaml:"description,omitempty"`
+	Threshold   float64      `json:"threshold,omitempty" yaml:"threshold,omitempty"`
+	Cases       []ExportCase `json:"cases" yaml:"cases"`
+}
+
+// ExportCase is one test case of an exported suite.
+type ExportCase struct {
+	Name       string         `json:"name,omitempty" yaml:"name,omitempty"`
+	Vars       map[string]any `json:"vars,omitempty" yaml:"vars,omitempty"`
+	Assertions []Assertion    `json:"assert,omitempty" yaml:"assert,omitempty"`
+	Expected   string         `json:"expected,omitempty" yaml:"expected,omitempty"`
+	Tags       []string       `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Threshold  *float64       `json:"threshold,omitempty" yaml:"threshold,omitempty"`
 }
 
 // ExportVersion is one version of an export. Number, CreatedAt and Parent
@@ -153,12 +189,88 @@ func (s *Store) Export(ctx context.Context, o ExportOptions) (ExportDoc, error) 
 			}
 			cur.Versions = append(cur.Versions, ev)
 		}
-		return vrows.Err()
+		if err := vrows.Err(); err != nil {
+			return err
+		}
+		vrows.Close()
+		if o.Label != "" {
+			return nil
+		}
+		ids := map[string]int64{}
+		for id, m := range meta {
+			ids[m.Name] = id
+		}
+		for i := range doc.Prompts {
+			if err := exportExtras(ctx, tx, ids[doc.Prompts[i].Name], &doc.Prompts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return doc, s.wrap("export", err)
 	}
 	return doc, nil
+}
+
+// exportExtras adds a full export's label history and suites to p.
+func exportExtras(ctx context.Context, tx *sql.Tx, pid int64, p *ExportPrompt) error {
+	rows, err := tx.QueryContext(ctx, `SELECT label, COALESCE(from_version, 0), COALESCE(to_version, 0), actor, at, reason, forced
+		FROM label_events WHERE prompt_id = ? ORDER BY id`, pid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e ExportLabelEvent
+		var at int64
+		if err := rows.Scan(&e.Label, &e.From, &e.To, &e.Actor, &at, &e.Reason, &e.Forced); err != nil {
+			rows.Close()
+			return err
+		}
+		e.At = time.UnixMicro(at).UTC().Format(time.RFC3339Nano)
+		p.LabelHistory = append(p.LabelHistory, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	type suiteRow struct {
+		id int64
+		es ExportSuite
+	}
+	var suites []suiteRow
+	srows, err := tx.QueryContext(ctx, `SELECT id, name, description, threshold FROM suites WHERE prompt_id = ? ORDER BY name`, pid)
+	if err != nil {
+		return err
+	}
+	for srows.Next() {
+		var r suiteRow
+		if err := srows.Scan(&r.id, &r.es.Name, &r.es.Description, &r.es.Threshold); err != nil {
+			srows.Close()
+			return err
+		}
+		suites = append(suites, r)
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return err
+	}
+	for _, r := range suites {
+		cases, err := readCases(ctx, tx, r.id)
+		if err != nil {
+			return err
+		}
+		r.es.Cases = []ExportCase{}
+		for _, c := range cases {
+			vars := c.Vars
+			if len(vars) == 0 {
+				vars = nil
+			}
+			r.es.Cases = append(r.es.Cases, ExportCase{Name: c.Name, Vars: vars, Assertions: c.Assertions, Expected: c.Expected, Tags: c.Tags, Threshold: c.Threshold})
+		}
+		p.Suites = append(p.Suites, r.es)
+	}
+	return nil
 }
 
 // JSON renders the document as indented JSON with a trailing newline.
@@ -306,7 +418,24 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 	if err := ValidName(p.Name); err != nil {
 		return err
 	}
-	numbers := map[int]int{} // export number -> number here
+	var pid int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM prompts WHERE name = ?`, p.Name).Scan(&pid)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	// A prompt that is new here, from a full export with its history, is
+	// restored as it was: the history is replayed and the labels end where
+	// the history leaves them. Otherwise labels move to where the export
+	// puts them, as any move, through the gate.
+	replay := pid == 0 && len(p.LabelHistory) > 0
+	reason := "import from " + filepath.Base(path)
+	numbers := map[int]int{}  // export number -> number here
+	matched := map[int]bool{} // numbers here that an exported version is
+	type labelAt struct {
+		label   string
+		version int
+	}
+	var labels []labelAt
 	for i, ev := range p.Versions {
 		in := CommitInput{Name: p.Name, Description: p.Description, Tags: p.Tags, Kind: ev.Kind, Dialect: ev.Dialect, Template: ev.Template,
 			Messages: ev.Messages, Message: ev.Message, Author: ev.Author}
@@ -327,10 +456,11 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 		if err != nil {
 			return err
 		}
-		var have int
-		err = tx.QueryRowContext(ctx, `SELECT v.number FROM versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name = ? AND v.content_hash = ?
-			ORDER BY v.number DESC LIMIT 1`, p.Name, hash).Scan(&have)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// The same content may be here more than once (a restore commits
+		// older content again): an exported version is the oldest version
+		// here with its content that no earlier exported version is.
+		have, err := unmatchedVersionTx(ctx, tx, p.Name, hash, matched)
+		if err != nil {
 			return err
 		}
 		if have == 0 {
@@ -338,34 +468,128 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 				in.Parent = numbers[ev.Parent]
 			}
 			v, err := s.commitTx(ctx, tx, in)
-			if err != nil && !errors.Is(err, ErrNoChange) {
+			switch {
+			case errors.Is(err, ErrNoChange):
+				rep.Unchanged++
+			case err != nil:
 				return fmt.Errorf("%s: %w", p.Name, err)
+			default:
+				rep.Created++
+				rep.Lines = append(rep.Lines, fmt.Sprintf("%s: committed v%d", p.Name, v.Number))
 			}
 			have = v.Number
-			rep.Created++
-			rep.Lines = append(rep.Lines, fmt.Sprintf("%s: committed v%d", p.Name, have))
 		} else {
 			rep.Unchanged++
 		}
+		matched[have] = true
 		if ev.Number != 0 {
 			numbers[ev.Number] = have
 		}
 		for _, l := range ev.Labels {
-			if l == "latest" {
-				continue
+			if l != "latest" {
+				labels = append(labels, labelAt{l, have})
 			}
-			_, err := s.setLabelTx(ctx, tx, LabelInput{Prompt: p.Name, Label: l, Version: have, Actor: actor, Reason: "import from " + filepath.Base(path)})
-			if errors.Is(err, ErrNoChange) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.Name, err)
-			}
-			rep.Labels++
-			rep.Lines = append(rep.Lines, fmt.Sprintf("%s: %s -> v%d", p.Name, l, have))
 		}
 	}
+	if replay {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM prompts WHERE name = ?`, p.Name).Scan(&pid); err != nil {
+			return err
+		}
+		moves, err := s.replayHistoryTx(ctx, tx, pid, p, numbers)
+		if err != nil {
+			return err
+		}
+		rep.Labels += moves
+		rep.Lines = append(rep.Lines, fmt.Sprintf("%s: label history restored (%d moves)", p.Name, moves))
+	}
+	for _, l := range labels {
+		_, err := s.setLabelTx(ctx, tx, LabelInput{Prompt: p.Name, Label: l.label, Version: l.version, Actor: actor, Reason: reason})
+		if errors.Is(err, ErrNoChange) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
+		}
+		rep.Labels++
+		rep.Lines = append(rep.Lines, fmt.Sprintf("%s: %s -> v%d", p.Name, l.label, l.version))
+	}
+	for _, es := range p.Suites {
+		if err := s.importSuiteTx(ctx, tx, p.Name, es); err != nil {
+			return err
+		}
+		rep.Lines = append(rep.Lines, fmt.Sprintf("%s: suite %s (%d cases)", p.Name, es.Name, len(es.Cases)))
+	}
 	return nil
+}
+
+// unmatchedVersionTx is the oldest version of prompt with content hash
+// that is not in matched (0 if none).
+func unmatchedVersionTx(ctx context.Context, tx *sql.Tx, prompt, hash string, matched map[int]bool) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT v.number FROM versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name = ? AND v.content_hash = ?
+		ORDER BY v.number`, prompt, hash)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+		if !matched[n] {
+			return n, nil
+		}
+	}
+	return 0, rows.Err()
+}
+
+// replayHistoryTx applies an exported label history to a prompt that was
+// just created by the import, recording each move with its actor, time,
+// reason and forced flag. It does not consult the gate: these moves were
+// made (and gated) in the registry the export came from, and the prompt has
+// no suites yet. It returns the number of moves.
+func (s *Store) replayHistoryTx(ctx context.Context, tx *sql.Tx, pid int64, p ExportPrompt, numbers map[int]int) (int, error) {
+	n := 0
+	for i, e := range p.LabelHistory {
+		if err := ValidLabel(e.Label); err != nil {
+			return n, fmt.Errorf("%s label history %d: %w", p.Name, i+1, err)
+		}
+		at, err := time.Parse(time.RFC3339Nano, e.At)
+		if err != nil {
+			return n, fmt.Errorf("%s label history %d: at %q: %v: %w", p.Name, i+1, e.At, err, ErrInvalid)
+		}
+		to := 0
+		if e.To != 0 {
+			if to = numbers[e.To]; to == 0 {
+				return n, fmt.Errorf("%s label history %d: %s moves to v%d, which is not in the export: %w", p.Name, i+1, e.Label, e.To, ErrInvalid)
+			}
+		}
+		from, err := labelVersionTx(ctx, tx, pid, e.Label)
+		if err != nil {
+			return n, err
+		}
+		if from == to {
+			continue
+		}
+		if _, err := changeLabelTx(ctx, tx, pid, p.Name, e.Label, from, to, labelNote{e.Actor, e.Reason, 0, e.Forced, at.UTC().UnixMicro()}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// importSuiteTx creates or replaces a suite from an export.
+func (s *Store) importSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, es ExportSuite) error {
+	if err := ValidLabel(es.Name); err != nil && !errors.Is(err, ErrLatestLabel) {
+		return fmt.Errorf("%s: suite name %q: use lower-case letters, digits, '.', '_' and '-': %w", prompt, es.Name, ErrInvalid)
+	}
+	su := Suite{Name: es.Name, Description: es.Description, Threshold: es.Threshold}
+	for _, c := range es.Cases {
+		su.Cases = append(su.Cases, Case{Name: c.Name, Vars: c.Vars, Assertions: c.Assertions, Expected: c.Expected, Tags: c.Tags, Threshold: c.Threshold})
+	}
+	_, err := s.saveSuiteTx(ctx, tx, prompt, su)
+	return err
 }
 
 func notExist(err error) error {

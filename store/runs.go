@@ -28,6 +28,9 @@ func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 	if len(r.Summary) == 0 {
 		r.Summary = json.RawMessage("{}")
 	}
+	if r.Owner != "" && r.Heartbeat.IsZero() {
+		r.Heartbeat = s.now()
+	}
 	vers, _ := json.Marshal(nonNil(r.Versions))
 	models, _ := json.Marshal(nonNil(r.Models))
 	err := s.tx(ctx, "create run for "+r.Prompt, func(tx *sql.Tx) error {
@@ -42,9 +45,14 @@ func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO runs (prompt_id, suite_id, suite_name, versions, models, repeat, settings, status, started_at, total, summary, suite_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, nullInt64(r.SuiteID), r.Suite, string(vers), string(models), r.Repeat,
-			string(r.Settings), r.Status, r.StartedAt.UTC().UnixMicro(), r.Total, string(r.Summary), r.SuiteHash)
+		var hb any
+		if !r.Heartbeat.IsZero() {
+			hb = r.Heartbeat.UTC().UnixMicro()
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO runs (prompt_id, suite_id, suite_name, versions, models, repeat, settings, status, started_at, total, summary,
+				owner, heartbeat_at, suite_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, nullInt64(r.SuiteID), r.Suite, string(vers), string(models), r.Repeat,
+			string(r.Settings), r.Status, r.StartedAt.UTC().UnixMicro(), r.Total, string(r.Summary), r.Owner, hb, r.SuiteHash)
 		if err != nil {
 			return err
 		}
@@ -134,15 +142,19 @@ func (s *Store) FinishRun(ctx context.Context, id int64, status string, summary 
 }
 
 const runSelect = `SELECT r.id, r.prompt_id, p.name, r.suite_name, COALESCE(r.suite_id, 0), r.versions, r.models, r.repeat, r.settings, r.status,
-	r.started_at, r.finished_at, r.total, r.summary, r.suite_hash FROM runs r JOIN prompts p ON p.id = r.prompt_id`
+	r.started_at, r.finished_at, r.total, r.summary, r.owner, r.heartbeat_at, r.suite_hash FROM runs r JOIN prompts p ON p.id = r.prompt_id`
 
 func scanRun(sc rowScanner) (Run, error) {
 	var r Run
 	var vers, models, settings, summary string
 	var started int64
-	var fin sql.NullInt64
-	if err := sc.Scan(&r.ID, &r.PromptID, &r.Prompt, &r.Suite, &r.SuiteID, &vers, &models, &r.Repeat, &settings, &r.Status, &started, &fin, &r.Total, &summary, &r.SuiteHash); err != nil {
+	var fin, hb sql.NullInt64
+	if err := sc.Scan(&r.ID, &r.PromptID, &r.Prompt, &r.Suite, &r.SuiteID, &vers, &models, &r.Repeat, &settings, &r.Status, &started, &fin, &r.Total, &summary,
+		&r.Owner, &hb, &r.SuiteHash); err != nil {
 		return r, err
+	}
+	if hb.Valid {
+		r.Heartbeat = time.UnixMicro(hb.Int64).UTC()
 	}
 	json.Unmarshal([]byte(vers), &r.Versions)
 	json.Unmarshal([]byte(models), &r.Models)
@@ -156,16 +168,17 @@ func scanRun(sc rowScanner) (Run, error) {
 	return r, nil
 }
 
-// Run returns one run.
+// Run returns one run (a running run whose owner is gone as interrupted).
 func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, runSelect+` WHERE r.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("no run %d (see `verso runs NAME`): %w", id, ErrNotFound)
 	}
-	return r, s.wrap(fmt.Sprintf("run %d", id), err)
+	return s.effective(r), s.wrap(fmt.Sprintf("run %d", id), err)
 }
 
-// Runs lists a prompt's runs, newest first.
+// Runs lists a prompt's runs, newest first (running runs whose owner is gone
+// as interrupted).
 func (s *Store) Runs(ctx context.Context, prompt string) ([]Run, error) {
 	p, err := s.Prompt(ctx, prompt)
 	if err != nil {
@@ -182,7 +195,7 @@ func (s *Store) Runs(ctx context.Context, prompt string) ([]Run, error) {
 		if err != nil {
 			return nil, s.wrap("runs "+prompt, err)
 		}
-		out = append(out, r)
+		out = append(out, s.effective(r))
 	}
 	return out, s.wrap("runs "+prompt, rows.Err())
 }

@@ -184,20 +184,26 @@ const (
 
 // Run is one evaluation: versions x models x cases x repeats.
 type Run struct {
-	ID         int64
-	PromptID   int64
-	Prompt     string
-	Suite      string
-	SuiteID    int64
-	Versions   []int
-	Models     []string // "provider/model"
-	Repeat     int
-	Settings   json.RawMessage // runner settings (concurrency, cache, ...), free-form
+	ID       int64
+	PromptID int64
+	Prompt   string
+	Suite    string
+	SuiteID  int64
+	Versions []int
+	Models   []string // "provider/model"
+	Repeat   int
+	Settings json.RawMessage // runner settings (concurrency, cache, ...), free-form
+	// Status is running, done, cancelled or failed as stored; a reader
+	// sees RunInterrupted for a running run whose owner is gone (lease.go).
 	Status     string
 	StartedAt  time.Time
 	FinishedAt *time.Time
 	Total      int             // planned results
 	Summary    json.RawMessage // eval's summary, free-form JSON
+	// Owner holds the run's lease (NewOwner) and Heartbeat is its last
+	// renewal; both empty for runs made before leases.
+	Owner     string
+	Heartbeat time.Time
 	// SuiteHash is HashSuite of the cases the run was made on. A run is
 	// gate evidence only while its suite still has that hash.
 	SuiteHash string

@@ -80,7 +80,7 @@ func newEvalCmd(a *app) *cobra.Command {
 			prog := newProgress(a.stderr, isTerminal(a.stderr))
 			opts.OnEvent = prog.event
 
-			var h *runner.Handle
+			var h *runner.Run
 			if resume != 0 {
 				run, err := st.Run(ctx, resume)
 				if err != nil {
@@ -96,7 +96,13 @@ func newEvalCmd(a *app) *cobra.Command {
 				}
 				defer stop()
 				h, err = eng.Resume(ctx, resume, opts)
-				if err != nil {
+				var sc *runner.SuiteChangedError
+				switch {
+				case errors.Is(err, store.ErrRunLive):
+					return usageErr("%v: wait for it to end (or stop that process), then `verso eval --resume %d` runs what is missing", err, resume)
+				case errors.As(err, &sc):
+					return usageErr("%v: start a new run with `verso eval %s --suite %s`", err, cell(run.Prompt), cell(run.Suite))
+				case err != nil:
 					return classify(err)
 				}
 				prog.begin(h, fmt.Sprintf("run %d: resuming %s (suite %s)", h.ID, run.Prompt, run.Suite))
@@ -387,7 +393,7 @@ type progress struct {
 
 func newProgress(w io.Writer, tty bool) *progress { return &progress{w: w, tty: tty} }
 
-func (p *progress) begin(h *runner.Handle, title string) {
+func (p *progress) begin(h *runner.Run, title string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintln(p.w, title)

@@ -249,15 +249,43 @@ func TestEvalKill9AndResume(t *testing.T) {
 	waitResults(t, db, 20)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	n := checkRun(t, db, 1, store.RunRunning, 0)
+	// The killed process's lease is gone: the run reads as interrupted.
+	n := checkRun(t, db, 1, store.RunInterrupted, 0)
 	if n >= 200 {
 		t.Fatalf("the run finished before the kill (%d results)", n)
+	}
+	r := mustOK(t, verso(t, db, "", "runs", "sentiment"))
+	if !strings.Contains(r.stdout, "interrupted") || !strings.Contains(r.stdout, "run 1 was interrupted (its process is gone): resume it with `verso eval --resume 1`") {
+		t.Fatalf("runs: %s", r.stdout)
 	}
 	cmd, out, errb := startEval(t, db, cfg, "eval", "--resume", "1", "--concurrency", "16")
 	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "All 200 passed.") {
 		t.Fatalf("resume: %v\n%s\n%s", err, out.String(), errb.String())
 	}
 	checkRun(t, db, 1, store.RunDone, 200)
+}
+
+// TestEvalSecondResumeRefused: while one process resumes a run, a second
+// `verso eval --resume` of it refuses (exit 2) before calling any model.
+func TestEvalSecondResumeRefused(t *testing.T) {
+	db, dir := evalDB(t, 60)
+	srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{Latency: 40 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte("providers:\n  demo:\n    base_url: "+srv.URL()+"\n"), 0o600)
+	first, _, _ := startEval(t, db, cfg, "eval", "sentiment@2", "--model", "demo/demo-small", "--concurrency", "1")
+	waitResults(t, db, 2)
+	r := versoWith(t, []string{"VERSO_CONFIG=" + cfg}, db, "", "eval", "--resume", "1")
+	if r.code != 2 || !strings.Contains(r.stderr, "run 1 is in progress in another process") || !strings.Contains(r.stderr, "`verso eval --resume 1`") ||
+		strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("second resume: %+v", r)
+	}
+	first.Process.Signal(os.Interrupt)
+	first.Wait()
+	checkRun(t, db, 1, store.RunCancelled, 0)
 }
 
 func TestEvalInterrupt(t *testing.T) {

@@ -230,3 +230,44 @@ func TestServeRefusesNonLoopbackWithoutToken(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// TestREADMECurlExamples runs the README's curl block, as written, against a
+// real `verso serve`: every request succeeds (curl -f) and says what the
+// README says.
+func TestREADMECurlExamples(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed")
+	}
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "<!-- serve-curl:start -->\n```sh\n")
+	block, _, ok2 := strings.Cut(block, "```\n<!-- serve-curl:end -->")
+	if !ok || !ok2 {
+		t.Fatal("README has no serve-curl block")
+	}
+	db := newDB(t)
+	mustOK(t, verso(t, db, "Hello {{name}}, about {{issue}}", "commit", "support/reply", "-m", "first"))
+	mustOK(t, verso(t, db, "", "label", "support/reply", "1", "production", "--force", "--reason", "test"))
+	base, _ := startServe(t, db)
+	var script []string
+	for _, line := range strings.Split(block, "\n") {
+		if strings.HasPrefix(line, "export VERSO=") {
+			continue // the test's server, not 7070
+		}
+		script = append(script, line)
+	}
+	cmd := exec.Command("sh", "-ec", strings.Join(script, "\n"))
+	cmd.Env = append(os.Environ(), "VERSO="+base)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README curl block: %v\n%s", err, out)
+	}
+	for _, want := range []string{`"name":"support/reply","version":1,"label":"production","arm":""`, `"text":"Hello Ada, about a late parcel"`,
+		`"accepted":1`, `"groups":[{"version":1,"requests":2`, `"scores":1`, `{"status":"ok"}`, `verso_ingest_events_total{result="accepted"} 2`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("README curl output lacks %s:\n%s", want, out)
+		}
+	}
+}

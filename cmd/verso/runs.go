@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seed94f0f622/verso/eval/report"
+	"github.com/seed94f0f622/verso/store"
 )
 
 // runJSON is the stable --json shape of `verso runs`: the run as in the
@@ -65,7 +66,15 @@ func newRunsCmd(a *app) *cobra.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, cell(r.Suite), strings.Join(vers, ","),
 					cell(strings.Join(r.Models, ",")), res, passed, failedN, errs, cost, ago(r.StartedAt))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, r := range out {
+				if r.Status == store.RunInterrupted {
+					fmt.Fprintf(a.stdout, "run %d was interrupted (its process is gone): resume it with `verso eval --resume %d`\n", r.ID, r.ID)
+				}
+			}
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")

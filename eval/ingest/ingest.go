@@ -55,22 +55,36 @@ func (r *Result) add(o Result) {
 
 // eventJSON is the wire shape of an event. Pointers tell absent from zero.
 type eventJSON struct {
-	ID        string   `json:"id"`
+	ID        string   `json:"id,omitempty"`
 	Prompt    string   `json:"prompt"`
 	Version   *int     `json:"version"`
-	Label     string   `json:"label"`
-	Arm       string   `json:"arm"`
-	Unit      string   `json:"unit"`
-	Model     string   `json:"model"`
+	Label     string   `json:"label,omitempty"`
+	Arm       string   `json:"arm,omitempty"`
+	Unit      string   `json:"unit,omitempty"`
+	Model     string   `json:"model,omitempty"`
 	Time      *string  `json:"time"`
-	LatencyMS float64  `json:"latency_ms"`
-	TokensIn  int64    `json:"tokens_in"`
-	TokensOut int64    `json:"tokens_out"`
-	Cost      float64  `json:"cost"`
-	Status    string   `json:"status"`
-	ErrorKind string   `json:"error_kind"`
-	Score     *float64 `json:"score"`
-	TraceID   string   `json:"trace_id"`
+	LatencyMS float64  `json:"latency_ms,omitempty"`
+	TokensIn  int64    `json:"tokens_in,omitempty"`
+	TokensOut int64    `json:"tokens_out,omitempty"`
+	Cost      float64  `json:"cost,omitempty"`
+	Status    string   `json:"status,omitempty"`
+	ErrorKind string   `json:"error_kind,omitempty"`
+	Score     *float64 `json:"score,omitempty"`
+	TraceID   string   `json:"trace_id,omitempty"`
+}
+
+// MarshalEvent encodes an event in the wire schema (what ParseEvent reads).
+func MarshalEvent(e store.Event) ([]byte, error) {
+	j := eventJSON{ID: e.ID, Prompt: e.Prompt, Label: e.Label, Arm: e.Arm, Unit: e.Unit, Model: e.Model, LatencyMS: e.LatencyMS,
+		TokensIn: e.TokensIn, TokensOut: e.TokensOut, Cost: e.Cost, Status: e.Status, ErrorKind: e.ErrorKind, Score: e.Score, TraceID: e.TraceID}
+	if e.Version != 0 {
+		j.Version = &e.Version
+	}
+	if !e.Time.IsZero() {
+		t := e.Time.UTC().Format(time.RFC3339Nano)
+		j.Time = &t
+	}
+	return json.Marshal(j)
 }
 
 // ParseEvent decodes one JSON event.

@@ -131,8 +131,20 @@ func (f *Feed) Push(e Event) {
 	}
 }
 
+// Close ends the feed: Next returns what is pending, then false.
+func (f *Feed) Close() {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	select {
+	case f.ready <- struct{}{}:
+	default:
+	}
+}
+
 // Next waits for events and returns all that are pending, in order. It
-// returns false once the Done event has been returned (or ctx ends).
+// returns false once the Done event has been returned, the feed is closed
+// (or ctx ends).
 func (f *Feed) Next(ctx context.Context) ([]Event, bool) {
 	for {
 		f.mu.Lock()

@@ -1,9 +1,13 @@
 // Package runner runs evaluations: versions x models x cases x repeats,
 // with a concurrency limit, retries, a response cache, cancellation and
 // resume. Results are persisted as they complete by one writer goroutine
-// that batches them into transactions, so a killed process keeps every
-// committed result and Resume runs only what is missing. Progress and
-// streamed tokens go to Options.OnEvent (see Feed for a batching consumer).
+// that batches them into transactions; a result is reported finished (its
+// event, the progress, the outcome) only once it is committed, so a killed
+// process keeps every result it reported and Resume runs only what is
+// missing. A run holds a lease on its row (owner and heartbeat) while it
+// works: a second Resume of a live run is refused. Progress and streamed
+// tokens go to Options.OnEvent and to every subscriber of the Run (see
+// Run.Subscribe and Feed).
 package runner
 
 import (
@@ -61,18 +65,55 @@ type Options struct {
 	FlushEvery time.Duration
 }
 
-// Engine runs evaluations against a store with a provider registry.
+// Engine runs evaluations against a store with a provider registry. It
+// keeps the runs in flight in this process (Live).
 type Engine struct {
 	Store     *store.Store
 	Providers *provider.Registry
 	// Models serve llm-rubric and similar; New sets them from Providers.
 	Models assert.Models
+
+	// owner is this engine's lease owner id on the runs it runs.
+	owner string
+	mu    sync.Mutex
+	live  map[int64]*Run
 }
 
 // New returns an engine.
 func New(st *store.Store, reg *provider.Registry) *Engine {
 	return &Engine{Store: st, Providers: reg, Models: assert.ProviderModels(reg, provider.Policy{})}
 }
+
+// Live returns run id when it is in flight in this engine, else nil.
+func (e *Engine) Live(id int64) *Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.live[id]
+}
+
+func (e *Engine) ownerID() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.owner == "" {
+		e.owner = store.NewOwner()
+	}
+	return e.owner
+}
+
+// SuiteChangedError: a run cannot be resumed because its suite is no longer
+// the suite it was made on (replaced, edited or deleted cases).
+type SuiteChangedError struct {
+	RunID  int64
+	Prompt string
+	Suite  string
+}
+
+func (e *SuiteChangedError) Error() string {
+	return fmt.Sprintf("run %d cannot be resumed: suite %q of %s has changed since the run started, and its results would mix two suites", e.RunID, e.Suite, e.Prompt)
+}
+
+// ErrRunning: Resume of a run that is in flight in this process.
+var ErrRunning = errors.New("the run is in progress")
 
 // Outcome is a finished (or cancelled) run with all its results.
 type Outcome struct {
@@ -81,8 +122,8 @@ type Outcome struct {
 	Summary report.Summary
 }
 
-// Handle is a run in progress.
-type Handle struct {
+// Run is a run in progress. Any number of UIs subscribe to it.
+type Run struct {
 	ID      int64
 	Total   int             // results the run will have
 	Columns []report.Column // (version, model) pairs, in order
@@ -91,22 +132,68 @@ type Handle struct {
 	done    chan struct{}
 	out     Outcome
 	err     error
+
+	// mu guards the progress, the reported results and the subscribers:
+	// a subscriber gets the results so far and every later event, with
+	// nothing missed or repeated.
+	mu      sync.Mutex
+	prog    Progress
+	results []store.Result
+	subs    []*Feed
+	ended   bool
+}
+
+// Snapshot is a run's state when a subscriber attached.
+type Snapshot struct {
+	Results  []store.Result // reported (saved) results so far, resumes included
+	Progress Progress
+	Ended    bool // the run had ended: the feed gets no events
+}
+
+// Subscribe attaches a new feed of the run's events and returns the state
+// so far. The feed's Next returns false after the Done event; unsubscribe
+// detaches the feed early (its Next then returns false). Safe from any
+// goroutine.
+func (h *Run) Subscribe() (snap Snapshot, feed *Feed, unsubscribe func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f := NewFeed()
+	snap = Snapshot{Results: slices.Clone(h.results), Progress: h.prog, Ended: h.ended}
+	if h.ended {
+		f.Close()
+	} else {
+		h.subs = append(h.subs, f)
+	}
+	return snap, f, func() {
+		h.mu.Lock()
+		h.subs = slices.DeleteFunc(h.subs, func(x *Feed) bool { return x == f })
+		h.mu.Unlock()
+		f.Close()
+	}
+}
+
+// Progress is the run's progress now.
+func (h *Run) Progress() Progress {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.prog
 }
 
 // Cancel stops the run: no new calls, calls in flight are cancelled, every
 // finished result is kept and the run is marked cancelled.
-func (h *Handle) Cancel() { h.cancel() }
+func (h *Run) Cancel() { h.cancel() }
 
 // Done is closed when the run has ended and its status is saved.
-func (h *Handle) Done() <-chan struct{} { return h.done }
+func (h *Run) Done() <-chan struct{} { return h.done }
 
 // Wait waits for the end of the run.
-func (h *Handle) Wait() (Outcome, error) {
+func (h *Run) Wait() (Outcome, error) {
 	<-h.done
 	return h.out, h.err
 }
 
-// settings are stored with the run: enough to resume it.
+// settings are stored with the run: enough to resume it. ReadSpec reads
+// them.
 type settings struct {
 	Concurrency int             `json:"concurrency"`
 	NoCache     bool            `json:"no_cache"`
@@ -149,7 +236,7 @@ func (e *Engine) Columns(p Plan) ([]report.Column, error) {
 // Start creates the run and runs it in the background. Errors in the plan
 // (no cases, unknown provider, no model) are returned before anything is
 // stored.
-func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Handle, error) {
+func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 	if len(p.Versions) == 0 {
 		return nil, errors.New("nothing to run: no versions")
 	}
@@ -185,7 +272,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Handle, error) 
 		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
 	}
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
-		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, SuiteHash: store.HashSuite(p.Suite)})
+		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: store.HashSuite(p.Suite)})
 	if err != nil {
 		return nil, err
 	}
@@ -207,30 +294,47 @@ func (e *Engine) Run(ctx context.Context, p Plan, o Options) (Outcome, error) {
 
 // Resume runs what a run is missing: results that were never saved (the
 // run was cancelled or killed) and results that ended in an error. Options
-// left zero take the run's own settings.
-func (e *Engine) Resume(ctx context.Context, runID int64, o Options) (*Handle, error) {
+// left zero take the run's own settings. It refuses a run in flight here
+// (ErrRunning) or in another live process (store.ErrRunLive), and a run
+// whose suite has changed since it started (*SuiteChangedError).
+func (e *Engine) Resume(ctx context.Context, runID int64, o Options) (*Run, error) {
+	if e.Live(runID) != nil {
+		return nil, fmt.Errorf("resume run %d: %w", runID, ErrRunning)
+	}
 	run, err := e.Store.Run(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	var set settings
-	if err := json.Unmarshal(run.Settings, &set); err != nil || len(set.Columns) == 0 {
-		return nil, fmt.Errorf("run %d was not made by this engine and cannot be resumed", runID)
+	spec, err := ReadSpec(run)
+	if err != nil {
+		return nil, err
 	}
 	if o.Concurrency == 0 {
-		o.Concurrency = set.Concurrency
+		o.Concurrency = spec.Concurrency
 	}
-	o.NoCache = o.NoCache || set.NoCache
-	if o.Policy.Timeout == 0 && set.TimeoutMS > 0 {
-		o.Policy.Timeout = time.Duration(set.TimeoutMS) * time.Millisecond
+	o.NoCache = o.NoCache || spec.NoCache
+	if o.Policy.Timeout == 0 && spec.Timeout > 0 {
+		o.Policy.Timeout = spec.Timeout
 	}
 	o = o.withDefaults()
 	su, err := e.Store.Suite(ctx, run.Prompt, run.Suite)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &SuiteChangedError{RunID: runID, Prompt: run.Prompt, Suite: run.Suite}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("resume run %d: %w", runID, err)
 	}
+	changed := run.SuiteHash != store.HashSuite(su)
+	if run.SuiteHash == "" {
+		// A run from before suite hashes: the suite must not have been
+		// saved since the run started.
+		changed = su.UpdatedAt.After(run.StartedAt)
+	}
+	if changed {
+		return nil, &SuiteChangedError{RunID: runID, Prompt: run.Prompt, Suite: run.Suite}
+	}
 	byNum := map[int]store.Version{}
-	for _, c := range set.Columns {
+	for _, c := range spec.Columns {
 		if _, ok := byNum[c.Version]; ok {
 			continue
 		}
@@ -248,12 +352,24 @@ func (e *Engine) Resume(ctx context.Context, runID int64, o Options) (*Handle, e
 	if err != nil {
 		return nil, err
 	}
-	if err := e.Store.FinishRun(ctx, runID, store.RunRunning, run.Summary); err != nil {
-		return nil, err
+	ids := map[int64]bool{}
+	for _, c := range su.Cases {
+		ids[c.ID] = true
 	}
-	run.Status, run.FinishedAt = store.RunRunning, nil
-	run.Total = len(set.Columns) * len(su.Cases) * max(1, run.Repeat)
-	return e.launch(ctx, run, set.Columns, byNum, su, prev, o), nil
+	for _, r := range prev {
+		if !ids[r.CaseID] {
+			// Same content, new cases (the suite was saved again): the
+			// saved results belong to cases that are gone.
+			return nil, &SuiteChangedError{RunID: runID, Prompt: run.Prompt, Suite: run.Suite}
+		}
+	}
+	claimed, err := e.Store.ClaimRun(ctx, runID, e.ownerID())
+	if err != nil {
+		return nil, fmt.Errorf("resume run %d: %w", runID, err)
+	}
+	run.Status, run.FinishedAt, run.Owner, run.Heartbeat = claimed.Status, nil, claimed.Owner, claimed.Heartbeat
+	run.Total = len(spec.Columns) * len(su.Cases) * max(1, run.Repeat)
+	return e.launch(ctx, run, spec.Columns, byNum, su, prev, o), nil
 }
 
 func (o Options) withDefaults() Options {
@@ -287,19 +403,17 @@ type task struct {
 	perr   error
 }
 
-// exec is one running run.
+// exec is one running run. Its progress and reported results live on the
+// Run (h), under h.mu.
 type exec struct {
 	e     *Engine
 	o     Options
+	h     *Run
 	run   store.Run
 	suite store.Suite
 	start time.Time
 
 	brk *breaker
-
-	mu      sync.Mutex
-	prog    Progress
-	results []store.Result
 
 	// rendered caches rendered messages per (version, case) for the
 	// dispatcher: models and repeats share them.
@@ -311,12 +425,12 @@ type rendering struct {
 	err  error
 }
 
-func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column, vers map[int]store.Version, su store.Suite, prev []store.Result, o Options) *Handle {
+func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column, vers map[int]store.Version, su store.Suite, prev []store.Result, o Options) *Run {
 	rctx, cancel := context.WithCancel(ctx)
-	h := &Handle{ID: run.ID, Total: run.Total, Columns: cols, Cases: su.Cases, cancel: cancel, done: make(chan struct{})}
-	x := &exec{e: e, o: o, run: run, suite: su, start: time.Now()}
-	x.prog.Total = run.Total
-	x.prog.Status = store.RunRunning
+	h := &Run{ID: run.ID, Total: run.Total, Columns: cols, Cases: su.Cases, cancel: cancel, done: make(chan struct{})}
+	x := &exec{e: e, o: o, h: h, run: run, suite: su, start: time.Now()}
+	h.prog.Total = run.Total
+	h.prog.Status = store.RunRunning
 
 	have := map[Key]bool{}
 	for _, r := range prev {
@@ -325,6 +439,7 @@ func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column
 		}
 		have[Key{r.Version, r.Model, r.CaseID, r.Repeat}] = true
 		x.count(r, false)
+		h.results = append(h.results, r)
 	}
 	var tasks []task
 	for _, c := range cols {
@@ -339,56 +454,125 @@ func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column
 			}
 		}
 	}
-	for _, r := range prev {
-		if r.Error == "" {
-			x.results = append(x.results, r)
-		}
+	e.mu.Lock()
+	if e.live == nil {
+		e.live = map[int64]*Run{}
 	}
+	e.live[run.ID] = h
+	e.mu.Unlock()
 	go func() {
 		defer cancel()
 		h.out, h.err = x.execute(rctx, ctx, cancel, tasks, cols)
+		e.mu.Lock()
+		delete(e.live, run.ID)
+		e.mu.Unlock()
 		close(h.done)
 	}()
 	return h
 }
 
-// count adds a result to the progress (caller holds mu or owns x).
+// count adds a result to the progress (caller holds h.mu or owns x).
 func (x *exec) count(r store.Result, live bool) {
-	x.prog.Done++
+	p := &x.h.prog
+	p.Done++
 	switch {
 	case r.Error != "":
-		x.prog.Errors++
+		p.Errors++
 	case r.Pass:
-		x.prog.Passed++
+		p.Passed++
 	default:
-		x.prog.Failed++
+		p.Failed++
 	}
 	if r.Cached {
-		x.prog.Cached++
+		p.Cached++
 	}
 	if live && !r.Cached {
-		x.prog.Spent += r.Cost
+		p.Spent += r.Cost
 		if r.UsageUnknown {
-			x.prog.UsageUnknown++
+			p.UsageUnknown++
 		}
 	}
 }
 
-func (x *exec) emit(ev Event) {
-	if x.o.OnEvent == nil {
-		return
-	}
+// update changes the progress under the lock.
+func (x *exec) update(f func(p *Progress)) {
+	x.h.mu.Lock()
+	f(&x.h.prog)
+	x.h.mu.Unlock()
+}
+
+// emit sends an event with the progress to the subscribers and OnEvent.
+func (x *exec) emit(ev Event) { x.emitAfter(ev, nil) }
+
+// emitAfter applies f to the run's state and sends the event, atomically
+// for subscribers.
+func (x *exec) emitAfter(ev Event, f func()) {
 	ev.RunID = x.run.ID
-	x.mu.Lock()
-	x.prog.Elapsed = time.Since(x.start)
-	ev.Progress = x.prog
-	x.mu.Unlock()
-	x.o.OnEvent(ev)
+	h := x.h
+	h.mu.Lock()
+	if f != nil {
+		f()
+	}
+	h.prog.Elapsed = time.Since(x.start)
+	ev.Progress = h.prog
+	if ev.Kind == Done {
+		h.ended = true
+	}
+	for _, s := range h.subs {
+		s.Push(ev)
+	}
+	if ev.Kind == Done {
+		h.subs = nil
+	}
+	h.mu.Unlock()
+	if x.o.OnEvent != nil {
+		x.o.OnEvent(ev)
+	}
+}
+
+// saved reports results once they are committed: counted, kept for the
+// outcome, sent as Finished or Failed events.
+func (x *exec) saved(rs []store.Result) {
+	for i := range rs {
+		r := rs[i]
+		kind := Finished
+		if r.Error != "" {
+			kind = Failed
+		}
+		x.emitAfter(Event{Kind: kind, Key: Key{r.Version, r.Model, r.CaseID, r.Repeat}, Case: r.CaseName, Result: &r}, func() {
+			x.count(r, true)
+			x.h.results = append(x.h.results, r)
+		})
+	}
+}
+
+// heartbeat renews the run's lease until ctx ends. A lost lease (another
+// process claimed the run while this one looked gone) stops the run: two
+// processes must not pay for the same calls.
+func (x *exec) heartbeat(ctx context.Context, stop context.CancelFunc) {
+	t := time.NewTicker(store.LeaseHeartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := x.e.Store.Heartbeat(ctx, x.run.ID, x.run.Owner); errors.Is(err, store.ErrLeaseLost) {
+				stop()
+				return
+			}
+		}
+	}
 }
 
 func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tasks []task, cols []report.Column) (Outcome, error) {
-	w := newWriter(x.e.Store, x.o.BatchSize, x.o.FlushEvery, stop)
+	w := newWriter(x.e.Store, x.o.BatchSize, x.o.FlushEvery, stop, x.saved)
 	x.brk = newBreaker(len(tasks), x.o.BreakAfter, stop)
+	hctx, hstop := context.WithCancel(ctx)
+	defer hstop()
+	if x.run.Owner != "" {
+		go x.heartbeat(hctx, stop)
+	}
 	ch := make(chan *task)
 	go func() {
 		defer close(ch)
@@ -419,24 +603,17 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 				if !ok {
 					continue
 				}
+				// Reported by the writer once saved (x.saved).
 				w.add(r, ce)
 				cmu.Lock()
 				completed++
 				cmu.Unlock()
-				x.mu.Lock()
-				x.count(r, true)
-				x.results = append(x.results, r)
-				x.mu.Unlock()
-				kind := Finished
-				if r.Error != "" {
-					kind = Failed
-				}
-				x.emit(Event{Kind: kind, Key: t.key, Case: t.cas.Name, Result: &r})
 			}
 		}()
 	}
 	wg.Wait()
 	werr := w.close()
+	hstop()
 
 	status := store.RunDone
 	switch {
@@ -456,13 +633,12 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	sum.Duration = time.Since(x.start).Seconds()
 	ferr := x.e.Store.FinishRun(bg, x.run.ID, status, sum.JSON())
 	run, _ := x.e.Store.Run(bg, x.run.ID)
-	x.mu.Lock()
-	x.prog.Status = status
-	if stopped != nil {
-		x.prog.Stopped = stopped.Error()
-	}
-	x.mu.Unlock()
-	x.emit(Event{Kind: Done})
+	x.emitAfter(Event{Kind: Done}, func() {
+		x.h.prog.Status = status
+		if stopped != nil {
+			x.h.prog.Stopped = stopped.Error()
+		}
+	})
 	out := Outcome{Run: run, Results: results, Summary: sum}
 	switch {
 	case stopped != nil:
@@ -482,9 +658,9 @@ func (x *exec) sorted() []store.Result {
 	for i, c := range x.suite.Cases {
 		pos[c.ID] = i
 	}
-	x.mu.Lock()
-	rs := slices.Clone(x.results)
-	x.mu.Unlock()
+	x.h.mu.Lock()
+	rs := slices.Clone(x.h.results)
+	x.h.mu.Unlock()
 	slices.SortFunc(rs, func(a, b store.Result) int {
 		if a.Version != b.Version {
 			return a.Version - b.Version
@@ -532,12 +708,9 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		resp = provider.Response{Output: c.Output, TokensIn: c.TokensIn, TokensOut: c.TokensOut, Latency: time.Duration(c.LatencyMS) * time.Millisecond,
 			FinishReason: c.FinishReason, UsageUnknown: c.UsageUnknown}
 	} else {
-		x.mu.Lock()
-		x.prog.InFlight++
-		x.mu.Unlock()
-		x.emit(Event{Kind: Started, Key: t.key, Case: t.cas.Name})
+		x.emitAfter(Event{Kind: Started, Key: t.key, Case: t.cas.Name}, func() { x.h.prog.InFlight++ })
 		var onTok func(string)
-		if x.o.Stream && x.o.OnEvent != nil {
+		if x.o.Stream {
 			onTok = func(s string) { x.emit(Event{Kind: Token, Key: t.key, Case: t.cas.Name, Text: s}) }
 		}
 		resp, err = provider.Do(ctx, x.o.Policy, func(ctx context.Context) (provider.Response, error) {
@@ -546,14 +719,10 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 			if rt.Wait >= longWait {
 				x.brk.observe(x.run.ID, rt.Err)
 			}
-			x.mu.Lock()
-			x.prog.Retries++
-			x.mu.Unlock()
-			x.emit(Event{Kind: Retried, Key: t.key, Case: t.cas.Name, Text: provider.Describe(rt.Err), Attempt: rt.Attempt, Wait: rt.Wait})
+			x.emitAfter(Event{Kind: Retried, Key: t.key, Case: t.cas.Name, Text: provider.Describe(rt.Err), Attempt: rt.Attempt, Wait: rt.Wait},
+				func() { x.h.prog.Retries++ })
 		})
-		x.mu.Lock()
-		x.prog.InFlight--
-		x.mu.Unlock()
+		x.update(func(p *Progress) { p.InFlight-- })
 		if err != nil {
 			if ctx.Err() != nil {
 				return r, nil, false

@@ -8,8 +8,10 @@ import (
 )
 
 // writer is the one goroutine that writes a run's results: it batches them
-// into transactions (by count or age), so a crash loses at most the last
-// few milliseconds and SQLite sees one writer instead of dozens.
+// into transactions (by count or age), and SQLite sees one writer instead of
+// dozens. A result is reported (onSaved) only after its transaction has
+// committed: a crash loses no reported result, only answers that arrived
+// within the last flush interval and were never reported.
 type writer struct {
 	st    *store.Store
 	ch    chan item
@@ -18,6 +20,9 @@ type writer struct {
 	batch int
 	every time.Duration
 	onErr func() // called once, on the first write error (stops the run)
+	// onSaved receives each committed batch, in order (the slice is
+	// reused afterwards).
+	onSaved func([]store.Result)
 }
 
 type item struct {
@@ -25,8 +30,8 @@ type item struct {
 	c *store.CachedResponse
 }
 
-func newWriter(st *store.Store, batch int, every time.Duration, onErr func()) *writer {
-	w := &writer{st: st, ch: make(chan item, 4*batch), done: make(chan struct{}), batch: batch, every: every, onErr: onErr}
+func newWriter(st *store.Store, batch int, every time.Duration, onErr func(), onSaved func([]store.Result)) *writer {
+	w := &writer{st: st, ch: make(chan item, 4*batch), done: make(chan struct{}), batch: batch, every: every, onErr: onErr, onSaved: onSaved}
 	go w.loop()
 	return w
 }
@@ -51,13 +56,17 @@ func (w *writer) loop() {
 			return
 		}
 		// Results are saved even when the run is being cancelled.
-		if err := w.st.SaveBatch(context.Background(), rs, cs); err != nil && w.err == nil {
+		err := w.st.SaveBatch(context.Background(), rs, cs)
+		if err != nil && w.err == nil {
 			// Calling models whose answers cannot be saved wastes money:
 			// stop the run.
 			w.err = err
 			if w.onErr != nil {
 				w.onErr()
 			}
+		}
+		if err == nil && w.onSaved != nil {
+			w.onSaved(rs)
 		}
 		rs, cs = rs[:0], cs[:0]
 	}

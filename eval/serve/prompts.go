@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed94f0f622/verso/eval/prompt"
@@ -51,37 +52,40 @@ type cached struct {
 	etag string
 }
 
-// promptCache keeps resolved prompts until the file changes (PRAGMA
-// data_version, checked every CacheRefresh).
+// promptCache keeps resolved prompts until the file changes: PRAGMA
+// data_version is checked at most once per refresh interval, by the request
+// that finds the last check too old.
 type promptCache struct {
-	st  *store.Store
-	mu  sync.RWMutex
-	m   map[string]*cached
-	gen int // bumped on every clear: a resolve that raced a clear is not kept
+	st      *store.Store
+	refresh time.Duration
+	mu      sync.RWMutex
+	m       map[string]*cached
+	gen     int // bumped on every clear: a resolve that raced a clear is not kept
+
+	check     sync.Mutex
+	checkedAt atomic.Int64 // unix nanoseconds
+	dv        int64
 }
 
-func newPromptCache(st *store.Store) *promptCache {
-	return &promptCache{st: st, m: map[string]*cached{}}
+func newPromptCache(st *store.Store, refresh time.Duration) *promptCache {
+	return &promptCache{st: st, refresh: refresh, m: map[string]*cached{}}
 }
 
-func (c *promptCache) watch(ctx context.Context, every time.Duration) {
-	last, _ := c.st.DataVersion(ctx)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		v, err := c.st.DataVersion(ctx)
-		if err != nil || v != last {
-			c.mu.Lock()
-			c.m = map[string]*cached{}
-			c.gen++
-			c.mu.Unlock()
-			last = v
-		}
+// revalidate clears the cache when the file changed since the last check.
+func (c *promptCache) revalidate(ctx context.Context) {
+	now := time.Now().UnixNano()
+	if now-c.checkedAt.Load() < int64(c.refresh) || !c.check.TryLock() {
+		return
+	}
+	defer c.check.Unlock()
+	v, err := c.st.DataVersion(ctx)
+	c.checkedAt.Store(now)
+	if err != nil || v != c.dv {
+		c.mu.Lock()
+		c.m = map[string]*cached{}
+		c.gen++
+		c.mu.Unlock()
+		c.dv = v
 	}
 }
 
@@ -106,6 +110,7 @@ func selector(r *http.Request) (sel, label string, err error) {
 
 func (c *promptCache) get(ctx context.Context, name, sel, label string) (*cached, error) {
 	key := name + "@" + sel
+	c.revalidate(ctx)
 	c.mu.RLock()
 	e, gen := c.m[key], c.gen
 	c.mu.RUnlock()

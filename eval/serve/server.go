@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/seed94f0f622/verso/store"
@@ -103,7 +102,7 @@ func New(st *store.Store, o Options) (*Server, error) {
 		o.Log = io.Discard
 	}
 	s := &Server{st: st, o: o, mux: http.NewServeMux(), metrics: newMetrics(), log: log.New(o.Log, "verso serve: ", log.LstdFlags),
-		cache: newPromptCache(st)}
+		cache: newPromptCache(st, o.CacheRefresh)}
 	s.routes()
 	return s, nil
 }
@@ -171,9 +170,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          s.log,
 	}
-	cacheCtx, stopCache := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { s.cache.watch(cacheCtx, s.o.CacheRefresh) })
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(l) }()
 	var err error
@@ -185,8 +181,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		cancel()
 		<-errc
 	}
-	stopCache()
-	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

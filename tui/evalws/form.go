@@ -386,13 +386,10 @@ func (f *Form) start() tea.Cmd {
 	f.starting = true
 	c, id := f.c, f.id
 	return func() tea.Msg {
-		l := &liveRun{}
-		h, err := c.Engine.Start(c.Ctx, p, runner.Options{Stream: true, OnEvent: l.push})
+		h, err := c.Engine.Start(c.Ctx, p, runner.Options{Stream: true})
 		if err != nil {
 			return startedMsg{to: to{ID: id}, err: err}
 		}
-		l.h = h
-		register(h.ID, l)
 		return startedMsg{to: to{ID: id}, runID: h.ID}
 	}
 }

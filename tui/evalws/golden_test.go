@@ -70,7 +70,7 @@ func scenes(t *testing.T) (*env, map[string]sized) {
 	out["matrix-done"] = done
 
 	// Mid-run: half the results, one cell streaming.
-	msg := loadRun(ctx, e.st, 0, "greet", second.runID)
+	msg := loadRun(ctx, e.st, nil, 0, "greet", second.runID)
 	msg.run.Status = store.RunRunning
 	msg.results = msg.results[:3]
 	msg.live, msg.feed = true, runner.NewFeed()

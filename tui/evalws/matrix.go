@@ -3,7 +3,6 @@ package evalws
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -179,11 +178,11 @@ func (m *Matrix) SetSize(w, h int) { m.width, m.height = w, h }
 func (m *Matrix) load() tea.Cmd {
 	c, id, runID, prompt := m.c, m.id, m.runID, m.prompt
 	return func() tea.Msg {
-		return loadRun(c.Ctx, c.Store, id, prompt, runID)
+		return loadRun(c.Ctx, c.Store, c.Engine, id, prompt, runID)
 	}
 }
 
-func loadRun(ctx context.Context, st *store.Store, id int, prompt string, runID int64) loadedMsg {
+func loadRun(ctx context.Context, st *store.Store, eng *runner.Engine, id int, prompt string, runID int64) loadedMsg {
 	msg := loadedMsg{to: to{ID: id}}
 	run, err := st.Run(ctx, runID)
 	if err != nil {
@@ -196,21 +195,22 @@ func loadRun(ctx context.Context, st *store.Store, id int, prompt string, runID 
 		msg.err = err
 		return msg
 	}
-	if l := lookupLive(runID); l != nil {
-		feed, res, prog, ended := l.attach()
-		msg.cols, msg.cases = l.h.Columns, l.h.Cases
-		msg.results = mergeResults(stored, res)
-		msg.prog = prog
-		if !ended {
+	var live *runner.Run
+	if eng != nil {
+		live = eng.Live(runID)
+	}
+	if live != nil {
+		snap, feed, _ := live.Subscribe()
+		msg.cols, msg.cases = live.Columns, live.Cases
+		msg.results = mergeResults(stored, snap.Results)
+		msg.prog = snap.Progress
+		if !snap.Ended {
 			msg.feed, msg.live = feed, true
 		}
 	} else {
 		msg.results = stored
-		var set struct {
-			Columns []report.Column `json:"columns"`
-		}
-		if json.Unmarshal(run.Settings, &set) == nil && len(set.Columns) > 0 {
-			msg.cols = set.Columns
+		if spec, err := runner.ReadSpec(run); err == nil {
+			msg.cols = spec.Columns
 		}
 		if len(msg.cols) == 0 {
 			msg.cols = report.ColumnsOf(stored)
@@ -470,8 +470,9 @@ func (m *Matrix) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Cancel):
 		if m.running {
-			if l := lookupLive(m.runID); l != nil {
-				l.h.Cancel()
+			// Cancelling is a context's cancel function: no I/O here.
+			if r := m.c.Engine.Live(m.runID); r != nil {
+				r.Cancel()
 			}
 			return common.Info(fmt.Sprintf("cancelling run #%d: finished results are kept", m.runID))
 		}
@@ -767,15 +768,12 @@ func (m *Matrix) resume() tea.Cmd {
 	}
 	eng, ctx, id, runID := m.c.Engine, m.c.Ctx, m.id, m.runID
 	return func() tea.Msg {
-		l := &liveRun{}
-		h, err := eng.Resume(ctx, runID, runner.Options{Stream: true, OnEvent: l.push})
+		h, err := eng.Resume(ctx, runID, runner.Options{Stream: true})
 		if err != nil {
 			return resumedMsg{to: to{ID: id}, err: err}
 		}
-		l.h = h
-		register(runID, l)
-		feed, res, prog, _ := l.attach()
-		return resumedMsg{to: to{ID: id}, feed: feed, results: res, prog: prog}
+		snap, feed, _ := h.Subscribe()
+		return resumedMsg{to: to{ID: id}, feed: feed, results: snap.Results, prog: snap.Progress}
 	}
 }
 

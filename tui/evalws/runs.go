@@ -79,10 +79,11 @@ func (t *RunsTab) load() tea.Cmd {
 		for i, r := range runs {
 			out[i].run = r
 			json.Unmarshal(r.Summary, &out[i].sum)
-			if l := lookupLive(r.ID); l != nil && r.Status == store.RunRunning {
-				l.mu.Lock()
-				p := l.prog
-				l.mu.Unlock()
+			if c.Engine == nil || r.Status != store.RunRunning {
+				continue
+			}
+			if l := c.Engine.Live(r.ID); l != nil {
+				p := l.Progress()
 				out[i].prog = &p
 			}
 		}

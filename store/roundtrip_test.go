@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// richRegistry builds, through the store's own API, a registry with every
+// kind of thing a full export carries: text and chat versions, configs, a
+// dialect, restores (older content committed again), labels moved, forced,
+// rolled back and removed, and suites with every case field.
+func richRegistry(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	st := newStore(t)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
+	tick := func() time.Time { at = at.Add(17*time.Minute + 3*time.Microsecond); return at }
+	st.SetClock(tick)
+	temp, seed := 0.2, 7
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(tpl string, parent int, cfg Config) {
+		must(st.Commit(ctx, CommitInput{Name: "support/reply", Description: "replies", Tags: []string{"support", "email"}, Template: tpl,
+			Message: "edit: " + tpl[:5], Author: "ann", Parent: parent, Config: cfg}))
+	}
+	text("Dear {{name}},\n\n<b>Thanks</b> & regards", 0, Config{Model: "demo/demo-large"})
+	text("Hi {{name}}", 0, Config{Model: "demo/demo-large", Temperature: &temp, Stop: []string{"\n\n"}})
+	text("Hello {{name}}, 日本🚀", 0, Config{Model: "demo/demo-small", Seed: &seed, MaxTokens: 99})
+	// Restores: v4 is v2's content (parent 2), v5 is v1's, v6 edits v3 again.
+	text("Hi {{name}}", 2, Config{Model: "demo/demo-large", Temperature: &temp, Stop: []string{"\n\n"}})
+	text("Dear {{name}},\n\n<b>Thanks</b> & regards", 1, Config{Model: "demo/demo-large"})
+	text("Hello {{name}}, 日本🚀", 3, Config{Model: "demo/demo-small", Seed: &seed, MaxTokens: 99})
+	must(st.Commit(ctx, CommitInput{Name: "chat/bot", Kind: KindChat, Author: "bob", Message: "first",
+		Messages: []Message{{Role: "system", Content: "be brief"}, {Role: "user", Content: "{{q}}"}},
+		Config:   Config{Model: "demo/demo-large", ResponseFormat: map[string]any{"type": "json_object"}, Tools: []any{map[string]any{"type": "function", "name": "f"}}}}))
+	must(st.Commit(ctx, CommitInput{Name: "chat/bot", Kind: KindChat, Author: "bob", Message: "jinja", Dialect: DialectJinja2,
+		Messages: []Message{{Role: "system", Content: "be brief"}, {Role: "user", Content: "{{ q }}"}}}))
+	must(st.Commit(ctx, CommitInput{Name: "chat/bot", Kind: KindChat, Author: "bob", Message: "restore v1", Parent: 1,
+		Messages: []Message{{Role: "system", Content: "be brief"}, {Role: "user", Content: "{{q}}"}},
+		Config:   Config{Model: "demo/demo-large", ResponseFormat: map[string]any{"type": "json_object"}, Tools: []any{map[string]any{"type": "function", "name": "f"}}}}))
+
+	move := func(p, l string, v int, reason string, force bool) {
+		must(st.SetLabel(ctx, LabelInput{Prompt: p, Label: l, Version: v, Actor: "ann", Reason: reason, Force: force}))
+	}
+	move("support/reply", "staging", 2, "try", false)
+	move("support/reply", "production", 1, "first", false)
+	move("support/reply", "staging", 4, "restore of 2", false)
+	move("support/reply", "canary", 3, "", false)
+	must(st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "support/reply", Label: "canary", Actor: "bob", Reason: "done"}))
+	move("support/reply", "production", 5, "the restore of v1", false)
+	move("support/reply", "production", 6, "", false)
+	must(st.Rollback(ctx, RollbackInput{Prompt: "support/reply", Label: "production", Actor: "bob", Reason: "v6 is rude"}))
+	move("chat/bot", "production", 3, "restored", false)
+
+	th, w := 0.5, 2.0
+	must(st.SaveSuite(ctx, "support/reply", Suite{Name: "default", Description: "the gate", Threshold: 0.75, Cases: []Case{
+		{Name: "polite", Vars: map[string]any{"name": "Ada", "n": 3, "nested": map[string]any{"a": []any{1, "x", nil}}},
+			Assertions: []Assertion{{Type: "icontains", Value: "ada"}, {Type: "similar", Value: "hi", Threshold: &th, Weight: &w, Metric: "m"}},
+			Expected:   "Hi Ada", Tags: []string{"smoke"}, Threshold: &th},
+		{Name: "empty vars"},
+	}}))
+	must(st.SaveSuite(ctx, "support/reply", Suite{Name: "smoke", Cases: []Case{{Name: "x", Vars: map[string]any{"name": "<&>"}}}}))
+	// With the suite in place production is gated: force it, with a reason.
+	move("support/reply", "production", 6, "hotfix", true)
+	return st
+}
+
+// A full export imported into an empty file exports byte for byte the
+// same, in every format: restores keep their numbers (so labels and
+// @latest stay on the same versions), and the label history and suites
+// come along.
+func TestFullExportImportRoundTripIsExact(t *testing.T) {
+	ctx := context.Background()
+	src := richRegistry(t)
+	doc, err := src.Export(ctx, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"json", "yaml", "dir"} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "export."+format)
+		switch format {
+		case "json":
+			os.WriteFile(path, want, 0o644)
+		case "yaml":
+			y, _ := doc.YAML()
+			os.WriteFile(path, y, 0o644)
+		case "dir":
+			path = filepath.Join(dir, "out")
+			if _, err := doc.WriteDir(path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dst := newStore(t)
+		if _, err := dst.Import(ctx, path, "ci"); err != nil {
+			t.Fatalf("%s: import: %v", format, err)
+		}
+		back, err := dst.Export(ctx, ExportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := back.JSON()
+		if string(got) != string(want) {
+			t.Fatalf("%s: the round trip differs:\n%s\n---\n%s", format, want, got)
+		}
+		for _, ref := range []string{"support/reply@latest", "support/reply@production", "support/reply@staging", "chat/bot@production", "chat/bot@latest"} {
+			a, err1 := src.Resolve(ctx, ref)
+			b, err2 := dst.Resolve(ctx, ref)
+			if err1 != nil || err2 != nil || a.Number != b.Number || a.Parent != b.Parent || a.Hash != b.Hash {
+				t.Fatalf("%s: %s is v%d (parent %d) here, v%d (parent %d) there: %v %v", format, ref, a.Number, a.Parent, b.Number, b.Parent, err1, err2)
+			}
+		}
+		// Importing the same export again changes nothing.
+		rep, err := dst.Import(ctx, path, "ci")
+		if err != nil || rep.Created != 0 || rep.Labels != 0 {
+			t.Fatalf("%s: re-import: %+v %v", format, rep, err)
+		}
+		again, _ := dst.Export(ctx, ExportOptions{})
+		if b, _ := again.JSON(); string(b) != string(want) {
+			t.Fatalf("%s: a re-import changed the registry", format)
+		}
+	}
+}
