@@ -47,10 +47,17 @@ func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su S
 	if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE suite_id = ?`, id); err != nil {
 		return su, err
 	}
+	// One prepared statement for every case: a 10,000-case import spends
+	// its time here.
+	stmt, err := tx.PrepareContext(ctx, insertCaseSQL)
+	if err != nil {
+		return su, err
+	}
+	defer stmt.Close()
 	for i := range su.Cases {
 		su.Cases[i].Position = i
 		su.Cases[i].SuiteID = id
-		if err := insertCaseTx(ctx, tx, &su.Cases[i]); err != nil {
+		if err := insertCaseStmt(ctx, stmt, &su.Cases[i]); err != nil {
 			return su, err
 		}
 	}
@@ -63,13 +70,23 @@ func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su S
 	return su, nil
 }
 
+const insertCaseSQL = `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
 func insertCaseTx(ctx context.Context, tx *sql.Tx, c *Case) error {
+	stmt, err := tx.PrepareContext(ctx, insertCaseSQL)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	return insertCaseStmt(ctx, stmt, c)
+}
+
+func insertCaseStmt(ctx context.Context, stmt *sql.Stmt, c *Case) error {
 	vars, asserts, tags, err := encodeCase(*c)
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.SuiteID, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold)
+	res, err := stmt.ExecContext(ctx, c.SuiteID, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold)
 	if err != nil {
 		return err
 	}

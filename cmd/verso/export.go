@@ -11,7 +11,7 @@ import (
 )
 
 func newExportCmd(a *app) *cobra.Command {
-	var label, format, out string
+	var label, format, out, prompt string
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Export prompts (all versions, or the one holding --label) as JSON, YAML or a directory",
@@ -20,11 +20,32 @@ func newExportCmd(a *app) *cobra.Command {
 			"with --label the version holding that label, one per prompt (a deployable set).\n" +
 			"API keys are never in the database, so never in an export.",
 		Example: "  verso export --label production --format json > prompts.json\n" +
-			"  verso export --label production --format dir --out prompts/\n  verso export --format yaml --out backup.yaml",
+			"  verso export --label production --format dir --out prompts/\n  verso export --format yaml --out backup.yaml\n" +
+			"  verso export --format prompty --out prompty/   # one .prompty per prompt (latest, or --label)\n" +
+			"  verso export --format langfuse --out prompts.json   # every version, labels as Langfuse has them",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if slices.Contains(importer.ExportFormats, importer.Format(format)) {
+				if out == "" {
+					return usageErr("--format %s needs --out PATH (a folder; a .json file for langfuse)", format)
+				}
+				st, err := a.open(true)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				files, err := importer.Export(cmd.Context(), st, importer.ExportOptions{Format: importer.Format(format), Label: label, Prompt: prompt}, out)
+				if err != nil {
+					return classify(err)
+				}
+				fmt.Fprintf(a.stderr, "exported %d files in %s format to %s\n", len(files), format, out)
+				return nil
+			}
+			if prompt != "" {
+				return usageErr("--prompt works with --format promptfoo, prompty, dotprompt or langfuse")
+			}
 			if format != "json" && format != "yaml" && format != "dir" {
-				return usageErr("unknown --format %q: use json, yaml or dir", format)
+				return usageErr("unknown --format %q: use json, yaml, dir, promptfoo, prompty, dotprompt or langfuse", format)
 			}
 			if format == "dir" && out == "" {
 				return usageErr("--format dir needs --out DIR")
@@ -67,7 +88,8 @@ func newExportCmd(a *app) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&label, "label", "", "export the version holding this label (e.g. production)")
-	c.Flags().StringVar(&format, "format", "json", "json, yaml or dir")
+	c.Flags().StringVar(&format, "format", "json", "json, yaml, dir, or another tool's: promptfoo, prompty, dotprompt, langfuse")
+	c.Flags().StringVar(&prompt, "prompt", "", "only this prompt (with promptfoo, prompty, dotprompt or langfuse)")
 	c.Flags().StringVar(&out, "out", "", "write to this file (or directory with --format dir) instead of stdout")
 	return c
 }

@@ -56,7 +56,7 @@ func (fi *fileImport) dotprompt(body string) error {
 				p.note("%s: input.schema -> not stored: Verso lists the variables from the template", fi.base)
 			case "default":
 				sample, _ = im[k].(map[string]any)
-				p.note("%s: input.default -> the case \"defaults\"", fi.base)
+				p.note("%s: input.default -> the case \"defaults\" of the suite %s", fi.base, SamplesSuite)
 			default:
 				if err := p.unsupported(fi.base+": input."+k, "no Verso equivalent"); err != nil {
 					return err
@@ -155,7 +155,7 @@ func (fi *fileImport) dotprompt(body string) error {
 		if err != nil {
 			return err
 		}
-		p.Suites = append(p.Suites, store.Suite{Prompt: fi.name, Name: "default", Cases: []store.Case{{Name: "defaults", Vars: vars.(map[string]any)}}})
+		p.Suites = append(p.Suites, store.Suite{Prompt: fi.name, Name: SamplesSuite, Cases: []store.Case{{Name: "defaults", Vars: vars.(map[string]any)}}})
 	}
 	return nil
 }

@@ -58,8 +58,8 @@ func decodeAny(path string, b []byte) (any, error) {
 // normalize round-trips a value through JSON: YAML's ints and maps become
 // what JSON gives, so values compare and store alike.
 func normalize(v any) (any, error) {
-	if v == nil {
-		return nil, nil
+	if plainJSON(v) {
+		return v, nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -68,6 +68,30 @@ func normalize(v any) (any, error) {
 	var out any
 	err = json.Unmarshal(b, &out)
 	return out, err
+}
+
+// plainJSON reports whether v already holds only JSON's types (as read
+// from CSV or JSON), so normalize has nothing to do.
+func plainJSON(v any) bool {
+	switch x := v.(type) {
+	case nil, string, float64, bool:
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !plainJSON(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !plainJSON(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func oneLine(s string) string {

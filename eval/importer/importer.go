@@ -37,6 +37,11 @@ const (
 // Formats lists every format --format accepts.
 var Formats = []Format{Auto, Verso, Promptfoo, Prompty, Dotprompt, Langfuse}
 
+// SamplesSuite holds the sample inputs of Prompty and Dotprompt files (one
+// case each); it is apart from the default suite so that importing a file
+// never replaces a prompt's real tests.
+const SamplesSuite = "samples"
+
 // ErrUnknownFormat is a file in no format Verso reads.
 var ErrUnknownFormat = errors.New("not a format verso imports")
 
@@ -212,15 +217,7 @@ func (p *Plan) check() error {
 			return fmt.Errorf("%s (version %d of the plan): %v", v.Name, i+1, err)
 		}
 	}
-	for _, su := range p.Suites {
-		for _, c := range su.Cases {
-			for j, a := range c.Assertions {
-				if err := assert.Validate(a); err != nil {
-					return fmt.Errorf("%s: suite %s: case %q: assertion %d: %v", su.Prompt, su.Name, c.Name, j+1, err)
-				}
-			}
-		}
-	}
+	// Assertions were validated as they were read (Plan.assertion).
 	return nil
 }
 

@@ -27,6 +27,7 @@ func (fi *fileImport) prompty(body string) error {
 		in.Message = fmt.Sprintf("import %s (version %v)", fi.base, v)
 	}
 	var authors, tags []string
+	asText := false
 	if v, ok := fi.key("authors"); ok {
 		authors, _ = stringList(v)
 	}
@@ -41,6 +42,9 @@ func (fi *fileImport) prompty(body string) error {
 				authors, _ = stringList(md[k])
 			case "tags":
 				tags, _ = stringList(md[k])
+			case "verso_kind":
+				// Written by verso export: a text version (one user message).
+				asText = md[k] == "text"
 			default:
 				if err := p.unsupported(fi.base+": metadata."+k, "no Verso equivalent"); err != nil {
 					return err
@@ -122,7 +126,7 @@ func (fi *fileImport) prompty(body string) error {
 				}
 			}
 		}
-		p.note("%s: inputs -> the variables' sample values make the case \"sample\"", fi.base)
+		p.note("%s: inputs -> the variables' sample values make the case \"sample\" of the suite %s", fi.base, SamplesSuite)
 	}
 	if v, ok := fi.key("sample"); ok {
 		switch x := v.(type) {
@@ -170,6 +174,9 @@ func (fi *fileImport) prompty(body string) error {
 	if len(in.Messages) == 0 {
 		return fmt.Errorf("the template is empty")
 	}
+	if asText && len(in.Messages) == 1 && in.Messages[0].Role == "user" {
+		in.Kind, in.Template, in.Messages = store.KindText, in.Messages[0].Content, nil
+	}
 	p.note("%s: body -> %d chat messages (%s), %s dialect", fi.base, len(in.Messages), roles(in.Messages), in.Dialect)
 	p.Versions = append(p.Versions, Version{CommitInput: in})
 	if len(sample) > 0 {
@@ -177,7 +184,7 @@ func (fi *fileImport) prompty(body string) error {
 		if err != nil {
 			return err
 		}
-		p.Suites = append(p.Suites, store.Suite{Prompt: fi.name, Name: "default", Cases: []store.Case{{Name: "sample", Vars: vars.(map[string]any)}}})
+		p.Suites = append(p.Suites, store.Suite{Prompt: fi.name, Name: SamplesSuite, Cases: []store.Case{{Name: "sample", Vars: vars.(map[string]any)}}})
 	}
 	return nil
 }

@@ -29,9 +29,9 @@ func DefaultTestsKeys() TestsKeys {
 	return TestsKeys{
 		ListKeys:  common.DefaultListKeys(),
 		Render:    bind([]string{"enter"}, "enter", "rendered prompt"),
-		Add:       bind([]string{"a"}, "a", "add case (form)"),
-		Edit:      bind([]string{"e"}, "e", "edit case (form)"),
-		YAML:      bind([]string{"Y"}, "Y", "add or edit as YAML in $EDITOR"),
+		Add:       bind([]string{"a"}, "a", "add case"),
+		Edit:      bind([]string{"e"}, "e", "edit case"),
+		YAML:      bind([]string{"Y"}, "Y", "add or edit as YAML"),
 		Delete:    bind([]string{"x", "d"}, "x", "delete case"),
 		Import:    bind([]string{"i"}, "i", "import suite file"),
 		Run:       bind([]string{"r"}, "r", "new run"),
