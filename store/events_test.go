@@ -341,3 +341,37 @@ func BenchmarkRecordEvents(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkStatsTwoWeeks reads the stats of one prompt over 14 days with
+// 4 groups (2 versions x 2 models) per minute: 80,640 rollup rows, what 10
+// million events over two weeks produce (stats read rollups only, so the
+// number of raw events behind each row does not change the cost).
+func BenchmarkStatsTwoWeeks(b *testing.B) {
+	st := eventsStore(b)
+	ctx := context.Background()
+	end := time.Now().Truncate(time.Minute)
+	start := end.Add(-14 * 24 * time.Hour)
+	var batch []Event
+	for t := start; t.Before(end); t = t.Add(time.Minute) {
+		for k := range 4 {
+			batch = append(batch, Event{Prompt: "greet", Version: 1 + k%2, Model: []string{"a", "b"}[k/2], Label: "production", Time: t,
+				LatencyMS: float64(100 + t.Minute()*7 + k), TokensIn: 300, TokensOut: 90, Cost: 0.0002, Score: fptr(0.8)})
+		}
+		if len(batch) >= 5000 {
+			if _, err := st.RecordEvents(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if _, err := st.RecordEvents(ctx, batch); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := st.Stats(ctx, StatsQuery{Prompt: "greet", Since: start, Until: end, By: "version"})
+		if err != nil || rep.Total.Requests != 14*24*60*4 {
+			b.Fatalf("%v %d", err, rep.Total.Requests)
+		}
+	}
+}

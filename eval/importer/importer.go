@@ -178,6 +178,11 @@ func Detect(path string, dir bool) (Format, error) {
 		if isLangfuse(d) {
 			return Langfuse, nil
 		}
+		if data, ok := d["data"].([]any); ok && len(data) > 0 {
+			if m, ok := data[0].(map[string]any); ok && isLangfuse(m) {
+				return Langfuse, nil // the API's list shape
+			}
+		}
 		for _, k := range []string{"prompts", "providers", "tests", "defaultTest", "scenarios"} {
 			if _, ok := d[k]; ok {
 				return Promptfoo, nil

@@ -481,3 +481,33 @@ func TestApplyIsIdempotent(t *testing.T) {
 		t.Fatalf("staging: %+v %v", v, err)
 	}
 }
+
+// Tests from JSONL and JSON files, prompts from a glob, Langfuse's API list
+// shape, and Dotprompt's media and Picoschema output refused by name.
+func TestMoreSources(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: [file://prompts/*.txt]\ntests: [file://a.jsonl, file://b.json]\n",
+		"prompts/1.txt":        "One {{ q }}",
+		"prompts/2.txt":        "Two {{ q }}",
+		"a.jsonl":              "{\"q\": \"plain vars\"}\n\n{\"vars\": {\"q\": \"a test\"}, \"assert\": [{\"type\": \"contains\", \"value\": \"x\"}]}\n",
+		"b.json":               `[{"description": "from json", "vars": {"q": "j"}}]`,
+		"lf.json":              `{"data": [{"name": "p", "version": 1, "type": "text", "prompt": "x {{a}}", "labels": []}]}`,
+		"media.prompt":         "Look {{media url=photo}}",
+		"ph.json":              `[{"name": "c", "version": 1, "type": "chat", "prompt": [{"type": "placeholder", "name": "history"}, {"role": "user", "content": "hi"}]}]`,
+		"schema.prompt":        "---\noutput:\n  format: json\n  schema:\n    title: string\n---\nHi",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	if len(p.Versions) != 2 || p.Versions[1].Template != "Two {{ q }}" {
+		t.Fatalf("glob prompts: %+v", p.Versions)
+	}
+	cs := p.Suites[0].Cases
+	if len(cs) != 3 || cs[0].Vars["q"] != "plain vars" || len(cs[1].Assertions) != 1 || cs[2].Name != "from json" {
+		t.Fatalf("jsonl/json tests: %+v", cs)
+	}
+	if lf := read(t, filepath.Join(dir, "lf.json"), Options{}); len(lf.Versions) != 1 || lf.Versions[0].Template != "x {{a}}" {
+		t.Fatalf("langfuse data list: %+v", lf.Versions)
+	}
+	mustFail(t, filepath.Join(dir, "media.prompt"), Options{}, "{{media}}")
+	mustFail(t, filepath.Join(dir, "ph.json"), Options{}, "message 1 (placeholder history): Verso has no message placeholders")
+	mustFail(t, filepath.Join(dir, "schema.prompt"), Options{}, "output.schema: Dotprompt's Picoschema is not converted")
+}

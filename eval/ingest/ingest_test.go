@@ -1,0 +1,58 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed94f0f622/verso/store"
+)
+
+func TestStreamMixesEventsAndOTLPExportsAndNamesLines(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "verso.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := st.Commit(ctx, store.CommitInput{Name: "greet", Template: "hi", Author: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	ns := time.Now().Add(-time.Minute).UnixNano()
+	otlp := fmt.Sprintf(`{"resourceSpans":[{"resource":{"attributes":[{"key":"verso.prompt.name","value":{"stringValue":"greet"}}]},"scopeSpans":[{"spans":[`+
+		`{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","startTimeUnixNano":"%d","endTimeUnixNano":"%d",`+
+		`"attributes":[{"key":"verso.prompt.version","value":{"intValue":"1"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":"7"}}]},`+
+		`{"traceId":"0102030405060708090a0b0c0d0e0f11","spanId":"0102030405060709","startTimeUnixNano":"%d","attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"m"}}]},`+
+		`{"traceId":"0102030405060708090a0b0c0d0e0f12","spanId":"010203040506070a","startTimeUnixNano":"%d","attributes":[{"key":"http.route","value":{"stringValue":"/"}}]}`+
+		`]}]}]}`, ns, ns+int64(time.Second), ns, ns)
+	in := strings.Join([]string{
+		fmt.Sprintf(`{"id":"a","prompt":"greet","version":1,"time":%q}`, time.Now().UTC().Format(time.RFC3339)),
+		"",
+		otlp,
+		`{"resourceSpans": 3}`,
+		"{" + strings.Repeat(" ", MaxLine) + "}",
+		`{"id":"b","prompt":"greet","version":1}`,
+	}, "\n")
+	res, err := Stream(ctx, st, strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The resource's verso.prompt.name applies to its spans: span 1 (with a
+	// version) is an event; span 2, a model call without a version, is kept
+	// as unattributed; span 3, an HTTP span, is ignored and counted.
+	if res.Accepted != 2 || len(res.Rejected) != 3 {
+		t.Fatalf("%+v", res)
+	}
+	want := map[int]string{4: "malformed OTLP JSON", 5: "longer than", 6: "time is required"}
+	for _, r := range res.Rejected {
+		if !strings.Contains(r.Reason, want[r.Line]) {
+			t.Errorf("line %d: %q, want %q", r.Line, r.Reason, want[r.Line])
+		}
+	}
+	if res.Unattributed != 1 || res.Ignored != 1 {
+		t.Fatalf("unattributed %d: %+v", res.Unattributed, res)
+	}
+}
