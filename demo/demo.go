@@ -151,21 +151,4 @@ func Names() []string {
 	return out
 }
 
-// Made reports whether a prompt looks like one a demo build made: a demo
-// prompt (same name and description) or a synthetic one. `verso demo` uses
-// it before deleting a file, so it never replaces someone's registry.
-func Made(p store.Prompt) bool {
-	for _, t := range p.Tags {
-		if t == "synthetic" {
-			return true
-		}
-	}
-	for _, d := range demoPrompts() {
-		if d.name == p.Name && d.description == p.Description {
-			return true
-		}
-	}
-	return false
-}
-
 func f64(f float64) *float64 { return &f }

@@ -69,8 +69,12 @@ func newDemoCmd(a *app) *cobra.Command {
 			if err := removeDemo(ctx, path); err != nil {
 				return err
 			}
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return usageErr("cannot create the folder for %s: %v", path, err)
+			if a.dbFlag == "" {
+				// Only the default place is created (private); --db must
+				// name a path in an existing folder.
+				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+					return usageErr("cannot create the folder for %s: %v", path, err)
+				}
 			}
 			j := a.journal
 			if j != "" && j != "wal" && j != "delete" {
@@ -78,6 +82,11 @@ func newDemoCmd(a *app) *cobra.Command {
 			}
 			st, err := store.OpenWith(path, store.Options{Journal: j})
 			if err != nil {
+				return classify(err)
+			}
+			// Marked first, so an interrupted build can be rebuilt.
+			if err := st.MarkDemo(ctx); err != nil {
+				st.Close()
 				return classify(err)
 			}
 			start := time.Now()
@@ -169,8 +178,9 @@ func (a *app) demoPath() (string, error) {
 }
 
 // removeDemo deletes a previous demo registry at path (and its WAL files).
-// It refuses a file that is not a Verso database, or one that holds
-// prompts which neither the demo nor a synthetic build made.
+// It replaces only a file that `verso demo` marked as its own (store
+// MarkDemo), never a registry that merely looks like the demo, and never
+// one that another process has open.
 func removeDemo(ctx context.Context, path string) error {
 	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -184,17 +194,18 @@ func removeDemo(ctx context.Context, path string) error {
 	if err != nil {
 		return usageErr("%s exists and is not a Verso demo registry (%v): pass another --db path", path, userMessage(err))
 	}
-	ps, err := st.ListPrompts(ctx, store.ListOptions{})
+	isDemo, err := st.IsDemo(ctx)
 	st.Close()
 	if err != nil {
 		return failed(fmt.Errorf("read %s: %w", path, err))
 	}
-	for _, p := range ps {
-		if !demo.Made(p.Prompt) {
-			return usageErr("%s holds prompts that are not from the demo (e.g. %q): refusing to replace it; pass another --db path", path, p.Name)
-		}
+	if !isDemo {
+		return usageErr("%s is a registry that `verso demo` did not build (not from the demo; it may be someone's real one): refusing to replace it; pass another --db path, or delete it yourself if it is a demo", path)
 	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
+	if by := store.OpenBy(path); by != "" {
+		return usageErr("%s is a demo registry that %s has open: refusing to replace it under it; stop that process first, or pass another --db path", path, by)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return failed(fmt.Errorf("remove the old demo registry: %w", err))
 		}

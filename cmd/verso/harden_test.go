@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/seed94f0f622/verso/store"
@@ -125,4 +127,102 @@ func TestCraftedExportStaysInItsFolder(t *testing.T) {
 	os.Remove(filepath.Join(out, "a.yaml"))
 	os.Symlink(filepath.Join(dir, "crafted.json"), filepath.Join(out, "a.yaml"))
 	wantErr(t, verso(t, db, "", "export", "--format", "dir", "--out", out), 2, "symbolic link")
+}
+
+// `verso demo --db FILE` deleted a real registry whose prompts were tagged
+// synthetic. Only a file the demo marked as its own is replaced.
+func TestDemoReplacesOnlyMarkedFiles(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mine.db")
+	mustOK(t, verso(t, mine, "Hello {{name}}", "commit", "p1", "--tag", "synthetic"))
+	wantErr(t, verso(t, mine, "", "demo", "--no-tui", "--db", mine), 2, "did not build", "refusing to replace it")
+	mustOK(t, verso(t, mine, "", "show", "p1"))
+
+	demoDB := filepath.Join(dir, "demo.db")
+	mustOK(t, verso(t, "", "", "demo", "--no-tui", "--prompts", "3", "--versions", "2", "--db", demoDB))
+	mustOK(t, verso(t, "", "", "demo", "--no-tui", "--db", demoDB))
+	mustOK(t, verso(t, demoDB, "", "show", "support/reply"))
+}
+
+// The demo file was deleted under a process writing to it (whose run then
+// vanished with exit 0). A demo another process has open is not replaced.
+func TestDemoRefusesAFileInUse(t *testing.T) {
+	demoDB := filepath.Join(t.TempDir(), "demo.db")
+	mustOK(t, verso(t, "", "", "demo", "--no-tui", "--db", demoDB))
+	st, err := store.Open(demoDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ListPrompts(context.Background(), store.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, verso(t, "", "", "demo", "--no-tui", "--db", demoDB), 2, "has open", "pid "+strconv.Itoa(os.Getpid()))
+	st.Close()
+	mustOK(t, verso(t, "", "", "demo", "--no-tui", "--db", demoDB))
+}
+
+// Files that are not what they seem, through the CLI: refused with one
+// line, exit 2, nothing created, and never a hang.
+func TestDatabasePathsThatAreNotFiles(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo", "sub", "v.db")
+	wantErr(t, verso(t, missing, "x", "commit", "p"), 2, "folder "+filepath.Join(dir, "typo", "sub")+" does not exist")
+	if _, err := os.Stat(filepath.Join(dir, "typo")); err == nil {
+		t.Error("the folder tree was created")
+	}
+	link := filepath.Join(dir, "link.db")
+	os.Symlink(filepath.Join(dir, "target.db"), link)
+	wantErr(t, verso(t, link, "x", "commit", "p"), 2, "symbolic link to", "does not exist")
+	if _, err := os.Lstat(filepath.Join(dir, "target.db")); err == nil {
+		t.Error("the link's target was created")
+	}
+	fifo := filepath.Join(dir, "pipe.db")
+	syscall.Mkfifo(fifo, 0o600)
+	wantErr(t, verso(t, fifo, "", "list"), 2, "named pipe")
+	wantErr(t, verso(t, fifo, "x", "commit", "p"), 2, "named pipe")
+	wantErr(t, verso(t, "/dev/zero", "x", "commit", "p"), 2, "character device")
+
+	empty := filepath.Join(dir, "empty.db")
+	os.WriteFile(empty, nil, 0o644)
+	wantErr(t, verso(t, empty, "", "list"), 2, "is an empty file, not a Verso registry yet")
+	mustOK(t, verso(t, empty, "x", "commit", "p"))
+	if fi, _ := os.Stat(empty); fi.Mode().Perm() != 0o600 {
+		t.Errorf("empty file turned registry has mode %v", fi.Mode().Perm())
+	}
+}
+
+// A read-only folder holding a WAL database whose -wal has committed frames
+// and no -shm served the old state with exit 0.
+func TestStaleWALInReadOnlyFolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run verso as another user (the store test covers the same path)")
+	}
+	dir, err := os.MkdirTemp("", "verso-stale-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	src := filepath.Join(t.TempDir(), "v.db")
+	mustOK(t, verso(t, src, "v1", "commit", "p"))
+	st, err := store.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	if _, err := st.Commit(ctx, store.CommitInput{Name: "p", Template: "v2"}); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "v.db")
+	for _, s := range []string{"", "-wal"} {
+		b, _ := os.ReadFile(src + s)
+		os.WriteFile(db+s, b, 0o644)
+	}
+	st.Close()
+	r := versoAs(t, 65534, db, "", "show", "p")
+	wantErr(t, r, 2, "committed changes in v.db-wal")
+	if strings.Contains(r.stdout, "v1") {
+		t.Fatalf("served the old state: %s", r.stdout)
+	}
 }
