@@ -297,7 +297,7 @@ func (m *Model) cycleTheme() tea.Cmd {
 		return common.Error(err)
 	}
 	m.setTheme(th)
-	return common.Info("theme: " + th.Name)
+	return common.Info(themeSaid(th.Name))
 }
 
 func (m *Model) setTheme(th themes.Theme) {
@@ -391,4 +391,10 @@ func (m *Model) saveDrafts() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// themeSaid is what T says: the theme lasts for this session, and how to
+// keep it.
+func themeSaid(name string) string {
+	return fmt.Sprintf("theme: %s for this session (keep it: theme: %s in the config file, or --theme %s)", name, name, name)
 }

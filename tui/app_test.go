@@ -262,7 +262,7 @@ func TestThemeCycle(t *testing.T) {
 	if name == "dark" || r.m.Render() == before {
 		t.Fatalf("T: theme %s", name)
 	}
-	if s := r.statuses(); len(s) != 1 || s[0] != "theme: "+name {
+	if s := r.statuses(); len(s) != 1 || s[0] != "theme: "+name+" for this session (keep it: theme: "+name+" in the config file, or --theme "+name+")" {
 		t.Errorf("T said %q", s)
 	}
 	// NO_COLOR: colours stay off.
