@@ -100,7 +100,7 @@ type ExportOptions struct {
 func (s *Store) Export(ctx context.Context, o ExportOptions) (ExportDoc, error) {
 	doc := ExportDoc{Format: ExportFormat, Label: o.Label, Prompts: []ExportPrompt{}}
 	if o.Label == "latest" {
-		return doc, fmt.Errorf("export: use a label such as production; latest is the default without --label: %w", ErrInvalid)
+		return doc, fmt.Errorf("export: latest is not a label to export: export a label such as production, or every version: %w", ErrInvalid)
 	}
 	if o.Label != "" {
 		if err := ValidLabel(o.Label); err != nil {

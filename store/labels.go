@@ -498,7 +498,7 @@ func promptIDTx(ctx context.Context, tx *sql.Tx, name string) (int64, int, error
 	var latest int
 	err := tx.QueryRowContext(ctx, `SELECT id, latest FROM prompts WHERE name = ?`, name).Scan(&pid, &latest)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, fmt.Errorf("no prompt named %q (see `verso list`): %w", name, ErrNotFound)
+		return 0, 0, &MissingError{Kind: MissingPrompt, Prompt: name, Name: name, msg: fmt.Sprintf("no prompt named %q", name)}
 	}
 	return pid, latest, err
 }

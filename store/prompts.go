@@ -525,9 +525,9 @@ func (s *Store) Prompt(ctx context.Context, name string) (Prompt, error) {
 // notFound builds the "no prompt" error with a suggestion when a name is close.
 func (s *Store) notFound(ctx context.Context, name string) error {
 	if sug := s.Suggest(ctx, name); sug != "" {
-		return fmt.Errorf("no prompt named %q: did you mean %q?: %w", name, sug, ErrNotFound)
+		return &MissingError{Kind: MissingPrompt, Prompt: name, Name: name, Have: []string{sug}, msg: fmt.Sprintf("no prompt named %q: did you mean %q?", name, sug)}
 	}
-	return fmt.Errorf("no prompt named %q (see `verso list`): %w", name, ErrNotFound)
+	return &MissingError{Kind: MissingPrompt, Prompt: name, Name: name, msg: fmt.Sprintf("no prompt named %q", name)}
 }
 
 // Suggest returns the existing prompt name closest to name, or "" when none
@@ -685,7 +685,7 @@ func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) 
 		if len(names) > 0 {
 			have = "its labels: " + strings.Join(names, ", ")
 		}
-		return v, fmt.Errorf("%s has no label %q (%s; set one with `verso label %s VERSION %s`): %w", name, sel, have, name, sel, ErrNotFound)
+		return v, &MissingError{Kind: MissingLabel, Prompt: name, Name: sel, Have: names, msg: fmt.Sprintf("%s has no label %q (%s)", name, sel, have)}
 	}
 	if err != nil {
 		return v, s.wrap("resolve "+ref, err)

@@ -172,7 +172,7 @@ func scanRun(sc rowScanner) (Run, error) {
 func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, runSelect+` WHERE r.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("no run %d (see `verso runs NAME`): %w", id, ErrNotFound)
+		return r, &MissingError{Kind: MissingRun, Name: fmt.Sprint(id), msg: fmt.Sprintf("no run %d", id)}
 	}
 	return s.effective(r), s.wrap(fmt.Sprintf("run %d", id), err)
 }

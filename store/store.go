@@ -239,7 +239,7 @@ func checkFile(p string, size int64) error {
 	n, _ := io.ReadFull(f, head)
 	f.Close()
 	if n < len(sqliteHeader) || !bytes.Equal(head[:len(sqliteHeader)], sqliteHeader) {
-		return fmt.Errorf("%s is not a SQLite file, so not a Verso database: pass --db with a Verso database or a new path: %w", p, ErrNotVerso)
+		return fmt.Errorf("%s is not a SQLite file, so not a Verso database: %w", p, ErrNotVerso)
 	}
 	if n < 100 {
 		return fmt.Errorf("%s is a truncated SQLite file: %w", p, ErrNotVerso)
@@ -265,7 +265,7 @@ func checkFile(p string, size int64) error {
 	case appID == 0 && userVersion == 0 && tables == 0:
 		return nil
 	default:
-		return fmt.Errorf("%s is a SQLite database but not a Verso one: pass --db with a Verso database or a new path: %w", p, ErrNotVerso)
+		return fmt.Errorf("%s is a SQLite database but not a Verso one: %w", p, ErrNotVerso)
 	}
 }
 

@@ -248,11 +248,11 @@ func (s *Store) Suite(ctx context.Context, prompt, name string) (Suite, error) {
 		for _, x := range all {
 			names = append(names, x.Name)
 		}
-		hint := "it has no suites: import one with `verso suite import " + prompt + " FILE`"
+		hint := "it has no suites"
 		if len(names) > 0 {
 			hint = "its suites: " + strings.Join(names, ", ")
 		}
-		return Suite{}, fmt.Errorf("%s has no suite %q (%s): %w", prompt, name, hint, ErrNotFound)
+		return Suite{}, &MissingError{Kind: MissingSuite, Prompt: prompt, Name: name, Have: names, msg: fmt.Sprintf("%s has no suite %q (%s)", prompt, name, hint)}
 	}
 	return ss[0], nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -426,5 +428,54 @@ func TestLabelHistoryIsKeptBySchemaForForeignWriters(t *testing.T) {
 	}
 	if n := historyLen(t, st, "p"); n != len(want)+1 {
 		t.Fatalf("a store move was recorded %d times", n-len(want))
+	}
+}
+
+// Store errors say what is wrong, never which flag, command or key fixes
+// it: the TUI shows them verbatim, the CLI adds its own advice.
+func TestStoreErrorsNameNoFlagsOrCommands(t *testing.T) {
+	ctx := context.Background()
+	st, su := gateFixture(t)
+	var errs []error
+	add := func(_ any, err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		errs = append(errs, err)
+	}
+	add(st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 1}))                       // no run
+	add(st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3}))                       // below the minimum
+	add(st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3, Force: true}))          // no reason
+	add(st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1, ExpectFrom: ptr(2)}))      // moved
+	add(st.SetLabel(ctx, LabelInput{Prompt: "nope", Label: "staging", Version: 1}))                       // no prompt
+	add(st.Resolve(ctx, "p@canary"))                                                                      // no label
+	add(st.Suite(ctx, "p", "other"))                                                                      // no suite
+	add(st.Run(ctx, 99))                                                                                  // no run
+	add(st.Export(ctx, ExportOptions{Label: "latest"}))                                                   // latest
+	add(st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "production"}))                          // not set
+	add(st.DecideGate(ctx, "p", "production", 7))                                                         // no version
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2}); err != nil { // set it, then:
+		t.Fatal(err)
+	}
+	add(st.RemoveLabel(ctx, RemoveLabelInput{Prompt: "p", Label: "production"})) // removal needs force
+	add(nil, st.DeleteSuite(ctx, "p", "default"))                                // the gate suite
+	st.SaveCase(ctx, su.ID, Case{Name: "c3"})
+	add(st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 3})) // suite changed
+	notVerso := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(notVerso, []byte(strings.Repeat("not a database ", 20)), 0o600)
+	add(Open(notVerso))
+	for _, err := range errs {
+		msg := err.Error()
+		if strings.Contains(msg, "--") || strings.Contains(msg, "`verso") || strings.Contains(msg, "ctrl+") {
+			t.Errorf("a store error gives a surface's advice: %s", msg)
+		}
+	}
+	var missing *MissingError
+	if !errors.As(errs[5], &missing) || missing.Kind != MissingLabel || missing.Prompt != "p" || missing.Name != "canary" || !errors.Is(errs[5], ErrNotFound) {
+		t.Fatalf("a missing label is not a typed MissingError: %v", errs[5])
+	}
+	if !errors.As(errs[4], &missing) || missing.Kind != MissingPrompt || missing.Name != "nope" {
+		t.Fatalf("a missing prompt is not a typed MissingError: %v", errs[4])
 	}
 }

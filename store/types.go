@@ -23,6 +23,31 @@ var (
 	ErrCorrupt     = errors.New("database file is damaged")
 )
 
+// MissingError is a prompt, label, suite or run that does not exist. It is
+// ErrNotFound for errors.Is; Kind and the names let each user interface
+// add its own advice (the store's message names no command or key).
+type MissingError struct {
+	Kind   string // MissingPrompt, MissingLabel, MissingSuite or MissingRun
+	Prompt string // the prompt (for a label or suite; the name for a prompt)
+	Name   string // the label, suite or run (as text)
+	// Have lists what exists instead (the prompt's labels or suites).
+	Have []string
+	msg  string
+}
+
+// Kinds of MissingError.
+const (
+	MissingPrompt = "prompt"
+	MissingLabel  = "label"
+	MissingSuite  = "suite"
+	MissingRun    = "run"
+)
+
+func (e *MissingError) Error() string { return e.msg + ": " + ErrNotFound.Error() }
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *MissingError) Is(target error) bool { return target == ErrNotFound }
+
 // Kind of a version's content.
 type Kind string
 
@@ -132,7 +157,7 @@ type LabelEvent struct {
 	At     time.Time
 	Reason string
 	RunID  int64 // eval run that justified the move, 0 if none
-	Forced bool  // moved past the eval gate with --force
+	Forced bool  // forced past the eval gate (with a reason)
 }
 
 // Assertion is one check on a model output, in promptfoo's shape. The store

@@ -50,6 +50,25 @@ func advise(err error) error {
 			advice: fmt.Sprintf("nothing was changed; see `verso labels %s` and decide again", moved.Prompt)}
 	case errors.Is(err, store.ErrNeedReason):
 		return &advisedError{err: err, msg: userMessage(err), advice: "pass --reason TEXT"}
+	case errors.Is(err, store.ErrNotVerso):
+		return &advisedError{err: err, msg: userMessage(err), advice: "pass --db with a Verso database or a new path"}
+	}
+	var missing *store.MissingError
+	if errors.As(err, &missing) {
+		var advice string
+		switch {
+		case missing.Kind == store.MissingPrompt && len(missing.Have) == 0:
+			advice = "see `verso list`"
+		case missing.Kind == store.MissingLabel:
+			advice = fmt.Sprintf("set one with `verso label %s VERSION %s`", missing.Prompt, missing.Name)
+		case missing.Kind == store.MissingSuite && len(missing.Have) == 0:
+			advice = fmt.Sprintf("import one with `verso suite import %s FILE`", missing.Prompt)
+		case missing.Kind == store.MissingRun:
+			advice = "see `verso runs NAME`"
+		default:
+			return err
+		}
+		return &advisedError{err: err, msg: userMessage(err), advice: advice}
 	}
 	return err
 }

@@ -160,4 +160,7 @@ func TestLabelAndRollbackExpectFrom(t *testing.T) {
 	oneLineErr(t, verso(t, db, "", "label", "sentiment", "0", "production", "--remove"),
 		"production is protected: removing it needs force and a reason", "pass --force --reason TEXT")
 	mustOK(t, verso(t, db, "", "label", "sentiment", "0", "production", "--remove", "--force", "--reason", "retired"))
+	// Typed "not found" errors get the CLI's advice, not the store's.
+	oneLineErr(t, verso(t, db, "", "label", "nope", "1", "staging"), `no prompt named "nope"`, "see `verso list`")
+	oneLineErr(t, verso(t, db, "", "show", "sentiment@canary"), `has no label "canary"`, "set one with `verso label sentiment VERSION canary`")
 }

@@ -573,7 +573,10 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	if x.run.Owner != "" {
 		go x.heartbeat(hctx, stop)
 	}
-	ch := make(chan *task)
+	// Buffered: the dispatcher prepares the next calls (render, request,
+	// cache lookup) while the workers wait on the network, so a worker that
+	// frees up starts its next call at once.
+	ch := make(chan *task, x.o.Concurrency)
 	go func() {
 		defer close(ch)
 		for i := range tasks {
