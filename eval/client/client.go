@@ -97,6 +97,7 @@ type Client struct {
 	kick, done chan struct{}
 	closed     bool
 	wg         sync.WaitGroup
+	now        func() time.Time // the cache's clock (tests replace it)
 }
 
 type entry struct {
@@ -140,7 +141,7 @@ func Open(src string, o Options) (*Client, error) {
 		}
 		s = &fileSource{st: st}
 	}
-	c := &Client{src: s, o: o, cache: map[string]*entry{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &Client{src: s, o: o, now: time.Now, cache: map[string]*entry{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	c.wg.Add(1)
 	go c.flushLoop()
 	return c, nil
@@ -160,7 +161,7 @@ func (c *Client) Get(ctx context.Context, ref string) (Prompt, error) {
 	c.mu.Lock()
 	e := c.cache[key]
 	if e != nil {
-		if time.Since(e.fetched) >= c.o.TTL && !e.refreshing {
+		if c.now().Sub(e.fetched) >= c.o.TTL && !e.refreshing {
 			e.refreshing = true
 			c.wg.Add(1)
 			go c.refresh(key, name, sel)
@@ -178,7 +179,7 @@ func (c *Client) Get(ctx context.Context, ref string) (Prompt, error) {
 		return Prompt{}, err
 	}
 	c.mu.Lock()
-	c.cache[key] = &entry{p: p, fetched: time.Now()}
+	c.cache[key] = &entry{p: p, fetched: c.now()}
 	c.mu.Unlock()
 	return p, nil
 }
@@ -211,7 +212,7 @@ func (c *Client) refresh(key, name, sel string) {
 		c.o.OnError(fmt.Errorf("verso client: refresh %s (still using v%d): %w", key, e.p.Version, err))
 		return
 	}
-	e.p, e.fetched = p, time.Now()
+	e.p, e.fetched = p, c.now()
 }
 
 // Render resolves ref and renders it with vars into chat messages (a text

@@ -74,6 +74,11 @@ func TestCacheTTLAndStaleWhileRevalidate(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
+			// The cache's clock moves only when the test says so: a slow
+			// machine must not expire the TTL early.
+			var clock atomic.Int64
+			clock.Store(time.Now().UnixNano())
+			c.now = func() time.Time { return time.Unix(0, clock.Load()) }
 			ctx := context.Background()
 			p, err := c.Get(ctx, "greet")
 			if err != nil || p.Version != 1 || p.Label != "production" || p.Template != "one {{x}}" {
@@ -83,7 +88,7 @@ func TestCacheTTLAndStaleWhileRevalidate(t *testing.T) {
 			if p, _ := c.Get(ctx, "greet"); p.Version != 1 {
 				t.Fatalf("within the TTL the cached v1 is used, got v%d", p.Version)
 			}
-			time.Sleep(150 * time.Millisecond)
+			clock.Add(int64(150 * time.Millisecond))
 			// Past the TTL: the stale prompt is returned at once, and
 			// refreshed in the background.
 			if p, _ := c.Get(ctx, "greet"); p.Version != 1 {
