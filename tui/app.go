@@ -183,6 +183,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.openInline(msg.Base)
 		}
 		return m, m.startEdit(msg)
+	case inlineReady:
+		return m, m.push(inlineedit.New(m.c, msg.base, msg.o))
 	case editLoaded:
 		if msg.err != nil {
 			m.edit = editState{}
@@ -401,7 +403,28 @@ func (m *Model) openInline(base store.Version) tea.Cmd {
 	if m.c.Store.ReadOnly() {
 		return common.Error(fmt.Errorf("cannot edit: %w", store.ErrReadOnly))
 	}
-	return m.push(inlineedit.New(m.c, base, inlineedit.Options{DraftDir: inlineedit.DraftDir(m.opts.Getenv)}))
+	o := inlineedit.Options{DraftDir: inlineedit.DraftDir(m.opts.Getenv)}
+	if base.Prompt == "" {
+		return m.push(inlineedit.New(m.c, base, o))
+	}
+	// The latest version is read first (keys typed meanwhile are held for
+	// the editor): "edit from here" on v3 while v8 is the latest commits
+	// v9, and is no conflict.
+	ctx, st := m.c.Ctx, m.c.Store
+	return m.opening(func() tea.Msg {
+		latest, err := st.Lookup(ctx, base.Prompt+"@latest")
+		if err != nil {
+			return common.Error(fmt.Errorf("edit %s: %w", base.Prompt, err))()
+		}
+		o.Latest = latest.Number
+		return inlineReady{base: base, o: o}
+	})
+}
+
+// inlineReady opens the inline editor once the latest version is known.
+type inlineReady struct {
+	base store.Version
+	o    inlineedit.Options
 }
 
 // saveDrafts keeps the unsaved work of open editors (on quit, ctrl+c

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 
@@ -228,8 +227,8 @@ func (m *Model) commitDialog(d editor.Doc) tea.Cmd {
 	spec.OnCancel = func(text string) tea.Msg { return keepEditMsg{text: text} }
 	spec.CancelHelp = "back (the edit is kept)"
 	commit := spec.Do
-	spec.Do = m.guardedCommit(commit, e.base, e.latest, in.Name, false)
-	spec.Force = m.guardedCommit(commit, e.base, e.latest, in.Name, true)
+	spec.Do = common.GuardCommit(m.c.Store, commit, e.base, e.latest, in.Name, false, editNameHint)
+	spec.Force = common.GuardCommit(m.c.Store, commit, e.base, e.latest, in.Name, true, editNameHint)
 	spec.ForceHelp = "commit on top anyway"
 	return m.push(dialog.New(m.c, spec))
 }
@@ -256,26 +255,8 @@ func (m *Model) keepEdit(text string) tea.Cmd {
 	}))
 }
 
-// guardedCommit refuses to commit an edit of vN on top of a newer version
-// someone else committed meanwhile (unless forced), and a new prompt whose
-// name is taken.
-func (m *Model) guardedCommit(do func(context.Context, string) (string, []store.Change, error), base store.Version, opened int, name string, force bool) func(context.Context, string) (string, []store.Change, error) {
-	st := m.c.Store
-	return func(ctx context.Context, text string) (string, []store.Change, error) {
-		latest, err := st.Lookup(ctx, name+"@latest")
-		switch {
-		case errors.Is(err, store.ErrNotFound) && base.Number == 0:
-		case err != nil:
-			return "", nil, err
-		case base.Number == 0:
-			return "", nil, fmt.Errorf("a prompt named %s was made while you edited: esc, then enter reopens your edit to change the name: %w", name, store.ErrInvalid)
-		case latest.Number != opened && !force:
-			return "", nil, fmt.Errorf("%s is at v%d now (%s committed it while you edited v%d): ctrl+f commits on top anyway, or esc keeps your edit: %w",
-				name, latest.Number, latest.Author, base.Number, store.ErrConflict)
-		}
-		return do(ctx, text)
-	}
-}
+// editNameHint says how the $EDITOR flow changes a new prompt's name.
+const editNameHint = "esc, then enter reopens your edit to change the name"
 
 // saveMeta saves a prompt's description and tags: the store applies them
 // and reports that the content is unchanged.

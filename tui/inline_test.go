@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,5 +98,35 @@ func TestCaseFormFromTestsTab(t *testing.T) {
 	r.keys("ctrl+s")
 	if _, ok := r.m.Top().(*caseform.Model); ok || !strings.Contains(r.plain(), "asks for a refund") {
 		t.Fatalf("after save: %s\n%s", r.titles(), r.plain())
+	}
+}
+
+// "Edit from here" on an older version in the inline editor: the commit
+// is numbered after the latest version and is no conflict (nobody
+// committed while it was open), as in the $EDITOR flow.
+func TestInlineEditFromOlderVersion(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ctx := context.Background()
+	o := options(st, "dark")
+	o.Editor = ""
+	o.Getenv = func(string) string { return "" }
+	r := newRoot(t, o, 120, 35)
+	latest, _ := st.Lookup(ctx, ct.Support+"@latest")
+	old, _ := st.Version(ctx, ct.Support, 1)
+	r.send(editMsgFor(old))
+	if _, ok := r.m.Top().(*inlineedit.Model); !ok {
+		t.Fatalf("edit without $EDITOR: %s", r.titles())
+	}
+	r.typeText("From the first one. ")
+	r.keys("ctrl+s")
+	topConfirm(t, r, fmt.Sprintf("Commit %s v%d (edited from v1)", ct.Support, latest.Number+1))
+	r.typeText("branch from v1")
+	r.keys("enter")
+	if s := strings.Join(r.statuses(), ";"); strings.Contains(s, "while you edited") {
+		t.Fatalf("a concurrent commit that did not happen: %q", s)
+	}
+	v, _ := st.Lookup(ctx, ct.Support+"@latest")
+	if v.Number != latest.Number+1 || v.Parent != 1 || v.Message != "branch from v1" {
+		t.Fatalf("committed %+v", v)
 	}
 }

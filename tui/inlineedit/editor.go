@@ -10,7 +10,6 @@
 package inlineedit
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,6 +87,7 @@ type Model struct {
 	id       int
 	draftDir string
 	base     store.Version // Number 0: a new prompt
+	opened   int           // the latest version when the editor opened
 	isNew    bool
 
 	kind     store.Kind
@@ -120,11 +120,18 @@ type Model struct {
 // Options are what the editor needs besides Common.
 type Options struct {
 	DraftDir string // where drafts are kept ("" = none are)
+	// Latest is the prompt's latest version number when the editor opens:
+	// the commit is a conflict only if someone commits after it, and the
+	// new version is numbered from it ("edit from here" on an older one).
+	Latest int
 }
+
+// nameHint says how this editor changes a new prompt's name.
+const nameHint = "esc, then change the name in the settings"
 
 // New opens base in the editor (a zero Base: a new prompt).
 func New(c *common.Common, base store.Version, o Options) *Model {
-	m := &Model{c: c, id: common.NewID(), draftDir: o.DraftDir, base: base, isNew: base.Prompt == "", keys: newKeys(), focus: paneText}
+	m := &Model{c: c, id: common.NewID(), draftDir: o.DraftDir, base: base, opened: max(o.Latest, base.Number), isNew: base.Prompt == "", keys: newKeys(), focus: paneText}
 	if m.isNew {
 		base.Kind = store.KindText
 		m.base.Kind = store.KindText
@@ -661,7 +668,7 @@ func (m *Model) removeDraftCmd() tea.Cmd {
 
 // next is the version the edit would commit (for the diff).
 func (m *Model) next(in store.CommitInput) store.Version {
-	return store.Version{Prompt: in.Name, Number: m.base.Number + 1, Kind: in.Kind, Template: in.Template, Messages: in.Messages, Config: in.Config}
+	return store.Version{Prompt: in.Name, Number: m.opened + 1, Kind: in.Kind, Template: in.Template, Messages: in.Messages, Config: in.Config}
 }
 
 func (m *Model) diff() tea.Cmd {
@@ -712,35 +719,15 @@ func (m *Model) commit() tea.Cmd {
 	}
 	title := "Commit " + in.Name
 	if !m.isNew {
-		title = fmt.Sprintf("Commit %s v%d (edited from v%d)", in.Name, m.base.Number+1, m.base.Number)
+		title = fmt.Sprintf("Commit %s v%d (edited from v%d)", in.Name, m.opened+1, m.base.Number)
 	}
 	spec := dialog.CommitSpec(m.c, m.base, in, title)
 	do := spec.Do
-	spec.Do = guard(m.c.Store, do, m.base, in.Name, false)
-	spec.Force = guard(m.c.Store, do, m.base, in.Name, true)
+	spec.Do = common.GuardCommit(m.c.Store, do, m.base, m.opened, in.Name, false, nameHint)
+	spec.Force = common.GuardCommit(m.c.Store, do, m.base, m.opened, in.Name, true, nameHint)
 	spec.ForceHelp = "commit on top anyway"
 	spec.Done = committedMsg{To: m.to()}
 	return common.Push(dialog.New(m.c, spec))
-}
-
-// guard refuses to commit an edit of vN on top of a newer version
-// committed meanwhile (unless forced), and a new prompt whose name is
-// taken: the same rules as the $EDITOR flow.
-func guard(st *store.Store, do func(context.Context, string) (string, []store.Change, error), base store.Version, name string, force bool) func(context.Context, string) (string, []store.Change, error) {
-	return func(ctx context.Context, text string) (string, []store.Change, error) {
-		latest, err := st.Lookup(ctx, name+"@latest")
-		switch {
-		case errors.Is(err, store.ErrNotFound) && base.Number == 0:
-		case err != nil:
-			return "", nil, err
-		case base.Number == 0:
-			return "", nil, fmt.Errorf("a prompt named %s already exists: esc, then change the name in the settings: %w", name, store.ErrInvalid)
-		case latest.Number != base.Number && !force:
-			return "", nil, fmt.Errorf("%s is at v%d now (%s committed it while you edited v%d): ctrl+f commits on top anyway: %w",
-				name, latest.Number, latest.Author, base.Number, store.ErrConflict)
-		}
-		return do(ctx, text)
-	}
 }
 
 // previewCmd renders the edit with the sample values (missing ones shown
