@@ -116,5 +116,7 @@ func (p Palette) MarkdownRenderer(width int) (*glamour.TermRenderer, error) {
 	if width < 1 {
 		width = 1
 	}
-	return glamour.NewTermRenderer(glamour.WithStyles(p.Glamour()), glamour.WithWordWrap(width))
+	// A prompt is not markdown prose: its line breaks reach the model as
+	// they are, so they are shown as they are (glamour would join them).
+	return glamour.NewTermRenderer(glamour.WithStyles(p.Glamour()), glamour.WithWordWrap(width), glamour.WithPreservedNewLines())
 }

@@ -269,3 +269,24 @@ func TestExplainGivesTUIAdvice(t *testing.T) {
 		}
 	}
 }
+
+// A prompt is not markdown prose: a single line break reaches the model,
+// so the rendered view keeps it ("Changes:\n{{changes}}" is two lines, in
+// templates and in model output alike).
+func TestRenderedViewKeepsLineBreaks(t *testing.T) {
+	c := ct.NewCommon(t, nil, ct.Dark())
+	for name, out := range map[string]string{
+		"template": c.Template("Changes:\n{{changes}}", 60),
+		"output":   c.Markdown("Dear Ana,\nthanks for waiting.", 60),
+	} {
+		var lines []string
+		for _, l := range strings.Split(ansi.Strip(out), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) != 2 {
+			t.Errorf("%s: want two lines, got %q", name, lines)
+		}
+	}
+}

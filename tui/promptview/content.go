@@ -216,7 +216,13 @@ func diffWithParent(c *common.Common, v store.Version) tea.Cmd {
 	}
 }
 
-func (t *content) bodyHeight() int { return max(t.height, 1) }
+// bodyHeight is the text's rows: the pane less the mode line.
+func (t *content) bodyHeight() int {
+	if t.height > 2 {
+		return t.height - 1
+	}
+	return max(t.height, 1)
+}
 
 func (t *content) scroll(n int) {
 	t.offset = max(0, min(t.offset+n, len(t.render())-t.bodyHeight()))
@@ -243,23 +249,28 @@ func (t *content) View() string {
 		return common.Box([]string{st.Muted.Render("loading…")}, t.width, t.height)
 	}
 	lines := t.render()
-	t.offset = max(0, min(t.offset, len(lines)-t.height))
+	t.offset = max(0, min(t.offset, len(lines)-t.bodyHeight()))
 	view := lines[t.offset:]
 	out := make([]string, 0, t.height)
 	for _, l := range view {
 		out = append(out, " "+l)
 	}
-	if len(lines) > t.height && t.height > 2 {
-		pct := 100 * (t.offset + t.height) / len(lines)
-		out = out[:min(len(out), t.height-1)]
-		for len(out) < t.height-1 {
+	if t.height > 2 {
+		// The last line always says how the text is shown (v switches), and
+		// where the view is when the text is longer than the pane.
+		out = out[:min(len(out), t.bodyHeight())]
+		for len(out) < t.bodyHeight() {
 			out = append(out, "")
 		}
-		mode := "rendered"
+		mode := "rendered (markdown styled, line breaks as sent) · wrapped"
 		if t.raw {
-			mode = "raw"
+			mode = "raw (exactly as sent) · wrapped"
 		}
-		out = append(out, st.Muted.Render(fmt.Sprintf(" %d%% · %s", min(pct, 100), mode)))
+		if len(lines) > t.bodyHeight() {
+			pct := 100 * (t.offset + t.bodyHeight()) / len(lines)
+			mode = fmt.Sprintf("%d%% · %s", min(pct, 100), mode)
+		}
+		out = append(out, st.Muted.Render(common.Trunc(" "+mode, t.width)))
 	}
 	return common.Box(out, t.width, t.height)
 }
