@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -59,13 +60,12 @@ func holdLock(t *testing.T, db, journal, lock string) (pid int, release func()) 
 		cmd.Wait()
 		t.Fatalf("child did not lock: %q", line)
 	}
-	done := false
+	var once sync.Once // a test may release from another goroutine, Cleanup releases too
 	release = func() {
-		if !done {
-			done = true
+		once.Do(func() {
 			in.Close()
 			cmd.Wait()
-		}
+		})
 	}
 	t.Cleanup(release)
 	return cmd.Process.Pid, release
