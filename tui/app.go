@@ -295,7 +295,8 @@ func (m *Model) pop(reload bool) tea.Cmd {
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 	m.Top().SetSize(m.width, m.bodyHeight())
-	if reload {
+	if reload || m.live.below {
+		m.live.below = m.live.below && len(m.stack) > 1
 		return m.Top().Reload()
 	}
 	return nil

@@ -581,3 +581,36 @@ func TestConfigKeys(t *testing.T) {
 		t.Fatal("ctrl+q does not quit")
 	}
 }
+
+// A run written while another screen covers the Runs tab (the run's own
+// matrix, another process) shows there when the tab is back in view: the
+// screens beneath re-read then, not only at the next version change.
+func TestRunsTabSeesRunsMadeWhileCovered(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 30)
+	r.send(pollMsg{})
+	r.keys("G", "enter", "5") // support/reply, Runs tab
+	if p := r.plain(); !strings.Contains(p, "no runs yet") {
+		t.Fatalf("Runs tab before:\n%s", p)
+	}
+	r.keys("r") // the new-run form covers the prompt view
+	if r.titles() == "prompts | support/reply" {
+		t.Fatalf("nothing covers the prompt view: %s", r.titles())
+	}
+	other, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.CreateRun(context.Background(), store.Run{Prompt: ct.Support, Suite: "default", Versions: []int{1}, Models: []string{"demo/demo-small"}, Total: 20}); err != nil {
+		t.Fatal(err)
+	}
+	r.send(pollMsg{})
+	r.keys("esc")
+	if r.titles() != "prompts | support/reply" {
+		t.Fatalf("back: %s", r.titles())
+	}
+	if p := r.plain(); strings.Contains(p, "no runs yet") || !strings.Contains(p, "#1") {
+		t.Fatalf("the Runs tab did not see the run made while it was covered:\n%s", p)
+	}
+}

@@ -25,6 +25,9 @@ type liveState struct {
 	// them (ChangesSince never lists them again): it stays as small as the
 	// writes of the last second.
 	own map[string]time.Time
+	// below is set when the file changed while only the screen in view
+	// re-read it: the screens beneath re-read when they come back into view.
+	below bool
 }
 
 type pollMsg struct{}
@@ -101,9 +104,12 @@ func (m *Model) onLive(msg liveMsg) tea.Cmd {
 	cmds := []tea.Cmd{next}
 	if len(msg.changes) == 0 {
 		// Something else changed (results of a run, test cases): the
-		// screen in view re-reads; the ones below wait for a real change.
+		// screen in view re-reads; the ones below re-read when they are
+		// back in view (a run started from the Runs tab shows there).
+		m.live.below = len(m.stack) > 1
 		return tea.Batch(next, m.Top().Reload())
 	}
+	m.live.below = false
 	for _, s := range m.stack {
 		cmds = append(cmds, s.Reload())
 	}
