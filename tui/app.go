@@ -385,6 +385,12 @@ func (m *Model) quit() tea.Cmd {
 		}
 		lines = append(lines, fmt.Sprintf("Your edit of %s is not committed: quitting throws it away.", what))
 	}
+	if m.c.Engine != nil {
+		for _, h := range m.c.Engine.Running() {
+			p := h.Progress()
+			lines = append(lines, fmt.Sprintf("Run #%d is still running (%d of %d done): quitting stops it; what finished is kept, and R on the run (or verso eval --resume %d) finishes it later.", h.ID, p.Done, p.Total, h.ID))
+		}
+	}
 	if len(lines) == 0 {
 		return tea.Quit
 	}

@@ -11,6 +11,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,6 +90,19 @@ func (e *Engine) Live(id int64) *Run {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.live[id]
+}
+
+// Running lists the runs this engine is executing now, oldest first (a UI
+// asks before quitting with any).
+func (e *Engine) Running() []*Run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*Run, 0, len(e.live))
+	for _, h := range e.live {
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b *Run) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 func (e *Engine) ownerID() string {

@@ -1,13 +1,16 @@
 package evalws
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
@@ -262,5 +265,45 @@ func TestRunsTab(t *testing.T) {
 		t.Fatalf("enter: %T", d.other[0])
 	} else if _, ok := p.Screen.(*Matrix); !ok {
 		t.Fatalf("enter pushed %T", p.Screen)
+	}
+}
+
+// A run whose process is gone shows as interrupted, offers R, and R
+// finishes it.
+func TestInterruptedRunResumes(t *testing.T) {
+	e := newEnv(t, modelserver.Options{})
+	ctx := e.c.Ctx
+	done := startRun(t, e, []int{1})
+	// The process that ran it was killed: its row still says running, its
+	// owner is gone, one result never came back.
+	db := e.st.DB()
+	if _, err := db.ExecContext(ctx, `UPDATE runs SET status = 'running', finished_at = NULL, owner = 'gone-host:1:x', heartbeat_at = ? WHERE id = ?`,
+		clock.Add(-3*time.Hour).UnixMicro(), done.runID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM results WHERE id = (SELECT MAX(id) FROM results WHERE run_id = ?)`, done.runID); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := e.st.Run(ctx, done.runID); r.Status != store.RunInterrupted {
+		t.Fatalf("stored run %+v", r)
+	}
+	// A new process (a new engine) opens it.
+	e.c.Engine = runner.New(e.st, e.c.Providers)
+	mx := newMatrix(e.c, "greet", done.runID)
+	mx.SetSize(100, 30)
+	d := screenDriver(t, mx)
+	d.run(mx.Init())
+	if mx.run.Status != store.RunInterrupted {
+		t.Fatalf("status %q, want interrupted", mx.run.Status)
+	}
+	if !slices.ContainsFunc(mx.ShortHelp(), func(b key.Binding) bool { return b.Help().Key == "R" }) {
+		t.Fatal("an interrupted run does not offer R")
+	}
+	d.send(ct.Key("R"))
+	if got, _ := e.st.Run(ctx, done.runID); got.Status != store.RunDone {
+		t.Fatalf("after R: stored status %q (%+v)", got.Status, d.other)
+	}
+	if rs, _ := e.st.Results(ctx, done.runID); len(rs) != 3 {
+		t.Fatalf("after R: %d results, want 3", len(rs))
 	}
 }

@@ -459,7 +459,7 @@ func (m *Matrix) finished() tea.Cmd {
 			return common.Success(text)
 		}
 		return common.Warn(text)
-	case store.RunCancelled:
+	case store.RunCancelled, store.RunInterrupted:
 		return common.Warn(text + " · R resumes")
 	}
 	return common.Warn(text)
@@ -784,7 +784,7 @@ func (m *Matrix) ShortHelp() []key.Binding {
 		return []key.Binding{k.Detail, k.Cancel, k.Filter, k.Sort}
 	}
 	out := []key.Binding{k.Detail, k.Mark, k.Diff, k.Promote, k.Filter, k.Sort}
-	if m.run.Status == store.RunCancelled || m.run.Status == store.RunFailed {
+	if m.run.Status == store.RunCancelled || m.run.Status == store.RunFailed || m.run.Status == store.RunInterrupted {
 		out = append(out, k.Resume)
 	}
 	return out
