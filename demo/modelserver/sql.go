@@ -32,7 +32,9 @@ func parseTables(s string) []table {
 				}
 			}
 		}
-		out = append(out, t)
+		if len(t.cols) > 0 { // a table without columns gives nothing to query
+			out = append(out, t)
+		}
 	}
 	if len(out) > 0 {
 		return out
@@ -44,7 +46,9 @@ func parseTables(s string) []table {
 				t.cols = append(t.cols, strings.Fields(c)[0])
 			}
 		}
-		out = append(out, t)
+		if len(t.cols) > 0 {
+			out = append(out, t)
+		}
 	}
 	return out
 }
