@@ -112,7 +112,14 @@ type jinjaTemplate struct {
 	required, optional []string
 }
 
-func (t jinjaTemplate) exec(data map[string]any) (string, error) {
+func (t jinjaTemplate) exec(data map[string]any) (out string, err error) {
+	// The engine panics on some arithmetic (a modulo or division by zero):
+	// a template must fail its render, never the process.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", fmt.Errorf("%v", r)
+		}
+	}()
 	s, err := t.t.ExecuteToString(exec.NewContext(data))
 	if err != nil {
 		return "", fmt.Errorf("%s", oneLineMsg(strings.TrimPrefix(err.Error(), "unable to execute template: ")))
@@ -399,7 +406,7 @@ func jinjaParse(src, where string) (jinjaTemplate, error) {
 	if ok {
 		return t, nil
 	}
-	t, err := parseJinja(src, where)
+	t, err := parseJinjaSafe(src, where)
 	if err != nil {
 		return t, err
 	}
@@ -410,4 +417,14 @@ func jinjaParse(src, where string) (jinjaTemplate, error) {
 	jinjaCache.m[src] = t
 	jinjaCache.Unlock()
 	return t, nil
+}
+
+// parseJinjaSafe is parseJinja with the engine's panics turned into errors.
+func parseJinjaSafe(src, where string) (t jinjaTemplate, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = jinjaTemplate{}, fmt.Errorf("%s: %v", where, r)
+		}
+	}()
+	return parseJinja(src, where)
 }
