@@ -683,23 +683,11 @@ func (c *pf) testFiles(where, ref string, add func(string, pfTest) error) error 
 		fw := where + " (" + filepath.Base(q) + ")"
 		switch strings.ToLower(filepath.Ext(q)) {
 		case ".csv":
-			f, err := os.Open(q)
-			if err != nil {
-				return err
-			}
-			err = c.csvTests(fw, f, add)
-			f.Close()
-			if err != nil {
+			if err := readFile(q, func(f io.Reader) error { return c.csvTests(fw, f, add) }); err != nil {
 				return err
 			}
 		case ".jsonl":
-			f, err := os.Open(q)
-			if err != nil {
-				return err
-			}
-			err = c.jsonlTests(fw, f, add)
-			f.Close()
-			if err != nil {
+			if err := readFile(q, func(f io.Reader) error { return c.jsonlTests(fw, f, add) }); err != nil {
 				return err
 			}
 		case ".yaml", ".yml", ".json":
@@ -1090,4 +1078,15 @@ func comboLabel(all, one map[string]any) string {
 		}
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// readFile streams the file at path to read (CSV and JSONL tests are read
+// a case at a time, never whole).
+func readFile(path string, read func(io.Reader) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return read(f)
 }
