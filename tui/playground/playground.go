@@ -762,4 +762,3 @@ func (m *Model) commit() tea.Cmd {
 	spec.Done = committedMsg{To: m.to()}
 	return common.Push(dialog.New(m.c, spec))
 }
-
