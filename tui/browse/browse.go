@@ -59,11 +59,11 @@ type Model struct {
 	spin    spinner.Model
 	err     error
 
-	prev     map[string]*preview // by prompt name
+	prev map[string]*preview // by prompt name
 	// marks are production's eval marks, by prompt name (read after the
 	// list, in the background).
 	marks    map[string]common.Mark
-	raw      bool                // preview shows the raw template
+	raw      bool // preview shows the raw template
 	width    int
 	height   int
 	listW    int
