@@ -556,6 +556,12 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 		case "type":
 			a.Type, _ = val.(string)
 		case "value":
+			if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") && isScript(m["type"]) {
+				if err := c.plan.unsupported(where+": value "+s, "a script file (a module with a function) does not run in Verso: put its code inline as the value"); err != nil {
+					return a, false, err
+				}
+				return a, false, nil
+			}
 			if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") {
 				text, _, err := c.refs.text(c.dir, s)
 				if err != nil {
@@ -603,6 +609,12 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 		return a, false, fmt.Errorf("%s: no type", where)
 	}
 	return c.plan.assertion(where, a)
+}
+
+func isScript(t any) bool {
+	s, _ := t.(string)
+	s = strings.TrimPrefix(s, "not-")
+	return s == "javascript" || s == "python"
 }
 
 // tests reads the tests key: a list of tests or file references (globs
