@@ -403,7 +403,7 @@ func TestFlows(t *testing.T) {
 		t.Errorf("history after the restore:\n%s", p)
 	}
 	// Labels: R on staging rolls it back after the confirmation.
-	r.keys("3", "j", "j", "R")
+	r.keys("3", "j", "R") // the tab opens on production
 	if r.m.Top().Title() != "Roll back support/reply staging" {
 		t.Fatalf("R: %s", r.titles())
 	}
