@@ -51,6 +51,9 @@ type Model struct {
 	hold holdState
 	// quitAsk is the ID of the "Quit Verso?" question while it is open.
 	quitAsk int
+	// lastTab is the tab each prompt was left on: reopening it goes back
+	// there.
+	lastTab map[string]string
 }
 
 type clearStatusMsg struct{ seq int }
@@ -158,7 +161,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.PopMsg:
 		return m, m.pop(msg.Reload)
 	case common.OpenPromptMsg:
-		return m, m.push(promptview.New(m.c, msg.Name, msg.Tab, msg.Version, evalws.NewTestsTab, evalws.NewRunsTab))
+		tab := msg.Tab
+		if tab == "" && msg.Version == 0 {
+			tab = m.lastTab[msg.Name]
+		}
+		return m, m.push(promptview.New(m.c, msg.Name, tab, msg.Version, evalws.NewTestsTab, evalws.NewRunsTab))
 	case common.OpenDiffMsg:
 		return m, m.push(diffscreen.New(m.c, msg.Spec))
 	case common.PromoteMsg:
@@ -295,6 +302,12 @@ func (m *Model) push(s common.Screen) tea.Cmd {
 func (m *Model) pop(reload bool) tea.Cmd {
 	if len(m.stack) == 1 {
 		return nil
+	}
+	if pv, ok := m.Top().(*promptview.Model); ok {
+		if m.lastTab == nil {
+			m.lastTab = map[string]string{}
+		}
+		m.lastTab[pv.Name()] = pv.Active()
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 	m.Top().SetSize(m.width, m.bodyHeight())

@@ -465,8 +465,15 @@ func (m *Matrix) finished() tea.Cmd {
 	return common.Warn(text)
 }
 
+// HandlesEsc: esc clears the mark before it goes back.
+func (m *Matrix) HandlesEsc() bool { return m.marked }
+
 func (m *Matrix) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if msg.String() == "esc" && m.marked {
+		m.marked = false
+		return common.Info("mark cleared")
+	}
 	switch {
 	case key.Matches(msg, k.Cancel):
 		if m.running {

@@ -151,8 +151,15 @@ func (t *RunsTab) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return runsTickMsg{to: to{ID: id}} })
 }
 
+// HandlesEsc: esc clears the marks before it goes back.
+func (t *RunsTab) HandlesEsc() bool { return len(t.marked) > 0 }
+
 func (t *RunsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := t.keys
+	if msg.String() == "esc" && len(t.marked) > 0 {
+		t.marked = nil
+		return common.Info("marks cleared")
+	}
 	n := len(t.runs)
 	page := max(1, t.listHeight())
 	if c, ok := k.Move(msg, t.cursor, n, page); ok {

@@ -130,7 +130,14 @@ func (t *history) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 	return t, nil
 }
 
+// HandlesEsc: esc clears the marks before it goes back.
+func (t *history) HandlesEsc() bool { return len(t.marked) > 0 }
+
 func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
+	if msg.String() == "esc" && len(t.marked) > 0 {
+		t.marked = nil
+		return common.Info("marks cleared")
+	}
 	if c, ok := t.keys.Move(msg, t.cursor, len(t.versions), t.rows()); ok {
 		t.cursor = c
 		t.clamp()
