@@ -477,7 +477,7 @@ func (f *Form) View() string {
 	suite := st.Muted.Render("no suites: add cases in the Tests tab")
 	if len(f.suites) > 0 {
 		su := f.suites[f.suite]
-		suite = st.Text.Render(fmt.Sprintf("‹ %s ›", common.CleanLine(su.Name))) + st.Muted.Render(fmt.Sprintf(" %d cases", len(su.Cases)))
+		suite = st.Text.Render(fmt.Sprintf("‹ %s ›", common.CleanLine(su.Name))) + st.Muted.Render(" "+common.Plural(len(su.Cases), "case"))
 		if len(f.suites) > 1 {
 			suite += st.Muted.Render(fmt.Sprintf(" · %d suites: ←/→", len(f.suites)))
 		}
@@ -507,7 +507,7 @@ func (f *Form) estimateLine() string {
 		return st.Muted.Render("estimating…")
 	}
 	e := f.est
-	s := st.Text.Render(fmt.Sprintf("%d calls", e.Calls)) + st.Muted.Render(" · ") +
+	s := st.Text.Render(common.Plural(e.Calls, "call")) + st.Muted.Render(" · ") +
 		st.Text.Render(fmt.Sprintf("%d cached", e.Cached)) + st.Muted.Render(" · ") +
 		st.Text.Render("est. "+money(e.Cost))
 	if e.Missing > 0 {

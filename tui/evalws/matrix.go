@@ -452,7 +452,7 @@ func (m *Matrix) apply(evs []runner.Event) {
 // finished says how the run ended.
 func (m *Matrix) finished() tea.Cmd {
 	p := m.prog
-	text := fmt.Sprintf("run #%d %s: %d passed, %d failed, %d errors of %d", m.runID, p.Status, p.Passed, p.Failed, p.Errors, p.Total)
+	text := fmt.Sprintf("run #%d %s: %d passed, %d failed, %s of %d", m.runID, p.Status, p.Passed, p.Failed, common.Plural(p.Errors, "error"), p.Total)
 	switch p.Status {
 	case store.RunDone:
 		if p.Failed+p.Errors == 0 {

@@ -114,7 +114,7 @@ func (m *Matrix) View() string {
 func (m *Matrix) headerLine() string {
 	st := &m.c.Styles
 	left := st.Title.Render(fmt.Sprintf("run #%d", m.runID)) + st.Muted.Render(" · ") + st.Text.Render(common.CleanLine(m.run.Prompt)) +
-		st.Muted.Render(fmt.Sprintf(" · suite %s · %d cases × %d columns", common.CleanLine(m.run.Suite), len(m.rows), len(m.cols)))
+		st.Muted.Render(fmt.Sprintf(" · suite %s · %s × %s", common.CleanLine(m.run.Suite), common.Plural(len(m.rows), "case"), common.Plural(len(m.cols), "column")))
 	if m.repeat > 1 {
 		left += st.Muted.Render(fmt.Sprintf(" × %d repeats", m.repeat))
 	}
