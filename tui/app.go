@@ -54,6 +54,8 @@ type Model struct {
 	// lastTab is the tab each prompt was left on: reopening it goes back
 	// there.
 	lastTab map[string]string
+	// watching are the runs of this process seen live (see runwatch.go).
+	watching map[int64]bool
 }
 
 type clearStatusMsg struct{ seq int }
@@ -147,7 +149,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case pollMsg:
-		return m, m.poll()
+		return m, tea.Batch(m.poll(), m.watchRuns())
+	case runEndedMsg:
+		return m, runEnded(msg)
 	case liveMsg:
 		return m, m.onLive(msg)
 	case common.WroteMsg:
@@ -179,7 +183,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.c.Engine == nil {
 			return m, common.Warn("evals are not available in this session")
 		}
-		return m, m.push(evalws.NewRunForm(m.c, msg.Prompt, msg.Versions, msg.Suite))
+		return m, m.push(evalws.NewRunFormThen(m.c, msg))
 	case common.OpenRunMsg:
 		return m, m.push(evalws.OpenRun(m.c, msg.Prompt, msg.RunID))
 	case common.CompareRunsMsg:

@@ -102,6 +102,7 @@ type Matrix struct {
 	id     int
 	prompt string
 	runID  int64
+	then   *common.PromoteMsg // the promotion to reopen when the run passes
 	keys   MatrixKeys
 
 	loaded   bool
@@ -151,6 +152,9 @@ func newMatrix(c *common.Common, prompt string, runID int64) *Matrix {
 	m.keys.ListKeys = c.List
 	return m
 }
+
+// RunID is the run this matrix shows.
+func (m *Matrix) RunID() int64 { return m.runID }
 
 func (m *Matrix) ID() int         { return m.id }
 func (m *Matrix) Init() tea.Cmd   { return m.load() }
@@ -400,7 +404,7 @@ func (m *Matrix) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return m, readFeed(m.c.Ctx, m.id, m.feed, frame)
 		}
 		m.running = false
-		return m, m.finished()
+		return m, tea.Batch(m.finished(), m.promoteAgain())
 	case resumedMsg:
 		if msg.err != nil {
 			return m, common.Error(msg.err)
@@ -447,6 +451,30 @@ func (m *Matrix) apply(evs []runner.Event) {
 			clear(m.streams)
 		}
 	}
+}
+
+// promoteAgain reopens the promotion the run was started for (ctrl+r in
+// a refused promotion) when the version passed every case: the run is its
+// evidence. Otherwise it says why not.
+func (m *Matrix) promoteAgain() tea.Cmd {
+	if m.then == nil || m.run.Status != store.RunDone {
+		return nil
+	}
+	then := *m.then
+	m.then = nil
+	var passed, total int
+	for _, s := range m.summary().Columns {
+		if s.Version == then.Version {
+			passed += s.Passed
+			total += s.Total
+		}
+	}
+	if total == 0 || passed < total {
+		return common.Warn(fmt.Sprintf("v%d passed %d of %d cases: the promotion to %s stays refused (fix the failures, or p then ctrl+f to force it)", then.Version, passed, total, then.Label))
+	}
+	then.RunID = m.runID
+	then.Evidence = append(then.Evidence, fmt.Sprintf("Run #%d: v%d passed %d/%d cases.", m.runID, then.Version, passed, total))
+	return m.c.Flow(then)
 }
 
 // finished says how the run ended.
