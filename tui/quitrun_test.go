@@ -62,7 +62,8 @@ func TestQuitAsksWithARunInFlight(t *testing.T) {
 // bar (with where to see it); one whose matrix is open is left to it.
 func TestRunEndingElsewhereIsAnnounced(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
-	srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{})
+	// The answer takes a moment: the first poll sees the run live.
+	srv, err := modelserver.Start("127.0.0.1:0", modelserver.Options{Latency: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

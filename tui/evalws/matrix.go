@@ -394,7 +394,8 @@ func (m *Matrix) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.produced = 0
 			return m, readFeed(m.c.Ctx, m.id, m.feed, 0)
 		}
-		return m, nil
+		// A run that ended before its matrix was read (a quick one).
+		return m, m.promoteAgain()
 	case feedMsg:
 		if msg.feed != m.feed {
 			return m, nil // a feed this screen no longer reads
