@@ -210,6 +210,9 @@ func loadRun(ctx context.Context, st *store.Store, eng *runner.Engine, id int, p
 		msg.prog = snap.Progress
 		if !snap.Ended {
 			msg.feed, msg.live = feed, true
+		} else if snap.Progress.Status != "" {
+			// Ended after the row was read: the row still says running.
+			msg.run.Status = snap.Progress.Status
 		}
 	} else {
 		msg.results = stored
