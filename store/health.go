@@ -26,8 +26,8 @@ type Health struct {
 	Previous   int
 	Current    Figures // Version's figures over the comparison window
 	Before     Figures // Previous's
-	ErrorWorse bool    // Version's error rate is higher than Previous's (95%, two-proportion z-test)
-	ScoreWorse bool    // Version's mean score is lower than Previous's (95%, Welch)
+	ErrorWorse bool    // Version's error rate is higher than Previous's (CompareFigures)
+	ScoreWorse bool    // Version's mean score is lower than Previous's
 }
 
 // Minimum samples before a comparison can call a version worse.
@@ -126,8 +126,8 @@ func (s *Store) Health(ctx context.Context, q HealthQuery) (map[string]Health, e
 			h.Current = cur.figures()
 			if prev := p.versions[h.Previous]; prev != nil {
 				h.Before = prev.figures()
-				h.ErrorWorse = errorRateWorse(&cur.rollAgg, &prev.rollAgg)
-				h.ScoreWorse = scoreWorse(&cur.rollAgg, &prev.rollAgg)
+				c := CompareFigures(h.Current, h.Before)
+				h.ErrorWorse, h.ScoreWorse = c.ErrorRate > 0, c.Score > 0
 			}
 		}
 		out[name] = h
@@ -135,38 +135,54 @@ func (s *Store) Health(ctx context.Context, q HealthQuery) (map[string]Health, e
 	return out, nil
 }
 
-// errorRateWorse: cur's error rate is above prev's at 95% (one-sided
-// two-proportion z-test), with enough requests on both sides.
-func errorRateWorse(cur, prev *rollAgg) bool {
-	if cur.requests < healthMinRequests || prev.requests < healthMinRequests {
-		return false
-	}
-	n1, n2 := float64(cur.requests), float64(prev.requests)
-	p1, p2 := float64(cur.errors)/n1, float64(prev.errors)/n2
-	p := float64(cur.errors+prev.errors) / (n1 + n2)
-	se := math.Sqrt(p * (1 - p) * (1/n1 + 1/n2))
-	if se == 0 {
-		return false
-	}
-	return (p1-p2)/se > 1.645
+// Comparison says how a version's figures compare with another's: -1 better,
+// +1 worse, 0 when the difference could be chance (or either side has too
+// few samples).
+type Comparison struct {
+	ErrorRate  int // two-proportion z-test, 95% two-sided
+	Score      int // Welch's t on the means, 95% two-sided
+	LatencyP95 int // more than 10% apart (the histogram's precision is 9%)
 }
 
-// scoreWorse: cur's mean score is below prev's at 95% (one-sided, Welch's
-// standard error), with enough scores on both sides.
-func scoreWorse(cur, prev *rollAgg) bool {
-	if cur.scoreN < healthMinScores || prev.scoreN < healthMinScores {
-		return false
+// CompareFigures compares cur with prev (the version before it). This is
+// the one place the TUI's "worse than the previous version" marks come from.
+func CompareFigures(cur, prev Figures) Comparison {
+	var c Comparison
+	if cur.Requests >= healthMinRequests && prev.Requests >= healthMinRequests {
+		n1, n2 := float64(cur.Requests), float64(prev.Requests)
+		p := float64(cur.Errors+prev.Errors) / (n1 + n2)
+		if se := math.Sqrt(p * (1 - p) * (1/n1 + 1/n2)); se > 0 {
+			c.ErrorRate = sign((float64(cur.Errors)/n1-float64(prev.Errors)/n2)/se, 1.96)
+		}
+		if cur.LatencyP95MS > prev.LatencyP95MS*1.1 {
+			c.LatencyP95 = 1
+		} else if cur.LatencyP95MS < prev.LatencyP95MS/1.1 {
+			c.LatencyP95 = -1
+		}
 	}
-	mv := func(a *rollAgg) (mean, v float64) {
-		n := float64(a.scoreN)
-		mean = a.scoreSum / n
-		return mean, max((a.scoreSq-n*mean*mean)/(n-1), 0) / n
+	if cur.Scores >= healthMinScores && prev.Scores >= healthMinScores {
+		mv := func(f Figures) (mean, v float64) {
+			n := float64(f.Scores)
+			mean = f.scoreSum / n
+			return mean, max((f.scoreSq-n*mean*mean)/(n-1), 0) / n
+		}
+		m1, v1 := mv(cur)
+		m2, v2 := mv(prev)
+		if se := math.Sqrt(v1 + v2); se > 0 {
+			c.Score = sign((m2-m1)/se, 1.96)
+		} else if m1 != m2 {
+			c.Score = sign(m2-m1, 0)
+		}
 	}
-	m1, v1 := mv(cur)
-	m2, v2 := mv(prev)
-	se := math.Sqrt(v1 + v2)
-	if se == 0 {
-		return m1 < m2
+	return c
+}
+
+func sign(z, threshold float64) int {
+	switch {
+	case z > threshold:
+		return 1
+	case z < -threshold:
+		return -1
 	}
-	return (m2-m1)/se > 1.645
+	return 0
 }

@@ -57,8 +57,7 @@ func TestHealthComparesProductionWithThePreviousVersion(t *testing.T) {
 		t.Fatalf("other (no production label: the busiest version): %+v", o)
 	}
 	// Too few requests to call anything worse.
-	few := rollAgg{requests: 5, errors: 5}
-	if errorRateWorse(&few, &rollAgg{requests: 1000}) {
-		t.Fatal("5 requests called worse")
+	if c := CompareFigures(Figures{Requests: 5, Errors: 5, LatencyP95MS: 900}, Figures{Requests: 1000, LatencyP95MS: 100}); c != (Comparison{}) {
+		t.Fatalf("5 requests called worse: %+v", c)
 	}
 }
