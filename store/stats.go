@@ -445,7 +445,8 @@ type SeriesQuery struct {
 type Series struct {
 	Start  time.Time
 	Step   time.Duration
-	Total  []Figures
+	Sum    Figures   // the whole window
+	Total  []Figures // per step
 	Groups []SeriesGroup
 }
 
@@ -483,12 +484,14 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (Series, error) {
 		points []acc
 	}
 	groups := map[int64]*grp{}
+	var sum acc
 	err := s.readRollups(ctx, q.Prompt, since, until, hours, func(r *rollRow) error {
 		i := int((r.minute - start) / stepMin)
 		if i < 0 || i >= n {
 			return nil
 		}
 		total[i].add(&r.rollAgg)
+		sum.add(&r.rollAgg)
 		if q.By != "" {
 			k := groupKey(q.By, r)
 			g := groups[k]
@@ -504,6 +507,7 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (Series, error) {
 	if err != nil {
 		return Series{}, err
 	}
+	out.Sum = sum.figures()
 	out.Total = make([]Figures, n)
 	for i := range total {
 		out.Total[i] = total[i].figures()

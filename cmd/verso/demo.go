@@ -99,8 +99,8 @@ func newDemoCmd(a *app) *cobra.Command {
 				if progress != nil {
 					fmt.Fprint(a.stderr, "\r\033[K")
 				}
-			} else {
-				err = demo.Build(ctx, st, a.author())
+			} else if err = demo.Build(ctx, st, a.author()); err == nil {
+				_, err = demo.SeedTraffic(ctx, st, demo.Traffic(time.Now().UTC()))
 			}
 			closeErr := st.Close()
 			if err != nil {
@@ -114,7 +114,7 @@ func newDemoCmd(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Synthetic registry rebuilt at %s: %d prompts x %d versions (%d versions) in %s.\n",
 					path, prompts, versions, prompts*versions, took.Round(10*time.Millisecond))
 			} else {
-				fmt.Fprintf(a.stdout, "Demo registry rebuilt at %s: %d prompts with history, labels and test suites.\n", path, len(demo.Names()))
+				fmt.Fprintf(a.stdout, "Demo registry rebuilt at %s: %d prompts with history, labels, test suites and two weeks of production traffic.\n", path, len(demo.Names()))
 			}
 			if noTUI {
 				fmt.Fprintf(a.stdout, "Explore it:  verso --db %s list\n", path)
