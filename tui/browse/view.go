@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -51,7 +52,11 @@ func (m *Model) listLines() []string {
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("%d prompts · / to filter", len(m.all))))
 	}
 	nameW := m.nameWidth()
-	lines = append(lines, st.Table.Header.Render(common.Fit("  "+common.Fit("NAME", nameW)+" VER  LABELS", w)))
+	head := "  " + common.Fit("NAME", nameW) + " VER  "
+	if len(m.health) > 0 {
+		head += common.Fit("TRAFFIC 24H", healthW) + " "
+	}
+	lines = append(lines, st.Table.Header.Render(common.Fit(head+"LABELS", w)))
 	if m.loaded && len(m.visible) == 0 {
 		msg := "No prompts yet: press n to write one, or run `verso demo`."
 		if len(m.all) > 0 {
@@ -95,12 +100,35 @@ func (m *Model) rowLine(r row, selected bool, nameW, w int) string {
 	for _, t := range p.Tags {
 		meta += " #" + common.CleanLine(t)
 	}
-	left := marker + name + ver + " " + strings.Join(badges, " ")
+	left := marker + name + ver + " "
+	if len(m.health) > 0 {
+		left += m.healthCell(p.Name) + " "
+	}
+	left += strings.Join(badges, " ")
 	metaW := w - ansi.StringWidth(left) - 2
 	if metaW < 8 {
 		return common.Fit(left, w)
 	}
 	return common.Fit(left+"  "+st.List.Meta.Render(common.Fit(meta, metaW)), w)
+}
+
+// healthW is the health column: a 12-step sparkline and a mark.
+const healthW = 14
+
+// healthCell draws a prompt's requests over the last day as a sparkline,
+// then ▲ when its production version's error rate or score is worse than
+// the version before it (store.CompareFigures), else blank.
+func (m *Model) healthCell(name string) string {
+	st := m.c.Styles
+	h, ok := m.health[name]
+	if !ok {
+		return strings.Repeat(" ", healthW)
+	}
+	mark := " "
+	if h.ErrorWorse || h.ScoreWorse {
+		mark = st.Chart.Worse.Render("▲")
+	}
+	return chart.Spark(st.Chart, h.Requests) + " " + mark
 }
 
 // styledName draws a prompt name: the folder part dimmed, the matched
