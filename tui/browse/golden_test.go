@@ -113,9 +113,14 @@ func TestHealthGolden(t *testing.T) {
 	drive(t, m, ct.Key("G"))
 	drive(t, m, ct.Run(t, m.ensurePreview())...)
 	v := ansi.Strip(m.View())
-	for _, want := range []string{"TRAFFIC 24H", "▲  production@3", "v3 in production:", "▲ worse than v2: score 0."} {
+	for _, want := range []string{"TRAFFIC 24H", "v3 in production:", "▲ worse than v2: score 0."} {
 		if !strings.Contains(v, want) {
 			t.Errorf("the list does not show %q:\n%s", want, v)
+		}
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "› support/reply") && !strings.Contains(l, "▲") {
+			t.Errorf("support/reply's row has no ▲: %q", l)
 		}
 	}
 	if strings.Count(v, "▲") != 2 {

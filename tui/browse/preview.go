@@ -60,7 +60,11 @@ func (m *Model) previewLines(w int) []string {
 	if p.err != nil {
 		return []string{st.Error.Render(common.Trunc(common.Explain(p.err), w))}
 	}
-	return append(m.healthLines(name, w), common.VersionLines(m.c, p.v, w, m.raw)...)
+	lines := common.VersionLines(m.c, p.v, w, m.raw)
+	if mk, ok := m.marks[name]; ok && mk.Text != "" {
+		lines = append([]string{common.Trunc(m.c.MarkGlyph(mk.Kind)+" "+st.Muted.Render(common.CleanLine(mk.Text)), w)}, lines...)
+	}
+	return append(m.healthLines(name, w), lines...)
 }
 
 // healthLines sum up a prompt's production traffic above its preview:
@@ -88,5 +92,5 @@ func (m *Model) healthLines(name string, w int) []string {
 	if len(worse) > 0 {
 		out = append(out, st.Chart.Worse.Render(common.Trunc("▲ worse than v"+strconv.Itoa(h.Previous)+": "+strings.Join(worse, ", "), w)))
 	}
-	return append(out, "")
+	return out
 }

@@ -1,5 +1,5 @@
-// Package chart draws time-series line charts and sparklines for the
-// production analytics, with github.com/guptarohit/asciigraph laying out the
+// Package chart draws time-series line charts for the production
+// analytics, with github.com/guptarohit/asciigraph laying out the
 // lines and axes and themes.ChartStyles colouring them. Series are told
 // apart by their characters too, so they stay apart without colour.
 package chart
@@ -202,25 +202,4 @@ func colour(st themes.ChartStyles, l string, axisCol, n int) string {
 		}
 	}
 	return b.String()
-}
-
-var sparkLevels = []rune("▁▂▃▄▅▆▇█")
-
-// Spark draws counts as a sparkline, one character per count: a blank for
-// none, the lowest block for a few, the highest for the largest.
-func Spark(st themes.ChartStyles, counts []int64) string {
-	var top int64
-	for _, c := range counts {
-		top = max(top, c)
-	}
-	var b strings.Builder
-	for _, c := range counts {
-		if c <= 0 {
-			b.WriteByte(' ')
-			continue
-		}
-		i := int(float64(c) / float64(top) * float64(len(sparkLevels)-1))
-		b.WriteRune(sparkLevels[min(i, len(sparkLevels)-1)])
-	}
-	return st.Spark.Render(b.String())
 }
