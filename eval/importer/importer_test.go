@@ -177,6 +177,8 @@ func TestPromptfooRefusals(t *testing.T) {
 		{"csv script file", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,javascript:file://check.ts\n", "check.ts": "export default () => true"}, Options{}, "javascript file://check.ts: a script file"},
 		{"unknown template", "prompts: [hi]\nassertionTemplates: {a: {type: contains, value: x}}\ntests:\n  - assert: [{$ref: '#/assertionTemplates/b'}]\n", nil, Options{}, `$ref "#/assertionTemplates/b": no such assertion template (assertionTemplates: a)`},
 		{"custom nunjucks filter", "prompts: [prompts.txt]\n", map[string]string{"prompts.txt": "{{ body | allcaps }}"}, Options{SkipUnsupported: true}, `filter "allcaps" does not exist in the jinja2 dialect`},
+		{"managed prompt", "prompts: ['pf://customer-support:1']\n", nil, Options{}, "prompts[0] pf://customer-support:1: a prompt kept by an outside service (pf://) is not fetched"},
+		{"rubric in rubricPrompt", "prompts: [hi]\ntests:\n  - assert: [{type: llm-rubric, threshold: 0}]\n", nil, Options{}, "llm-rubric without a value: its rubric is the rubricPrompt"},
 		{"second provider", "prompts: [hi]\nproviders: [openai:gpt-4o-mini, anthropic:claude]\n", nil, Options{}, "a version holds one model config"},
 	}
 	for _, c := range cases {
@@ -611,6 +613,24 @@ tests:
 	})
 	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
 	if len(p.Versions) != 2 || p.Versions[0].Template != "Say like a pirate: {{ body }}" {
+		t.Fatalf("versions %+v", p.Versions)
+	}
+	// A chat prompt written as messages, with a content from a file; a
+	// glob var is one case per file.
+	dir2 := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts:\n  - label: chat\n    messages:\n      - {role: system, content: file://system.j2}\n      - {role: user, content: 'Sum up {{ article }}'}\ntests:\n  - vars: {article: file://articles/*}\n",
+		"system.j2":            "You write for {{ domain | default('everyone') }}.\n",
+		"articles/a.txt":       "A",
+		"articles/b.txt":       "B",
+	})
+	p2 := read(t, filepath.Join(dir2, "promptfooconfig.yaml"), Options{})
+	if want := []store.Message{{Role: "system", Content: "You write for {{ domain | default('everyone') }}."}, {Role: "user", Content: "Sum up {{ article }}"}}; !reflect.DeepEqual(p2.Versions[0].Messages, want) {
+		t.Fatalf("messages %+v", p2.Versions[0].Messages)
+	}
+	if cs := p2.Suites[0].Cases; len(cs) != 2 || cs[0].Vars["article"] != "A" || cs[1].Vars["article"] != "B" {
+		t.Fatalf("glob var cases %+v", cs)
+	}
+	if len(p.Versions) != 2 {
 		t.Fatalf("versions %+v", p.Versions)
 	}
 	cs := p.Suites[0].Cases

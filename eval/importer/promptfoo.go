@@ -262,8 +262,26 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 				raw = id
 			}
 			label, _ = x["label"].(string)
+			if msgs, ok := x["messages"]; ok && raw == "" {
+				// A chat prompt written as messages; a content may be a
+				// file://.
+				b, err := c.chatMessages(where, msgs)
+				if err != nil {
+					return err
+				}
+				raw = b
+			}
+			for _, k := range sortedKeys(x) {
+				switch k {
+				case "raw", "id", "label", "messages":
+				default:
+					if err := c.plan.unsupported(where+"."+k, "no Verso equivalent"); err != nil {
+						return err
+					}
+				}
+			}
 			if raw == "" {
-				return fmt.Errorf("%s: neither raw nor id", where)
+				return fmt.Errorf("%s: neither raw, id nor messages", where)
 			}
 		default:
 			return fmt.Errorf("%s: not text or {raw, label}", where)
@@ -293,6 +311,43 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 
 type source struct{ text, origin string }
 
+// chatMessages reads a prompt's messages list ({role, content}, a content
+// may be file:// text) as the JSON chat promptSources reads.
+func (c *pf) chatMessages(where string, v any) (string, error) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return "", fmt.Errorf("%s.messages: not a list of {role, content}", where)
+	}
+	var out []map[string]string
+	for i, e := range list {
+		m, _ := e.(map[string]any)
+		role, _ := m["role"].(string)
+		content, ok := m["content"].(string)
+		if role == "" || !ok || len(m) != 2 {
+			return "", fmt.Errorf("%s.messages[%d]: not {role, content} with text content", where, i)
+		}
+		if strings.HasPrefix(content, "file://") {
+			switch strings.ToLower(filepath.Ext(content)) {
+			case ".js", ".ts", ".mjs", ".cjs", ".py":
+				if err := c.plan.unsupported(fmt.Sprintf("%s.messages[%d] %s", where, i, content), "prompt functions (code that builds the prompt) do not run in Verso"); err != nil {
+					return "", err
+				}
+				continue
+			}
+			text, _, err := c.refs.text(c.dir, content)
+			if err != nil {
+				return "", fmt.Errorf("%s.messages[%d]: %v", where, i, err)
+			}
+			content = strings.TrimRight(text, "\r\n")
+		}
+		out = append(out, map[string]string{"role": role, "content": content})
+	}
+	b, _ := json.Marshal(out)
+	return string(b), nil
+}
+
+var schemeRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://`)
+
 // barePath: a one-line prompt without spaces or template syntax that ends
 // in a prompt file's extension and names a file next to the config (or a
 // glob that matches some) is that file, as promptfoo reads it.
@@ -319,6 +374,11 @@ func (c *pf) promptSources(where, raw string) ([]source, error) {
 		// promptfoo reads a prompt that is a path to a file (prompts.txt)
 		// as that file, as with file://.
 		raw = "file://" + raw
+	}
+	if !strings.HasPrefix(raw, "file://") && schemeRE.MatchString(strings.TrimSpace(raw)) && !strings.ContainsAny(strings.TrimSpace(raw), " \n{") {
+		// pf://, langfuse://, helicone:// ...: a prompt kept by a service.
+		scheme, _, _ := strings.Cut(strings.TrimSpace(raw), "://")
+		return nil, c.plan.unsupported(where+" "+raw, "a prompt kept by an outside service ("+scheme+"://) is not fetched: export it and import the file")
 	}
 	if !strings.HasPrefix(raw, "file://") {
 		return []source{{raw, "inline"}}, nil
@@ -571,6 +631,25 @@ func (c *pf) varValue(where string, v any) (any, error) {
 		case ".js", ".ts", ".py", ".mjs", ".cjs":
 			return nil, c.plan.unsupported(where+" "+x, "variables computed by code do not run in Verso")
 		}
+		if rel := strings.TrimPrefix(x, "file://"); strings.ContainsAny(rel, "*?[") {
+			// A glob is one value per file: the case expands into one per
+			// file, as promptfoo does.
+			matches, err := filepath.Glob(filepath.Join(c.dir, rel))
+			if err != nil || len(matches) == 0 {
+				return nil, fmt.Errorf("%s: %s matches no file", where, x)
+			}
+			sort.Strings(matches)
+			var out []any
+			for _, m := range matches {
+				r, _ := filepath.Rel(c.dir, m)
+				v, err := c.varValue(where, "file://"+filepath.ToSlash(r))
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			return out, nil
+		}
 		text, q, err := c.refs.text(c.dir, x)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", where, err)
@@ -664,6 +743,10 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 	}
 	if a.Type == "" {
 		return a, false, fmt.Errorf("%s: no type", where)
+	}
+	if strings.TrimPrefix(a.Type, "not-") == "llm-rubric" && (a.Value == nil || a.Value == "") {
+		// promptfoo grades such a rubric with options.rubricPrompt alone.
+		return a, false, c.plan.unsupported(where+": llm-rubric without a value", "its rubric is the rubricPrompt, which Verso's grader does not use: write the rubric as the value")
 	}
 	return c.plan.assertion(where, a)
 }
