@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed94f0f622/verso/eval/report"
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -312,7 +313,7 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 				return "–", st.Muted
 			}
 			n := max(min(8, l.colW-1), 1)
-			return common.Spread(lat[i], lo, hi, n), st.Accent
+			return chart.Spread(lat[i], lo, hi, n), st.Accent
 		}},
 		{"tokens in→out", func(s report.Stats) (string, lipgloss.Style) {
 			if s.Total == 0 {

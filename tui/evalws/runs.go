@@ -13,6 +13,7 @@ import (
 	"github.com/seed94f0f622/verso/eval/report"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -233,7 +234,7 @@ func (t *RunsTab) trend() []string {
 		if last < 1 {
 			style = st.Error
 		}
-		out = append(out, st.Text.Render(fmt.Sprintf("v%d ", v))+st.Accent.Render(common.Sparkline(rates, 12))+" "+style.Render(pct(last)))
+		out = append(out, st.Text.Render(fmt.Sprintf("v%d ", v))+st.Accent.Render(chart.Sparkline(rates, 12))+" "+style.Render(pct(last)))
 	}
 	return out
 }

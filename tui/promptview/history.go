@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -322,7 +323,7 @@ func (t *history) row(v store.Version, selected bool) string {
 	num := fmt.Sprintf("v%-3d", v.Number)
 	trend := ""
 	if len(t.trends) > 0 {
-		trend = common.Fit(common.Sparkline(t.trends[v.Number], trendW), trendW) + " "
+		trend = common.Fit(chart.Sparkline(t.trends[v.Number], trendW), trendW) + " "
 	}
 	labelW := t.labelWidth()
 	labels := ""
