@@ -289,6 +289,7 @@ type rollAgg struct {
 	requests, errors, latency, tokensIn, tokensOut, cost int64
 	scoreN                                               int64
 	scoreSum, scoreSq                                    float64
+	costSq                                               float64 // sum of squared per-call costs (nano-dollars²)
 	hist                                                 Histogram
 }
 
@@ -396,7 +397,9 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 			a.latency += int64(math.Round(e.LatencyMS))
 			a.tokensIn += e.TokensIn
 			a.tokensOut += e.TokensOut
-			a.cost += int64(math.Round(e.Cost * 1e9))
+			c := math.Round(e.Cost * 1e9)
+			a.cost += int64(c)
+			a.costSq += c * c
 			if e.Score != nil {
 				a.addScore(*e.Score)
 			}
@@ -481,15 +484,15 @@ func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) e
 	if len(rolls) == 0 {
 		return nil
 	}
-	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist
+	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist, cost_sq
 		FROM rollups WHERE prompt_id = ? AND minute = ? AND version = ? AND label = ? AND arm = ? AND model = ?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
 	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO rollups (prompt_id, minute, version, label, arm, model,
-		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist, cost_sq)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
@@ -498,7 +501,7 @@ func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) e
 		var cur rollAgg
 		var hist []byte
 		err := get.QueryRowContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model).Scan(&cur.requests, &cur.errors,
-			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist)
+			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist, &cur.costSq)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -516,9 +519,10 @@ func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) e
 		cur.scoreN += a.scoreN
 		cur.scoreSum += a.scoreSum
 		cur.scoreSq += a.scoreSq
+		cur.costSq += a.costSq
 		cur.hist.Merge(&a.hist)
 		if _, err := put.ExecContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model, cur.requests, cur.errors,
-			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary()); err != nil {
+			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary(), cur.costSq); err != nil {
 			return err
 		}
 	}

@@ -639,16 +639,29 @@ func (s *Store) Version(ctx context.Context, name string, number int) (Version, 
 // Resolve returns the version a reference names, with application
 // semantics: a bare name means name@production.
 func (s *Store) Resolve(ctx context.Context, ref string) (Version, error) {
-	return s.resolve(ctx, ref, "production")
+	return s.resolve(ctx, ref, "production", "")
+}
+
+// ResolveUnit is Resolve for one unit (user, session): a label that is a
+// split resolves to the arm the unit is assigned to (Split.Assign, with the
+// weights of a running rollout as the clock has them), and the version's
+// Arm says which. No unit ("") draws a random arm.
+func (s *Store) ResolveUnit(ctx context.Context, ref, unit string) (Version, error) {
+	return s.resolve(ctx, ref, "production", unit)
+}
+
+// LookupUnit is Lookup for one unit (see ResolveUnit).
+func (s *Store) LookupUnit(ctx context.Context, ref, unit string) (Version, error) {
+	return s.resolve(ctx, ref, "latest", unit)
 }
 
 // Lookup returns the version a reference names, with CLI and UI semantics:
 // a bare name means the newest version.
 func (s *Store) Lookup(ctx context.Context, ref string) (Version, error) {
-	return s.resolve(ctx, ref, "latest")
+	return s.resolve(ctx, ref, "latest", "")
 }
 
-func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) {
+func (s *Store) resolve(ctx context.Context, ref, bare, unit string) (Version, error) {
 	name, sel, err := ParseRef(ref)
 	if err != nil {
 		return Version{}, err
@@ -666,8 +679,7 @@ func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) 
 	if sel == "latest" {
 		v, err = scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE p.name = ? AND v.number = p.latest`, name))
 	} else {
-		v, err = scanVersion(s.db.QueryRowContext(ctx, versionSelect+` JOIN labels l ON l.prompt_id = v.prompt_id AND l.version = v.number
-			WHERE p.name = ? AND l.name = ?`, name, sel))
+		v, err = s.resolveLabel(ctx, name, sel, unit)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, perr := s.Prompt(ctx, name); perr != nil {
@@ -696,6 +708,63 @@ func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) 
 	}
 	v.Labels = byVersion[v.Number]
 	return v, nil
+}
+
+// resolveLabel reads the version a label gives a unit: the label's version,
+// or for a split the unit's arm under the weights in force.
+func (s *Store) resolveLabel(ctx context.Context, name, label, unit string) (Version, error) {
+	var pid int64
+	var number int
+	var split *string
+	err := s.db.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split FROM labels l JOIN prompts p ON p.id = l.prompt_id
+		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&pid, &number, &split)
+	if err != nil {
+		return Version{}, err
+	}
+	arm := ""
+	if split != nil {
+		sp, err := decodeSplit(split)
+		if err != nil {
+			return Version{}, err
+		}
+		if sp, err = s.splitInForce(ctx, pid, label, sp); err != nil {
+			return Version{}, err
+		}
+		if sp == nil {
+			// a rollout's last step is in force: the label is whole
+			number = 0
+		} else {
+			number = sp.Assign(unit).Version
+			arm = ArmName(number)
+		}
+	}
+	if number == 0 {
+		r, err := scanRollout(s.db.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state = 'running'`, pid, label))
+		if err != nil {
+			return Version{}, err
+		}
+		number = r.To
+	}
+	v, err := scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE v.prompt_id = ? AND v.number = ?`, pid, number))
+	v.Arm = arm
+	return v, err
+}
+
+// splitInForce is a split label's split at the store's clock: the
+// weights of its running rollout when the clock has brought a step in force
+// that is not written yet (nil: the last step, the label is whole).
+func (s *Store) splitInForce(ctx context.Context, pid int64, label string, sp *Split) (*Split, error) {
+	r, err := scanRollout(s.db.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state = 'running'`, pid, label))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sp, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if i, _ := r.In(s.now()); i != r.Step {
+		return r.split(r.Steps[i], sp.Salt, sp.UnitKey), nil
+	}
+	return sp, nil
 }
 
 // versionNumber parses "3" or "v3".

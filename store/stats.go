@@ -152,6 +152,7 @@ func (a *acc) add(r *rollAgg) {
 	a.scoreN += r.scoreN
 	a.scoreSum += r.scoreSum
 	a.scoreSq += r.scoreSq
+	a.costSq += r.costSq
 	a.hist.Merge(&r.hist)
 }
 
@@ -258,7 +259,7 @@ func (s *Store) readRollups(ctx context.Context, prompt string, since, until tim
 		return s.wrap("stats "+prompt, err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT minute, version, label, arm, model, requests, errors, latency_ms, tokens_in, tokens_out,
-		cost, score_n, score_sum, score_sq, hist FROM rollups WHERE prompt_id = ? AND minute >= ? AND minute < ?`,
+		cost, score_n, score_sum, score_sq, hist, cost_sq FROM rollups WHERE prompt_id = ? AND minute >= ? AND minute < ?`,
 		pid, floorDiv(since.UnixMilli(), 60_000), floorDiv(until.UnixMilli()+59_999, 60_000))
 	if err != nil {
 		return s.wrap("stats "+prompt, err)
@@ -269,7 +270,7 @@ func (s *Store) readRollups(ctx context.Context, prompt string, since, until tim
 	for rows.Next() {
 		r.hist = Histogram{}
 		if err := rows.Scan(&r.minute, &r.version, &r.dims[0], &r.dims[1], &r.dims[2], &r.requests, &r.errors, &r.latency,
-			&r.tokensIn, &r.tokensOut, &r.cost, &r.scoreN, &r.scoreSum, &r.scoreSq, &hist); err != nil {
+			&r.tokensIn, &r.tokensOut, &r.cost, &r.scoreN, &r.scoreSum, &r.scoreSq, &hist, &r.costSq); err != nil {
 			return s.wrap("stats "+prompt, err)
 		}
 		if err := r.hist.addBinary(hist); err != nil {
