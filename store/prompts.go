@@ -688,16 +688,7 @@ func (s *Store) resolve(ctx context.Context, ref, bare, unit string) (Version, e
 		if sel == "latest" {
 			return v, fmt.Errorf("%s has no versions yet: %w", name, ErrNotFound)
 		}
-		labels, _ := s.Labels(ctx, name)
-		var names []string
-		for _, l := range labels {
-			names = append(names, l.Name)
-		}
-		have := "it has no labels"
-		if len(names) > 0 {
-			have = "its labels: " + strings.Join(names, ", ")
-		}
-		return v, &MissingError{Kind: MissingLabel, Prompt: name, Name: sel, Have: names, msg: fmt.Sprintf("%s has no label %q (%s)", name, sel, have)}
+		return v, s.missingLabel(ctx, name, sel)
 	}
 	if err != nil {
 		return v, s.wrap("resolve "+ref, err)
@@ -713,58 +704,86 @@ func (s *Store) resolve(ctx context.Context, ref, bare, unit string) (Version, e
 // resolveLabel reads the version a label gives a unit: the label's version,
 // or for a split the unit's arm under the weights in force.
 func (s *Store) resolveLabel(ctx context.Context, name, label, unit string) (Version, error) {
-	var pid int64
-	var number int
-	var split *string
-	err := s.db.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split FROM labels l JOIN prompts p ON p.id = l.prompt_id
-		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&pid, &number, &split)
+	in, err := s.labelInForce(ctx, name, label)
 	if err != nil {
 		return Version{}, err
 	}
-	arm := ""
-	if split != nil {
-		sp, err := decodeSplit(split)
-		if err != nil {
-			return Version{}, err
-		}
-		if sp, err = s.splitInForce(ctx, pid, label, sp); err != nil {
-			return Version{}, err
-		}
-		if sp == nil {
-			// a rollout's last step is in force: the label is whole
-			number = 0
-		} else {
-			number = sp.Assign(unit).Version
-			arm = ArmName(number)
-		}
-	}
-	if number == 0 {
-		r, err := scanRollout(s.db.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state = 'running'`, pid, label))
-		if err != nil {
-			return Version{}, err
-		}
-		number = r.To
-	}
-	v, err := scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE v.prompt_id = ? AND v.number = ?`, pid, number))
+	number, arm := in.Pick(unit)
+	v, err := scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE v.prompt_id = ? AND v.number = ?`, in.promptID, number))
 	v.Arm = arm
 	return v, err
 }
 
-// splitInForce is a split label's split at the store's clock: the
-// weights of its running rollout when the clock has brought a step in force
-// that is not written yet (nil: the last step, the label is whole).
-func (s *Store) splitInForce(ctx context.Context, pid int64, label string, sp *Split) (*Split, error) {
-	r, err := scanRollout(s.db.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state = 'running'`, pid, label))
+// InForce is what a label gives units now: one version, or a split under
+// the weights in force (a running rollout's clock included).
+type InForce struct {
+	LabelState
+	// Rollout is set while a rollout owns the label: what it gives can
+	// change with the clock or another process at any moment, so a cache
+	// must not keep it.
+	Rollout  bool
+	promptID int64
+}
+
+// Pick returns the version and arm a unit gets ("" unit: a random arm).
+func (in InForce) Pick(unit string) (int, string) {
+	if in.Split == nil {
+		return in.Version, ""
+	}
+	v := in.Split.Assign(unit).Version
+	return v, ArmName(v)
+}
+
+// LabelInForce reads what a label gives units now (see InForce). A missing
+// prompt or label is a *MissingError.
+func (s *Store) LabelInForce(ctx context.Context, name, label string) (InForce, error) {
+	in, err := s.labelInForce(ctx, name, label)
 	if errors.Is(err, sql.ErrNoRows) {
-		return sp, nil
+		return in, s.missingLabel(ctx, name, label)
+	}
+	return in, s.wrap("resolve "+name+"@"+label, err)
+}
+
+func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, error) {
+	var in InForce
+	var split *string
+	err := s.db.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split FROM labels l JOIN prompts p ON p.id = l.prompt_id
+		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&in.promptID, &in.Version, &split)
+	if err != nil {
+		return in, err
+	}
+	if in.Split, err = decodeSplit(split); err != nil || in.Split == nil {
+		return in, err
+	}
+	r, err := scanRollout(s.db.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state IN ('running', 'paused')`, in.promptID, label))
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, nil
 	}
 	if err != nil {
-		return nil, err
+		return in, err
 	}
+	in.Rollout = true
 	if i, _ := r.In(s.now()); i != r.Step {
-		return r.split(r.Steps[i], sp.Salt, sp.UnitKey), nil
+		in.Split = r.split(r.Steps[i], in.Split.Salt, in.Split.UnitKey)
+		in.Version = r.majorAt(r.Steps[i])
 	}
-	return sp, nil
+	return in, nil
+}
+
+func (s *Store) missingLabel(ctx context.Context, name, sel string) error {
+	if _, perr := s.Prompt(ctx, name); perr != nil {
+		return perr
+	}
+	labels, _ := s.Labels(ctx, name)
+	var names []string
+	for _, l := range labels {
+		names = append(names, l.Name)
+	}
+	have := "it has no labels"
+	if len(names) > 0 {
+		have = "its labels: " + strings.Join(names, ", ")
+	}
+	return &MissingError{Kind: MissingLabel, Prompt: name, Name: sel, Have: names, msg: fmt.Sprintf("%s has no label %q (%s)", name, sel, have)}
 }
 
 // versionNumber parses "3" or "v3".

@@ -811,3 +811,39 @@ func (s *Store) CheckLiveRollouts(ctx context.Context) ([]RolloutCheck, error) {
 	}
 	return out, errors.Join(errs...)
 }
+
+// PeekRollout reads a label's newest rollout and, when it is running, what
+// a check would find now, without writing anything (status, the TUI).
+func (s *Store) PeekRollout(ctx context.Context, prompt, label string) (RolloutCheck, Rollout, error) {
+	var c RolloutCheck
+	var r Rollout
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var pid int64
+		var err error
+		if r, pid, err = latestRolloutTx(ctx, tx, prompt, label); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		if now.Before(r.CheckedAt) {
+			now = r.CheckedAt
+		}
+		if r.State != RolloutRunning && r.State != RolloutPaused {
+			c = RolloutCheck{Rollout: r.ID, At: now, Step: r.Step, Weight: r.Weight(now), Verdict: r.State, Guards: []GuardStatus{}}
+			if r.Evidence != "" {
+				json.Unmarshal([]byte(r.Evidence), &c)
+				c.Verdict = r.State
+			}
+			return nil
+		}
+		if i, at := r.In(now); i > r.Step {
+			// the clock brought the next step in force: judge that one
+			r.Step, r.StepAt = i, at
+		}
+		c, err = judgeTx(ctx, tx, pid, r, now)
+		if r.State == RolloutPaused {
+			c.Verdict = RolloutPaused
+		}
+		return err
+	})
+	return c, r, s.wrap(fmt.Sprintf("rollout %s %s", prompt, label), err)
+}

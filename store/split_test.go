@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -226,5 +230,30 @@ func TestSplitIsGatedPerEnteringVersion(t *testing.T) {
 	// rollback is gated too: back to the forced split re-enters nothing
 	if _, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "production", Actor: "ann"}); err != nil {
 		t.Fatalf("rollback among the same versions: %v", err)
+	}
+}
+
+// The README's vectors are the ones the store computes.
+func TestReadmeBucketVectors(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("(?m)^\\| (`[^`]*`|\\(empty\\)) \\| (`[^`]*`|\\(empty\\)) \\| (\\d+) \\|$")
+	rows := re.FindAllStringSubmatch(string(b), -1)
+	if len(rows) != len(bucketVectors) {
+		t.Fatalf("README has %d vectors, the test %d", len(rows), len(bucketVectors))
+	}
+	val := func(s string) string {
+		if s == "(empty)" {
+			return ""
+		}
+		return strings.Trim(s, "`")
+	}
+	for _, r := range rows {
+		want, _ := strconv.Atoi(r[3])
+		if got := Bucket(val(r[1]), val(r[2])); got != want {
+			t.Errorf("README: Bucket(%q, %q) = %d, README says %d", val(r[1]), val(r[2]), got, want)
+		}
 	}
 }
