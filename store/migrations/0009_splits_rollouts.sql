@@ -92,3 +92,4 @@ CREATE INDEX rollouts_prompt ON rollouts (prompt_id, label, id);
 -- Sum of squared per-call costs (nano-dollars squared, as REAL), so the
 -- cost per call has a variance for Welch's t (verso ab).
 ALTER TABLE rollups ADD COLUMN cost_sq REAL NOT NULL DEFAULT 0;
+ALTER TABLE rollups_hour ADD COLUMN cost_sq REAL NOT NULL DEFAULT 0;
