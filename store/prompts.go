@@ -746,8 +746,20 @@ func (s *Store) LabelInForce(ctx context.Context, name, label string) (InForce, 
 
 func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, error) {
 	var in InForce
+	// One snapshot for the label and its rollout: read apart, an abort
+	// committing between them would pair the old split with no rollout.
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		in, err = labelInForceTx(ctx, tx, s.now(), name, label)
+		return err
+	})
+	return in, err
+}
+
+func labelInForceTx(ctx context.Context, tx *sql.Tx, now time.Time, name, label string) (InForce, error) {
+	var in InForce
 	var split *string
-	err := s.db.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split FROM labels l JOIN prompts p ON p.id = l.prompt_id
+	err := tx.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split FROM labels l JOIN prompts p ON p.id = l.prompt_id
 		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&in.promptID, &in.Version, &split)
 	if err != nil {
 		return in, err
@@ -755,7 +767,7 @@ func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, 
 	if in.Split, err = decodeSplit(split); err != nil || in.Split == nil {
 		return in, err
 	}
-	r, err := scanRollout(s.db.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state IN ('running', 'paused')`, in.promptID, label))
+	r, err := scanRollout(tx.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state IN ('running', 'paused')`, in.promptID, label))
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, nil
 	}
@@ -763,7 +775,7 @@ func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, 
 		return in, err
 	}
 	in.Rollout = true
-	if i, _ := r.In(s.now()); i != r.Step {
+	if i, _ := r.In(now); i != r.Step {
 		in.Split = r.split(r.Steps[i], in.Split.Salt, in.Split.UnitKey)
 		in.Version = r.majorAt(r.Steps[i])
 	}

@@ -87,8 +87,8 @@ func TestNoRequestFromAnAbortedArmAfterTheAbort(t *testing.T) {
 			if _, err := st.RecordEvents(ctx, evs); err != nil {
 				t.Fatal(err)
 			}
-			base, srv := start(t, st, Options{GuardInterval: -1})
 			var committed atomic.Int64 // unix nanos after the abort returned
+			base, srv := start(t, st, Options{GuardInterval: -1})
 			var bad atomic.Int64
 			var served atomic.Int64
 			stop := make(chan struct{})
