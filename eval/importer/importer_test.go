@@ -544,3 +544,44 @@ tests:
 		t.Fatalf("types %q, skipped %q", got, p.Skipped)
 	}
 }
+
+// TestSkippedItemsAreKept: with --skip-unsupported what was left out stays
+// with what it concerns: a promptfoo config's suite holds every item, a
+// Prompty file's version names them in its message and its samples suite
+// holds them; written to a store, the suite still has them.
+func TestSkippedItemsAreKept(t *testing.T) {
+	dir := write(t, map[string]string{
+		"pf/promptfooconfig.yaml": "prompts: ['{{ q }}']\nproviders: [openai:gpt-4o-mini, anthropic:claude]\ntests:\n  - vars: {q: hi}\n    assert: [{type: webhook, value: 'https://example.com'}, {type: contains, value: h}]\n",
+		"py/a.prompty":            "---\nname: A\nmodel:\n  id: gpt-4o-mini\ninputs:\n  q: {sample: hi}\noutputs:\n  answer: {type: string}\n---\nuser:\n{{q}}\n",
+	})
+	p := read(t, filepath.Join(dir, "pf", "promptfooconfig.yaml"), Options{SkipUnsupported: true})
+	if got := p.Suites[0].Skipped; len(got) != 2 || !strings.Contains(got[0], "providers[1] anthropic:claude") || !strings.Contains(got[1], "assert type webhook") {
+		t.Fatalf("suite skipped %q", got)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := p.Apply(ctx, st, "t"); err != nil {
+		t.Fatal(err)
+	}
+	su, err := st.Suite(ctx, "pf", "default")
+	if err != nil || !reflect.DeepEqual(su.Skipped, p.Suites[0].Skipped) {
+		t.Fatalf("stored %q, %v", su.Skipped, err)
+	}
+	// A full export carries them, and importing it back keeps them.
+	doc, err := st.Export(ctx, store.ExportOptions{})
+	if err != nil || len(doc.Prompts) != 1 || !reflect.DeepEqual(doc.Prompts[0].Suites[0].Skipped, su.Skipped) {
+		t.Fatalf("export: %v %+v", err, doc)
+	}
+
+	p = read(t, filepath.Join(dir, "py"), Options{SkipUnsupported: true, Format: Prompty})
+	if len(p.Skipped) != 1 || !strings.Contains(p.Versions[0].Message, "(skipped: outputs)") {
+		t.Fatalf("skipped %q, message %q", p.Skipped, p.Versions[0].Message)
+	}
+	if len(p.Suites) != 1 || !reflect.DeepEqual(p.Suites[0].Skipped, p.Skipped) {
+		t.Fatalf("samples suite %+v", p.Suites)
+	}
+}
