@@ -516,7 +516,7 @@ var (
 
 // mergeInto adds aggregates to a rollup table's rows (rollKey.minute holds
 // the table's time unit). costSq is false while migrating a file whose
-// tables do not have the cost_sq column yet (migration 0009 adds it).
+// tables do not have the cost_sq column yet (migration 0010 adds it).
 func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*rollAgg, costSq bool) error {
 	sq, sqv, marks := ", 0", "", "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
 	if costSq {

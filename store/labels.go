@@ -670,7 +670,7 @@ type labelNote struct {
 
 // changeLabelTx moves label from one state to another (to.Version 0:
 // removes it; from.Version 0: creates it). The history row is written by
-// the schema's triggers on labels (migrations 0004, 0008), which read the
+// the schema's triggers on labels (migrations 0004, 0010), which read the
 // note written here just before, in the same transaction; the event is
 // read back.
 func changeLabelTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to labelState, n labelNote) (LabelEvent, error) {
