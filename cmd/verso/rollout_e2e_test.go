@@ -148,7 +148,10 @@ func TestRolloutDoneMeans(t *testing.T) {
 	}
 	defer st.Close()
 	plant := func(label string, rate1, rate2 float64, seed uint64) {
-		sp := store.Split{Arms: []store.Arm{{Version: 1, Weight: 50}, {Version: 2, Weight: 50}}}
+		// a fixed salt: the same units land in the same arms every run, so
+		// the test is deterministic (an A/A test is "significant" in 5 % of
+		// random assignments, by definition of the level)
+		sp := store.Split{Arms: []store.Arm{{Version: 1, Weight: 50}, {Version: 2, Weight: 50}}, Salt: "salt-" + label}
 		if _, err := st.SetLabel(context.Background(), store.LabelInput{Prompt: "support/reply", Label: label, Split: &sp, Actor: "test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -188,8 +191,10 @@ func TestRolloutDoneMeans(t *testing.T) {
 	if c := rep.Comparisons[0]; c.P >= 0.01 || !c.Significant || c.Diff < 0.01 || c.TooSmall || rep.SRM == nil || rep.SRM.Mismatch {
 		t.Fatalf("planted 2-point difference: %+v srm %+v", c, rep.SRM)
 	}
+	t.Logf("planted 3%% vs 5%%: diff %+.4f, p %.3g", rep.Comparisons[0].Diff, rep.Comparisons[0].P)
 	plant("aa", 0.03, 0.03, 12)
 	rep = abOf("aa")
+	t.Logf("A/A: diff %+.4f, p %.3g", rep.Comparisons[0].Diff, rep.Comparisons[0].P)
 	if c := rep.Comparisons[0]; c.Significant || !strings.HasPrefix(c.Verdict, "no significant difference") {
 		t.Fatalf("A/A split: %+v", c)
 	}
