@@ -188,6 +188,13 @@ func (m *Matrix) load() tea.Cmd {
 
 func loadRun(ctx context.Context, st *store.Store, eng *runner.Engine, id int, prompt string, runID int64) loadedMsg {
 	msg := loadedMsg{to: to{ID: id}}
+	// Live first: a run that is not live here any more has its final row
+	// written (the engine writes it before it lets go), so the row read
+	// next is the final one.
+	var live *runner.Run
+	if eng != nil {
+		live = eng.Live(runID)
+	}
 	run, err := st.Run(ctx, runID)
 	if err != nil {
 		msg.err = err
@@ -198,10 +205,6 @@ func loadRun(ctx context.Context, st *store.Store, eng *runner.Engine, id int, p
 	if err != nil {
 		msg.err = err
 		return msg
-	}
-	var live *runner.Run
-	if eng != nil {
-		live = eng.Live(runID)
 	}
 	if live != nil {
 		snap, feed, _ := live.Subscribe()
