@@ -44,8 +44,8 @@ type Model struct {
 	showLog bool // the message log replaces the body
 	// log keeps the session's status messages, oldest first (bounded):
 	// they fade from the status bar, and @ shows them in full.
-	log []logEntry
-	isDark  bool
+	log    []logEntry
+	isDark bool
 
 	status    common.StatusMsg
 	statusSeq int
