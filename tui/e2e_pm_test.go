@@ -89,7 +89,7 @@ func TestE2EProductManager(t *testing.T) {
 	s.text("Ana") // {{customer}}
 	press("Tab")
 	s.text("Can I get my money back?") // {{message}}
-	press("Tab", "Tab", "Enter") // past the expected output to "add an assertion"
+	press("Tab", "Tab", "Enter")       // past the expected output to "add an assertion"
 	s.waitFor("icontains")
 	press("Down", "Down", "Enter") // contains, ignoring case
 	s.text("refund policy")
