@@ -70,7 +70,7 @@ func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su S
 	return su, nil
 }
 
-const insertCaseSQL = `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+const insertCaseSQL = `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 func insertCaseTx(ctx context.Context, tx *sql.Tx, c *Case) error {
 	stmt, err := tx.PrepareContext(ctx, insertCaseSQL)
@@ -86,12 +86,7 @@ func insertCaseStmt(ctx context.Context, stmt *sql.Stmt, c *Case) error {
 	if err != nil {
 		return err
 	}
-	res, err := stmt.ExecContext(ctx, c.SuiteID, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold)
-	if err != nil {
-		return err
-	}
-	c.ID, _ = res.LastInsertId()
-	return nil
+	return stmt.QueryRowContext(ctx, c.SuiteID, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold).Scan(&c.ID)
 }
 
 func encodeCase(c Case) (vars, asserts, tags string, err error) {
