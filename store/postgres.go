@@ -213,7 +213,7 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 	}
 	if s.readOnly {
 		if cur == 0 {
-			return fmt.Errorf("%s is empty and read-only: %w", s.path, ErrReadOnly)
+			return fmt.Errorf("%s is an empty database, not a Verso registry yet (a first commit makes it one): %w", s.path, ErrNotFound)
 		}
 		return fmt.Errorf("%s needs a schema upgrade from %d to %d: open it once with write access: %w", s.path, cur, PostgresSchemaVersion, ErrReadOnly)
 	}
@@ -361,7 +361,9 @@ func (s *Store) pgDataVersion(ctx context.Context) (int64, error) {
 	l := s.pg.listener
 	if l == nil {
 		lctx, cancel := context.WithCancel(context.Background())
-		l = &pgListener{cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
+		// Counting starts at 1, as SQLite's data_version does: callers
+		// read 0 as "not read yet".
+		l = &pgListener{version: 1, cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
 		s.pg.listener = l
 		go l.run(lctx, s.pg.cfg)
 	}

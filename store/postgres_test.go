@@ -90,7 +90,7 @@ func TestPostgresRefusesNewerSchemaUnchanged(t *testing.T) {
 func TestPostgresReadOnly(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.NewDatabase(t)
-	if _, err := OpenWith(u, Options{ReadOnly: true}); !errors.Is(err, ErrReadOnly) {
+	if _, err := OpenWith(u, Options{ReadOnly: true}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("read-only open of an empty database: %v", err)
 	}
 	st, err := Open(u)

@@ -223,6 +223,9 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 		return nil, err
 	}
 	st, err := store.OpenWith(path, store.Options{Journal: j, ReadOnly: readOnly, LocalGate: gate})
+	if err != nil && readOnly && store.IsPostgres(path) && errors.Is(err, store.ErrNotFound) {
+		return nil, usageErr("no database at %s yet (it is empty): create one with `verso commit`, or pass --db", store.RedactURL(path))
+	}
 	if err != nil {
 		return nil, classify(err)
 	}

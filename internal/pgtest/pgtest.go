@@ -307,6 +307,17 @@ func NewDatabase(t testing.TB) string {
 	return u
 }
 
+// Location is where a test's registry lives on the backend under test
+// ($VERSO_TEST_BACKEND): a new file named file in the test's folder, or a
+// new PostgreSQL database.
+func Location(t testing.TB, file string) string {
+	t.Helper()
+	if os.Getenv(BackendEnv) == "postgres" {
+		return NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), file)
+}
+
 // CreateDatabase creates a database with a random name on the server at
 // admin and returns its URL and a function that drops it.
 func CreateDatabase(admin string) (string, func() error, error) {
