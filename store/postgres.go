@@ -244,6 +244,12 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
+			// The same Go step as the SQLite migration of that name.
+			if fill := migrationSteps[m.name[5:]]; fill != nil {
+				if err := fill(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.name, err)
+				}
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE verso_schema SET version = ?`, PostgresSchemaVersion)
 		return err
