@@ -269,8 +269,11 @@ func (p *Plan) check() error {
 // assertion turns a promptfoo assertion into Verso's, refusing (or
 // skipping) types Verso does not run. ok is false when it was skipped.
 func (p *Plan) assertion(where string, a store.Assertion) (store.Assertion, bool, error) {
+	base := strings.TrimPrefix(a.Type, "not-")
+	if v, ok := a.Value.(string); ok && strings.HasPrefix(strings.TrimSpace(v), "file://") && (base == "javascript" || base == "python") {
+		return a, false, p.unsupported(where+": "+a.Type+" "+strings.TrimSpace(v), "a script file (a module with a function) does not run in Verso: put its code inline as the value")
+	}
 	if err := assert.Validate(a); err != nil {
-		base := strings.TrimPrefix(a.Type, "not-")
 		if !knownType(base) {
 			return a, false, p.unsupported(where+": assert type "+a.Type, "Verso does not run this assertion type (see verso assertions)")
 		}
