@@ -286,6 +286,7 @@ type rollAgg struct {
 	requests, errors, latency, tokensIn, tokensOut, cost int64
 	scoreN                                               int64
 	scoreSum, scoreSq                                    float64
+	costSq                                               float64 // sum of squared per-call costs (nano-dollars²)
 	hist                                                 Histogram
 }
 
@@ -393,7 +394,9 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 			a.latency += int64(math.Round(e.LatencyMS))
 			a.tokensIn += e.TokensIn
 			a.tokensOut += e.TokensOut
-			a.cost += int64(math.Round(e.Cost * 1e9))
+			c := math.Round(e.Cost * 1e9)
+			a.cost += int64(c)
+			a.costSq += c * c
 			if e.Score != nil {
 				a.addScore(*e.Score)
 			}
@@ -479,10 +482,10 @@ func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) e
 	if len(rolls) == 0 {
 		return nil
 	}
-	if err := mergeInto(ctx, tx, minuteTable, rolls); err != nil {
+	if err := mergeInto(ctx, tx, minuteTable, rolls, true); err != nil {
 		return err
 	}
-	return mergeInto(ctx, tx, hourTable, toHours(rolls))
+	return mergeInto(ctx, tx, hourTable, toHours(rolls), true)
 }
 
 // toHours sums minute-keyed aggregates per hour.
@@ -509,20 +512,31 @@ var (
 )
 
 // mergeInto adds aggregates to a rollup table's rows (rollKey.minute holds
-// the table's time unit).
-func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*rollAgg) error {
-	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist
+// the table's time unit). costSq is false while migrating a file whose
+// tables do not have the cost_sq column yet (migration 0010 adds it).
+func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*rollAgg, costSq bool) error {
+	sq, sqv, marks := ", 0", "", "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
+	if costSq {
+		sq, sqv, marks = ", cost_sq", ", cost_sq", marks+",?"
+	}
+	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sq+`
 		FROM `+t.name+` WHERE prompt_id = ? AND `+t.col+` = ? AND version = ? AND label = ? AND arm = ? AND model = ?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
+	// An upsert both engines know (SQLite's INSERT OR REPLACE is not SQL
+	// PostgreSQL runs).
+	upd := ""
+	if costSq {
+		upd = ", cost_sq = excluded.cost_sq"
+	}
 	put, err := tx.PrepareContext(ctx, `INSERT INTO `+t.name+` (prompt_id, `+t.col+`, version, label, arm, model,
-		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sqv+`)
+		VALUES (`+marks+`)
 		ON CONFLICT (prompt_id, `+t.col+`, version, label, arm, model) DO UPDATE SET requests = excluded.requests, errors = excluded.errors,
 			latency_ms = excluded.latency_ms, tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost = excluded.cost,
-			score_n = excluded.score_n, score_sum = excluded.score_sum, score_sq = excluded.score_sq, hist = excluded.hist`)
+			score_n = excluded.score_n, score_sum = excluded.score_sum, score_sq = excluded.score_sq, hist = excluded.hist`+upd)
 	if err != nil {
 		return err
 	}
@@ -531,7 +545,7 @@ func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*
 		var cur acc
 		var hist []byte
 		err := get.QueryRowContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model).Scan(&cur.requests, &cur.errors,
-			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist)
+			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist, &cur.costSq)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -541,8 +555,12 @@ func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*
 			}
 		}
 		cur.add(a)
-		if _, err := put.ExecContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model, cur.requests, cur.errors,
-			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary()); err != nil {
+		args := []any{k.prompt, k.minute, k.version, k.label, k.arm, k.model, cur.requests, cur.errors,
+			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary()}
+		if costSq {
+			args = append(args, cur.costSq)
+		}
+		if _, err := put.ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
@@ -583,7 +601,7 @@ func backfillHourly(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return mergeInto(ctx, tx, hourTable, hours)
+	return mergeInto(ctx, tx, hourTable, hours, false)
 }
 
 // RecordFeedback stores feedback scores and adds each to its event's rollup

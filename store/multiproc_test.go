@@ -59,9 +59,13 @@ func childLabel() int {
 	defer st.Close()
 	id := os.Getenv("VERSO_STORE_ID")
 	n, _ := strconv.Atoi(os.Getenv("VERSO_STORE_N"))
+	// Each process walks the versions from its own offset ("p3": 3), so
+	// that processes running in lockstep still move the label (with one
+	// offset for all, most moves found the label already there).
+	off, _ := strconv.Atoi(strings.TrimPrefix(id, "p"))
 	moved := 0
 	for i := 0; i < n; i++ {
-		_, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1 + (i+len(id))%5, Actor: id, Reason: strconv.Itoa(i)})
+		_, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1 + (i+off)%5, Actor: id, Reason: strconv.Itoa(i)})
 		if errors.Is(err, ErrNoChange) {
 			continue // the label was already there: nothing to record
 		}
