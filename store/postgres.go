@@ -120,7 +120,7 @@ func openPostgres(loc string, o Options) (*Store, error) {
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: db, path: shown, readOnly: o.ReadOnly, localGate: o.LocalGate, now: time.Now, busyTimeout: o.BusyTimeout,
-		pg: &pgState{cfg: cfg}}
+		pg: &pgState{cfg: cfg}, writeTurn: make(chan struct{}, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ConnectTimeout+5*time.Second)
 	defer cancel()
 	if err := db.PingContext(ctx); err != nil {
