@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
 	"github.com/seed94f0f622/verso/eval/config"
@@ -41,6 +44,9 @@ func (a *app) runTUI(ctx context.Context, demoURL string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.askCreate(path); err != nil {
+		return err
+	}
 	st, err := a.open(false)
 	if err != nil {
 		return err
@@ -76,4 +82,26 @@ func (a *app) runTUI(ctx context.Context, demoURL string) error {
 		return failed(fmt.Errorf("tui: %w", err))
 	}
 	return nil
+}
+
+// askCreate asks before the TUI creates an empty registry at a file path
+// that does not exist: a mistyped --db would otherwise open an empty
+// workbench on a new file and leave it behind. Only "y" or "yes" creates.
+func (a *app) askCreate(path string) error {
+	if store.IsPostgres(path) {
+		return nil
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return nil // there is something: open reports what it is
+	}
+	fmt.Fprintf(a.stderr, "No registry at %s. Create an empty one there? [y/N] ", path)
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(a.stderr)
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return usageErr("nothing created at %s: pass --db with the path of an existing registry, or run `verso demo` for one to try", path)
 }

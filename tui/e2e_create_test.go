@@ -1,0 +1,72 @@
+package tui_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A mistyped --db does not open an empty workbench on a new file: verso
+// asks, "n" (or enter) leaves nothing behind and exits 2 naming the fix,
+// "y" creates the registry and opens it.
+func TestE2EAsksBeforeCreatingARegistry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	bin := buildVerso(t)
+	dir := t.TempDir()
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + dir,
+		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
+		"XDG_DATA_HOME=" + filepath.Join(dir, "data"),
+		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
+		"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
+		"TERM=xterm-256color",
+		"LANG=C.UTF-8",
+	}
+	db := filepath.Join(dir, "typo.db")
+	command := fmt.Sprintf("'%s' --db '%s'; echo \"[verso exited $?]\"; sleep 3600", bin, db)
+
+	s := startTmux(t, env, 120, 35, command)
+	s.waitFor("No registry at " + db + ". Create an empty one there? [y/N]")
+	s.keys("n", "Enter")
+	s.waitFor("verso: nothing created at "+db, "pass --db with the path", "[verso exited 2]")
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Fatalf("declining left %s behind (stat: %v)", db, err)
+	}
+
+	s = startTmux(t, env, 120, 35, command)
+	s.waitFor("Create an empty one there? [y/N]")
+	s.keys("y", "Enter")
+	s.waitFor("No prompts yet")
+	s.keys("C-c")
+	s.waitFor("[verso exited 0]")
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("yes did not create the registry: %v", err)
+	}
+
+	// An existing registry opens without a question.
+	s = startTmux(t, env, 120, 35, command)
+	s.waitFor("No prompts yet")
+	if p := s.pane(); containsAny(p, "Create an empty one") {
+		t.Fatalf("asked again about an existing registry:\n%s", p)
+	}
+	s.keys("C-c")
+	s.waitFor("[verso exited 0]")
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
