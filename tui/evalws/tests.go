@@ -3,6 +3,7 @@ package evalws
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/seed94f0f622/verso/eval/suitefile"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -73,7 +74,11 @@ func newTestsTab(c *common.Common, prompt string) *TestsTab {
 		t.inputs[i] = in
 	}
 	t.styleInputs()
-	t.inputs[0].Placeholder = "path/to/cases.yaml (.yaml, .jsonl, .csv)"
+	t.inputs[0].Placeholder = "path/to/cases.yaml (.yaml, .jsonl, .csv) · tab completes"
+	t.inputs[0].ShowSuggestions = true
+	// tab completes (see key); the input's own suggestion keys stay off so
+	// ↑/↓ and ctrl+n/p do not change the path behind the user's back.
+	t.inputs[0].KeyMap.AcceptSuggestion.SetEnabled(false)
 	t.inputs[1].Placeholder = "default"
 	return t
 }
@@ -177,6 +182,12 @@ func (t *TestsTab) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 		}
 		t.mode = modeList
 		return t, saveEdit(t.c, t.id, t.prompt, msg.e, msg.cases)
+	case pathsMsg:
+		// Only the listing for what is typed now: an older one that comes
+		// back late is dropped.
+		if t.mode == modeImport && msg.typed == t.inputs[0].Value() {
+			t.inputs[0].SetSuggestions(msg.paths)
+		}
 	case savedMsg:
 		t.busy = false
 		if msg.err != nil {
@@ -243,6 +254,11 @@ func (t *TestsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Cancel):
 			t.closeImport()
 			return nil
+		case key.Matches(msg, k.NextField) && t.focus == 0 && t.completes():
+			// tab completes the path first; once it is whole, it moves on.
+			t.inputs[0].SetValue(t.inputs[0].CurrentSuggestion())
+			t.inputs[0].CursorEnd()
+			return completePaths(t.id, t.inputs[0].Value())
 		case key.Matches(msg, k.NextField):
 			t.inputs[t.focus].Blur()
 			t.focus = 1 - t.focus
@@ -258,8 +274,12 @@ func (t *TestsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			return importSuite(t.c, t.id, t.prompt, t.inputs[0].Value(), name)
 		}
+		before := t.inputs[0].Value()
 		var cmd tea.Cmd
 		t.inputs[t.focus], cmd = t.inputs[t.focus].Update(msg)
+		if t.focus == 0 && t.inputs[0].Value() != before {
+			cmd = tea.Batch(cmd, completePaths(t.id, t.inputs[0].Value()))
+		}
 		return cmd
 	}
 	n := len(t.items)
@@ -287,7 +307,8 @@ func (t *TestsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		t.inputs[1].SetValue(name)
 		t.inputs[1].Blur()
-		return t.inputs[0].Focus()
+		t.inputs[0].SetSuggestions(nil)
+		return tea.Batch(t.inputs[0].Focus(), completePaths(t.id, ""))
 	case key.Matches(msg, k.Add):
 		if !t.loaded || t.busy {
 			return nil
@@ -632,4 +653,27 @@ func (t *TestsTab) openForm(su *store.Suite, cs *store.Case) tea.Cmd {
 		spec.Old = &old
 	}
 	return func() tea.Msg { return spec }
+}
+
+// pathsMsg carries the completions of what was typed in the import field.
+type pathsMsg struct {
+	to
+	typed string
+	paths []string
+}
+
+// completePaths lists what the import field's text completes to: folders
+// and the files a suite can be read from.
+func completePaths(id int, typed string) tea.Cmd {
+	return func() tea.Msg {
+		suite := func(name string) bool { _, err := suitefile.FormatOf(name); return err == nil }
+		return pathsMsg{to: to{ID: id}, typed: typed, paths: common.CompletePaths(typed, suite)}
+	}
+}
+
+// completes says whether the path field has a completion that adds to
+// what is typed.
+func (t *TestsTab) completes() bool {
+	s := t.inputs[0].CurrentSuggestion()
+	return s != "" && s != t.inputs[0].Value()
 }

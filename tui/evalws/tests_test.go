@@ -182,3 +182,36 @@ func TestRenderedPrompt(t *testing.T) {
 		t.Fatalf("missing variable not shown:\n%s", v)
 	}
 }
+
+// tab in the import field completes the path (folders, then suite files),
+// and moves to the suite name once the path is whole.
+func TestImportPathCompletes(t *testing.T) {
+	_, tab, d := testsTab(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "suites"), 0o755)
+	os.WriteFile(filepath.Join(dir, "suites", "smoke.csv"), []byte("name\nZed\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "suites", "notes.txt"), nil, 0o600)
+
+	d.send(ct.Key("i"))
+	for _, r := range dir + "/su" {
+		d.send(ct.Key(string(r)))
+	}
+	if v := tab.inputs[0].View(); !strings.Contains(v, "tes/") {
+		t.Fatalf("the field does not show the completion: %q", v)
+	}
+	d.send(ct.Key("tab"))
+	if got, want := tab.inputs[0].Value(), dir+"/suites/"; got != want {
+		t.Fatalf("tab completed the folder to %q, want %q", got, want)
+	}
+	d.send(ct.Key("tab")) // the only suite file there (notes.txt is not one)
+	if got, want := tab.inputs[0].Value(), dir+"/suites/smoke.csv"; got != want {
+		t.Fatalf("tab completed the file to %q, want %q", got, want)
+	}
+	if tab.focus != 0 {
+		t.Fatal("tab left the path field while completing")
+	}
+	d.send(ct.Key("tab"))
+	if tab.focus != 1 {
+		t.Fatal("tab on a whole path should move to the suite name")
+	}
+}
