@@ -34,7 +34,15 @@ func TestDemoStagesRollouts(t *testing.T) {
 		t.Fatalf("live rollout: %+v %v", live, err)
 	}
 	rep, err := st.Stats(ctx, store.StatsQuery{Prompt: "classify/sentiment", Since: now.Add(-time.Hour), Until: now, By: "arm"})
-	if err != nil || len(rep.Groups) != 2 || rep.Groups[0].Key != "v3" || rep.Groups[1].Key != "v4" || rep.Groups[1].Requests < 100 {
+	// Staging's few calls (on v4, outside the split) have no arm: the
+	// Poisson draw of the last hour gives them or not.
+	var arms []store.StatsGroup
+	for _, g := range rep.Groups {
+		if g.Key != "" {
+			arms = append(arms, g)
+		}
+	}
+	if err != nil || len(arms) != 2 || arms[0].Key != "v3" || arms[1].Key != "v4" || arms[1].Requests < 100 {
 		t.Fatalf("traffic of the last hour by arm: %+v %v", rep.Groups, err)
 	}
 	ab, err := st.LatestRollout(ctx, "extract/invoice-json", "production")

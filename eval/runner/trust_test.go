@@ -265,7 +265,10 @@ func TestSecondResumeRefused(t *testing.T) {
 // then every later result exactly once; a subscriber after the end gets the
 // whole run and a closed feed.
 func TestSubscribe(t *testing.T) {
-	e := setup(t, modelserver.Options{Latency: 5 * time.Millisecond}, 50)
+	// 30 ms a call at concurrency 4: the run goes on for about 0.7 s after
+	// its first result, so the subscription lands mid-run even on a loaded
+	// machine (at 5 ms the run could end first and no token reached it).
+	e := setup(t, modelserver.Options{Latency: 30 * time.Millisecond}, 50)
 	started := make(chan struct{})
 	var once sync.Once
 	h, err := e.eng.Start(context.Background(), e.plan(), runner.Options{Concurrency: 4, Stream: true, OnEvent: func(ev runner.Event) {
