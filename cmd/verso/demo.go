@@ -113,15 +113,44 @@ func newDemoCmd(a *app) *cobra.Command {
 				if progress != nil {
 					fmt.Fprint(a.stderr, "\r\033[K")
 				}
-			} else if err = demo.Build(ctx, st, a.author()); err == nil {
+			} else if err = demo.Build(ctx, st, a.author()); err == nil && noTUI {
 				_, err = demo.SeedTraffic(ctx, st, demo.Traffic(time.Now().UTC()))
 			}
-			closeErr := st.Close()
+			// With the TUI, it opens at once and the two weeks of traffic
+			// are written meanwhile (well under a second; the next live
+			// poll shows them). The file is closed once they are.
+			var seeded chan error
+			if err == nil && !synthetic && !noTUI {
+				seeded = make(chan error, 1)
+				go func() {
+					_, err := demo.SeedTraffic(context.WithoutCancel(ctx), st, demo.Traffic(time.Now().UTC()))
+					seeded <- err
+				}()
+			}
+			finish := func() error {
+				var err error
+				if seeded != nil {
+					err = <-seeded
+				}
+				if cerr := st.Close(); err == nil && cerr != nil {
+					err = fmt.Errorf("close %s: %w", path, cerr)
+				}
+				return err
+			}
 			if err != nil {
+				finish()
 				return classify(fmt.Errorf("build the demo registry at %s: %w", path, err))
 			}
-			if closeErr != nil {
-				return failed(fmt.Errorf("close %s: %w", path, closeErr))
+			if seeded == nil {
+				if err := finish(); err != nil {
+					return failed(err)
+				}
+			} else {
+				defer func() {
+					if err := finish(); err != nil {
+						fmt.Fprintf(a.stderr, "verso demo: the production traffic was not all written: %v\n", err)
+					}
+				}()
 			}
 			took := time.Since(start)
 			if synthetic {
@@ -171,7 +200,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	f.DurationVar(&jitter, "jitter", 0, "random +- spread of the latency (default: a quarter of --latency; 0 with --serve)")
 	f.StringVar(&serve, "serve", "", "only serve the demo model on ADDR (host:port) until interrupted")
 	f.BoolVar(&traffic, "traffic", false, "keep sending live production events through a verso serve on loopback (with --no-tui: until interrupted)")
-	f.Float64Var(&rate, "rate", 20, "calls a second of the live --traffic")
+	f.Float64Var(&rate, "rate", 5, "calls a second of the live --traffic, over all prompts")
 	return cmd
 }
 
