@@ -113,44 +113,15 @@ func newDemoCmd(a *app) *cobra.Command {
 				if progress != nil {
 					fmt.Fprint(a.stderr, "\r\033[K")
 				}
-			} else if err = demo.Build(ctx, st, a.author()); err == nil && noTUI {
+			} else if err = demo.Build(ctx, st, a.author()); err == nil {
 				_, err = demo.SeedTraffic(ctx, st, demo.Traffic(time.Now().UTC()))
 			}
-			// With the TUI, it opens at once and the two weeks of traffic
-			// are written meanwhile (well under a second; the next live
-			// poll shows them). The file is closed once they are.
-			var seeded chan error
-			if err == nil && !synthetic && !noTUI {
-				seeded = make(chan error, 1)
-				go func() {
-					_, err := demo.SeedTraffic(context.WithoutCancel(ctx), st, demo.Traffic(time.Now().UTC()))
-					seeded <- err
-				}()
-			}
-			finish := func() error {
-				var err error
-				if seeded != nil {
-					err = <-seeded
-				}
-				if cerr := st.Close(); err == nil && cerr != nil {
-					err = fmt.Errorf("close %s: %w", path, cerr)
-				}
-				return err
-			}
+			closeErr := st.Close()
 			if err != nil {
-				finish()
 				return classify(fmt.Errorf("build the demo registry at %s: %w", path, err))
 			}
-			if seeded == nil {
-				if err := finish(); err != nil {
-					return failed(err)
-				}
-			} else {
-				defer func() {
-					if err := finish(); err != nil {
-						fmt.Fprintf(a.stderr, "verso demo: the production traffic was not all written: %v\n", err)
-					}
-				}()
+			if closeErr != nil {
+				return failed(fmt.Errorf("close %s: %w", path, closeErr))
 			}
 			took := time.Since(start)
 			if synthetic {
