@@ -14,7 +14,7 @@ import (
 
 func newStore(t testing.TB) *Store {
 	t.Helper()
-	st, err := Open(filepath.Join(t.TempDir(), "verso.db"))
+	st, err := Open(newLocation(t, "verso.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +32,7 @@ func commit(t testing.TB, st *Store, name, tpl string) Version {
 }
 
 func TestOpenCreatesPrivateFile(t *testing.T) {
+	sqliteOnly(t)
 	p := filepath.Join(t.TempDir(), "new.db")
 	st, err := Open(p)
 	if err != nil {
@@ -230,6 +231,7 @@ func TestImmutabilityEnforcedBySchema(t *testing.T) {
 }
 
 func TestRefusesForeignFilesUntouched(t *testing.T) {
+	sqliteOnly(t) // TestPostgresRefusesForeignDatabaseUntouched on PostgreSQL
 	dir := t.TempDir()
 	notSQLite := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notSQLite, []byte("hello, not a database, but long enough to have a header of some sort ........................................................"), 0o644)
@@ -264,12 +266,16 @@ func TestRefusesForeignFilesUntouched(t *testing.T) {
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "v.db")
+	p := newLocation(t, "v.db")
 	st, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.DB().Exec(`PRAGMA user_version = 99`)
+	if onPostgres() {
+		st.DB().Exec(`UPDATE verso_schema SET version = 99`)
+	} else {
+		st.DB().Exec(`PRAGMA user_version = 99`)
+	}
 	st.Close()
 	_, err = Open(p)
 	if !errors.Is(err, ErrTooNew) || !strings.Contains(err.Error(), "99") || !strings.Contains(err.Error(), "upgrade verso") {
@@ -278,6 +284,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 }
 
 func TestReadOnlyFile(t *testing.T) {
+	sqliteOnly(t) // TestPostgresReadOnly on PostgreSQL
 	if os.Geteuid() == 0 {
 		// root ignores file permissions; exercise the explicit read-only mode instead.
 		t.Log("running as root: testing Options.ReadOnly")
@@ -490,7 +497,7 @@ func TestRunsAndCache(t *testing.T) {
 
 func TestDataVersionSeesOtherConnections(t *testing.T) {
 	ctx := context.Background()
-	p := filepath.Join(t.TempDir(), "live.db")
+	p := newLocation(t, "live.db")
 	a, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
@@ -507,7 +514,14 @@ func TestDataVersionSeesOtherConnections(t *testing.T) {
 	}
 	since := time.Now().Add(-time.Second)
 	commit(t, b, "p", "from b")
+	// SQLite's data_version changes at once; PostgreSQL's notification
+	// arrives a moment after the commit.
+	deadline := time.Now().Add(5 * time.Second)
 	after, _ := a.DataVersion(ctx)
+	for after == before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		after, _ = a.DataVersion(ctx)
+	}
 	if after == before {
 		t.Fatal("data_version did not change after another connection committed")
 	}
@@ -546,7 +560,7 @@ func TestExportJSONMatchesEncoding(t *testing.T) {
 
 func TestGateSettingsAreSharedAndOnlyTightenedLocally(t *testing.T) {
 	ctx := context.Background()
-	p := filepath.Join(t.TempDir(), "gate.db")
+	p := newLocation(t, "gate.db")
 	st, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
