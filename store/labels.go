@@ -25,6 +25,9 @@ type LabelInput struct {
 	// refused with a *LabelMovedError when the label holds another version
 	// by the time it is written. nil: no check.
 	ExpectFrom *int
+	// At is when the move happened, for history imported or replayed from
+	// elsewhere (the demo's back-dated moves). Zero: now.
+	At time.Time
 }
 
 // RemoveLabelInput removes a label.
@@ -56,6 +59,8 @@ type RollbackInput struct {
 	// refuses the rollback with a *LabelMovedError. nil: no check.
 	ExpectFrom *int
 	ExpectTo   *int
+	// At is when the rollback happened (see LabelInput.At). Zero: now.
+	At time.Time
 }
 
 // Evidence is the eval run that allows a protected label to move.
@@ -263,7 +268,7 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (Labe
 	if in.RunID != 0 {
 		runID = in.RunID
 	}
-	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, labelNote{in.Actor, in.Reason, runID, forced, s.nowMicro()})
+	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, labelNote{in.Actor, in.Reason, runID, forced, s.microAt(in.At)})
 }
 
 // RemoveLabel deletes a label (the history keeps the move, with To = 0).
@@ -343,7 +348,7 @@ func (s *Store) Rollback(ctx context.Context, in RollbackInput) (LabelEvent, err
 		if in.Reason != "" {
 			r = "rollback: " + in.Reason
 		}
-		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{in.Actor, r, runID, forced, s.nowMicro()})
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{in.Actor, r, runID, forced, s.microAt(in.At)})
 		return err
 	})
 	return ev, err

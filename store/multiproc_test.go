@@ -135,7 +135,7 @@ func TestManyProcessesCommit(t *testing.T) {
 		t.Fatalf("%d versions, want %d", total, procs*each)
 	}
 	var check string
-	st.DB().QueryRow(`PRAGMA integrity_check`).Scan(&check)
+	st.db.QueryRow(`PRAGMA integrity_check`).Scan(&check)
 	if check != "ok" {
 		t.Fatalf("integrity_check = %s", check)
 	}

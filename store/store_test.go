@@ -14,7 +14,13 @@ import (
 
 func newStore(t testing.TB) *Store {
 	t.Helper()
-	st, err := Open(filepath.Join(t.TempDir(), "verso.db"))
+	return newStoreAt(t, nil)
+}
+
+// newStoreAt is newStore with the clock given at open (nil: time.Now).
+func newStoreAt(t testing.TB, clock func() time.Time) *Store {
+	t.Helper()
+	st, err := OpenWith(filepath.Join(t.TempDir(), "verso.db"), Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +225,7 @@ func TestImmutabilityEnforcedBySchema(t *testing.T) {
 		`DELETE FROM label_events`,
 		`INSERT INTO versions (prompt_id, number, kind, template, created_at, content_hash) VALUES (1, 5, 'text', 'gap', 0, 'x')`,
 	} {
-		if _, err := st.DB().ExecContext(ctx, q); err == nil {
+		if _, err := st.db.ExecContext(ctx, q); err == nil {
 			t.Errorf("%s: succeeded, want abort", q)
 		}
 	}
@@ -269,7 +275,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.DB().Exec(`PRAGMA user_version = 99`)
+	st.db.Exec(`PRAGMA user_version = 99`)
 	st.Close()
 	_, err = Open(p)
 	if !errors.Is(err, ErrTooNew) || !strings.Contains(err.Error(), "99") || !strings.Contains(err.Error(), "upgrade verso") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -423,8 +422,14 @@ func TestFlows(t *testing.T) {
 }
 
 func TestLive(t *testing.T) {
-	st, path := ct.FixtureStore(t)
-	st.SetClock(time.Now) // writes after the fixture's "now", as they would be
+	_, path := ct.FixtureStore(t)
+	// This process writes on the real clock, after the fixture's "now", as
+	// it would.
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	r := newRoot(t, options(st, "dark"), 120, 30)
 	r.send(pollMsg{}) // the first poll takes the baseline
 	if s := r.statuses(); len(s) != 0 {

@@ -56,19 +56,16 @@ func TestRollbackSuggestsNames(t *testing.T) {
 func TestListingsSanitiseNames(t *testing.T) {
 	db := newDB(t)
 	mustOK(t, verso(t, db, "one", "commit", "p"))
-	st, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdb := rawSQL(t, db)
 	evil := "prod\x1b]2;pwned\x07\u202e\u200b"
 	ctx := context.Background()
-	if _, err := st.DB().ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (1, ?, 1, 0, ?)`, evil, evil); err != nil {
+	if _, err := sdb.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (1, ?, 1, 0, ?)`, evil, evil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().ExecContext(ctx, `INSERT INTO label_events (prompt_id, label, from_version, to_version, actor, at, reason) VALUES (1, ?, NULL, 1, ?, 0, ?)`, evil, evil, evil); err != nil {
+	if _, err := sdb.ExecContext(ctx, `INSERT INTO label_events (prompt_id, label, from_version, to_version, actor, at, reason) VALUES (1, ?, NULL, 1, ?, 0, ?)`, evil, evil, evil); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	sdb.Close()
 	for _, args := range [][]string{{"labels", "p"}, {"list"}, {"show", "p"}, {"history", "p"}} {
 		r := mustOK(t, verso(t, db, "", args...))
 		if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\u202e") {
@@ -210,7 +207,7 @@ func TestStaleWALInReadOnlyFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	rawSQL(t, src).ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	if _, err := st.Commit(ctx, store.CommitInput{Name: "p", Template: "v2"}); err != nil {
 		t.Fatal(err)
 	}

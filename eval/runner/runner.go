@@ -216,6 +216,24 @@ type settings struct {
 	TimeoutMS   int64           `json:"timeout_ms,omitempty"`
 }
 
+// NoModelError is a version to run without a model: its config names none
+// and the plan gives none. Each surface says how to choose one.
+type NoModelError struct {
+	Prompt  string
+	Version int
+}
+
+func (e *NoModelError) Error() string {
+	return fmt.Sprintf("%s@%d has no model in its config", e.Prompt, e.Version)
+}
+
+// EmptySuiteError is a plan whose suite has no cases to run.
+type EmptySuiteError struct{ Prompt, Suite string }
+
+func (e *EmptySuiteError) Error() string {
+	return fmt.Sprintf("suite %q of %s has no cases", e.Suite, e.Prompt)
+}
+
 // Columns resolves a plan's (version, model) pairs.
 func (e *Engine) Columns(p Plan) ([]report.Column, error) {
 	var cols []report.Column
@@ -223,7 +241,7 @@ func (e *Engine) Columns(p Plan) ([]report.Column, error) {
 		models := p.Models
 		if len(models) == 0 {
 			if v.Config.Model == "" {
-				return nil, fmt.Errorf("%s@%d has no model in its config: pass --model provider/model (e.g. demo/demo-large)", v.Prompt, v.Number)
+				return nil, &NoModelError{Prompt: v.Prompt, Version: v.Number}
 			}
 			models = []string{v.Config.Model}
 		}
@@ -255,7 +273,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 		return nil, errors.New("nothing to run: no versions")
 	}
 	if len(p.Suite.Cases) == 0 {
-		return nil, fmt.Errorf("suite %q of %s has no cases: import some with `verso suite import %s FILE`", p.Suite.Name, p.Suite.Prompt, p.Suite.Prompt)
+		return nil, &EmptySuiteError{Prompt: p.Suite.Prompt, Suite: p.Suite.Name}
 	}
 	if p.Repeat < 1 {
 		p.Repeat = 1

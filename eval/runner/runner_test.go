@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -99,8 +100,13 @@ func checkComplete(t testing.TB, st *store.Store, id int64, want int) []store.Re
 
 func integrity(t testing.TB, st *store.Store) {
 	t.Helper()
+	db, err := sql.Open("sqlite", st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	var s string
-	if err := st.DB().QueryRow("PRAGMA integrity_check").Scan(&s); err != nil || s != "ok" {
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&s); err != nil || s != "ok" {
 		t.Fatalf("integrity_check: %q %v", s, err)
 	}
 }
