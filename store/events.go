@@ -476,18 +476,51 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// mergeRollups adds a batch's aggregates to the rollup rows.
+// mergeRollups adds a batch's aggregates (keyed by minute) to the minute
+// rollups and to the hourly rollups, in the caller's transaction.
 func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) error {
 	if len(rolls) == 0 {
 		return nil
 	}
+	if err := mergeInto(ctx, tx, minuteTable, rolls); err != nil {
+		return err
+	}
+	return mergeInto(ctx, tx, hourTable, toHours(rolls))
+}
+
+// toHours sums minute-keyed aggregates per hour.
+func toHours(rolls map[rollKey]*rollAgg) map[rollKey]*rollAgg {
+	hours := make(map[rollKey]*rollAgg, len(rolls))
+	for k, a := range rolls {
+		k.minute = floorDiv(k.minute, 60)
+		h := hours[k]
+		if h == nil {
+			h = &rollAgg{}
+			hours[k] = h
+		}
+		h.add(a)
+	}
+	return hours
+}
+
+// rollTable is one rollup table and its time column (unix minutes or hours).
+type rollTable struct{ name, col string }
+
+var (
+	minuteTable = rollTable{"rollups", "minute"}
+	hourTable   = rollTable{"rollups_hour", "hour"}
+)
+
+// mergeInto adds aggregates to a rollup table's rows (rollKey.minute holds
+// the table's time unit).
+func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*rollAgg) error {
 	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist
-		FROM rollups WHERE prompt_id = ? AND minute = ? AND version = ? AND label = ? AND arm = ? AND model = ?`)
+		FROM `+t.name+` WHERE prompt_id = ? AND `+t.col+` = ? AND version = ? AND label = ? AND arm = ? AND model = ?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO rollups (prompt_id, minute, version, label, arm, model,
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO `+t.name+` (prompt_id, `+t.col+`, version, label, arm, model,
 		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
@@ -495,7 +528,7 @@ func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) e
 	}
 	defer put.Close()
 	for k, a := range rolls {
-		var cur rollAgg
+		var cur acc
 		var hist []byte
 		err := get.QueryRowContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model).Scan(&cur.requests, &cur.errors,
 			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist)
@@ -507,22 +540,50 @@ func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) e
 				return fmt.Errorf("rollup histogram: %w", err)
 			}
 		}
-		cur.requests += a.requests
-		cur.errors += a.errors
-		cur.latency += a.latency
-		cur.tokensIn += a.tokensIn
-		cur.tokensOut += a.tokensOut
-		cur.cost += a.cost
-		cur.scoreN += a.scoreN
-		cur.scoreSum += a.scoreSum
-		cur.scoreSq += a.scoreSq
-		cur.hist.Merge(&a.hist)
+		cur.add(a)
 		if _, err := put.ExecContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model, cur.requests, cur.errors,
 			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// backfillHourly sums the minute rollups of a file made before hourly
+// rollups existed into rollups_hour (run by the migration that adds it).
+func backfillHourly(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT prompt_id, minute, version, label, arm, model, requests, errors, latency_ms,
+		tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist FROM rollups`)
+	if err != nil {
+		return err
+	}
+	hours := map[rollKey]*rollAgg{}
+	for rows.Next() {
+		var k rollKey
+		var a rollAgg
+		var hist []byte
+		if err := rows.Scan(&k.prompt, &k.minute, &k.version, &k.label, &k.arm, &k.model, &a.requests, &a.errors, &a.latency,
+			&a.tokensIn, &a.tokensOut, &a.cost, &a.scoreN, &a.scoreSum, &a.scoreSq, &hist); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := a.hist.UnmarshalBinary(hist); err != nil {
+			rows.Close()
+			return fmt.Errorf("rollup histogram: %w", err)
+		}
+		k.minute = floorDiv(k.minute, 60)
+		h := hours[k]
+		if h == nil {
+			h = &rollAgg{}
+			hours[k] = h
+		}
+		h.add(&a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return mergeInto(ctx, tx, hourTable, hours)
 }
 
 // RecordFeedback stores feedback scores and adds each to its event's rollup

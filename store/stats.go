@@ -142,7 +142,7 @@ type acc struct {
 	rollAgg
 }
 
-func (a *acc) add(r *rollAgg) {
+func (a *rollAgg) add(r *rollAgg) {
 	a.requests += r.requests
 	a.errors += r.errors
 	a.latency += r.latency
@@ -240,15 +240,21 @@ func ValidStatsBy(by string) error {
 	return fmt.Errorf("cannot group by %q (use version, label, arm or model): %w", by, ErrInvalid)
 }
 
-// rollRow is one rollup row as read.
+// rollRow is one rollup row as read: a minute row (span 1) or an hourly
+// row (span 60), starting at minute.
 type rollRow struct {
 	minute  int64
+	span    int64
 	version int
 	dims    [3]int64 // label, arm, model
 	rollAgg
 }
 
-func (s *Store) readRollups(ctx context.Context, prompt string, since, until time.Time, fn func(*rollRow) error) error {
+// readRollups calls fn for the rollup rows of a prompt covering the minutes
+// of [since, until). With hours, whole hours inside the window come from
+// the hourly rollups and only the minutes at its ragged edges from the
+// minute rollups.
+func (s *Store) readRollups(ctx context.Context, prompt string, since, until time.Time, hours bool, fn func(*rollRow) error) error {
 	var pid int64
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM prompts WHERE name = ?`, prompt).Scan(&pid)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -257,14 +263,33 @@ func (s *Store) readRollups(ctx context.Context, prompt string, since, until tim
 	if err != nil {
 		return s.wrap("stats "+prompt, err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT minute, version, label, arm, model, requests, errors, latency_ms, tokens_in, tokens_out,
-		cost, score_n, score_sum, score_sq, hist FROM rollups WHERE prompt_id = ? AND minute >= ? AND minute < ?`,
-		pid, floorDiv(since.UnixMilli(), 60_000), floorDiv(until.UnixMilli()+59_999, 60_000))
+	from, to := floorDiv(since.UnixMilli(), 60_000), floorDiv(until.UnixMilli()+59_999, 60_000)
+	h0, h1 := floorDiv(from+59, 60), floorDiv(to, 60) // whole hours inside [from, to)
+	if !hours || h0 >= h1 {
+		return s.readRollupRows(ctx, prompt, minuteTable, pid, from, to, 1, fn)
+	}
+	if err := s.readRollupRows(ctx, prompt, minuteTable, pid, from, h0*60, 1, fn); err != nil {
+		return err
+	}
+	if err := s.readRollupRows(ctx, prompt, hourTable, pid, h0, h1, 60, fn); err != nil {
+		return err
+	}
+	return s.readRollupRows(ctx, prompt, minuteTable, pid, h1*60, to, 1, fn)
+}
+
+// readRollupRows reads the rows of one table in [from, to) (its own unit);
+// span is the table's unit in minutes.
+func (s *Store) readRollupRows(ctx context.Context, prompt string, t rollTable, pid, from, to, span int64, fn func(*rollRow) error) error {
+	if from >= to {
+		return nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+t.col+`, version, label, arm, model, requests, errors, latency_ms, tokens_in, tokens_out,
+		cost, score_n, score_sum, score_sq, hist FROM `+t.name+` WHERE prompt_id = ? AND `+t.col+` >= ? AND `+t.col+` < ?`, pid, from, to)
 	if err != nil {
 		return s.wrap("stats "+prompt, err)
 	}
 	defer rows.Close()
-	var r rollRow
+	r := rollRow{span: span}
 	var hist []byte
 	for rows.Next() {
 		r.hist = Histogram{}
@@ -272,6 +297,7 @@ func (s *Store) readRollups(ctx context.Context, prompt string, since, until tim
 			&r.tokensIn, &r.tokensOut, &r.cost, &r.scoreN, &r.scoreSum, &r.scoreSq, &hist); err != nil {
 			return s.wrap("stats "+prompt, err)
 		}
+		r.minute *= span
 		if err := r.hist.addBinary(hist); err != nil {
 			return fmt.Errorf("stats %s: %w", prompt, err)
 		}
@@ -353,7 +379,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (StatsReport, error) {
 	rep := StatsReport{Prompt: q.Prompt, Since: since, Until: until, By: q.By, Groups: []StatsGroup{}}
 	var total acc
 	groups := map[int64]*acc{}
-	err := s.readRollups(ctx, q.Prompt, since, until, func(r *rollRow) error {
+	err := s.readRollups(ctx, q.Prompt, since, until, true, func(r *rollRow) error {
 		total.add(&r.rollAgg)
 		if q.By != "" {
 			k := groupKey(q.By, r)
@@ -396,8 +422,13 @@ func (s *Store) groupKeyText(ctx context.Context, by string, id int64) (string, 
 	return s.strValue(ctx, id)
 }
 
+// MaxSeriesPoints bounds the steps of one Series (a chart is at most a few
+// hundred columns wide).
+const MaxSeriesPoints = 10_000
+
 // SeriesQuery selects a prompt's figures over time: the window cut into
-// steps (rounded up to whole minutes), per group.
+// steps (rounded up to whole minutes; a step of an hour or more to whole
+// hours, starting on the hour at or before Since), per group.
 type SeriesQuery struct {
 	Prompt string
 	Since  time.Time
@@ -430,7 +461,18 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (Series, error) {
 	since, until := s.window(q.Since, q.Until)
 	stepMin := max(int64(math.Ceil(q.Step.Minutes())), 1)
 	start := floorDiv(since.UnixMilli(), 60_000)
+	// Steps of an hour or more are whole hours from an hour boundary, so
+	// each hourly rollup falls in one step and is read instead of 60 rows.
+	hours := stepMin >= 60
+	if hours {
+		stepMin = (stepMin + 59) / 60 * 60
+		start = floorDiv(start, 60) * 60
+		since = time.UnixMilli(start * 60_000).UTC()
+	}
 	n := int(max((floorDiv(until.UnixMilli()+59_999, 60_000)-start+stepMin-1)/stepMin, 1))
+	if n > MaxSeriesPoints {
+		return Series{}, fmt.Errorf("%d points of %s is more than %d: choose a longer step: %w", n, time.Duration(stepMin)*time.Minute, MaxSeriesPoints, ErrInvalid)
+	}
 	out := Series{Start: time.UnixMilli(start * 60_000).UTC(), Step: time.Duration(stepMin) * time.Minute}
 	total := make([]acc, n)
 	type grp struct {
@@ -438,7 +480,7 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (Series, error) {
 		points []acc
 	}
 	groups := map[int64]*grp{}
-	err := s.readRollups(ctx, q.Prompt, since, until, func(r *rollRow) error {
+	err := s.readRollups(ctx, q.Prompt, since, until, hours, func(r *rollRow) error {
 		i := int((r.minute - start) / stepMin)
 		if i < 0 || i >= n {
 			return nil

@@ -354,6 +354,13 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
+// migrationSteps are the Go steps that follow a migration's SQL in its
+// transaction, keyed by the file's name without its number (numbers change
+// when branches land; names do not).
+var migrationSteps = map[string]func(context.Context, *sql.Tx) error{
+	"hourly_rollups.sql": backfillHourly,
+}
+
 // migrate applies missing migrations in one transaction and records the
 // schema version in PRAGMA user_version.
 func (s *Store) migrate(ctx context.Context) error {
@@ -384,6 +391,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			if fill := migrationSteps[m.name[5:]]; fill != nil {
+				if err := fill(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.name, err)
+				}
 			}
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion)); err != nil {

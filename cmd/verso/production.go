@@ -123,7 +123,7 @@ func newStatsCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "stats NAME",
 		Short: "Production figures of a prompt: requests, errors, latency, tokens, cost, score",
-		Long: "Figures over a window, from the per-minute rollups: requests, errors and error rate, p50/p95/p99 latency,\n" +
+		Long: "Figures over a window, from the hourly and per-minute rollups: requests, errors and error rate, p50/p95/p99 latency,\n" +
 			"tokens in/out, cost and mean score with its 95% confidence interval, in total and per group.",
 		Example: "  verso stats support/reply\n  verso stats support/reply --since 7d --by version --json",
 		Args:    exactArgs(1, "verso stats NAME [--since 24h] [--by version|label|arm|model] [--json]"),
