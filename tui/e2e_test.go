@@ -148,7 +148,11 @@ func (s *tmuxSession) waitUntil(timeout time.Duration, what string, ok func(stri
 			return p
 		}
 		if time.Now().After(deadline) {
-			s.tb.Fatalf("waited %s for %s; the screen is:\n%s%s", timeout, what, p, s.dumpLogs())
+			// Whether the TUI is on its alternate screen tells a blank pane
+			// whose program never drew again (off it: see common.Terminal)
+			// from a slow one.
+			state, _ := s.run("display-message", "-p", "-t", s.target, "alternate screen: #{?alternate_on,on,off}; pane dead: #{?pane_dead,yes,no}")
+			s.tb.Fatalf("waited %s for %s; %s; the screen is:\n%s%s", timeout, what, strings.TrimSpace(state), p, s.dumpLogs())
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -343,7 +347,9 @@ func TestE2E(t *testing.T) {
 	// The scripted editor appends a line to the file it is given.
 	editorScript := filepath.Join(dir, "editor.sh")
 	editorLog := filepath.Join(dir, "editor.log")
-	script := "#!/bin/sh\necho \"$@\" >> '" + editorLog + "'\nprintf 'E2E: keep it brief.\\n' >> \"$1\"\n"
+	// It logs its start and its end: a failure's dump shows whether the
+	// editor had returned.
+	script := "#!/bin/sh\necho \"started: $@\" >> '" + editorLog + "'\nprintf 'E2E: keep it brief.\\n' >> \"$1\"\necho returned >> '" + editorLog + "'\n"
 	if err := os.WriteFile(editorScript, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -131,9 +131,9 @@ func startEdit(c *common.Common, id int, e *edit, data []byte) tea.Cmd {
 }
 
 // runEditor suspends the program while the editor runs.
-func runEditor(id int, msg editFileMsg) tea.Cmd {
+func runEditor(c *common.Common, id int, msg editFileMsg) tea.Cmd {
 	e := msg.e
-	return tea.ExecProcess(msg.cmd, func(err error) tea.Msg { return editorDoneMsg{to: to{ID: id}, e: e, err: err} })
+	return c.Exec(msg.cmd, func(err error) tea.Msg { return editorDoneMsg{to: to{ID: id}, e: e, err: err} })
 }
 
 // readEdit reads the edited file back and validates it.
