@@ -55,13 +55,13 @@ func input(v store.Version, msgs []store.Message) modelserver.Input {
 
 var models = assert.Models{
 	Grader: "demo/demo-large",
-	Grade: func(ctx context.Context, model, rubric, output string) (assert.Verdict, error) {
+	Ask: func(ctx context.Context, model string, msgs []store.Message) (string, error) {
 		var in modelserver.Input
 		in.Model = "demo-large"
-		for _, m := range assert.GraderMessages(rubric, output) {
+		for _, m := range msgs {
 			in.Messages = append(in.Messages, modelserver.Message{Role: m.Role, Content: m.Content})
 		}
-		return assert.ParseVerdict(modelserver.Reply(in))
+		return modelserver.Reply(in), nil
 	},
 	Embed: func(ctx context.Context, model string, texts []string) ([][]float32, error) {
 		out := make([][]float32, len(texts))

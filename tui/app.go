@@ -24,6 +24,7 @@ import (
 	"github.com/seed94f0f622/verso/tui/editor"
 	"github.com/seed94f0f622/verso/tui/evalws"
 	"github.com/seed94f0f622/verso/tui/inlineedit"
+	"github.com/seed94f0f622/verso/tui/playground"
 	"github.com/seed94f0f622/verso/tui/promptview"
 )
 
@@ -184,6 +185,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.push(evalws.CompareRuns(m.c, msg.Prompt, msg.Before, msg.After))
 	case common.CaseFormMsg:
 		return m, m.push(caseform.New(m.c, msg))
+	case common.PlaygroundMsg:
+		return m, m.push(playground.New(m.c, msg.Version, playground.Options{StateDir: inlineedit.DraftDir(m.opts.Getenv)}))
 	case common.EditMsg:
 		if !msg.Restore && m.c.InlineEdit != msg.Other {
 			return m, m.openInline(msg.Base)

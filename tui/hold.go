@@ -88,7 +88,7 @@ func (m *Model) release() tea.Cmd {
 func (m *Model) flowArrived(msg tea.Msg) {
 	switch msg.(type) {
 	case common.PromoteMsg, common.RollbackMsg, common.EditMsg, common.OpenDiffMsg, common.OpenPromptMsg,
-		common.RunSuiteMsg, common.OpenRunMsg, common.CompareRunsMsg, common.CaseFormMsg:
+		common.RunSuiteMsg, common.OpenRunMsg, common.CompareRunsMsg, common.CaseFormMsg, common.PlaygroundMsg:
 		m.c.FlowArrived()
 	}
 }

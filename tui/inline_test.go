@@ -11,6 +11,7 @@ import (
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 	"github.com/seed94f0f622/verso/tui/editor"
 	"github.com/seed94f0f622/verso/tui/inlineedit"
+	"github.com/seed94f0f622/verso/tui/playground"
 )
 
 // With no $VISUAL/$EDITOR, e and n open the inline editor and E the
@@ -128,5 +129,21 @@ func TestInlineEditFromOlderVersion(t *testing.T) {
 	v, _ := st.Lookup(ctx, ct.Support+"@latest")
 	if v.Number != latest.Number+1 || v.Parent != 1 || v.Message != "branch from v1" {
 		t.Fatalf("committed %+v", v)
+	}
+}
+
+// t on a version (Content or History) opens the playground on it; esc
+// comes back.
+func TestTryOpensThePlayground(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 100, 30)
+	r.keys("G", "enter", "t")
+	if _, ok := r.m.Top().(*playground.Model); !ok || !strings.HasSuffix(r.titles(), "support/reply v4 · playground") {
+		t.Fatalf("t on Content: %s", r.titles())
+	}
+	r.keys("esc")
+	r.keys("2", "down", "t")
+	if r.titles() != "prompts | support/reply | support/reply v3 · playground" {
+		t.Fatalf("t on History's second row: %s", r.titles())
 	}
 }

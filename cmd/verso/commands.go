@@ -17,7 +17,7 @@ func commands(a *app) []*cobra.Command {
 		newExportCmd(a),
 		newImportCmd(a),
 		newVersionCmd(a),
-		newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a),
+		newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a), newAssertionsCmd(a),
 		newDemoCmd(a),
 		newServeCmd(a), newIngestCmd(a), newStatsCmd(a), newEventsCmd(a),
 		// tui: the root command itself, and newDemoCmd(a)

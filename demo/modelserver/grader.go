@@ -48,6 +48,36 @@ func (t *task) grade() string {
 		rubric = m[1]
 	}
 	if rubric == "" {
+		// The other model-graded tasks, told apart by their sections.
+		sec := func(name string) (string, bool) {
+			i := strings.Index(user, "<"+name+">")
+			j := strings.Index(user, "</"+name+">")
+			if i < 0 || j < i {
+				return "", false
+			}
+			return strings.TrimSpace(user[i+len(name)+2 : j]), true
+		}
+		_, hasOut := sec("Output")
+		q, hasQ := sec("Question")
+		ref, hasRef := sec("Reference")
+		ctx, hasCtx := sec("Context")
+		cats, hasCats := sec("Categories")
+		switch {
+		case hasCats && hasOut:
+			return t.moderate(cats, output)
+		case hasRef && hasCtx:
+			return overlapVerdict(ref, ctx, 0.6, "of the reference is supported by the context")
+		case hasRef && hasOut:
+			return factVerdict(ref, output)
+		case hasCtx && hasOut:
+			return overlapVerdict(output, ctx, 0.6, "of the output's content is supported by the context")
+		case hasCtx && hasQ:
+			return overlapVerdict(q, ctx, 0.5, "of the question is covered by the context")
+		case hasQ && hasOut:
+			return overlapVerdict(q, output, 0.5, "of the question is addressed by the output")
+		}
+	}
+	if rubric == "" {
 		ri, oi := indexFold(user, "rubric:"), indexFold(user, "output:")
 		switch {
 		case ri >= 0 && oi >= 0 && oi < ri:
@@ -173,4 +203,70 @@ func checkClause(clause, output string) bool {
 		}
 	}
 	return hold(float64(n)/float64(len(need)) >= 0.5)
+}
+
+// contentStems are a text's content words, stemmed (numbers kept whole).
+func contentStems(s string) []string {
+	var out []string
+	for _, w := range words(s) {
+		if !stopWords[w] && !rubricNoise[w] && (len(w) > 2 || w[0] >= '0' && w[0] <= '9') {
+			out = append(out, stem(w))
+		}
+	}
+	return out
+}
+
+// coverage is the share of a's content words found in b.
+func coverage(a, b string) float64 {
+	need := contentStems(a)
+	if len(need) == 0 {
+		return 1
+	}
+	have := map[string]bool{}
+	for _, w := range contentStems(b) {
+		have[w] = true
+	}
+	n := 0
+	for _, w := range need {
+		if have[w] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(need))
+}
+
+// overlapVerdict passes when at least min of what's content words are in
+// where (context faithfulness, relevance and recall, answer relevance).
+func overlapVerdict(what, where string, least float64, says string) string {
+	c := coverage(what, where)
+	return verdictJSON(c >= least, c, strconv.Itoa(int(c*100+0.5))+"% "+says+".")
+}
+
+var reNumber = regexp.MustCompile(`\d+(?:[.,]\d+)?`)
+
+// factVerdict is factuality: every number of the reference is in the
+// output and most of its content words are, without a negation the
+// reference does not have.
+func factVerdict(ref, output string) string {
+	for _, n := range reNumber.FindAllString(ref, -1) {
+		if !strings.Contains(output, n) {
+			return verdictJSON(false, 0, "The output disagrees with the reference: it does not state "+n+".")
+		}
+	}
+	if reNegation.MatchString(output) != reNegation.MatchString(ref) && coverage(ref, output) >= 0.5 {
+		return verdictJSON(false, 0, "The output contradicts the reference (one negates what the other states).")
+	}
+	c := coverage(ref, output)
+	if c >= 0.6 {
+		return verdictJSON(true, c, "The output agrees with the reference facts.")
+	}
+	return verdictJSON(false, c, "The output leaves out or changes facts of the reference.")
+}
+
+// moderate flags insults and threats (harassment, violence) in the output.
+func (t *task) moderate(cats, output string) string {
+	if t.toxic(output) {
+		return verdictJSON(false, 0, "The output is flagged: harassment (insulting or threatening language).")
+	}
+	return verdictJSON(true, 1, "The output has none of these categories: "+cats+".")
 }

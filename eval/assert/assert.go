@@ -30,20 +30,28 @@ type Input struct {
 	LatencyMS int64
 	Cost      float64
 	Model     string // "provider/model" under test (default grader)
+	// Prompt is the prompt as sent (a chat's messages one per line, as
+	// "role: content"): the question of model-graded types and scripts'
+	// context.prompt.
+	Prompt       string
+	Tools        []any  // the version's tools (is-valid-openai-tools-call)
+	FinishReason string // why the model stopped (finish-reason)
 }
 
-// Verdict is a grader's judgement (llm-rubric).
+// Verdict is a grader's judgement (the model-graded types).
 type Verdict struct {
 	Pass   bool    `json:"pass"`
 	Score  float64 `json:"score"`
 	Reason string  `json:"reason"`
 }
 
-// Models gives assertions that need a model (llm-rubric, similar) access to
-// one. Nil fields make those assertions fail with a clear reason.
+// Models gives assertions that need a model (the model-graded types,
+// similar) access to one. Nil fields make those assertions fail with a
+// clear reason.
 type Models struct {
-	// Grade asks model ("provider/model") to judge output against rubric.
-	Grade func(ctx context.Context, model, rubric, output string) (Verdict, error)
+	// Ask sends messages to model ("provider/model") and returns its
+	// answer: the grader of the model-graded types.
+	Ask func(ctx context.Context, model string, msgs []store.Message) (string, error)
 	// Embed returns embeddings of texts from model ("provider/model").
 	Embed func(ctx context.Context, model string, texts []string) ([][]float32, error)
 	// Grader and Embedding are the default models ("" = the model under
@@ -128,6 +136,22 @@ func one(ctx context.Context, a store.Assertion, in Input, m Models) store.Asser
 	}
 	res.Pass, res.Score, res.Reason = pass, clamp(score), reason
 	return res
+}
+
+// PromptText is a rendered prompt as Input.Prompt holds it: a lone user
+// message as it is, a chat one message per line as "role: content".
+func PromptText(msgs []store.Message) string {
+	if len(msgs) == 1 && msgs[0].Role == "user" {
+		return msgs[0].Content
+	}
+	var b strings.Builder
+	for i, m := range msgs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(m.Role + ": " + m.Content)
+	}
+	return b.String()
 }
 
 func clamp(f float64) float64 {

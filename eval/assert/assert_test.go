@@ -121,11 +121,11 @@ func TestExpectedAndTemplatedValues(t *testing.T) {
 
 func TestModelAssertions(t *testing.T) {
 	m := Models{
-		Grade: func(_ context.Context, model, rubric, output string) (Verdict, error) {
+		Ask: func(_ context.Context, model string, msgs []store.Message) (string, error) {
 			if model != "demo/grader" {
 				t.Errorf("grader model %q", model)
 			}
-			return ParseVerdict("Sure: ```json\n{\"pass\": true, \"score\": 0.8, \"reason\": \"polite\"}\n```")
+			return "Sure: ```json\n{\"pass\": true, \"score\": 0.8, \"reason\": \"polite\"}\n```", nil
 		},
 		Embed: func(_ context.Context, model string, texts []string) ([][]float32, error) {
 			if model != "demo/text-embedding-3-small" {

@@ -3,7 +3,9 @@ package assert
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed94f0f622/verso/store"
 )
@@ -23,9 +25,19 @@ func FuzzAssertionValue(f *testing.F) {
 		{"levenshtein", `"kitten"`, "sitting"},
 		{"javascript", `"output.length > 2"`, "abc"},
 		{"equals", `{"a": [1, 2]}`, `{"a": [1, 2]}`},
+		{"javascript", `"const x = JSON.parse(output);\nreturn {pass: x.a > 1, score: 0.5}"`, `{"a": 2}`},
+		{"is-xml", `{"requiredElements": ["a.b"]}`, "<a><b/></a>"},
+		{"contains-xml", `"a.b"`, "see <a><b>x</b></a> <c"},
+		{"is-valid-openai-tools-call", `[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]`, `[{"function": {"name": "f", "arguments": "{}"}}]`},
+		{"tool-call-f1", `["f", "g"]`, `{"content": "x", "tool_calls": [{"function": {"name": "f"}}]}`},
+		{"rouge-n", `"the cat sat"`, "the cat"},
+		{"is-refusal", `""`, "I can't help with that"},
 	} {
 		f.Add(c.typ, c.val, c.out, 0.5)
 	}
+	old := ScriptLimits.Time
+	ScriptLimits.Time = 100 * time.Millisecond
+	f.Cleanup(func() { ScriptLimits.Time = old })
 	f.Fuzz(func(t *testing.T, typ, value, output string, threshold float64) {
 		var v any
 		if json.Unmarshal([]byte(value), &v) != nil {
@@ -38,8 +50,8 @@ func FuzzAssertionValue(f *testing.F) {
 		if Validate(a) != nil {
 			return
 		}
-		if NeedsModel(a.Type) {
-			return
+		if NeedsModel(a.Type) || strings.TrimPrefix(a.Type, "not-") == "python" {
+			return // no model here; python runs code on the machine
 		}
 		Evaluate(context.Background(), []store.Assertion{a}, 0, Input{Output: output, Expected: output}, Models{})
 	})

@@ -87,8 +87,42 @@ var kinds = []Kind{
 		Check: checkLatency},
 	{Name: "cost", Doc: "the call cost at most the threshold in dollars", Validate: needsLimit,
 		Check: checkCost},
+	{Name: "is-refusal", Doc: "the output refuses or is empty (\"I'm sorry, but I can't...\", \"As an AI...\")",
+		Check: checkRefusal},
+	{Name: "is-xml", Doc: "the output is well-formed XML with one root (and the requiredElements paths such as root.child, when given)",
+		Validate: validateXML, Check: checkIsXML},
+	{Name: "contains-xml", Doc: "the output contains a well-formed XML element (with the requiredElements, when given)",
+		Validate: validateXML, Check: checkContainsXML},
+	{Name: "rouge-n", Doc: "ROUGE-1 recall of the value (or the expected output) in the output is at least the threshold (default 0.75)",
+		Check: checkRouge},
+	{Name: "finish-reason", Doc: "the model stopped for the value's reason (stop, length, tool_calls, content_filter)", Validate: needsString,
+		Check: checkFinishReason},
+	{Name: "is-valid-openai-tools-call", Doc: "the output's tool calls name tools of the version's config (or the value's) with arguments matching their parameters",
+		Check: checkToolsCall},
+	{Name: "tool-call-f1", Doc: "the F1 score of the called tools' names against the value's list is at least the threshold (default 1)",
+		Validate: validateF1, Check: checkToolF1},
+	{Name: "javascript", Doc: "JavaScript (promptfoo's contract: output and context.vars in, a boolean, a score or {pass, score, reason} out), sandboxed and time-limited",
+		Validate: validateJS, Check: checkJS},
+	{Name: "python", Doc: "Python run by the system's python3 with a time limit (output and context in, a boolean, a score or a dict out)",
+		Validate: validatePython, Check: checkPython},
 	{Name: "llm-rubric", Doc: "a grader model judges that the output meets the rubric", NeedsModel: true, Validate: needsString,
-		Check: checkRubric},
+		Check: graded(gradeRubric)},
+	{Name: "model-graded-closedqa", Doc: "a grader model judges that the answer to the prompt meets the criterion", NeedsModel: true, Validate: needsString,
+		Check: graded(gradeClosedQA)},
+	{Name: "g-eval", Doc: "a grader model scores the output on the criteria step by step; passes at the threshold (default 0.7)", NeedsModel: true,
+		Validate: needsCriteria, Check: graded(gradeGEval)},
+	{Name: "factuality", Doc: "a grader model judges that the output agrees with the reference facts of the value", NeedsModel: true, Validate: needsString,
+		Check: graded(gradeFactuality)},
+	{Name: "answer-relevance", Doc: "a grader model judges that the output answers the question (vars.query, or the prompt)", NeedsModel: true,
+		Check: graded(gradeAnswerRelevance)},
+	{Name: "context-faithfulness", Doc: "a grader model judges that the output's claims are supported by vars.context", NeedsModel: true,
+		Check: graded(gradeFaithfulness)},
+	{Name: "context-relevance", Doc: "a grader model judges that vars.context is what the question (vars.query) needs", NeedsModel: true,
+		Check: graded(gradeContextRelevance)},
+	{Name: "context-recall", Doc: "a grader model judges that vars.context supports the value's reference answer", NeedsModel: true, Validate: needsString,
+		Check: graded(gradeContextRecall)},
+	{Name: "moderation", Doc: "a grader model finds none of the harmful categories (the value's list, or all) in the output", NeedsModel: true,
+		Check: graded(gradeModeration)},
 	{Name: "similar", Doc: "the output's embedding is at least the threshold (default 0.75) cosine-similar to the value's", NeedsModel: true,
 		Validate: validateSimilar, Check: checkSimilar},
 }
@@ -393,22 +427,6 @@ func checkCost(_ context.Context, c Call) (bool, float64, string) {
 	}
 	pass := c.Input.Cost <= limit
 	return pass, b2f(pass), fmt.Sprintf("cost $%.6f (max $%g)", c.Input.Cost, limit)
-}
-
-func checkRubric(ctx context.Context, c Call) (bool, float64, string) {
-	if c.Models.Grade == nil {
-		return false, 0, "llm-rubric needs a grader model"
-	}
-	model := firstNonEmpty(c.Assertion.Provider, c.Models.Grader, c.Input.Model)
-	v, err := c.Models.Grade(ctx, model, toString(c.Value), c.Input.Output)
-	if err != nil {
-		return false, 0, "grader " + model + ": " + err.Error()
-	}
-	pass := v.Pass
-	if c.Assertion.Threshold != nil {
-		pass = pass && v.Score >= *c.Assertion.Threshold
-	}
-	return pass, v.Score, excerpt(v.Reason, 200)
 }
 
 func checkSimilar(ctx context.Context, c Call) (bool, float64, string) {

@@ -34,16 +34,3 @@ func FuzzReadFile(f *testing.F) {
 		}
 	})
 }
-
-// FuzzExpected parses CSV __expected cells: always an assertion.
-func FuzzExpected(f *testing.F) {
-	for _, s := range []string{"contains:x", "latency(500)", "grade: polite", "not-icontains-any:a,b", "fn:output.length", "plain", "word-count:3", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		a, _ := expected(s)
-		if a.Type == "" {
-			t.Fatalf("%q: no type", s)
-		}
-	})
-}

@@ -163,11 +163,13 @@ func TestPromptfooRefusals(t *testing.T) {
 		{"missing file", "prompts: [file://nope.txt]\n", nil, Options{}, "file://nope.txt: no such file"},
 		{"outside the folder", "prompts: [file://../secret.txt]\n", nil, Options{}, "points outside the config's folder"},
 		{"binary var", "prompts: ['{{ doc }}']\ntests:\n  - vars: {doc: file://paper.pdf}\n", map[string]string{"paper.pdf": "%PDF-1.4\x00\x01\x02"}, Options{}, "file://paper.pdf is a binary file (.pdf)"},
-		{"javascript assertion", "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'output.length > 3'}]\n", nil, Options{}, "assert type javascript: Verso does not run this assertion type"},
+		{"webhook assertion", "prompts: [hi]\ntests:\n  - assert: [{type: webhook, value: 'https://example.com'}]\n", nil, Options{}, "assert type webhook: Verso does not run this assertion type"},
+		{"javascript file", "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'file://check.js'}]\n", map[string]string{"check.js": "module.exports = () => true"}, Options{}, "value file://check.js: a script file"},
+		{"javascript syntax", "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'output.length >'}]\n", nil, Options{}, `javascript: syntax error in "output.length >"`},
 		{"transform", "prompts: [hi]\ntests:\n  - options: {transform: output.trim()}\n", nil, Options{}, "options.transform: output transforms run JavaScript"},
 		{"rubricPrompt", "prompts: [hi]\ndefaultTest:\n  options: {rubricPrompt: judge}\ntests: [{vars: {}}]\n", nil, Options{}, "options.rubricPrompt"},
 		{"csv prefix", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__prefix\nx,y\n"}, Options{}, "column __prefix"},
-		{"csv is-refusal", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,is-refusal\n"}, Options{}, `assert type is-refusal`},
+		{"csv webhook", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,webhook:https://example.com\n"}, Options{}, `assert type webhook`},
 		{"cyclic", "prompts: [hi]\ntests: file://a.yaml\n", map[string]string{"a.yaml": "- vars: file://a.yaml\n"}, Options{}, "cyclic file:// reference"},
 		{"nunjucks filter", "prompts: ['{{ x | dump }}']\n", nil, Options{}, `filter "dump" does not exist`},
 		{"second provider", "prompts: [hi]\nproviders: [openai:gpt-4o-mini, anthropic:claude]\n", nil, Options{}, "a version holds one model config"},
@@ -183,7 +185,7 @@ func TestPromptfooRefusals(t *testing.T) {
 		})
 	}
 	// With --skip-unsupported the rest imports and the skips are listed.
-	dir := write(t, map[string]string{"promptfooconfig.yaml": "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'true'}, {type: contains, value: h}]\n    options: {transform: output.trim()}\n"})
+	dir := write(t, map[string]string{"promptfooconfig.yaml": "prompts: [hi]\ntests:\n  - assert: [{type: webhook, value: 'https://example.com'}, {type: contains, value: h}]\n    options: {transform: output.trim()}\n"})
 	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{SkipUnsupported: true})
 	if len(p.Skipped) != 2 || len(p.Suites[0].Cases[0].Assertions) != 1 || !strings.Contains(strings.Join(p.Summary(), "\n"), "skipped (2, not imported):") {
 		t.Fatalf("skips %q, cases %+v", p.Skipped, p.Suites[0].Cases)
@@ -510,4 +512,35 @@ func TestMoreSources(t *testing.T) {
 	mustFail(t, filepath.Join(dir, "media.prompt"), Options{}, "{{media}}")
 	mustFail(t, filepath.Join(dir, "ph.json"), Options{}, "message 1 (placeholder history): Verso has no message placeholders")
 	mustFail(t, filepath.Join(dir, "schema.prompt"), Options{}, "output.schema: Dotprompt's Picoschema is not converted")
+}
+
+// TestPromptfooAssertionsImport: the assertion types promptfoo's examples
+// use most (scripts, model-graded, refusal) import as themselves, inline
+// and from CSV __expected cells.
+func TestPromptfooAssertionsImport(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": `prompts: ['Answer: {{ q }}']
+tests:
+  - vars: {q: hi}
+    assert:
+      - {type: javascript, value: 'output.length < 100'}
+      - {type: python, value: "len(output) < 100"}
+      - {type: factuality, value: Hello}
+      - {type: not-is-refusal}
+      - {type: g-eval, value: [polite, short]}
+  - file://cases.csv
+`,
+		"cases.csv": "q,__expected1,__expected2\nbye,is-refusal,fn:output.includes('bye')\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	var got []string
+	for _, c := range p.Suites[0].Cases {
+		for _, a := range c.Assertions {
+			got = append(got, a.Type)
+		}
+	}
+	want := []string{"javascript", "python", "factuality", "not-is-refusal", "g-eval", "is-refusal", "javascript"}
+	if !reflect.DeepEqual(got, want) || len(p.Skipped) != 0 {
+		t.Fatalf("types %q, skipped %q", got, p.Skipped)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/seed94f0f622/verso/eval/assert"
+	"github.com/seed94f0f622/verso/eval/suitefile"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -555,6 +556,12 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 		case "type":
 			a.Type, _ = val.(string)
 		case "value":
+			if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") && isScript(m["type"]) {
+				if err := c.plan.unsupported(where+": value "+s, "a script file (a module with a function) does not run in Verso: put its code inline as the value"); err != nil {
+					return a, false, err
+				}
+				return a, false, nil
+			}
 			if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") {
 				text, _, err := c.refs.text(c.dir, s)
 				if err != nil {
@@ -602,6 +609,12 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 		return a, false, fmt.Errorf("%s: no type", where)
 	}
 	return c.plan.assertion(where, a)
+}
+
+func isScript(t any) bool {
+	s, _ := t.(string)
+	s = strings.TrimPrefix(s, "not-")
+	return s == "javascript" || s == "python"
 }
 
 // tests reads the tests key: a list of tests or file references (globs
@@ -786,68 +799,7 @@ func (c *pf) jsonlTests(where string, r io.Reader, add func(string, pfTest) erro
 
 var (
 	expectedColRE = regexp.MustCompile(`^__expected\d*$`)
-	// promptfoo's __expected syntax: [not-]type[(threshold)][:value].
-	expectedRE = regexp.MustCompile(`^(not-)?([a-z][a-z0-9-]*)(?:\((\d+(?:\.\d+)?)\))?(?::([\s\S]*))?$`)
 )
-
-// pfTypes are promptfoo's assertion types (their __expected prefixes):
-// such a cell is that assertion, never an equality check on its text.
-var pfTypes = map[string]bool{
-	"equals": true, "contains": true, "icontains": true, "contains-all": true, "contains-any": true, "icontains-all": true,
-	"icontains-any": true, "starts-with": true, "regex": true, "is-json": true, "contains-json": true, "is-html": true,
-	"contains-html": true, "is-sql": true, "contains-sql": true, "is-xml": true, "contains-xml": true, "is-refusal": true,
-	"similar": true, "pi": true, "llm-rubric": true, "model-graded-closedqa": true, "factuality": true,
-	"model-graded-factuality": true, "answer-relevance": true, "context-recall": true, "context-relevance": true,
-	"context-faithfulness": true, "g-eval": true, "javascript": true, "python": true, "webhook": true, "rouge-n": true,
-	"bleu": true, "gleu": true, "meteor": true, "levenshtein": true, "latency": true, "cost": true, "perplexity": true,
-	"perplexity-score": true, "is-valid-openai-function-call": true, "is-valid-openai-tools-call": true,
-	"is-valid-function-call": true, "tool-call-f1": true, "moderation": true, "classifier": true, "select-best": true,
-	"max-score": true, "human": true, "finish-reason": true, "word-count": true, "trace-span-count": true,
-	"trace-span-duration": true, "trace-error-spans": true, "search-rubric": true, "conversation-relevance": true,
-	"json-schema": true, "ends-with": true,
-}
-
-// expected turns a CSV __expected cell into an assertion.
-func expected(s string) (store.Assertion, bool) {
-	s = strings.TrimSpace(s)
-	for _, pre := range []string{"grade:", "llm-rubric:"} {
-		if r, ok := strings.CutPrefix(s, pre); ok {
-			return store.Assertion{Type: "llm-rubric", Value: strings.TrimSpace(r)}, true
-		}
-	}
-	for pre, typ := range map[string]string{"fn:": "javascript", "eval:": "javascript", "javascript:": "javascript", "python:": "python"} {
-		if r, ok := strings.CutPrefix(s, pre); ok {
-			return store.Assertion{Type: typ, Value: strings.TrimSpace(r)}, true
-		}
-	}
-	m := expectedRE.FindStringSubmatch(s)
-	if m == nil || !pfTypes[m[2]] {
-		return store.Assertion{Type: "equals", Value: s}, false
-	}
-	a := store.Assertion{Type: m[1] + m[2]}
-	if m[3] != "" {
-		f, _ := strconv.ParseFloat(m[3], 64)
-		a.Threshold = &f
-	}
-	v := strings.TrimSpace(m[4])
-	switch m[2] {
-	case "contains-any", "contains-all", "icontains-any", "icontains-all":
-		var list []any
-		for _, p := range strings.Split(v, ",") {
-			list = append(list, strings.TrimSpace(p))
-		}
-		a.Value = list
-	case "word-count", "length":
-		if f, err := strconv.ParseFloat(v, 64); err == nil {
-			a.Value = f
-		}
-	default:
-		if v != "" {
-			a.Value = v
-		}
-	}
-	return a, true
-}
 
 // csvTests streams a promptfoo CSV: columns are vars, except __expected,
 // __expectedN, __description, __threshold, __metric, __config:... and
@@ -907,7 +859,7 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 				if strings.TrimSpace(cell) == "" {
 					continue
 				}
-				a, _ := expected(cell)
+				a, _ := suitefile.ParseExpected(cell)
 				a, keep, err := c.plan.assertion(fmt.Sprintf("%s: %s %q", rw, col, cell), a)
 				if err != nil {
 					return err

@@ -789,7 +789,8 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		th = *t.cas.Threshold
 	}
 	o := assert.Evaluate(ctx, t.cas.Assertions, th, assert.Input{Output: r.Output, Vars: t.cas.Vars, Expected: t.cas.Expected,
-		LatencyMS: r.LatencyMS, Cost: r.Cost, Model: t.key.Model}, x.e.Models)
+		LatencyMS: r.LatencyMS, Cost: r.Cost, Model: t.key.Model, Prompt: assert.PromptText(t.msgs), Tools: t.ver.Config.Tools,
+		FinishReason: r.FinishReason}, x.e.Models)
 	if ctx.Err() != nil && needsModel(t.cas.Assertions) {
 		// A grader call was cut short: the verdict is not known.
 		return r, nil, false

@@ -2,6 +2,7 @@ package suitefile
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -35,6 +36,23 @@ func FuzzSuiteFile(f *testing.F) {
 				continue
 			}
 			Parse(b.Bytes(), out)
+		}
+	})
+}
+
+// FuzzExpected parses promptfoo CSV __expected cells: always an assertion,
+// and a typed cell is one of promptfoo's types.
+func FuzzExpected(f *testing.F) {
+	for _, s := range []string{"contains:x", "latency(500)", "grade: polite", "not-icontains-any:a,b", "fn:output.length", "plain", "word-count:3", "is-refusal", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, typed := ParseExpected(s)
+		if a.Type == "" {
+			t.Fatalf("%q: no type", s)
+		}
+		if typed == (a.Type == "equals" && a.Value == strings.TrimSpace(s)) && !strings.HasPrefix(strings.TrimSpace(s), "equals") {
+			t.Fatalf("%q: typed=%v but %+v", s, typed, a)
 		}
 	})
 }

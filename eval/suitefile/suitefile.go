@@ -291,66 +291,80 @@ func jsonlCase(line []byte) (test, error) {
 }
 
 // expectedRE is promptfoo's __expected syntax: [not-]type[(threshold)][:value].
-var expectedRE = regexp.MustCompile(`^(not-)?([a-z-]+)(?:\((\d+(?:\.\d+)?)\))?(?::([\s\S]*))?$`)
+var expectedRE = regexp.MustCompile(`^(not-)?([a-z][a-z0-9-]*)(?:\((\d+(?:\.\d+)?)\))?(?::([\s\S]*))?$`)
 
-// ParseExpected turns a CSV __expected cell into an assertion: "grade:" or
-// "llm-rubric:" is a rubric, "type:value" a typed assertion, anything else
-// an equality check.
-func ParseExpected(s string) store.Assertion {
+// PromptfooTypes are promptfoo's assertion types: an __expected cell that
+// starts with one is that assertion (a type Verso does not run is then
+// refused by name when the case is validated), never an equality check on
+// the cell's text.
+var PromptfooTypes = map[string]bool{
+	"equals": true, "contains": true, "icontains": true, "contains-all": true, "contains-any": true, "icontains-all": true,
+	"icontains-any": true, "starts-with": true, "ends-with": true, "regex": true, "is-json": true, "contains-json": true,
+	"json-schema": true, "is-html": true, "contains-html": true, "is-sql": true, "contains-sql": true, "is-xml": true,
+	"contains-xml": true, "is-refusal": true, "similar": true, "pi": true, "llm-rubric": true, "model-graded-closedqa": true,
+	"factuality": true, "model-graded-factuality": true, "answer-relevance": true, "context-recall": true,
+	"context-relevance": true, "context-faithfulness": true, "g-eval": true, "javascript": true, "python": true,
+	"webhook": true, "rouge-n": true, "bleu": true, "gleu": true, "meteor": true, "levenshtein": true, "latency": true,
+	"cost": true, "perplexity": true, "perplexity-score": true, "is-valid-openai-function-call": true,
+	"is-valid-openai-tools-call": true, "is-valid-function-call": true, "tool-call-f1": true, "moderation": true,
+	"classifier": true, "select-best": true, "max-score": true, "human": true, "finish-reason": true, "word-count": true,
+	"length": true, "trace-span-count": true, "trace-span-duration": true, "trace-error-spans": true,
+	"search-rubric": true, "conversation-relevance": true,
+}
+
+// expectedPrefixes are promptfoo's __expected shorthands for a type.
+var expectedPrefixes = []struct{ prefix, typ string }{
+	{"grade:", "llm-rubric"}, {"llm-rubric:", "llm-rubric"}, {"fn:", "javascript"}, {"eval:", "javascript"},
+	{"javascript:", "javascript"}, {"python:", "python"},
+}
+
+// ParseExpected turns a promptfoo CSV __expected cell into an assertion, as
+// promptfoo reads it: "grade:" (or "llm-rubric:") is a rubric, "fn:",
+// "eval:" and "javascript:" JavaScript, "python:" Python, and
+// "[not-]type[(threshold)][:value]" with one of promptfoo's types that
+// assertion (`latency(500)`, `is-refusal`, `contains-any:a,b`). Anything
+// else is an equality check on the text; typed is false then. Both the
+// suite reader and the promptfoo importer read cells with it.
+func ParseExpected(s string) (a store.Assertion, typed bool) {
 	s = strings.TrimSpace(s)
-	if r, ok := strings.CutPrefix(s, "grade:"); ok {
-		return store.Assertion{Type: "llm-rubric", Value: strings.TrimSpace(r)}
+	for _, p := range expectedPrefixes {
+		if r, ok := strings.CutPrefix(s, p.prefix); ok {
+			return store.Assertion{Type: p.typ, Value: strings.TrimSpace(r)}, true
+		}
 	}
 	m := expectedRE.FindStringSubmatch(s)
-	if m != nil && m[4] != "" && unsupported[m[2]] {
-		// A promptfoo type Verso does not run: keep the type so that
-		// validation refuses it by name instead of comparing the text.
-		return store.Assertion{Type: m[1] + m[2], Value: m[4]}
+	if m == nil || !PromptfooTypes[m[2]] {
+		return store.Assertion{Type: "equals", Value: s}, false
 	}
-	if m != nil && slices.Contains(assert.Types, m[2]) && (m[4] != "" || strings.Contains(s, ":") || noValue(m[2])) {
-		a := store.Assertion{Type: m[1] + m[2]}
-		if m[3] != "" {
-			f, _ := strconv.ParseFloat(m[3], 64)
-			a.Threshold = &f
+	a = store.Assertion{Type: m[1] + m[2]}
+	if m[3] != "" {
+		f, _ := strconv.ParseFloat(m[3], 64)
+		a.Threshold = &f
+	}
+	v := strings.TrimSpace(m[4])
+	switch m[2] {
+	case "contains-any", "contains-all", "icontains-any", "icontains-all":
+		var list []any
+		for _, p := range strings.Split(v, ",") {
+			list = append(list, strings.TrimSpace(p))
 		}
-		v := strings.TrimSpace(m[4])
-		switch m[2] {
-		case "contains-any", "contains-all", "icontains-any", "icontains-all":
-			var list []any
-			for _, p := range strings.Split(v, ",") {
-				list = append(list, strings.TrimSpace(p))
-			}
-			a.Value = list
-		case "word-count", "length":
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				a.Value = f
-			} else if v != "" {
-				var b any
-				if yaml.Unmarshal([]byte(v), &b) == nil {
-					a.Value, _ = jsonValue(b)
-				}
-			}
-		default:
-			if v != "" {
-				a.Value = v
+		a.Value = list
+	case "word-count", "length":
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			a.Value = f
+		} else if v != "" {
+			var b any
+			if yaml.Unmarshal([]byte(v), &b) == nil {
+				a.Value, _ = jsonValue(b)
 			}
 		}
-		return a
+	default:
+		if v != "" {
+			a.Value = v
+		}
 	}
-	return store.Assertion{Type: "equals", Value: s}
+	return a, true
 }
-
-// unsupported are promptfoo assertion types (and __expected prefixes) that
-// Verso does not run.
-var unsupported = map[string]bool{
-	"javascript": true, "python": true, "fn": true, "eval": true, "webhook": true, "rouge-n": true, "bleu": true,
-	"classifier": true, "factuality": true, "model-graded-factuality": true, "model-graded-closedqa": true,
-	"answer-relevance": true, "context-recall": true, "context-relevance": true, "context-faithfulness": true,
-	"is-valid-openai-function-call": true, "is-valid-openai-tools-call": true, "perplexity": true,
-	"perplexity-score": true, "select-best": true, "g-eval": true, "moderation": true, "ends-with": true,
-}
-
-func noValue(t string) bool { return t == "is-json" || t == "contains-json" }
 
 func csvCases(in io.Reader, maxCases int) ([]test, error) {
 	br := bufio.NewReader(in)
@@ -396,7 +410,7 @@ func csvCases(in io.Reader, maxCases int) ([]test, error) {
 				if strings.TrimSpace(cell) == "" {
 					continue
 				}
-				a := ParseExpected(cell)
+				a, _ := ParseExpected(cell)
 				t.Assert = append(t.Assert, a)
 				if a.Type == "equals" && t.Expected == "" {
 					t.Expected = toString(a.Value)
@@ -596,7 +610,7 @@ func expectedString(a store.Assertion) (string, error) {
 	case nil:
 		return a.Type + th, nil
 	case string:
-		if a.Type == "equals" && th == "" && ParseExpected(v).Type == "equals" {
+		if a.Type == "equals" && th == "" && !expectedTyped(v) {
 			return v, nil
 		}
 		if base == "llm-rubric" && th == "" && !strings.HasPrefix(a.Type, "not-") {
@@ -622,4 +636,9 @@ func expectedString(a store.Assertion) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("assertion %s has a structured value", a.Type)
+}
+
+func expectedTyped(s string) bool {
+	_, typed := ParseExpected(s)
+	return typed
 }

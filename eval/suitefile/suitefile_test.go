@@ -158,8 +158,8 @@ func TestCSV(t *testing.T) {
 }
 
 func TestUnsupportedExpectedIsRefused(t *testing.T) {
-	_, err := Parse([]byte("q,__expected\nx,javascript: output.length > 3\n"), CSV)
-	if err == nil || !strings.Contains(err.Error(), `unknown assertion type "javascript"`) {
+	_, err := Parse([]byte("q,__expected\nx,webhook:https://example.com/check\n"), CSV)
+	if err == nil || !strings.Contains(err.Error(), `unknown assertion type "webhook"`) {
 		t.Fatalf("err = %v", err)
 	}
 	su, err := Parse([]byte("q,__expected\nx,Note: this is plain text\n"), CSV)
@@ -167,3 +167,33 @@ func TestUnsupportedExpectedIsRefused(t *testing.T) {
 		t.Fatalf("%v %+v", err, su.Cases)
 	}
 }
+
+// TestExpectedCellsAsPromptfooReadsThem: the typed cells promptfoo knows are
+// those assertions (never an equality check on their text), and the
+// importer and the suite reader share this one parser.
+func TestExpectedCellsAsPromptfooReadsThem(t *testing.T) {
+	for cell, want := range map[string]store.Assertion{
+		"is-refusal":                 {Type: "is-refusal"},
+		"not-is-refusal":             {Type: "not-is-refusal"},
+		"latency(500)":               {Type: "latency", Threshold: ptr(500)},
+		"javascript: output.length":  {Type: "javascript", Value: "output.length"},
+		"fn:output.includes('x')":    {Type: "javascript", Value: "output.includes('x')"},
+		"python: len(output) > 3":    {Type: "python", Value: "len(output) > 3"},
+		"llm-rubric: is polite":      {Type: "llm-rubric", Value: "is polite"},
+		"factuality:Paris is a city": {Type: "factuality", Value: "Paris is a city"},
+		"rouge-n(0.6):the cat":       {Type: "rouge-n", Value: "the cat", Threshold: ptr(0.6)},
+		"Paris":                      {Type: "equals", Value: "Paris"},
+		"Note: plain text":           {Type: "equals", Value: "Note: plain text"},
+	} {
+		got, typed := ParseExpected(cell)
+		if !reflect.DeepEqual(got, want) || typed == (want.Type == "equals") {
+			t.Errorf("%q: %+v (typed %v), want %+v", cell, got, typed, want)
+		}
+	}
+	su, err := Parse([]byte("q,__expected1,__expected2\nx,is-refusal,\"javascript: output.length > 3\"\n"), CSV)
+	if err != nil || su.Cases[0].Assertions[0].Type != "is-refusal" || su.Cases[0].Assertions[1].Type != "javascript" {
+		t.Fatalf("%v %+v", err, su)
+	}
+}
+
+func ptr(f float64) *float64 { return &f }

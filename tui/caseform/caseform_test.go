@@ -134,7 +134,7 @@ func TestValidationAsTyped(t *testing.T) {
 // The type list explains every type in one line, and ! negates.
 func TestTypeListExplainsEachType(t *testing.T) {
 	st, _ := ct.OpenStore(t)
-	m := start(t, st, Spec{Prompt: "p", Suite: "default"}, 220, 40)
+	m := start(t, st, Spec{Prompt: "p", Suite: "default"}, 220, 60)
 	for m.fields()[m.focus].addRow == false {
 		drive(t, m, ct.Key("tab"))
 	}

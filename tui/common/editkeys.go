@@ -12,3 +12,8 @@ func (c *Common) OtherEditorKey() key.Binding {
 	}
 	return key.NewBinding(key.WithKeys("E"), key.WithHelp("E", help))
 }
+
+// TryKey is t: try the version in the playground.
+func TryKey() key.Binding {
+	return key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "try in playground"))
+}

@@ -117,3 +117,7 @@ type CaseFormMsg struct {
 	Old     *store.Case
 	YAML    tea.Msg
 }
+
+// PlaygroundMsg opens the playground on a version: fill its variables,
+// run it on one or more models, compare the answers, keep a case.
+type PlaygroundMsg struct{ Version store.Version }

@@ -5,8 +5,12 @@ import (
 	"strings"
 	"unicode"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/mattn/go-runewidth"
+
+	"github.com/seed94f0f622/verso/tui/common"
 )
 
 // Area is the multi-line text editor: lines of text, a cursor, soft
@@ -591,4 +595,91 @@ func drawSegment(r []rune, from, to int, spans [][2]int, cur, w int, st AreaStyl
 		b.WriteString(strings.Repeat(" ", w-col))
 	}
 	return b.String()
+}
+
+// Key applies a text-editing key (typing, arrows, home/end, enter, undo,
+// ctrl+k, ...) and reports whether the text changed. Keys it does not know
+// are ignored.
+func (a *Area) Key(msg tea.KeyPressMsg) (changed bool) {
+	k := textKeys
+	switch {
+	case key.Matches(msg, k.Undo):
+		return a.Undo()
+	case key.Matches(msg, k.KillLine):
+		a.KillLine()
+		return true
+	case key.Matches(msg, k.KillStart):
+		a.KillToStart()
+		return true
+	case key.Matches(msg, k.DeleteWord):
+		a.DeleteWordBack()
+		return true
+	case key.Matches(msg, k.WordLeft):
+		a.WordLeft()
+		return false
+	case key.Matches(msg, k.WordRight):
+		a.WordRight()
+		return false
+	case key.Matches(msg, k.Top):
+		a.Top()
+		return false
+	case key.Matches(msg, k.Bottom):
+		a.Bottom()
+		return false
+	}
+	switch msg.String() {
+	case "left", "ctrl+b":
+		a.Left()
+	case "right", "ctrl+f":
+		a.Right()
+	case "up", "ctrl+p":
+		a.Up()
+	case "down", "ctrl+n":
+		a.Down()
+	case "home", "ctrl+a":
+		a.Home()
+	case "end", "ctrl+e":
+		a.End()
+	case "pgup":
+		a.PageUp()
+	case "pgdown":
+		a.PageDown()
+	case "enter":
+		a.Insert("\n")
+		return true
+	case "backspace", "ctrl+h":
+		a.Backspace()
+		return true
+	case "delete":
+		a.Delete()
+		return true
+	default:
+		if msg.Text != "" && msg.Mod&(tea.ModCtrl|tea.ModAlt) == 0 {
+			a.Insert(msg.Text)
+			return true
+		}
+	}
+	return false
+}
+
+// textKeys are the text-editing bindings Key uses (the full help lists
+// them).
+var textKeys = newKeys()
+
+// TextHelp is the text-editing keys, for a full help.
+func TextHelp() []key.Binding {
+	k := textKeys
+	return []key.Binding{k.Undo, k.WordLeft, k.WordRight, k.KillLine, k.KillStart, k.DeleteWord, k.Top, k.Bottom}
+}
+
+// StylesOf is the text area's look in c's theme.
+func StylesOf(c *common.Common) AreaStyles {
+	st := c.Styles
+	return AreaStyles{
+		Text:             st.Text,
+		Variable:         st.Variable,
+		Cursor:           st.Text.Reverse(true),
+		LineNumber:       st.Diff.LineNumber,
+		CursorLineNumber: st.Accent,
+	}
 }

@@ -456,67 +456,8 @@ func (m *Model) settingsChanged() tea.Cmd {
 }
 
 func (m *Model) textKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	a := &m.area
-	switch {
-	case key.Matches(msg, k.Undo):
-		if a.Undo() {
-			return m.changed()
-		}
-		return nil
-	case key.Matches(msg, k.KillLine):
-		a.KillLine()
+	if m.area.Key(msg) {
 		return m.changed()
-	case key.Matches(msg, k.KillStart):
-		a.KillToStart()
-		return m.changed()
-	case key.Matches(msg, k.DeleteWord):
-		a.DeleteWordBack()
-		return m.changed()
-	case key.Matches(msg, k.WordLeft):
-		a.WordLeft()
-		return nil
-	case key.Matches(msg, k.WordRight):
-		a.WordRight()
-		return nil
-	case key.Matches(msg, k.Top):
-		a.Top()
-		return nil
-	case key.Matches(msg, k.Bottom):
-		a.Bottom()
-		return nil
-	}
-	switch msg.String() {
-	case "left", "ctrl+b":
-		a.Left()
-	case "right", "ctrl+f":
-		a.Right()
-	case "up", "ctrl+p":
-		a.Up()
-	case "down", "ctrl+n":
-		a.Down()
-	case "home", "ctrl+a":
-		a.Home()
-	case "end", "ctrl+e":
-		a.End()
-	case "pgup":
-		a.PageUp()
-	case "pgdown":
-		a.PageDown()
-	case "enter":
-		a.Insert("\n")
-		return m.changed()
-	case "backspace", "ctrl+h":
-		a.Backspace()
-		return m.changed()
-	case "delete":
-		a.Delete()
-		return m.changed()
-	default:
-		if msg.Text != "" && msg.Mod&(tea.ModCtrl|tea.ModAlt) == 0 {
-			a.Insert(msg.Text)
-			return m.changed()
-		}
 	}
 	return nil
 }

@@ -53,16 +53,7 @@ func (m *Model) previewWidth() int {
 	return max(m.w-1, 10)
 }
 
-func (m *Model) styles() AreaStyles {
-	st := m.c.Styles
-	return AreaStyles{
-		Text:             st.Text,
-		Variable:         st.Variable,
-		Cursor:           st.Text.Reverse(true),
-		LineNumber:       st.Diff.LineNumber,
-		CursorLineNumber: st.Accent,
-	}
-}
+func (m *Model) styles() AreaStyles { return StylesOf(m.c) }
 
 // View draws the editor into its rectangle.
 func (m *Model) View() string {

@@ -13,6 +13,7 @@ import (
 type contentKeys struct {
 	Down, Up, PageDown, PageUp, Top, Bottom key.Binding
 	Raw, Older, Newer, Edit, Promote, Diff  key.Binding
+	Try                                     key.Binding
 }
 
 func newContentKeys(list common.ListKeys) contentKeys {
@@ -29,6 +30,7 @@ func newContentKeys(list common.ListKeys) contentKeys {
 		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
 		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
 		Diff:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff with parent")),
+		Try:      common.TryKey(),
 	}
 }
 
@@ -152,6 +154,8 @@ func (t *content) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			return t, t.c.Flow(common.PromoteMsg{Prompt: name, Version: n})
 		case key.Matches(msg, t.keys.Diff):
 			return t, diffWithParent(t.c, t.v)
+		case key.Matches(msg, t.keys.Try):
+			return t, t.c.Flow(common.PlaygroundMsg{Version: t.v})
 		}
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -276,10 +280,10 @@ func (t *content) View() string {
 }
 
 func (t *content) ShortHelp() []key.Binding {
-	return []key.Binding{t.keys.Edit, t.keys.Promote, t.keys.Diff, t.keys.Raw, t.keys.Older, t.keys.Newer}
+	return []key.Binding{t.keys.Edit, t.keys.Try, t.keys.Promote, t.keys.Diff, t.keys.Raw, t.keys.Older, t.keys.Newer}
 }
 
 func (t *content) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.Raw, k.Older, k.Newer, k.Edit, t.c.OtherEditorKey(), k.Promote, k.Diff}}
+	return [][]key.Binding{{k.Down, k.Up, k.PageDown, k.PageUp, k.Top, k.Bottom}, {k.Raw, k.Older, k.Newer, k.Edit, t.c.OtherEditorKey(), k.Try, k.Promote, k.Diff}}
 }

@@ -15,7 +15,7 @@ import (
 
 type historyKeys struct {
 	common.ListKeys
-	Mark, Diff, View, Edit, Restore, Prom key.Binding
+	Mark, Diff, View, Edit, Restore, Prom, Try key.Binding
 }
 
 func newHistoryKeys(list common.ListKeys) historyKeys {
@@ -29,6 +29,7 @@ func newHistoryKeys(list common.ListKeys) historyKeys {
 		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit from here")),
 		Restore:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restore as latest")),
 		Prom:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+		Try:      common.TryKey(),
 	}
 }
 
@@ -138,6 +139,10 @@ func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
 		if v, ok := t.selected(); ok {
 			other := msg.String() == "E"
 			return t.c.Flow(common.EditMsg{Base: v, Other: other})
+		}
+	case key.Matches(msg, t.keys.Try):
+		if v, ok := t.selected(); ok {
+			return t.c.Flow(common.PlaygroundMsg{Version: v})
 		}
 	case key.Matches(msg, t.keys.Restore):
 		v, ok := t.selected()
@@ -306,10 +311,10 @@ func joinNums(ns []int) string {
 
 func (t *history) ShortHelp() []key.Binding {
 	k := t.keys
-	return []key.Binding{k.Mark, k.Diff, k.View, k.Edit, k.Restore, k.Prom}
+	return []key.Binding{k.Mark, k.Diff, k.View, k.Edit, k.Try, k.Restore, k.Prom}
 }
 
 func (t *history) FullHelp() [][]key.Binding {
 	k := t.keys
-	return [][]key.Binding{k.Bindings(), {k.Mark, k.Diff, k.View, k.Edit, t.c.OtherEditorKey(), k.Restore, k.Prom}}
+	return [][]key.Binding{k.Bindings(), {k.Mark, k.Diff, k.View, k.Edit, t.c.OtherEditorKey(), k.Try, k.Restore, k.Prom}}
 }
