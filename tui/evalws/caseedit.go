@@ -20,7 +20,7 @@ import (
 )
 
 // Editing a case: the case is written as a promptfoo-style YAML file (one
-// test under tests:), opened in $EDITOR through tea.ExecProcess, read back
+// test under tests:), opened in $EDITOR through common.Exec, read back
 // with eval/suitefile (the parser and validation of `verso suite import`)
 // and saved. A file that does not parse is kept: the tab offers to reopen
 // it with the edit in it.

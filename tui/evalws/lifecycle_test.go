@@ -274,6 +274,11 @@ func TestInterruptedRunResumes(t *testing.T) {
 	e := newEnv(t, modelserver.Options{})
 	ctx := e.c.Ctx
 	done := startRun(t, e, []int{1})
+	// Let it end first (it runs in the background): its end must not
+	// overwrite the kill simulated next.
+	if h := e.c.Engine.Live(done.runID); h != nil {
+		<-h.Done()
+	}
 	// The process that ran it was killed: its row still says running, its
 	// owner is gone, one result never came back.
 	db := ct.SQL(t, e.db)
