@@ -404,7 +404,7 @@ func TestE2E(t *testing.T) {
 	// 3. History: mark two versions and diff them.
 	s.keys("2")
 	s.waitFor(fmt.Sprintf("%d versions", len(hist)))
-	s.keys("Space", "j", "Space")
+	s.keys("Space", "j", "j", "Space")
 	a, b := latest-2, latest
 	s.waitFor(fmt.Sprintf("marked v%d, v%d · d diffs", b, a))
 	s.keys("d")

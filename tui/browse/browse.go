@@ -59,8 +59,11 @@ type Model struct {
 	spin    spinner.Model
 	err     error
 
-	prev     map[string]*preview // by prompt name
-	raw      bool                // preview shows the raw template
+	prev map[string]*preview // by prompt name
+	// marks are production's eval marks, by prompt name (read after the
+	// list, in the background).
+	marks    map[string]common.Mark
+	raw      bool // preview shows the raw template
 	width    int
 	height   int
 	listW    int
@@ -72,6 +75,12 @@ type Model struct {
 type row struct {
 	idx     int
 	matched []int
+}
+
+// marksMsg brings production's eval marks.
+type marksMsg struct {
+	common.To
+	marks map[string]common.Mark
 }
 
 type loadedMsg struct {
@@ -108,6 +117,37 @@ func (m *Model) load() tea.Cmd {
 	}
 }
 
+// loadMarks reads the mark of production's last eval of every prompt
+// that has a production label.
+func (m *Model) loadMarks() tea.Cmd {
+	type job struct {
+		name string
+		v    int
+	}
+	var jobs []job
+	for _, p := range m.all {
+		if v, ok := p.Labels["production"]; ok {
+			jobs = append(jobs, job{p.Name, v})
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	ctx, st, to := m.c.Ctx, m.c.Store, common.To{ID: m.id}
+	return func() tea.Msg {
+		out := make(map[string]common.Mark, len(jobs))
+		for _, j := range jobs {
+			if mk, err := common.ProductionMark(ctx, st, j.name, j.v); err == nil {
+				out[j.name] = mk
+			}
+		}
+		return marksMsg{To: to, marks: out}
+	}
+}
+
+// Mark is production's eval mark of a prompt (for tests).
+func (m *Model) Mark(name string) common.Mark { return m.marks[name] }
+
 // Selected returns the prompt under the cursor ("" when none).
 func (m *Model) Selected() string {
 	if m.cursor < 0 || m.cursor >= len(m.visible) {
@@ -140,7 +180,10 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		m.applyFilter(sel, !m.loaded)
 		m.loaded = true
-		return m, m.ensurePreview()
+		return m, tea.Batch(m.ensurePreview(), m.loadMarks())
+	case marksMsg:
+		m.marks = msg.marks
+		return m, nil
 	case previewMsg:
 		if msg.err == nil || m.prev[msg.name] == nil {
 			m.prev[msg.name] = &preview{v: msg.v, err: msg.err, latest: msg.latest, labels: msg.labels}

@@ -37,7 +37,7 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("after load: %s, want %s", got, want)
 	}
 	v := ansi.Strip(m.View())
-	for _, want := range []string{"4 prompts", "support/reply", "sales/outreach", "production@2", "staging@3", "development", "2 hours a…", "7 days ago · mei #sales"} {
+	for _, want := range []string{"4 prompts", "support/reply", "sales/outreach", "production@2", "staging@3", "development", "2 hours ago", "7 days ago · mei #sal"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("list does not show %q:\n%s", want, v)
 		}
@@ -257,5 +257,48 @@ func TestDemo(t *testing.T) {
 	}
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "production") {
 		t.Errorf("demo list:\n%s", v)
+	}
+}
+
+// The list says where the cursor is ("row N of M"), lines the last change
+// up in a column, highlights the whole selected row, and marks production
+// with its last eval (support/reply's production has no suite to eval it:
+// "?", explained in the preview).
+func TestListRowsAndProductionMark(t *testing.T) {
+	m, c := start(t, 140, 40)
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "4 prompts · row 1 of 4") {
+		t.Errorf("no row position:\n%s", v)
+	}
+	if mk := m.Mark("support/reply"); mk.Kind != common.MarkNone {
+		t.Fatalf("support/reply's production mark = %+v, want none", mk)
+	}
+	drive(t, m, ct.Key("G"))
+	v = m.View()
+	plain := ansi.Strip(v)
+	if !strings.Contains(plain, "row 4 of 4") || !strings.Contains(plain, "? production@2") {
+		t.Errorf("after G: no row 4 of 4 or no mark:\n%s", plain)
+	}
+	if !strings.Contains(plain, `? production v2: no "default" suite to eval it with`) {
+		t.Errorf("the preview does not explain the mark:\n%s", plain)
+	}
+	// The last-change column starts at the same place on every row.
+	col := -1
+	for _, l := range strings.Split(plain, "\n")[2:6] {
+		i := strings.Index(l, " ago")
+		j := ansi.StringWidth(l[:strings.LastIndex(l[:i], "  ")])
+		if col >= 0 && j != col {
+			t.Errorf("last-change column not aligned: %d vs %d\n%s", j, col, plain)
+		}
+		col = j
+	}
+	sel := c.Styles.List.Selected.Render("X")
+	prefix := sel[:strings.Index(sel, "X")]
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(ansi.Strip(l), "support/reply") && strings.Contains(ansi.Strip(l), "2 hours ago") {
+			if !strings.Contains(l, prefix+" v4") {
+				t.Errorf("the selected row's version, labels and last change are not highlighted: %q", l)
+			}
+		}
 	}
 }

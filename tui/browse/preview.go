@@ -58,5 +58,9 @@ func (m *Model) previewLines(w int) []string {
 	if p.err != nil {
 		return []string{st.Error.Render(common.Trunc(common.Explain(p.err), w))}
 	}
-	return common.VersionLines(m.c, p.v, w, m.raw)
+	lines := common.VersionLines(m.c, p.v, w, m.raw)
+	if mk, ok := m.marks[name]; ok && mk.Text != "" {
+		lines = append([]string{common.Trunc(m.c.MarkGlyph(mk.Kind)+" "+st.Muted.Render(common.CleanLine(mk.Text)), w)}, lines...)
+	}
+	return lines
 }

@@ -48,10 +48,18 @@ func (m *Model) listLines() []string {
 	case m.loading && !m.loaded:
 		lines = append(lines, st.Muted.Render(m.spin.View()+" loading prompts…"))
 	default:
-		lines = append(lines, st.Muted.Render(fmt.Sprintf("%d prompts · / to filter", len(m.all))))
+		pos := ""
+		if len(m.visible) > 0 {
+			pos = fmt.Sprintf(" · row %d of %d", m.cursor+1, len(m.visible))
+			if len(m.visible) > m.rows() {
+				pos += fmt.Sprintf(" (%d%%)", scrollPct(m.offset, len(m.visible), m.rows()))
+			}
+		}
+		lines = append(lines, st.Muted.Render(common.Trunc(plural(len(m.all), "prompt")+pos+" · / to filter", w)))
 	}
 	nameW := m.nameWidth()
-	lines = append(lines, st.Table.Header.Render(common.Fit("  "+common.Fit("NAME", nameW)+" VER  LABELS", w)))
+	labelW := m.labelWidth()
+	lines = append(lines, st.Table.Header.Render(common.Fit("  "+common.Fit("NAME", nameW)+" VER  "+common.Fit("LABELS", labelW)+"  LAST CHANGE", w)))
 	if m.loaded && len(m.visible) == 0 {
 		msg := "No prompts yet: press n to write one, or run `verso demo`."
 		if len(m.all) > 0 {
@@ -61,9 +69,60 @@ func (m *Model) listLines() []string {
 	}
 	end := min(m.offset+m.rows(), len(m.visible))
 	for i := m.offset; i < end; i++ {
-		lines = append(lines, m.rowLine(m.visible[i], i == m.cursor, nameW, w))
+		lines = append(lines, m.rowLine(m.visible[i], i == m.cursor, nameW, labelW, w))
 	}
 	return lines
+}
+
+// scrollPct is how far down a list of n rows, showing h from offset, is.
+func scrollPct(offset, n, h int) int {
+	if n <= h {
+		return 100
+	}
+	return min(100, (offset+h)*100/n)
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// labelWidth is the labels column: the widest labels of the visible rows,
+// within limits, so that the last-change column lines up.
+func (m *Model) labelWidth() int {
+	wmax := 6
+	end := min(m.offset+m.rows(), len(m.visible))
+	for i := m.offset; i < end; i++ {
+		wmax = max(wmax, ansi.StringWidth(m.labelText(m.all[m.visible[i].idx], false)))
+	}
+	return min(wmax, max(m.listW/3, 6))
+}
+
+// labelText is a prompt's labels as badges; production carries the mark
+// of its last eval (✓ passed, ✗ failed, ? none, ~ stale).
+func (m *Model) labelText(p store.PromptSummary, styled bool) string {
+	st := m.c.Styles
+	var badges []string
+	for _, l := range sortedLabels(p.Labels) {
+		text := l
+		if p.Labels[l] != p.Latest {
+			text = fmt.Sprintf("%s@%d", l, p.Labels[l])
+		}
+		glyph := ""
+		if l == "production" {
+			if mk, ok := m.marks[p.Name]; ok && mk.Kind != common.MarkUnknown {
+				glyph = m.c.MarkGlyph(mk.Kind)
+			}
+		}
+		badges = append(badges, glyph+st.Badge(l).Render(common.CleanLine(text)))
+	}
+	out := strings.Join(badges, " ")
+	if !styled {
+		return ansi.Strip(out)
+	}
+	return out
 }
 
 // nameWidth is the name column: the longest name, within limits.
@@ -71,22 +130,12 @@ func (m *Model) nameWidth() int {
 	return max(min(max(m.nameMax, 4), m.listW*2/5), 8)
 }
 
-func (m *Model) rowLine(r row, selected bool, nameW, w int) string {
+func (m *Model) rowLine(r row, selected bool, nameW, labelW, w int) string {
 	st := m.c.Styles
 	p := m.all[r.idx]
 	marker := "  "
 	if selected {
 		marker = st.List.Cursor.Render("› ")
-	}
-	name := common.Fit(m.styledName(p.Name, r.matched, selected), nameW)
-	ver := st.Muted.Render(fmt.Sprintf(" %-4s", fmt.Sprintf("v%d", p.Latest)))
-	var badges []string
-	for _, l := range sortedLabels(p.Labels) {
-		text := l
-		if p.Labels[l] != p.Latest {
-			text = fmt.Sprintf("%s@%d", l, p.Labels[l])
-		}
-		badges = append(badges, st.Badge(l).Render(common.CleanLine(text)))
 	}
 	meta := common.Ago(p.LatestAt, m.c.Now())
 	if p.LatestAuthor != "" {
@@ -95,7 +144,16 @@ func (m *Model) rowLine(r row, selected bool, nameW, w int) string {
 	for _, t := range p.Tags {
 		meta += " #" + common.CleanLine(t)
 	}
-	left := marker + name + ver + " " + strings.Join(badges, " ")
+	ver := fmt.Sprintf(" %-4s", fmt.Sprintf("v%d", p.Latest))
+	if selected {
+		// The whole row carries the selection (the matched characters of
+		// the filter still show).
+		name := common.Fit(m.styledName(p.Name, r.matched, true), nameW)
+		rest := ver + " " + common.Fit(m.labelText(p, false), labelW) + "  " + meta
+		return marker + name + st.List.Selected.Render(common.Fit(rest, max(w-2-nameW, 0)))
+	}
+	name := common.Fit(m.styledName(p.Name, r.matched, false), nameW)
+	left := marker + name + st.Muted.Render(ver) + " " + common.Fit(m.labelText(p, true), labelW)
 	metaW := w - ansi.StringWidth(left) - 2
 	if metaW < 8 {
 		return common.Fit(left, w)

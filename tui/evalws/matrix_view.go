@@ -2,6 +2,7 @@ package evalws
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -32,7 +33,7 @@ func (m *Matrix) layout() matrixLayout {
 	}
 	switch {
 	case h >= 20:
-		l.sum = 5
+		l.sum = 6
 	case h >= 10:
 		l.sum = 2
 	}
@@ -279,6 +280,8 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 			}
 		}
 	}
+	// Latencies per column, on one scale for all columns.
+	lat, lo, hi := m.latencies()
 	type fig struct {
 		label string
 		val   func(s report.Stats) (string, lipgloss.Style)
@@ -303,6 +306,14 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 			}
 			return fmt.Sprintf("%s/%s", strings.TrimSuffix(ms(s.LatencyMeanMS), "ms"), ms(s.LatencyP95MS)), st.Text
 		}},
+		{"latency spread", func(s report.Stats) (string, lipgloss.Style) {
+			i := slices.IndexFunc(m.cols, func(c report.Column) bool { return c.Version == s.Version && c.Model == s.Model })
+			if i < 0 || len(lat[i]) == 0 {
+				return "–", st.Muted
+			}
+			n := max(min(8, l.colW-1), 1)
+			return common.Spread(lat[i], lo, hi, n), st.Accent
+		}},
 		{"tokens in→out", func(s report.Stats) (string, lipgloss.Style) {
 			if s.Total == 0 {
 				return "–", st.Muted
@@ -322,7 +333,11 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 	for i := 0; i < n && i < len(figs); i++ {
 		f := figs[i]
 		var b strings.Builder
-		b.WriteString(" " + st.Subtitle.Render(pad(f.label, l.nameW-1)))
+		label := f.label
+		if label == "latency spread" && hi > 0 {
+			label = "latency " + ms(lo) + "…" + ms(hi)
+		}
+		b.WriteString(" " + st.Subtitle.Render(pad(label, l.nameW-1)))
 		for ci := m.colOff; ci < min(len(m.cols), m.colOff+l.visCols); ci++ {
 			text, style := f.val(stats[ci])
 			b.WriteString(" " + style.Render(pad(text, l.colW-1)))
@@ -392,4 +407,29 @@ func (m *Matrix) streamOf(caseID int64, col report.Column) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// latencies are the latencies of each column's answers (errors left out),
+// with the lowest and highest of all: the latency spread draws every
+// column on that one scale.
+func (m *Matrix) latencies() (lat [][]float64, lo, hi float64) {
+	lat = make([][]float64, len(m.cols))
+	idx := map[report.Column]int{}
+	for i, c := range m.cols {
+		idx[c] = i
+	}
+	lo = -1
+	for _, r := range m.results {
+		i, ok := idx[report.Column{Version: r.Version, Model: r.Model}]
+		if !ok || r.Error != "" {
+			continue
+		}
+		v := float64(r.LatencyMS)
+		lat[i] = append(lat[i], v)
+		if lo < 0 || v < lo {
+			lo = v
+		}
+		hi = max(hi, v)
+	}
+	return lat, max(lo, 0), hi
 }

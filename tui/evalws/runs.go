@@ -192,7 +192,43 @@ func (t *RunsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (t *RunsTab) listHeight() int {
-	return max(1, t.height-1-t.detailHeight())
+	return max(1, t.height-1-t.trendHeight()-t.detailHeight())
+}
+
+// trendHeight is the pass-rate trend line above the list (when there is
+// room and a finished run).
+func (t *RunsTab) trendHeight() int {
+	if t.height < 8 || len(t.trend()) == 0 {
+		return 0
+	}
+	return 1
+}
+
+// trend is each version's pass rate over the runs, newest version first.
+func (t *RunsTab) trend() []string {
+	runs := make([]store.Run, len(t.runs))
+	for i, r := range t.runs {
+		runs[i] = r.run
+	}
+	tr := common.PassTrends(runs)
+	vs := make([]int, 0, len(tr))
+	for v := range tr {
+		vs = append(vs, v)
+	}
+	slices.Sort(vs)
+	slices.Reverse(vs)
+	st := &t.c.Styles
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		rates := tr[v]
+		last := rates[len(rates)-1]
+		style := st.Success
+		if last < 1 {
+			style = st.Error
+		}
+		out = append(out, st.Text.Render(fmt.Sprintf("v%d ", v))+st.Accent.Render(common.Sparkline(rates, 12))+" "+style.Render(pct(last)))
+	}
+	return out
 }
 
 func (t *RunsTab) detailHeight() int {
@@ -218,13 +254,16 @@ func (t *RunsTab) View() string {
 		return common.Box([]string{st.List.Empty.Render("no runs yet: r starts one")}, t.width, t.height)
 	}
 	w := t.width
+	if t.trendHeight() > 0 {
+		lines = append(lines, common.Fit(st.Subtitle.Render("pass rate over runs ")+strings.Join(t.trend(), st.Muted.Render(" · ")), w))
+	}
 	lines = append(lines, st.Table.Header.Render(pad(fmt.Sprintf("  %-5s %-10s %-18s %-9s %-13s %-10s", "RUN", "STATUS", "VERSIONS × MODELS", "SUITE", "PASSED", "COST")+"WHEN", w)))
 	h := t.listHeight()
 	t.off = scroll(t.cursor, t.off, h, len(t.runs))
 	for i := t.off; i < min(len(t.runs), t.off+h); i++ {
 		lines = append(lines, t.runLine(i))
 	}
-	for len(lines) < 1+h {
+	for len(lines) < 1+t.trendHeight()+h {
 		lines = append(lines, "")
 	}
 	if dh := t.detailHeight(); dh > 0 {

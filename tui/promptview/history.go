@@ -47,13 +47,19 @@ type history struct {
 	keys     historyKeys
 	width    int
 	height   int
+	// trends are each version's pass rates over its runs, oldest first.
+	trends map[int][]float64
 }
 
 type historyMsg struct {
 	common.To
 	versions []store.Version
+	trends   map[int][]float64
 	err      error
 }
+
+// trendW is the width of the pass-rate sparkline column.
+const trendW = 8
 
 func newHistory(c *common.Common, name string) *history {
 	return &history{c: c, id: common.NewID(), name: name, keys: newHistoryKeys(c.List)}
@@ -69,7 +75,11 @@ func (t *history) load() tea.Cmd {
 	ctx, st, to, name := t.c.Ctx, t.c.Store, common.To{ID: t.id}, t.name
 	return func() tea.Msg {
 		vs, err := st.History(ctx, name)
-		return historyMsg{To: to, versions: vs, err: err}
+		if err != nil {
+			return historyMsg{To: to, err: err}
+		}
+		runs, err := st.Runs(ctx, name)
+		return historyMsg{To: to, versions: vs, trends: common.PassTrends(runs), err: err}
 	}
 }
 
@@ -91,6 +101,7 @@ func (t *history) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 		vs := msg.versions
 		sort.Slice(vs, func(i, j int) bool { return vs[i].Number > vs[j].Number })
 		t.versions = vs
+		t.trends = msg.trends
 		t.loaded = true
 		t.cursor = 0
 		for i, v := range vs {
@@ -127,9 +138,9 @@ func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, t.keys.Mark):
+		// space marks and stays, as on every screen.
 		if v, ok := t.selected(); ok {
 			t.toggle(v.Number)
-			t.move(1)
 		}
 	case key.Matches(msg, t.keys.Diff):
 		return t.diff()
@@ -252,7 +263,16 @@ func (t *history) View() string {
 	if !t.loaded {
 		return common.Box([]string{st.Muted.Render("loading…")}, t.width, t.height)
 	}
-	hint := fmt.Sprintf("%d versions", len(t.versions))
+	hint := plural(len(t.versions), "version")
+	if len(t.versions) > 0 {
+		hint += fmt.Sprintf(" · row %d of %d", t.cursor+1, len(t.versions))
+		if len(t.versions) > t.rows() {
+			hint += fmt.Sprintf(" (%d%%)", min(100, (t.offset+t.rows())*100/len(t.versions)))
+		}
+	}
+	if len(t.trends) > 0 {
+		hint += " · pass rate over runs ▁ 0% … █ 100%"
+	}
 	if len(t.marked) > 0 {
 		hint += fmt.Sprintf(" · marked %s · d diffs", joinNums(t.marked))
 	}
@@ -262,6 +282,24 @@ func (t *history) View() string {
 		lines = append(lines, t.row(t.versions[i], i == t.cursor))
 	}
 	return common.Box(lines, t.width, t.height)
+}
+
+// labelWidth is the labels column: the widest labels of all versions,
+// within limits, so that messages line up.
+func (t *history) labelWidth() int {
+	w := 0
+	for _, v := range t.versions {
+		w = max(w, ansi.StringWidth(t.badges(v)))
+	}
+	return min(w, max(t.width/4, 0))
+}
+
+func (t *history) badges(v store.Version) string {
+	var badges []string
+	for _, l := range v.Labels {
+		badges = append(badges, t.c.Styles.Badge(l).Render(common.CleanLine(l)))
+	}
+	return strings.Join(badges, " ")
 }
 
 func (t *history) row(v store.Version, selected bool) string {
@@ -275,30 +313,45 @@ func (t *history) row(v store.Version, selected bool) string {
 		mark = st.List.Marked.Render("● ")
 	}
 	num := fmt.Sprintf("v%-3d", v.Number)
-	if selected {
-		num = st.List.Selected.Render(num)
-	} else {
-		num = st.Text.Render(num)
+	trend := ""
+	if len(t.trends) > 0 {
+		trend = common.Fit(common.Sparkline(t.trends[v.Number], trendW), trendW) + " "
 	}
-	var badges []string
-	for _, l := range v.Labels {
-		badges = append(badges, st.Badge(l).Render(common.CleanLine(l)))
+	labelW := t.labelWidth()
+	labels := ""
+	if labelW > 0 {
+		labels = common.Fit(t.badges(v), labelW) + " "
 	}
 	meta := common.CleanLine(v.Author) + " · " + common.Ago(v.CreatedAt, t.c.Now())
 	metaW := min(ansi.StringWidth(meta), max(t.width/3, 10))
-	left := cursor + mark + num + " "
-	if len(badges) > 0 {
-		left += strings.Join(badges, " ") + " "
-	}
 	msg := common.CleanLine(v.Message)
 	if v.Parent > 0 && v.Parent != v.Number-1 {
 		msg += fmt.Sprintf(" (from v%d)", v.Parent)
 	}
-	msgW := t.width - ansi.StringWidth(left) - metaW - 2
+	fixed := 4 + ansi.StringWidth(num) + 1 + ansi.StringWidth(trend) + ansi.StringWidth(labels)
+	msgW := t.width - fixed - metaW - 2
+	if selected {
+		// The whole row carries the selection.
+		rest := num + " " + trend + ansi.Strip(labels)
+		if msgW >= 4 {
+			rest += common.Fit(msg, msgW) + "  " + common.Fit(meta, metaW)
+		} else {
+			rest += msg
+		}
+		return cursor + mark + st.List.Selected.Render(common.Fit(rest, max(t.width-4, 0)))
+	}
+	left := cursor + mark + st.Text.Render(num) + " " + st.Accent.Render(trend) + labels
 	if msgW < 4 {
 		return common.Fit(left+msg, t.width)
 	}
 	return left + common.Fit(msg, msgW) + "  " + st.List.Meta.Render(common.Fit(meta, metaW))
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 func joinNums(ns []int) string {

@@ -2,6 +2,8 @@ package promptview
 
 import (
 	"context"
+	"encoding/json"
+	"github.com/seed94f0f622/verso/eval/report"
 	"strings"
 	"testing"
 
@@ -115,12 +117,13 @@ func TestHistory(t *testing.T) {
 			t.Errorf("history does not show %q:\n%s", want, v)
 		}
 	}
-	// space marks v4 and moves down; mark v2 too; d diffs them, lower first.
+	// space marks v4 and stays (as on every screen); mark v2 too; d diffs
+	// them, lower first.
 	drive(t, m, ct.Key("space"))
-	if h.cursor != 1 || !h.isMarked(4) {
+	if h.cursor != 0 || !h.isMarked(4) {
 		t.Fatalf("space: cursor %d marked %v", h.cursor, h.marked)
 	}
-	drive(t, m, ct.Key("j"), ct.Key("space"))
+	drive(t, m, ct.Key("j"), ct.Key("j"), ct.Key("space"))
 	if !strings.Contains(ansi.Strip(m.View()), "marked v4, v2 · d diffs") {
 		t.Errorf("marks not shown:\n%s", ansi.Strip(m.View()))
 	}
@@ -137,7 +140,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("marks kept after the diff: %v", h.marked)
 	}
 	// One mark and the cursor elsewhere: those two.
-	drive(t, m, ct.Key("g"), ct.Key("space")) // mark v4, cursor on v3
+	drive(t, m, ct.Key("g"), ct.Key("space"), ct.Key("j")) // mark v4, cursor on v3
 	d, _ = ct.Find[common.OpenDiffMsg](drive(t, m, ct.Key("d")))
 	if d.Spec.Title != "support/reply v3 ↔ v4" {
 		t.Errorf("mark + cursor: %q", d.Spec.Title)
@@ -148,7 +151,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("cursor alone: %q", d.Spec.Title)
 	}
 	// Marking twice unmarks.
-	drive(t, m, ct.Key("space"), ct.Key("k"), ct.Key("space"))
+	drive(t, m, ct.Key("space"), ct.Key("space"))
 	if len(h.marked) != 0 {
 		t.Errorf("space twice: %v", h.marked)
 	}
@@ -430,5 +433,27 @@ func TestDiffWithParent(t *testing.T) {
 		if !strings.HasPrefix(d.Spec.LeftTitle, "v2") || !strings.HasPrefix(d.Spec.RightTitle, "v5") {
 			t.Errorf("%v compares %q with %q, want v2 with v5", keys, d.Spec.LeftTitle, d.Spec.RightTitle)
 		}
+	}
+}
+
+// History draws each version's pass rate over its runs as a sparkline in
+// a column of its own, and says which row the cursor is on.
+func TestHistoryShowsPassRateTrend(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ctx := context.Background()
+	for _, rate := range [][2]int{{1, 4}, {2, 4}, {4, 4}} {
+		sum, _ := json.Marshal(report.Summary{Columns: []report.Stats{{Version: 4, Model: "demo/demo-small", Passed: rate[0], Total: rate[1]}}})
+		r, err := st.CreateRun(ctx, store.Run{Prompt: ct.Support, Versions: []int{4}, Models: []string{"demo/demo-small"}, Total: rate[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.FinishRun(ctx, r.ID, store.RunDone, sum); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, _ := open(t, st, ct.Support, "history", 0, 140, 40)
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "v4   ▃▅█") || !strings.Contains(v, "row 1 of 4") {
+		t.Errorf("no trend on v4's row or no row position:\n%s", v)
 	}
 }
