@@ -76,6 +76,13 @@ func OpenFixedStore(t testing.TB) (*store.Store, string) {
 	return openStore(t, Clock)
 }
 
+// OpenStoreAt is OpenStore on the given clock (the store records what it
+// writes at clock(); it is given at open, see store.Options.Clock).
+func OpenStoreAt(t testing.TB, clock func() time.Time) (*store.Store, string) {
+	t.Helper()
+	return openStore(t, clock)
+}
+
 // SQL opens a second, raw database/sql handle on the registry at path, for
 // tests that change what no Verso call changes (a foreign writer, a killed
 // process's leftovers); it is closed when the test ends.
