@@ -550,3 +550,62 @@ func TestNoTestHooksInTheAPI(t *testing.T) {
 		}
 	}
 }
+
+// The suite's hash is kept with it, so an eval does not hash every case
+// when it starts: SaveSuite writes it, a read returns it with the cases it
+// hashes, and any change to the cases or the threshold clears it, a
+// foreign SQL writer's included (then it is computed again).
+func TestSuiteHashIsKept(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	commit(t, st, "p", "Hi {{n}}")
+	saved, err := st.SaveSuite(ctx, "p", Suite{Name: "default", Threshold: 0.5, Cases: []Case{
+		{Name: "a", Vars: map[string]any{"n": 1}, Assertions: []Assertion{{Type: "contains", Value: "1"}}},
+		{Name: "b", Vars: map[string]any{"n": "B"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() Suite {
+		t.Helper()
+		su, err := st.Suite(ctx, "p", "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return su
+	}
+	su := read()
+	if su.Hash == "" || su.Hash != HashSuite(su) || saved.Hash != su.Hash {
+		t.Fatalf("kept hash %q, saved %q, computed %q", su.Hash, saved.Hash, HashSuite(su))
+	}
+	for name, change := range map[string]string{
+		"a case's vars":  `UPDATE cases SET vars = '{"n": 2}' WHERE name = 'a'`,
+		"a new case":     `INSERT INTO cases (suite_id, position, name) SELECT id, 9, 'c' FROM suites`,
+		"a deleted case": `DELETE FROM cases WHERE name = 'b'`,
+		"the threshold":  `UPDATE suites SET threshold = 0.9`,
+	} {
+		if _, err := st.SaveSuite(ctx, "p", su); err != nil {
+			t.Fatal(err)
+		}
+		before := read().Hash
+		if _, err := st.db.ExecContext(ctx, change); err != nil {
+			t.Fatal(err)
+		}
+		after := read()
+		if after.Hash != "" {
+			t.Errorf("%s: the hash %q was kept after a foreign writer changed the suite", name, after.Hash)
+		}
+		if HashSuite(after) == before {
+			t.Errorf("%s: the change does not change the hash", name)
+		}
+	}
+	// Tags and descriptions change no result: the hash stays.
+	if _, err := st.SaveSuite(ctx, "p", su); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.ExecContext(ctx, `UPDATE suites SET description = 'about'`); err != nil {
+		t.Fatal(err)
+	}
+	if read().Hash == "" {
+		t.Error("a new description cleared the hash")
+	}
+}

@@ -304,7 +304,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
 	}
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
-		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: store.HashSuite(p.Suite)})
+		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: suiteHash(p.Suite)})
 	if err != nil {
 		return nil, err
 	}
@@ -313,6 +313,15 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 		byNum[v.Number] = v
 	}
 	return e.launch(ctx, run, cols, byNum, p.Suite, nil, o), nil
+}
+
+// suiteHash is the hash the store kept with the suite, or HashSuite of it
+// (a suite not read from the store, or changed since it was saved).
+func suiteHash(su store.Suite) string {
+	if su.Hash != "" {
+		return su.Hash
+	}
+	return store.HashSuite(su)
 }
 
 // Run starts a run and waits for it.
@@ -356,7 +365,7 @@ func (e *Engine) Resume(ctx context.Context, runID int64, o Options) (*Run, erro
 	if err != nil {
 		return nil, fmt.Errorf("resume run %d: %w", runID, err)
 	}
-	changed := run.SuiteHash != store.HashSuite(su)
+	changed := run.SuiteHash != suiteHash(su)
 	if run.SuiteHash == "" {
 		// A run from before suite hashes: the suite must not have been
 		// saved since the run started.
