@@ -482,7 +482,9 @@ func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column
 		x.count(r, false)
 		h.results = append(h.results, r)
 	}
-	var tasks []task
+	// Sized once: a task is large (the version and the request), and
+	// growing the slice copied them all several times at start.
+	tasks := make([]task, 0, max(run.Total-len(have), 0))
 	for _, c := range cols {
 		v := vers[c.Version]
 		for i := range su.Cases {
@@ -839,8 +841,10 @@ func (x *exec) prepare(ctx context.Context, t *task) {
 	}
 	t.prov, t.model = p, mname
 	t.req = provider.Request(mname, t.msgs, t.ver.Config)
-	t.ckey = provider.CacheKey(p.CacheID, t.req, t.key.Repeat)
 	if !x.o.NoCache {
+		// The key hashes the whole request: only a run that reads or
+		// writes the cache needs it.
+		t.ckey = provider.CacheKey(p.CacheID, t.req, t.key.Repeat)
 		if c, ok, err := x.e.Store.CacheGet(ctx, t.ckey); err == nil && ok {
 			t.cached = &c
 		}
