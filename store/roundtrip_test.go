@@ -65,7 +65,7 @@ func richRegistry(t *testing.T) *Store {
 			Expected:   "Hi Ada", Tags: []string{"smoke"}, Threshold: &th},
 		{Name: "empty vars"},
 	}}))
-	must(st.SaveSuite(ctx, "support/reply", Suite{Name: "smoke", Cases: []Case{{Name: "x", Vars: map[string]any{"name": "<&>"}}}}))
+	must(st.SaveSuite(ctx, "support/reply", Suite{Name: "smoke", Skipped: []string{"promptfooconfig.yaml: tests[0]: assert[1]: assert type webhook: Verso does not run this assertion type"}, Cases: []Case{{Name: "x", Vars: map[string]any{"name": "<&>"}}}}))
 	// With the suite in place production is gated: force it, with a reason.
 	move("support/reply", "production", 6, "hotfix", true)
 	return st

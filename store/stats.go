@@ -135,6 +135,9 @@ type Figures struct {
 	Scores       int64    `json:"scores"`
 	ScoreMean    *float64 `json:"score_mean"` // null without scores
 	ScoreCI95    *float64 `json:"score_ci95"` // half-width of the 95% interval (Student's t); null under 2 scores
+
+	// The scores' sums, for CompareFigures (not part of the JSON).
+	scoreSum, scoreSq float64
 }
 
 // acc accumulates rollup rows.
@@ -162,7 +165,7 @@ func round(x float64, places int) float64 {
 
 func (a *acc) figures() Figures {
 	f := Figures{Requests: a.requests, Errors: a.errors, TokensIn: a.tokensIn, TokensOut: a.tokensOut,
-		Cost: round(float64(a.cost)/1e9, 9), Scores: a.scoreN}
+		Cost: round(float64(a.cost)/1e9, 9), Scores: a.scoreN, scoreSum: a.scoreSum, scoreSq: a.scoreSq}
 	if a.requests > 0 {
 		f.ErrorRate = round(float64(a.errors)/float64(a.requests), 6)
 		f.LatencyP50MS = round(a.hist.Quantile(0.50), 1)
@@ -442,7 +445,8 @@ type SeriesQuery struct {
 type Series struct {
 	Start  time.Time
 	Step   time.Duration
-	Total  []Figures
+	Sum    Figures   // the whole window
+	Total  []Figures // per step
 	Groups []SeriesGroup
 }
 
@@ -480,12 +484,14 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (Series, error) {
 		points []acc
 	}
 	groups := map[int64]*grp{}
+	var sum acc
 	err := s.readRollups(ctx, q.Prompt, since, until, hours, func(r *rollRow) error {
 		i := int((r.minute - start) / stepMin)
 		if i < 0 || i >= n {
 			return nil
 		}
 		total[i].add(&r.rollAgg)
+		sum.add(&r.rollAgg)
 		if q.By != "" {
 			k := groupKey(q.By, r)
 			g := groups[k]
@@ -501,6 +507,7 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (Series, error) {
 	if err != nil {
 		return Series{}, err
 	}
+	out.Sum = sum.figures()
 	out.Total = make([]Figures, n)
 	for i := range total {
 		out.Total[i] = total[i].figures()

@@ -38,9 +38,13 @@ func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su S
 	}
 	now := s.nowMicro()
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO suites (prompt_id, name, description, threshold, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT(prompt_id, name) DO UPDATE SET description = excluded.description, threshold = excluded.threshold, updated_at = excluded.updated_at
-		RETURNING id`, pid, su.Name, su.Description, su.Threshold, now, now).Scan(&id)
+	if err := validUTF8Value("skipped", su.Skipped); err != nil {
+		return su, fmt.Errorf("suite %s: %w", su.Name, err)
+	}
+	skipped, _ := json.Marshal(nonNil(su.Skipped))
+	err = tx.QueryRowContext(ctx, `INSERT INTO suites (prompt_id, name, description, threshold, skipped, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(prompt_id, name) DO UPDATE SET description = excluded.description, threshold = excluded.threshold, skipped = excluded.skipped, updated_at = excluded.updated_at
+		RETURNING id`, pid, su.Name, su.Description, su.Threshold, string(skipped), now, now).Scan(&id)
 	if err != nil {
 		return su, err
 	}
@@ -275,7 +279,7 @@ func (s *Store) Suite(ctx context.Context, prompt, name string) (Suite, error) {
 }
 
 func (s *Store) suites(ctx context.Context, p Prompt, name string) ([]Suite, error) {
-	q := `SELECT id, name, description, threshold, created_at, updated_at, COALESCE(cases_hash, '') FROM suites WHERE prompt_id = ?`
+	q := `SELECT id, name, description, threshold, skipped, created_at, updated_at, COALESCE(cases_hash, '') FROM suites WHERE prompt_id = ?`
 	args := []any{p.ID}
 	if name != "" {
 		q += ` AND name = ?`
@@ -292,9 +296,14 @@ func (s *Store) suites(ctx context.Context, p Prompt, name string) ([]Suite, err
 		for rows.Next() {
 			su := Suite{PromptID: p.ID, Prompt: p.Name}
 			var c, u int64
-			if err := rows.Scan(&su.ID, &su.Name, &su.Description, &su.Threshold, &c, &u, &su.Hash); err != nil {
+			var skipped string
+			if err := rows.Scan(&su.ID, &su.Name, &su.Description, &su.Threshold, &skipped, &c, &u, &su.Hash); err != nil {
 				rows.Close()
 				return err
+			}
+			if err := json.Unmarshal([]byte(skipped), &su.Skipped); err != nil {
+				rows.Close()
+				return fmt.Errorf("suite %s of %s: skipped: %v: %w", su.Name, p.Name, err, ErrCorrupt)
 			}
 			su.CreatedAt, su.UpdatedAt = time.UnixMicro(c).UTC(), time.UnixMicro(u).UTC()
 			out = append(out, su)

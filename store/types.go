@@ -182,6 +182,9 @@ type Suite struct {
 	// assertions must pass), as promptfoo's defaultTest.threshold.
 	Threshold float64
 	Cases     []Case
+	// Skipped lists what an import could not map into this suite (one
+	// line each, with where it was and why): eval reports print it.
+	Skipped   []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// Hash is HashSuite of the suite as it was read, when the store kept

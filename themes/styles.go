@@ -38,6 +38,7 @@ type Styles struct {
 	Table     TableStyles
 	Diff      DiffStyles
 	Chat      ChatStyles
+	Chart     ChartStyles
 
 	badges     map[string]lipgloss.Style
 	otherBadge lipgloss.Style
@@ -140,6 +141,18 @@ type DiffStyles struct {
 	OldValue   lipgloss.Style // config diff: old value
 	NewValue   lipgloss.Style // config diff: new value
 	Key        lipgloss.Style // config diff: key name
+}
+
+// ChartStyles style time-series charts and sparklines (production
+// analytics). Series are told apart by their line characters as well as by
+// these styles, so mono terminals keep them apart too.
+type ChartStyles struct {
+	Series []lipgloss.Style // one per plotted series, in order
+	Axis   lipgloss.Style   // the axes and their labels
+	Marker lipgloss.Style   // what changed on the time axis (a label move)
+	Spark  lipgloss.Style   // sparklines in lists
+	Worse  lipgloss.Style   // a figure worse than the version before
+	Better lipgloss.Style   // a figure better than the version before
 }
 
 // ChatStyles style role-headed blocks of chat prompts.
@@ -298,6 +311,15 @@ func NewStyles(p Palette) Styles {
 		User:      fg(p.Info).Bold(true),
 		Assistant: fg(p.Success).Bold(true),
 		Other:     fg(p.Muted).Bold(true),
+	}
+
+	s.Chart = ChartStyles{
+		Series: []lipgloss.Style{fg(p.Accent).Bold(mono), fg(p.Info), fg(p.AccentAlt), fg(p.Variable)},
+		Axis:   fg(p.Muted),
+		Marker: fg(p.Warning).Bold(true),
+		Spark:  fg(p.Info),
+		Worse:  fg(p.Error).Bold(true),
+		Better: fg(p.Success),
 	}
 
 	badge := func(bg color.Color) lipgloss.Style {

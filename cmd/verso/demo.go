@@ -12,6 +12,8 @@ import (
 
 	"github.com/seed94f0f622/verso/demo"
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/client"
+	"github.com/seed94f0f622/verso/eval/serve"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -24,6 +26,8 @@ func newDemoCmd(a *app) *cobra.Command {
 		jitter   time.Duration
 		tokenGap time.Duration
 		serve    string
+		traffic  bool
+		rate     float64
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -34,10 +38,14 @@ func newDemoCmd(a *app) *cobra.Command {
 			"replaces a registry that holds prompts of its own.\n\n" +
 			"With --prompts and --versions it writes a synthetic registry of that size instead (for\n" +
 			"performance work) and prints how long it took.\n\n" +
+			"The registry holds two weeks of production traffic (see the Analytics tab); with --traffic, `verso serve`\n" +
+			"runs on a loopback port and simulated applications keep calling it (--rate calls a second), so the charts\n" +
+			"move; a label moved in the TUI moves the traffic.\n\n" +
 			"With --serve ADDR it only serves the demo model (OpenAI-compatible, at http://ADDR/v1) until\n" +
 			"interrupted, for other tools and benchmarks; no registry is built.",
 		Example: "  verso demo\n" +
 			"  verso demo --no-tui\n" +
+			"  verso demo --traffic\n" +
 			"  verso demo --prompts 10000 --versions 10 --no-tui --db big.db\n" +
 			"  verso demo --serve 127.0.0.1:8089 --latency 50ms",
 		Args: cobra.NoArgs,
@@ -55,6 +63,12 @@ func newDemoCmd(a *app) *cobra.Command {
 			}
 			if !cmd.Flags().Changed("jitter") && serve == "" {
 				jitter = latency / 4
+			}
+			if traffic && (synthetic || serve != "") {
+				return usageErr("--traffic sends live events to the demo registry: it takes no --prompts, --versions or --serve")
+			}
+			if rate <= 0 || rate > 10_000 {
+				return usageErr("--rate %v is out of range: calls per second, from 0.1 to 10000", rate)
 			}
 			if serve != "" {
 				if synthetic || noTUI {
@@ -99,8 +113,8 @@ func newDemoCmd(a *app) *cobra.Command {
 				if progress != nil {
 					fmt.Fprint(a.stderr, "\r\033[K")
 				}
-			} else {
-				err = demo.Build(ctx, st, a.author())
+			} else if err = demo.Build(ctx, st, a.author()); err == nil {
+				_, err = demo.SeedTraffic(ctx, st, demo.Traffic(time.Now().UTC()))
 			}
 			closeErr := st.Close()
 			if err != nil {
@@ -114,7 +128,20 @@ func newDemoCmd(a *app) *cobra.Command {
 				fmt.Fprintf(a.stdout, "Synthetic registry rebuilt at %s: %d prompts x %d versions (%d versions) in %s.\n",
 					path, prompts, versions, prompts*versions, took.Round(10*time.Millisecond))
 			} else {
-				fmt.Fprintf(a.stdout, "Demo registry rebuilt at %s: %d prompts with history, labels and test suites.\n", path, len(demo.Names()))
+				fmt.Fprintf(a.stdout, "Demo registry rebuilt at %s: %d prompts with history, labels, test suites and two weeks of production traffic.\n", path, len(demo.Names()))
+			}
+			if traffic {
+				url, stop, err := startTraffic(ctx, path, rate)
+				if err != nil {
+					return failed(fmt.Errorf("start the live traffic: %w", err))
+				}
+				defer stop()
+				fmt.Fprintf(a.stdout, "Live traffic: about %g calls a second through verso serve at %s\n", rate, url)
+				if noTUI {
+					fmt.Fprintf(a.stdout, "Watch it:    verso --db %s stats support/reply --since 5m\nCtrl-C stops it.\n", path)
+					<-ctx.Done()
+					return nil
+				}
 			}
 			if noTUI {
 				fmt.Fprintf(a.stdout, "Explore it:  verso --db %s list\n", path)
@@ -143,7 +170,58 @@ func newDemoCmd(a *app) *cobra.Command {
 	f.DurationVar(&tokenGap, "token-delay", 8*time.Millisecond, "pause between streamed words of the demo model")
 	f.DurationVar(&jitter, "jitter", 0, "random +- spread of the latency (default: a quarter of --latency; 0 with --serve)")
 	f.StringVar(&serve, "serve", "", "only serve the demo model on ADDR (host:port) until interrupted")
+	f.BoolVar(&traffic, "traffic", false, "keep sending live production events through a verso serve on loopback (with --no-tui: until interrupted)")
+	f.Float64Var(&rate, "rate", 20, "calls a second of the live --traffic")
 	return cmd
+}
+
+// startTraffic serves the demo registry at path with `verso serve` on a
+// loopback port and sends it simulated calls (demo.Live) through the Go
+// client, as an application would. stop ends the calls, flushes them and
+// stops the server after it has answered them.
+func startTraffic(ctx context.Context, path string, rate float64) (url string, stop func(), err error) {
+	st, err := store.Open(path)
+	if err != nil {
+		return "", nil, err
+	}
+	srv, err := serve.New(st, serve.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		st.Close()
+		return "", nil, err
+	}
+	serveCtx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
+	bound := make(chan string, 1)
+	served := make(chan error, 1)
+	go func() { served <- srv.ListenAndServe(serveCtx, func(addr string) { bound <- addr }) }()
+	select {
+	case addr := <-bound:
+		url = "http://" + addr
+	case err := <-served:
+		stopServe()
+		st.Close()
+		return "", nil, err
+	}
+	c, err := client.Open(url, client.Options{TTL: 2 * time.Second, FlushInterval: 250 * time.Millisecond})
+	if err != nil {
+		stopServe()
+		<-served
+		st.Close()
+		return "", nil, err
+	}
+	liveCtx, stopLive := context.WithCancel(ctx)
+	lived := make(chan struct{})
+	go func() {
+		defer close(lived)
+		demo.Live(liveCtx, c, demo.LiveOptions{Rate: rate, StagingShare: 0.15, Seed: 7})
+	}()
+	return url, func() {
+		stopLive()
+		<-lived
+		c.Close() // flushes the last calls to the server
+		stopServe()
+		<-served
+		st.Close()
+	}, nil
 }
 
 // serveDemo runs the demo model server in the foreground until ctx ends

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDemoBuildsAndRebuilds(t *testing.T) {
@@ -143,5 +144,83 @@ func TestDemoServe(t *testing.T) {
 	}
 	if r := verso(t, "", "", "demo", "--serve", "127.0.0.1:0", "--no-tui"); r.code != 2 || !strings.Contains(r.stderr, "--serve only serves") {
 		t.Fatalf("--serve with --no-tui: %+v", r)
+	}
+}
+
+// `verso demo` seeds two weeks of production traffic: stats has figures
+// for the versions the labels pointed at, with feedback scores.
+func TestDemoSeedsProductionTraffic(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	mustOK(t, verso(t, db, "", "demo", "--no-tui"))
+	var rep struct {
+		Total  struct{ Requests, Scores int }
+		Groups []struct {
+			Version  int
+			Requests int
+		}
+	}
+	out := mustOK(t, verso(t, db, "", "stats", "support/reply", "--since", "14d", "--by", "version", "--json")).stdout
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Requests < 1000 || rep.Total.Scores == 0 || len(rep.Groups) != 2 || rep.Groups[0].Version != 3 || rep.Groups[1].Version != 4 {
+		t.Fatalf("support/reply over two weeks: %s", out)
+	}
+}
+
+// `verso demo --traffic` keeps sending events through a verso serve it
+// starts, until interrupted; what it acknowledged is in the file after.
+func TestDemoTraffic(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	cmd := exec.Command(versoBin(), "--db", db, "demo", "--no-tui", "--traffic", "--rate", "300")
+	cmd.Env = testEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	rd := bufio.NewReader(stdout)
+	var url string
+	for url == "" {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no traffic line: %v", err)
+		}
+		if _, rest, ok := strings.Cut(line, "through verso serve at "); ok {
+			url = strings.TrimSpace(rest)
+		}
+	}
+	go io.Copy(io.Discard, rd)
+	count := func() int {
+		var rep struct{ Total struct{ Requests int } }
+		out := mustOK(t, verso(t, db, "", "stats", "support/reply", "--since", "5m", "--json")).stdout
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep.Total.Requests
+	}
+	first := count()
+	// The serve it started answers like any other.
+	resp, err := http.Get(url + "/v1/prompts/support/reply")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET the prompt from the demo's serve: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for count() <= first {
+		if time.Now().After(deadline) {
+			t.Fatalf("no new events in 20s (still %d)", first)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("Ctrl-C should stop it cleanly: %v", err)
+	}
+	if r := verso(t, db, "", "demo", "--traffic", "--prompts", "3", "--versions", "2", "--no-tui"); r.code != 2 || !strings.Contains(r.stderr, "--traffic") {
+		t.Fatalf("--traffic with a synthetic registry: %+v", r)
 	}
 }

@@ -144,6 +144,8 @@ type suiteJSON struct {
 	Threshold   float64   `json:"threshold"`
 	Cases       int       `json:"cases"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Skipped: what the import that made the suite left out.
+	Skipped []string `json:"skipped"`
 }
 
 func newSuiteListCmd(a *app) *cobra.Command {
@@ -166,7 +168,10 @@ func newSuiteListCmd(a *app) *cobra.Command {
 			if asJSON {
 				out := make([]suiteJSON, len(sus))
 				for i, s := range sus {
-					out[i] = suiteJSON{Name: s.Name, Description: s.Description, Threshold: s.Threshold, Cases: len(s.Cases), UpdatedAt: s.UpdatedAt}
+					out[i] = suiteJSON{Name: s.Name, Description: s.Description, Threshold: s.Threshold, Cases: len(s.Cases), UpdatedAt: s.UpdatedAt, Skipped: s.Skipped}
+					if out[i].Skipped == nil {
+						out[i].Skipped = []string{}
+					}
 				}
 				return printJSON(a.stdout, out)
 			}
@@ -183,7 +188,15 @@ func newSuiteListCmd(a *app) *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", cell(s.Name), len(s.Cases), th, ago(s.UpdatedAt), cell(s.Description))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, s := range sus {
+				if len(s.Skipped) > 0 {
+					fmt.Fprintf(a.stdout, "suite %s: %d items were left out at import and do not run (--json lists them)\n", cell(s.Name), len(s.Skipped))
+				}
+			}
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")

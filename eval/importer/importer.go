@@ -110,7 +110,47 @@ func Read(path string, o Options) (*Plan, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	p.keepSkipped()
 	return p, nil
+}
+
+// keepSkipped stores what was left out where it is seen later: each suite
+// holds the skipped items of its source (eval reports print them), and a
+// version's commit message names what its file lost.
+func (p *Plan) keepSkipped() {
+	if len(p.Skipped) == 0 {
+		return
+	}
+	if p.Format == Promptfoo {
+		// One config: every item concerns the suite it became.
+		for i := range p.Suites {
+			p.Suites[i].Skipped = append([]string(nil), p.Skipped...)
+		}
+		return
+	}
+	byPrompt := map[string][]string{}
+	for i, v := range p.Versions {
+		base, ok := strings.CutPrefix(v.Message, "import ")
+		if !ok {
+			continue
+		}
+		base, _, _ = strings.Cut(base, " (")
+		var mine, fields []string
+		for _, s := range p.Skipped {
+			if rest, ok := strings.CutPrefix(s, base+": "); ok {
+				mine = append(mine, s)
+				field, _, _ := strings.Cut(rest, ": ")
+				fields = append(fields, field)
+			}
+		}
+		if len(mine) > 0 {
+			p.Versions[i].Message += " (skipped: " + strings.Join(fields, "; ") + ")"
+			byPrompt[v.Name] = mine
+		}
+	}
+	for i := range p.Suites {
+		p.Suites[i].Skipped = byPrompt[p.Suites[i].Prompt]
+	}
 }
 
 func formatList() string {
@@ -265,8 +305,11 @@ func (p *Plan) check() error {
 // assertion turns a promptfoo assertion into Verso's, refusing (or
 // skipping) types Verso does not run. ok is false when it was skipped.
 func (p *Plan) assertion(where string, a store.Assertion) (store.Assertion, bool, error) {
+	base := strings.TrimPrefix(a.Type, "not-")
+	if v, ok := a.Value.(string); ok && strings.HasPrefix(strings.TrimSpace(v), "file://") && (base == "javascript" || base == "python") {
+		return a, false, p.unsupported(where+": "+a.Type+" "+strings.TrimSpace(v), "a script file (a module with a function) does not run in Verso: put its code inline as the value")
+	}
 	if err := assert.Validate(a); err != nil {
-		base := strings.TrimPrefix(a.Type, "not-")
 		if !knownType(base) {
 			return a, false, p.unsupported(where+": assert type "+a.Type, "Verso does not run this assertion type (see verso assertions)")
 		}

@@ -164,7 +164,7 @@ func TestPromptfooRefusals(t *testing.T) {
 		{"outside the folder", "prompts: [file://../secret.txt]\n", nil, Options{}, "points outside the config's folder"},
 		{"binary var", "prompts: ['{{ doc }}']\ntests:\n  - vars: {doc: file://paper.pdf}\n", map[string]string{"paper.pdf": "%PDF-1.4\x00\x01\x02"}, Options{}, "file://paper.pdf is a binary file (.pdf)"},
 		{"webhook assertion", "prompts: [hi]\ntests:\n  - assert: [{type: webhook, value: 'https://example.com'}]\n", nil, Options{}, "assert type webhook: Verso does not run this assertion type"},
-		{"javascript file", "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'file://check.js'}]\n", map[string]string{"check.js": "module.exports = () => true"}, Options{}, "value file://check.js: a script file"},
+		{"javascript file", "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'file://check.js'}]\n", map[string]string{"check.js": "module.exports = () => true"}, Options{}, "javascript file://check.js: a script file"},
 		{"javascript syntax", "prompts: [hi]\ntests:\n  - assert: [{type: javascript, value: 'output.length >'}]\n", nil, Options{}, `javascript: syntax error in "output.length >"`},
 		{"transform", "prompts: [hi]\ntests:\n  - options: {transform: output.trim()}\n", nil, Options{}, "options.transform: output transforms run JavaScript"},
 		{"rubricPrompt", "prompts: [hi]\ndefaultTest:\n  options: {rubricPrompt: judge}\ntests: [{vars: {}}]\n", nil, Options{}, "options.rubricPrompt"},
@@ -172,6 +172,13 @@ func TestPromptfooRefusals(t *testing.T) {
 		{"csv webhook", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,webhook:https://example.com\n"}, Options{}, `assert type webhook`},
 		{"cyclic", "prompts: [hi]\ntests: file://a.yaml\n", map[string]string{"a.yaml": "- vars: file://a.yaml\n"}, Options{}, "cyclic file:// reference"},
 		{"nunjucks filter", "prompts: ['{{ x | dump }}']\n", nil, Options{}, `filter "dump" does not exist`},
+		{"echo provider", "prompts: [hi]\nproviders: [{id: echo, label: Mock}]\n", nil, Options{}, "providers[0] echo: promptfoo's echo provider answers with the prompt itself"},
+		{"http provider", "prompts: [hi]\nproviders: ['https://example.com/chat']\n", nil, Options{}, "HTTP and websocket targets are not models"},
+		{"csv script file", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,javascript:file://check.ts\n", "check.ts": "export default () => true"}, Options{}, "javascript file://check.ts: a script file"},
+		{"unknown template", "prompts: [hi]\nassertionTemplates: {a: {type: contains, value: x}}\ntests:\n  - assert: [{$ref: '#/assertionTemplates/b'}]\n", nil, Options{}, `$ref "#/assertionTemplates/b": no such assertion template (assertionTemplates: a)`},
+		{"custom nunjucks filter", "prompts: [prompts.txt]\n", map[string]string{"prompts.txt": "{{ body | allcaps }}"}, Options{SkipUnsupported: true}, `filter "allcaps" does not exist in the jinja2 dialect`},
+		{"managed prompt", "prompts: ['pf://customer-support:1']\n", nil, Options{}, "prompts[0] pf://customer-support:1: a prompt kept by an outside service (pf://) is not fetched"},
+		{"rubric in rubricPrompt", "prompts: [hi]\ntests:\n  - assert: [{type: llm-rubric, threshold: 0}]\n", nil, Options{}, "llm-rubric without a value: its rubric is the rubricPrompt"},
 		{"second provider", "prompts: [hi]\nproviders: [openai:gpt-4o-mini, anthropic:claude]\n", nil, Options{}, "a version holds one model config"},
 	}
 	for _, c := range cases {
@@ -542,5 +549,95 @@ tests:
 	want := []string{"javascript", "python", "factuality", "not-is-refusal", "g-eval", "is-refusal", "javascript"}
 	if !reflect.DeepEqual(got, want) || len(p.Skipped) != 0 {
 		t.Fatalf("types %q, skipped %q", got, p.Skipped)
+	}
+}
+
+// TestSkippedItemsAreKept: with --skip-unsupported what was left out stays
+// with what it concerns: a promptfoo config's suite holds every item, a
+// Prompty file's version names them in its message and its samples suite
+// holds them; written to a store, the suite still has them.
+func TestSkippedItemsAreKept(t *testing.T) {
+	dir := write(t, map[string]string{
+		"pf/promptfooconfig.yaml": "prompts: ['{{ q }}']\nproviders: [openai:gpt-4o-mini, anthropic:claude]\ntests:\n  - vars: {q: hi}\n    assert: [{type: webhook, value: 'https://example.com'}, {type: contains, value: h}]\n",
+		"py/a.prompty":            "---\nname: A\nmodel:\n  id: gpt-4o-mini\ninputs:\n  q: {sample: hi}\noutputs:\n  answer: {type: string}\n---\nuser:\n{{q}}\n",
+	})
+	p := read(t, filepath.Join(dir, "pf", "promptfooconfig.yaml"), Options{SkipUnsupported: true})
+	if got := p.Suites[0].Skipped; len(got) != 2 || !strings.Contains(got[0], "providers[1] anthropic:claude") || !strings.Contains(got[1], "assert type webhook") {
+		t.Fatalf("suite skipped %q", got)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := p.Apply(ctx, st, "t"); err != nil {
+		t.Fatal(err)
+	}
+	su, err := st.Suite(ctx, "pf", "default")
+	if err != nil || !reflect.DeepEqual(su.Skipped, p.Suites[0].Skipped) {
+		t.Fatalf("stored %q, %v", su.Skipped, err)
+	}
+	// A full export carries them, and importing it back keeps them.
+	doc, err := st.Export(ctx, store.ExportOptions{})
+	if err != nil || len(doc.Prompts) != 1 || !reflect.DeepEqual(doc.Prompts[0].Suites[0].Skipped, su.Skipped) {
+		t.Fatalf("export: %v %+v", err, doc)
+	}
+
+	p = read(t, filepath.Join(dir, "py"), Options{SkipUnsupported: true, Format: Prompty})
+	if len(p.Skipped) != 1 || !strings.Contains(p.Versions[0].Message, "(skipped: outputs)") {
+		t.Fatalf("skipped %q, message %q", p.Skipped, p.Versions[0].Message)
+	}
+	if len(p.Suites) != 1 || !reflect.DeepEqual(p.Suites[0].Skipped, p.Skipped) {
+		t.Fatalf("samples suite %+v", p.Suites)
+	}
+}
+
+// TestPromptfooExampleShapes: shapes found in promptfoo's own examples
+// import as promptfoo reads them: a bare prompt file name is that file,
+// assertionTemplates are followed through $ref, and __metadata:key[] is a
+// list.
+func TestPromptfooExampleShapes(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": `prompts: [prompts.txt]
+assertionTemplates:
+  pirate: {type: icontains, value: arrr}
+tests:
+  - vars: {body: hi}
+    assert:
+      - $ref: '#/assertionTemplates/pirate'
+  - file://t.csv
+`,
+		"prompts.txt": "Say like a pirate: {{ body }}\n---\nPirate: {{ body }}",
+		"t.csv":       "body,__metadata:tags[],__metadata:category\nyo,\"ai,data\\, science\",tech\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	if len(p.Versions) != 2 || p.Versions[0].Template != "Say like a pirate: {{ body }}" {
+		t.Fatalf("versions %+v", p.Versions)
+	}
+	// A chat prompt written as messages, with a content from a file; a
+	// glob var is one case per file.
+	dir2 := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts:\n  - label: chat\n    messages:\n      - {role: system, content: file://system.j2}\n      - {role: user, content: 'Sum up {{ article }}'}\ntests:\n  - vars: {article: file://articles/*}\n",
+		"system.j2":            "You write for {{ domain | default('everyone') }}.\n",
+		"articles/a.txt":       "A",
+		"articles/b.txt":       "B",
+	})
+	p2 := read(t, filepath.Join(dir2, "promptfooconfig.yaml"), Options{})
+	if want := []store.Message{{Role: "system", Content: "You write for {{ domain | default('everyone') }}."}, {Role: "user", Content: "Sum up {{ article }}"}}; !reflect.DeepEqual(p2.Versions[0].Messages, want) {
+		t.Fatalf("messages %+v", p2.Versions[0].Messages)
+	}
+	if cs := p2.Suites[0].Cases; len(cs) != 2 || cs[0].Vars["article"] != "A" || cs[1].Vars["article"] != "B" {
+		t.Fatalf("glob var cases %+v", cs)
+	}
+	if len(p.Versions) != 2 {
+		t.Fatalf("versions %+v", p.Versions)
+	}
+	cs := p.Suites[0].Cases
+	if want := (store.Assertion{Type: "icontains", Value: "arrr"}); !reflect.DeepEqual(cs[0].Assertions, []store.Assertion{want}) {
+		t.Fatalf("template: %+v", cs[0].Assertions)
+	}
+	if want := []string{"tags:ai", "tags:data, science", "category:tech"}; !reflect.DeepEqual(cs[1].Tags, want) {
+		t.Fatalf("tags %q", cs[1].Tags)
 	}
 }

@@ -41,6 +41,9 @@ type pf struct {
 	dir    string // the config's folder
 	base   string // the config's file name
 	prompt string // the Verso prompt the config becomes
+	// templates are the config's assertionTemplates, which an assertion
+	// names with $ref: '#/assertionTemplates/NAME'.
+	templates map[string]any
 }
 
 func (p *Plan) readPromptfoo(path string) error {
@@ -66,7 +69,12 @@ func (p *Plan) readPromptfoo(path string) error {
 	if c.prompt == "" {
 		c.prompt = Slug(filepath.Base(c.dir))
 	}
-	known := map[string]bool{"description": true, "prompts": true, "providers": true, "tests": true, "defaultTest": true}
+	known := map[string]bool{"description": true, "prompts": true, "providers": true, "tests": true, "defaultTest": true, "assertionTemplates": true}
+	if t, ok := top["assertionTemplates"].(map[string]any); ok {
+		c.templates = t
+	} else if _, has := top["assertionTemplates"]; has {
+		return fmt.Errorf("%s: assertionTemplates: not a mapping of names to assertions", c.base)
+	}
 	for _, k := range sortedKeys(top) {
 		if known[k] {
 			continue
@@ -163,8 +171,8 @@ func (c *pf) providers(v any) (store.Config, error) {
 			}
 			continue
 		}
-		if strings.HasPrefix(id, "file://") || strings.HasPrefix(id, "exec:") || strings.HasPrefix(id, "python:") {
-			if err := c.plan.unsupported(where+" "+id, "custom providers do not run in Verso"); err != nil {
+		if why := notAModel(id); why != "" {
+			if err := c.plan.unsupported(where+" "+id, why); err != nil {
 				return cfg, err
 			}
 			continue
@@ -203,6 +211,26 @@ func (c *pf) providers(v any) (store.Config, error) {
 	return cfg, nil
 }
 
+// notAModel says why a promptfoo provider id is not a chat model Verso can
+// call ("" when it is one).
+func notAModel(id string) string {
+	switch {
+	case id == "":
+		return "a provider without an id"
+	case id == "echo":
+		return "promptfoo's echo provider answers with the prompt itself; Verso calls models only"
+	case strings.HasPrefix(id, "file://"), strings.HasPrefix(id, "exec:"), strings.HasPrefix(id, "python:"),
+		strings.HasPrefix(id, "golang:"), strings.HasPrefix(id, "ruby:"), strings.HasSuffix(id, ".js"), strings.HasSuffix(id, ".py"):
+		return "custom providers (code) do not run in Verso"
+	case strings.HasPrefix(id, "http://"), strings.HasPrefix(id, "https://"), strings.HasPrefix(id, "ws://"), strings.HasPrefix(id, "wss://"),
+		strings.HasPrefix(id, "webhook:"), strings.HasPrefix(id, "websocket:"):
+		return "HTTP and websocket targets are not models: Verso calls OpenAI-compatible chat APIs"
+	case id == "sequence", id == "browser", id == "mcp", strings.HasPrefix(id, "promptfoo:"), strings.HasPrefix(id, "manual-input"):
+		return "not a model Verso can call"
+	}
+	return ""
+}
+
 // prompts reads every prompt of the config as a version of c.prompt, in
 // order (v1, v2, ...), so verso eval can compare them as promptfoo does.
 func (c *pf) prompts(v any, cfg store.Config, desc string) error {
@@ -234,8 +262,26 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 				raw = id
 			}
 			label, _ = x["label"].(string)
+			if msgs, ok := x["messages"]; ok && raw == "" {
+				// A chat prompt written as messages; a content may be a
+				// file://.
+				b, err := c.chatMessages(where, msgs)
+				if err != nil {
+					return err
+				}
+				raw = b
+			}
+			for _, k := range sortedKeys(x) {
+				switch k {
+				case "raw", "id", "label", "messages":
+				default:
+					if err := c.plan.unsupported(where+"."+k, "no Verso equivalent"); err != nil {
+						return err
+					}
+				}
+			}
 			if raw == "" {
-				return fmt.Errorf("%s: neither raw nor id", where)
+				return fmt.Errorf("%s: neither raw, id nor messages", where)
 			}
 		default:
 			return fmt.Errorf("%s: not text or {raw, label}", where)
@@ -265,10 +311,75 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 
 type source struct{ text, origin string }
 
+// chatMessages reads a prompt's messages list ({role, content}, a content
+// may be file:// text) as the JSON chat promptSources reads.
+func (c *pf) chatMessages(where string, v any) (string, error) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return "", fmt.Errorf("%s.messages: not a list of {role, content}", where)
+	}
+	var out []map[string]string
+	for i, e := range list {
+		m, _ := e.(map[string]any)
+		role, _ := m["role"].(string)
+		content, ok := m["content"].(string)
+		if role == "" || !ok || len(m) != 2 {
+			return "", fmt.Errorf("%s.messages[%d]: not {role, content} with text content", where, i)
+		}
+		if strings.HasPrefix(content, "file://") {
+			switch strings.ToLower(filepath.Ext(content)) {
+			case ".js", ".ts", ".mjs", ".cjs", ".py":
+				if err := c.plan.unsupported(fmt.Sprintf("%s.messages[%d] %s", where, i, content), "prompt functions (code that builds the prompt) do not run in Verso"); err != nil {
+					return "", err
+				}
+				continue
+			}
+			text, _, err := c.refs.text(c.dir, content)
+			if err != nil {
+				return "", fmt.Errorf("%s.messages[%d]: %v", where, i, err)
+			}
+			content = strings.TrimRight(text, "\r\n")
+		}
+		out = append(out, map[string]string{"role": role, "content": content})
+	}
+	b, _ := json.Marshal(out)
+	return string(b), nil
+}
+
+var schemeRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://`)
+
+// barePath: a one-line prompt without spaces or template syntax that ends
+// in a prompt file's extension and names a file next to the config (or a
+// glob that matches some) is that file, as promptfoo reads it.
+func (c *pf) barePath(s string) bool {
+	if s == "" || strings.ContainsAny(s, " \t\n{}") {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(s)) {
+	case ".txt", ".md", ".json", ".yaml", ".yml", ".j2", ".jinja", ".njk", ".prompt":
+	default:
+		return false
+	}
+	if m, _ := filepath.Glob(filepath.Join(c.dir, s)); len(m) > 0 {
+		return true
+	}
+	return false
+}
+
 // promptSources reads one prompts entry: inline text, or file:// text /
 // JSON / YAML chat, or a glob of them. A text file splits on lines of
 // "---" into several prompts, as promptfoo does.
 func (c *pf) promptSources(where, raw string) ([]source, error) {
+	if !strings.HasPrefix(raw, "file://") && c.barePath(raw) {
+		// promptfoo reads a prompt that is a path to a file (prompts.txt)
+		// as that file, as with file://.
+		raw = "file://" + raw
+	}
+	if !strings.HasPrefix(raw, "file://") && schemeRE.MatchString(strings.TrimSpace(raw)) && !strings.ContainsAny(strings.TrimSpace(raw), " \n{") {
+		// pf://, langfuse://, helicone:// ...: a prompt kept by a service.
+		scheme, _, _ := strings.Cut(strings.TrimSpace(raw), "://")
+		return nil, c.plan.unsupported(where+" "+raw, "a prompt kept by an outside service ("+scheme+"://) is not fetched: export it and import the file")
+	}
 	if !strings.HasPrefix(raw, "file://") {
 		return []source{{raw, "inline"}}, nil
 	}
@@ -520,6 +631,25 @@ func (c *pf) varValue(where string, v any) (any, error) {
 		case ".js", ".ts", ".py", ".mjs", ".cjs":
 			return nil, c.plan.unsupported(where+" "+x, "variables computed by code do not run in Verso")
 		}
+		if rel := strings.TrimPrefix(x, "file://"); strings.ContainsAny(rel, "*?[") {
+			// A glob is one value per file: the case expands into one per
+			// file, as promptfoo does.
+			matches, err := filepath.Glob(filepath.Join(c.dir, rel))
+			if err != nil || len(matches) == 0 {
+				return nil, fmt.Errorf("%s: %s matches no file", where, x)
+			}
+			sort.Strings(matches)
+			var out []any
+			for _, m := range matches {
+				r, _ := filepath.Rel(c.dir, m)
+				v, err := c.varValue(where, "file://"+filepath.ToSlash(r))
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			return out, nil
+		}
 		text, q, err := c.refs.text(c.dir, x)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", where, err)
@@ -549,6 +679,18 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 	if !ok {
 		return store.Assertion{}, false, fmt.Errorf("%s: not an assertion object", where)
 	}
+	if ref, ok := m["$ref"].(string); ok && len(m) == 1 {
+		name, ok := strings.CutPrefix(ref, "#/assertionTemplates/")
+		t, found := c.templates[name].(map[string]any)
+		if !ok || !found {
+			return store.Assertion{}, false, fmt.Errorf("%s: $ref %q: no such assertion template (assertionTemplates: %s)", where, ref, strings.Join(sortedKeys(c.templates), ", "))
+		}
+		if _, nested := t["$ref"]; nested {
+			return store.Assertion{}, false, fmt.Errorf("%s: $ref %q: a template may not refer to another", where, ref)
+		}
+		c.plan.note("%s: $ref %s -> that assertion template", where, ref)
+		m = t
+	}
 	var a store.Assertion
 	for _, k := range sortedKeys(m) {
 		val := m[k]
@@ -556,13 +698,7 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 		case "type":
 			a.Type, _ = val.(string)
 		case "value":
-			if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") && isScript(m["type"]) {
-				if err := c.plan.unsupported(where+": value "+s, "a script file (a module with a function) does not run in Verso: put its code inline as the value"); err != nil {
-					return a, false, err
-				}
-				return a, false, nil
-			}
-			if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") {
+			if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") && !isScript(m["type"]) {
 				text, _, err := c.refs.text(c.dir, s)
 				if err != nil {
 					return a, false, fmt.Errorf("%s: value: %v", where, err)
@@ -607,6 +743,10 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 	}
 	if a.Type == "" {
 		return a, false, fmt.Errorf("%s: no type", where)
+	}
+	if strings.TrimPrefix(a.Type, "not-") == "llm-rubric" && (a.Value == nil || a.Value == "") {
+		// promptfoo grades such a rubric with options.rubricPrompt alone.
+		return a, false, c.plan.unsupported(where+": llm-rubric without a value", "its rubric is the rubricPrompt, which Verso's grader does not use: write the rubric as the value")
 	}
 	return c.plan.assertion(where, a)
 }
@@ -880,8 +1020,14 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 			case col == "__metric":
 				metric = cell
 			case strings.HasPrefix(col, "__metadata:"):
-				if cell != "" {
-					t.tags = append(t.tags, strings.TrimPrefix(col, "__metadata:")+":"+cell)
+				key := strings.TrimPrefix(col, "__metadata:")
+				if list, ok := strings.CutSuffix(key, "[]"); ok {
+					// An array: comma-separated, \, for a comma inside a value.
+					for _, v := range splitEscaped(cell) {
+						t.tags = append(t.tags, list+":"+v)
+					}
+				} else if cell != "" {
+					t.tags = append(t.tags, key+":"+cell)
 				}
 			case strings.HasPrefix(col, "__config:"), strings.HasPrefix(col, "__"):
 			default:
@@ -1041,4 +1187,30 @@ func readFile(path string, read func(io.Reader) error) error {
 	}
 	defer f.Close()
 	return read(f)
+}
+
+// splitEscaped splits a promptfoo CSV array cell on commas, "\," being a
+// comma inside a value; empty values are dropped.
+func splitEscaped(s string) []string {
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if v := strings.TrimSpace(cur.String()); v != "" {
+			out = append(out, v)
+		}
+		cur.Reset()
+	}
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == ',':
+			cur.WriteByte(',')
+			i++
+		case s[i] == ',':
+			flush()
+		default:
+			cur.WriteByte(s[i])
+		}
+	}
+	flush()
+	return out
 }

@@ -285,6 +285,20 @@ func Table(w io.Writer, run store.Run, results []store.Result, s Summary, o Tabl
 	if s.Truncated > 0 {
 		b.WriteString(fmt.Sprintf("%d answers were cut short (finish_reason length or content_filter): see below\n", s.Truncated))
 	}
+	if n := len(s.SkippedAtImport); n > 0 {
+		what := fmt.Sprintf("%d items of this suite were", n)
+		if n == 1 {
+			what = "1 item of this suite was"
+		}
+		b.WriteString(what + " left out at import (--skip-unsupported) and did not run:\n")
+		for i, line := range s.SkippedAtImport {
+			if i == 10 {
+				b.WriteString(fmt.Sprintf("  ... and %d more (verso suite list %s --json)\n", n-10, sanitize.Line(run.Prompt)))
+				break
+			}
+			b.WriteString(wrapIndent(sanitize.Line(line), o.Width, "  ") + "\n")
+		}
+	}
 	if o.MaxFailures > 0 {
 		n := 0
 		var more int

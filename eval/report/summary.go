@@ -56,6 +56,9 @@ type Summary struct {
 	Duration     float64 `json:"duration_s,omitempty"`
 	UsageUnknown int     `json:"usage_unknown"`
 	Truncated    int     `json:"truncated"`
+	// SkippedAtImport: what the import that made the suite left out (its
+	// checks did not run): store.Suite.Skipped.
+	SkippedAtImport []string `json:"skipped_at_import,omitempty"`
 }
 
 // JSON encodes the summary (for store.FinishRun).

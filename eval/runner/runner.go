@@ -677,6 +677,7 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	results := x.sorted()
 	sum := report.Summarize(results, cols, x.run.Total)
 	sum.Duration = time.Since(x.start).Seconds()
+	sum.SkippedAtImport = x.suite.Skipped
 	ferr := x.e.Store.FinishRun(bg, x.run.ID, status, sum.JSON())
 	run, _ := x.e.Store.Run(bg, x.run.ID)
 	x.emitAfter(Event{Kind: Done}, func() {

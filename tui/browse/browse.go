@@ -6,6 +6,7 @@ package browse
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -59,6 +60,10 @@ type Model struct {
 	spin    spinner.Model
 	err     error
 
+	// health is each prompt's production traffic over the last day and
+	// how its production version compares with the one before it.
+	health map[string]store.Health
+
 	prev map[string]*preview // by prompt name
 	// marks are production's eval marks, by prompt name (read after the
 	// list, in the background).
@@ -86,6 +91,7 @@ type marksMsg struct {
 type loadedMsg struct {
 	common.To
 	prompts []store.PromptSummary
+	health  map[string]store.Health
 	err     error
 }
 
@@ -110,11 +116,22 @@ func (m *Model) Reload() tea.Cmd { return m.load() }
 
 func (m *Model) load() tea.Cmd {
 	m.loading = true
-	ctx, st, to := m.c.Ctx, m.c.Store, common.To{ID: m.id}
+	ctx, st, to, now := m.c.Ctx, m.c.Store, common.To{ID: m.id}, m.c.Now()
 	return func() tea.Msg {
 		ps, err := st.ListPrompts(ctx, store.ListOptions{})
-		return loadedMsg{To: to, prompts: ps, err: err}
+		if err != nil {
+			return loadedMsg{To: to, err: err}
+		}
+		h, err := st.Health(ctx, healthQuery(now))
+		return loadedMsg{To: to, prompts: ps, health: h, err: err}
 	}
+}
+
+// healthQuery is the list's health column: requests over the last day in
+// 12 steps of 2 hours, the production version compared with the one before
+// it over two weeks.
+func healthQuery(now time.Time) store.HealthQuery {
+	return store.HealthQuery{Until: now, Recent: 24 * time.Hour, Steps: 12, Compare: 14 * 24 * time.Hour}
 }
 
 // loadMarks reads the mark of production's last eval of every prompt
@@ -168,6 +185,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		m.err = nil
 		sel := m.Selected()
 		m.all = msg.prompts
+		m.health = msg.health
 		m.names = make([]string, len(m.all))
 		for i, p := range m.all {
 			m.names[i] = p.Name

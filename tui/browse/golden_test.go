@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/seed94f0f622/verso/store"
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 )
 
@@ -85,5 +86,44 @@ func TestResize(t *testing.T) {
 				t.Fatalf("%dx%d: %s", sz[0], sz[1], bad)
 			}
 		}
+	}
+}
+
+// The health column: two weeks of traffic on support/reply, whose
+// production was moved back to the slower, lower-scoring v3.
+func TestHealthGolden(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ct.Traffic(t, st)
+	if _, err := st.SetLabel(t.Context(), store.LabelInput{Prompt: ct.Support, Label: "production", Version: 3, Actor: "ana", Reason: "v3 again", Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	ct.EachLayout(t, func(t *testing.T, l ct.Layout) {
+		c := ct.NewCommon(t, st, ct.Themes()[l.Theme])
+		s, _ := ct.Start(t, New(c), l.W, l.H)
+		m := s.(*Model)
+		drive(t, m, ct.Key("G"))
+		drive(t, m, ct.Run(t, m.ensurePreview())...)
+		l.Shot(t, "list-traffic", m.View())
+	})
+	// The mark and the preview's explanation come from the store's
+	// comparison: v3 scores lower than v2.
+	c := ct.NewCommon(t, st, ct.Dark())
+	s, _ := ct.Start(t, New(c), 140, 40)
+	m := s.(*Model)
+	drive(t, m, ct.Key("G"))
+	drive(t, m, ct.Run(t, m.ensurePreview())...)
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"TRAFFIC 24H", "v3 in production:", "▲ worse than v2: score 0."} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the list does not show %q:\n%s", want, v)
+		}
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "› support/reply") && !strings.Contains(l, "▲") {
+			t.Errorf("support/reply's row has no ▲: %q", l)
+		}
+	}
+	if strings.Count(v, "▲") != 2 {
+		t.Errorf("only support/reply is worse than its previous version:\n%s", v)
 	}
 }

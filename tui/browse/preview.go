@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
@@ -62,5 +64,33 @@ func (m *Model) previewLines(w int) []string {
 	if mk, ok := m.marks[name]; ok && mk.Text != "" {
 		lines = append([]string{common.Trunc(m.c.MarkGlyph(mk.Kind)+" "+st.Muted.Render(common.CleanLine(mk.Text)), w)}, lines...)
 	}
-	return lines
+	return append(m.healthLines(name, w), lines...)
+}
+
+// healthLines sum up a prompt's production traffic above its preview:
+// what its production version did over two weeks and, when it is worse
+// than the version before it, by how much.
+func (m *Model) healthLines(name string, w int) []string {
+	h, ok := m.health[name]
+	if !ok || h.Version == 0 {
+		return nil
+	}
+	st := m.c.Styles
+	f := h.Current
+	line := fmt.Sprintf("v%d in production: %d requests in 14d · errors %.1f%% · p95 %.0fms", h.Version, f.Requests, f.ErrorRate*100, f.LatencyP95MS)
+	if f.ScoreMean != nil {
+		line += fmt.Sprintf(" · score %.2f", *f.ScoreMean)
+	}
+	out := []string{st.Muted.Render(common.Trunc(line, w))}
+	var worse []string
+	if h.ErrorWorse {
+		worse = append(worse, fmt.Sprintf("error rate %.1f%% (v%d: %.1f%%)", f.ErrorRate*100, h.Previous, h.Before.ErrorRate*100))
+	}
+	if h.ScoreWorse && f.ScoreMean != nil && h.Before.ScoreMean != nil {
+		worse = append(worse, fmt.Sprintf("score %.2f (v%d: %.2f)", *f.ScoreMean, h.Previous, *h.Before.ScoreMean))
+	}
+	if len(worse) > 0 {
+		out = append(out, st.Chart.Worse.Render(common.Trunc("▲ worse than v"+strconv.Itoa(h.Previous)+": "+strings.Join(worse, ", "), w)))
+	}
+	return out
 }

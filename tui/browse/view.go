@@ -59,7 +59,11 @@ func (m *Model) listLines() []string {
 	}
 	nameW := m.nameWidth()
 	labelW := m.labelWidth()
-	lines = append(lines, st.Table.Header.Render(common.Fit("  "+common.Fit("NAME", nameW)+" VER  "+common.Fit("LABELS", labelW)+"  LAST CHANGE", w)))
+	head := "  " + common.Fit("NAME", nameW) + " VER  "
+	if len(m.health) > 0 {
+		head += common.Fit("TRAFFIC 24H", healthW) + " "
+	}
+	lines = append(lines, st.Table.Header.Render(common.Fit(head+common.Fit("LABELS", labelW)+"  LAST CHANGE", w)))
 	if m.loaded && len(m.visible) == 0 {
 		msg := "No prompts yet: press n to write one, or run `verso demo`."
 		if len(m.all) > 0 {
@@ -149,16 +153,56 @@ func (m *Model) rowLine(r row, selected bool, nameW, labelW, w int) string {
 		// The whole row carries the selection (the matched characters of
 		// the filter still show).
 		name := common.Fit(m.styledName(p.Name, r.matched, true), nameW)
-		rest := ver + " " + common.Fit(m.labelText(p, false), labelW) + "  " + meta
+		rest := ver + " " + m.healthCell(p.Name, false) + common.Fit(m.labelText(p, false), labelW) + "  " + meta
 		return marker + name + st.List.Selected.Render(common.Fit(rest, max(w-2-nameW, 0)))
 	}
 	name := common.Fit(m.styledName(p.Name, r.matched, false), nameW)
-	left := marker + name + st.Muted.Render(ver) + " " + common.Fit(m.labelText(p, true), labelW)
+	left := marker + name + st.Muted.Render(ver) + " " + m.healthCell(p.Name, true) + common.Fit(m.labelText(p, true), labelW)
 	metaW := w - ansi.StringWidth(left) - 2
 	if metaW < 8 {
 		return common.Fit(left, w)
 	}
 	return common.Fit(left+"  "+st.List.Meta.Render(common.Fit(meta, metaW)), w)
+}
+
+// healthW is the health column: a 12-step sparkline and a mark.
+const healthW = 14
+
+// healthCell draws a prompt's requests over the last day as a sparkline,
+// then ▲ when its production version's error rate or score is worse than
+// the version before it (store.CompareFigures), and a space; nothing when no
+// prompt has traffic.
+func (m *Model) healthCell(name string, styled bool) string {
+	if len(m.health) == 0 {
+		return ""
+	}
+	st := m.c.Styles
+	h, ok := m.health[name]
+	if !ok {
+		return strings.Repeat(" ", healthW+1)
+	}
+	var top int64
+	for _, c := range h.Requests {
+		top = max(top, c)
+	}
+	vals := make([]float64, len(h.Requests))
+	for i, c := range h.Requests {
+		vals[i] = -1
+		if c > 0 {
+			vals[i] = max(float64(c)/float64(top), 0.01)
+		}
+	}
+	spark, mark := common.Fit(common.Sparkline(vals, healthW-2), healthW-2), " "
+	if h.ErrorWorse || h.ScoreWorse {
+		mark = "▲"
+	}
+	if !styled {
+		return spark + " " + mark + " "
+	}
+	if mark != " " {
+		mark = st.Chart.Worse.Render(mark)
+	}
+	return st.Chart.Spark.Render(spark) + " " + mark + " "
 }
 
 // styledName draws a prompt name: the folder part dimmed, the matched

@@ -1,5 +1,5 @@
 // Package promptview is one prompt's screen: a tab bar (Content, History,
-// Labels, Tests, Runs) over the active tab.
+// Labels, Tests, Runs, Analytics) over the active tab.
 package promptview
 
 import (
@@ -23,7 +23,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Next: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
 		Prev: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
-		Jump: key.NewBinding(key.WithKeys("1", "2", "3", "4", "5"), key.WithHelp("1-5", "go to tab")),
+		Jump: key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6"), key.WithHelp("1-6", "go to tab")),
 	}
 }
 
@@ -54,6 +54,7 @@ func New(c *common.Common, name, tab string, version int, extra ...Extra) *Model
 	for _, e := range extra {
 		m.tabs = append(m.tabs, e(c, name))
 	}
+	m.tabs = append(m.tabs, newAnalytics(c, name))
 	for i, t := range m.tabs {
 		if strings.EqualFold(t.Name(), tab) {
 			m.active = i

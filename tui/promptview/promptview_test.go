@@ -45,11 +45,13 @@ func TestTabs(t *testing.T) {
 	}{
 		{ct.Key("tab"), "History"},
 		{ct.Key("tab"), "Labels"},
+		{ct.Key("tab"), "Analytics"},
 		{ct.Key("tab"), "Content"},
-		{ct.Key("shift+tab"), "Labels"},
+		{ct.Key("shift+tab"), "Analytics"},
 		{ct.Key("1"), "Content"},
 		{ct.Key("3"), "Labels"},
-		{ct.Key("5"), "Labels"}, // no fifth tab here
+		{ct.Key("5"), "Labels"}, // no fifth tab here (Tests and Runs come from the root)
+		{ct.Key("4"), "Analytics"},
 		{ct.Key("2"), "History"},
 		{ct.Click(3, 0), "Content"},  // " 1 Content "
 		{ct.Click(14, 0), "History"}, // " 2 History " after the separator

@@ -208,6 +208,25 @@ func Fixture(t testing.TB, st *store.Store) {
 	}
 }
 
+// Traffic records two weeks of production traffic before Now on the
+// fixture's support/reply (production v2, then v3 for two days, then
+// rolled back to v2; staging on v3 from four days ago): v3 is slower and
+// scores lower. The same every run, for goldens.
+func Traffic(t testing.TB, st *store.Store) {
+	t.Helper()
+	_, err := demo.SeedTraffic(context.Background(), st, demo.TrafficOptions{
+		Until: Now, Span: 14 * 24 * time.Hour, PerHour: 20, StagingShare: 0.2, FeedbackShare: 0.15, Seed: 1,
+		Weights: map[string]float64{Support: 1},
+		Profiles: map[string]map[int]demo.Profile{Support: {
+			2: {LatencyMS: 800, ErrorRate: 0.02, TokensIn: 400, TokensOut: 120, Score: 0.85, Model: "gpt-4o-mini"},
+			3: {LatencyMS: 1600, ErrorRate: 0.02, TokensIn: 520, TokensOut: 160, Score: 0.6, Model: "gpt-4o-mini"},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("traffic: %v", err)
+	}
+}
+
 // NewCommon returns the services screens get, on st, with the fixed clock
 // and author and the test's context.
 func NewCommon(t testing.TB, st *store.Store, th themes.Theme) *common.Common {
