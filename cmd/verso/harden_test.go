@@ -29,27 +29,7 @@ func wantErr(t *testing.T, r result, code int, wants ...string) {
 	}
 }
 
-func TestMistypedCommandsSuggest(t *testing.T) {
-	wantErr(t, verso(t, "", "", "shwo"), 2, `unknown command "shwo"`, `did you mean "show"?`)
-	wantErr(t, verso(t, "", "", "rolback"), 2, `did you mean "rollback"?`)
-	wantErr(t, verso(t, "", "", "suite", "improt"), 2, `did you mean "import"?`)
-	wantErr(t, verso(t, "", "", "xyzzy"), 2, "unknown command", "verso --help")
-}
-
-func TestRollbackSuggestsNames(t *testing.T) {
-	db := newDB(t)
-	mustOK(t, verso(t, db, "one", "commit", "support/reply"))
-	mustOK(t, verso(t, db, "two", "commit", "support/reply"))
-	mustOK(t, verso(t, db, "", "label", "support/reply", "1", "staging"))
-	mustOK(t, verso(t, db, "", "label", "support/reply", "2", "staging"))
-	wantErr(t, verso(t, db, "", "rollback", "suport/reply", "staging"), 2, `did you mean "support/reply"?`)
-	wantErr(t, verso(t, db, "", "rollback", "support/reply", "stagign"), 2, `did you mean "staging"?`)
-	wantErr(t, verso(t, db, "", "rollback", "support/reply", "canary"), 2, `no label "canary"`, "verso labels support/reply")
-	r := mustOK(t, verso(t, db, "", "rollback", "support/reply", "staging"))
-	if !strings.Contains(r.stdout, "v2 -> v1") {
-		t.Fatal(r.stdout)
-	}
-}
+// The mistyped-name suggestions are testdata/script/suggestions.txtar.
 
 // Names stored before validation existed (or by another tool) are printed
 // sanitised: `verso labels` once retitled the tmux pane.
