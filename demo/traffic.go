@@ -277,7 +277,7 @@ func Traffic(now time.Time) TrafficOptions {
 			},
 			"onboarding/welcome-email": {
 				2: {LatencyMS: 900, ErrorRate: 0.01, TokensIn: 300, TokensOut: 220, Score: 0.88},
-				3: {LatencyMS: 2100, ErrorRate: 0.012, TokensIn: 520, TokensOut: 410, Score: 0.72},
+				3: {LatencyMS: 2100, ErrorRate: 0.012, TokensIn: 520, TokensOut: 410, Score: 0.6},
 			},
 		},
 	}

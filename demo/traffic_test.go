@@ -63,6 +63,17 @@ func TestSeedTrafficTellsTheStory(t *testing.T) {
 	if c := store.CompareFigures(ob["v3"], ob["v2"]); c.LatencyP95 != 1 || ob["v3"].LatencyP50MS < 2*ob["v2"].LatencyP50MS {
 		t.Errorf("onboarding v3 should be slower: %+v vs %+v", ob["v3"], ob["v2"])
 	}
+	// The prompt list marks onboarding (its production v3 scores lower than
+	// v2) and nothing else.
+	hs, err := st.Health(ctx, store.HealthQuery{Until: now, Compare: 14 * day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range hs {
+		if worse := h.ErrorWorse || h.ScoreWorse; worse != (name == "onboarding/welcome-email") {
+			t.Errorf("%s: health %+v", name, h)
+		}
+	}
 	// The daily rhythm: afternoons busier than nights.
 	s, err := st.Series(ctx, store.SeriesQuery{Prompt: "support/reply", Since: two, Until: now, Step: time.Hour})
 	if err != nil {

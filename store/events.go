@@ -289,6 +289,7 @@ type rollAgg struct {
 	requests, errors, latency, tokensIn, tokensOut, cost int64
 	scoreN                                               int64
 	scoreSum, scoreSq                                    float64
+	costSq                                               float64 // sum of squared per-call costs (nano-dollars²)
 	hist                                                 Histogram
 }
 
@@ -396,7 +397,9 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 			a.latency += int64(math.Round(e.LatencyMS))
 			a.tokensIn += e.TokensIn
 			a.tokensOut += e.TokensOut
-			a.cost += int64(math.Round(e.Cost * 1e9))
+			c := math.Round(e.Cost * 1e9)
+			a.cost += int64(c)
+			a.costSq += c * c
 			if e.Score != nil {
 				a.addScore(*e.Score)
 			}
@@ -482,10 +485,10 @@ func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) e
 	if len(rolls) == 0 {
 		return nil
 	}
-	if err := mergeInto(ctx, tx, minuteTable, rolls); err != nil {
+	if err := mergeInto(ctx, tx, minuteTable, rolls, true); err != nil {
 		return err
 	}
-	return mergeInto(ctx, tx, hourTable, toHours(rolls))
+	return mergeInto(ctx, tx, hourTable, toHours(rolls), true)
 }
 
 // toHours sums minute-keyed aggregates per hour.
@@ -512,17 +515,22 @@ var (
 )
 
 // mergeInto adds aggregates to a rollup table's rows (rollKey.minute holds
-// the table's time unit).
-func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*rollAgg) error {
-	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist
+// the table's time unit). costSq is false while migrating a file whose
+// tables do not have the cost_sq column yet (migration 0010 adds it).
+func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*rollAgg, costSq bool) error {
+	sq, sqv, marks := ", 0", "", "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
+	if costSq {
+		sq, sqv, marks = ", cost_sq", ", cost_sq", marks+",?"
+	}
+	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sq+`
 		FROM `+t.name+` WHERE prompt_id = ? AND `+t.col+` = ? AND version = ? AND label = ? AND arm = ? AND model = ?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
 	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO `+t.name+` (prompt_id, `+t.col+`, version, label, arm, model,
-		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sqv+`)
+		VALUES (`+marks+`)`)
 	if err != nil {
 		return err
 	}
@@ -531,7 +539,7 @@ func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*
 		var cur acc
 		var hist []byte
 		err := get.QueryRowContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model).Scan(&cur.requests, &cur.errors,
-			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist)
+			&cur.latency, &cur.tokensIn, &cur.tokensOut, &cur.cost, &cur.scoreN, &cur.scoreSum, &cur.scoreSq, &hist, &cur.costSq)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -541,8 +549,12 @@ func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*
 			}
 		}
 		cur.add(a)
-		if _, err := put.ExecContext(ctx, k.prompt, k.minute, k.version, k.label, k.arm, k.model, cur.requests, cur.errors,
-			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary()); err != nil {
+		args := []any{k.prompt, k.minute, k.version, k.label, k.arm, k.model, cur.requests, cur.errors,
+			cur.latency, cur.tokensIn, cur.tokensOut, cur.cost, cur.scoreN, cur.scoreSum, cur.scoreSq, cur.hist.MarshalBinary()}
+		if costSq {
+			args = append(args, cur.costSq)
+		}
+		if _, err := put.ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
@@ -583,7 +595,7 @@ func backfillHourly(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return mergeInto(ctx, tx, hourTable, hours)
+	return mergeInto(ctx, tx, hourTable, hours, false)
 }
 
 // RecordFeedback stores feedback scores and adds each to its event's rollup

@@ -581,7 +581,7 @@ func (s *Store) replayHistoryTx(ctx context.Context, tx *sql.Tx, pid int64, p Ex
 		if from == to {
 			continue
 		}
-		if _, err := changeLabelTx(ctx, tx, pid, p.Name, e.Label, from, to, labelNote{e.Actor, e.Reason, 0, e.Forced, at.UTC().UnixMicro()}); err != nil {
+		if _, err := changeLabelTx(ctx, tx, pid, p.Name, e.Label, labelState{Version: from}, labelState{Version: to}, labelNote{actor: e.Actor, reason: e.Reason, forced: e.Forced, at: at.UTC().UnixMicro()}); err != nil {
 			return n, err
 		}
 		n++

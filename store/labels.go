@@ -20,6 +20,11 @@ type LabelInput struct {
 	Reason  string
 	RunID   int64 // eval run that justifies the move (optional)
 	Force   bool  // move a protected label without passing evidence (needs Reason)
+	// Split points the label at a split instead of Version (which is then
+	// ignored). An empty Salt (UnitKey) keeps the label's when it is a split
+	// already; a new split gets a random salt. Every version entering the
+	// label is gated.
+	Split *Split
 	// ExpectFrom is the version the caller saw the label on when the move
 	// was confirmed (a pointer to 0: the label did not exist). The move is
 	// refused with a *LabelMovedError when the label holds another version
@@ -213,6 +218,18 @@ func (s *Store) UpdateGate(ctx context.Context, fn func(g *GateSettings) error) 
 // with. A refusal is a *GateError; Force with a Reason passes it.
 func (s *Store) SetLabel(ctx context.Context, in LabelInput) (LabelEvent, error) {
 	op := fmt.Sprintf("label %s@%d %s", in.Prompt, in.Version, in.Label)
+	if in.Split != nil {
+		op = fmt.Sprintf("label %s %s --split %s", in.Prompt, in.Label, in.Split)
+		if in.Label == "latest" {
+			return LabelEvent{}, fmt.Errorf("%s: %w", op, splitErr(SplitOnLatest, in.Split.String(), "latest is always the newest version and cannot be split: split another label (production, canary)"))
+		}
+		sp := *in.Split
+		sp.Arms = slices.Clone(sp.Arms)
+		if err := sp.Check(); err != nil {
+			return LabelEvent{}, fmt.Errorf("%s: %w", op, err)
+		}
+		in.Split = &sp
+	}
 	if err := ValidLabel(in.Label); err != nil {
 		return LabelEvent{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -248,27 +265,72 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (Labe
 	if err != nil {
 		return LabelEvent{}, err
 	}
-	if in.Version < 1 || in.Version > latest {
-		return LabelEvent{}, fmt.Errorf("%s has no version %d (latest is v%d): %w", in.Prompt, in.Version, latest, ErrNotFound)
-	}
-	from, err := labelVersionTx(ctx, tx, pid, in.Label)
+	from, err := labelStateTx(ctx, tx, pid, in.Label)
 	if err != nil {
 		return LabelEvent{}, err
 	}
-	if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, from); err != nil {
+	if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, from.Version); err != nil {
 		return LabelEvent{}, err
 	}
-	if from == in.Version {
+	if in.Split == nil {
+		if in.Version < 1 || in.Version > latest {
+			return LabelEvent{}, fmt.Errorf("%s has no version %d (latest is v%d): %w", in.Prompt, in.Version, latest, ErrNotFound)
+		}
+	} else {
+		for _, a := range in.Split.Arms {
+			if a.Version > latest {
+				return LabelEvent{}, splitErr(SplitNoVersion, in.Split.String(), "split %s: %s has no version %d (latest is v%d)", in.Split, in.Prompt, a.Version, latest)
+			}
+		}
+		if in.Split.Salt == "" {
+			in.Split.Salt = newSalt()
+			if from.Split != nil {
+				in.Split.Salt = from.Split.Salt
+			}
+		}
+		if in.Split.UnitKey == "" && from.Split != nil {
+			in.Split.UnitKey = from.Split.UnitKey
+		}
+		in.Version = in.Split.Major()
+	}
+	to := labelState{Version: in.Version, Split: in.Split}
+	if sameTarget(from.Version, from.Split, to.Version, to.Split) {
+		if to.Split != nil {
+			return LabelEvent{}, fmt.Errorf("%s is already split %s: %w", in.Label, to.Split, ErrNoChange)
+		}
 		return LabelEvent{}, fmt.Errorf("%s is already on v%d: %w", in.Label, in.Version, ErrNoChange)
 	}
-	runID, forced, err := s.enforceGateTx(ctx, tx, pid, in.Prompt, in.Label, in.Version, in.Force)
+	if err := s.refuseLiveRolloutTx(ctx, tx, pid, in.Prompt, in.Label); err != nil {
+		return LabelEvent{}, err
+	}
+	runID, forced, err := s.gateEnteringTx(ctx, tx, pid, in.Prompt, in.Label, from, to, in.Force)
 	if err != nil {
 		return LabelEvent{}, err
 	}
 	if in.RunID != 0 {
 		runID = in.RunID
 	}
-	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, in.Version, labelNote{in.Actor, in.Reason, runID, forced, s.microAt(in.At)})
+	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, to, labelNote{actor: in.Actor, reason: in.Reason, runID: runID, forced: forced, at: s.microAt(in.At)})
+}
+
+// gateEnteringTx gates each version entering a label (a version the label
+// does not hold now, whole or as an arm), returning the run that justifies
+// the first one gated.
+func (s *Store) gateEnteringTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to labelState, force bool) (runID int64, forced bool, err error) {
+	for _, v := range to.versions() {
+		if from.holds(v) {
+			continue
+		}
+		r, f, err := s.enforceGateTx(ctx, tx, pid, prompt, label, v, force)
+		if err != nil {
+			return 0, false, err
+		}
+		if runID == 0 {
+			runID = r
+		}
+		forced = forced || f
+	}
+	return runID, forced, nil
 }
 
 // RemoveLabel deletes a label (the history keeps the move, with To = 0).
@@ -285,21 +347,24 @@ func (s *Store) RemoveLabel(ctx context.Context, in RemoveLabelInput) (LabelEven
 		if err != nil {
 			return err
 		}
-		from, err := labelVersionTx(ctx, tx, pid, in.Label)
+		from, err := labelStateTx(ctx, tx, pid, in.Label)
 		if err != nil {
 			return err
 		}
-		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, from); err != nil {
+		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, from.Version); err != nil {
 			return err
 		}
-		if from == 0 {
+		if from.Version == 0 {
 			return fmt.Errorf("%s has no label %q: %w", in.Prompt, in.Label, ErrNotFound)
+		}
+		if err := s.refuseLiveRolloutTx(ctx, tx, pid, in.Prompt, in.Label); err != nil {
+			return err
 		}
 		_, forced, err := s.enforceGateTx(ctx, tx, pid, in.Prompt, in.Label, 0, in.Force)
 		if err != nil {
 			return err
 		}
-		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, 0, labelNote{in.Actor, in.Reason, 0, forced, s.nowMicro()})
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, labelState{}, labelNote{actor: in.Actor, reason: in.Reason, forced: forced, at: s.nowMicro()})
 		return err
 	})
 	return ev, err
@@ -320,27 +385,30 @@ func (s *Store) Rollback(ctx context.Context, in RollbackInput) (LabelEvent, err
 		if err != nil {
 			return err
 		}
-		cur, err := labelVersionTx(ctx, tx, pid, in.Label)
+		cur, err := labelStateTx(ctx, tx, pid, in.Label)
 		if err != nil {
 			return err
 		}
-		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, cur); err != nil {
+		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, cur.Version); err != nil {
 			return err
 		}
-		if cur == 0 {
+		if cur.Version == 0 {
 			return fmt.Errorf("%s has no label %q to roll back: %w", in.Prompt, in.Label, ErrNotFound)
 		}
 		to, err := rollbackTargetTx(ctx, tx, pid, in.Label)
 		if err != nil {
 			return err
 		}
-		if in.ExpectTo != nil && *in.ExpectTo != to {
-			return &LabelMovedError{Prompt: in.Prompt, Label: in.Label, Expected: *in.ExpectTo, Actual: to, Target: true}
+		if in.ExpectTo != nil && *in.ExpectTo != to.Version {
+			return &LabelMovedError{Prompt: in.Prompt, Label: in.Label, Expected: *in.ExpectTo, Actual: to.Version, Target: true}
 		}
-		if to == 0 {
-			return fmt.Errorf("%s on %s has no previous version to roll back to (it was first set to v%d): %w", in.Label, in.Prompt, cur, ErrNotFound)
+		if to.Version == 0 {
+			return fmt.Errorf("%s on %s has no previous version to roll back to (it was first set to %s): %w", in.Label, in.Prompt, cur, ErrNotFound)
 		}
-		runID, forced, err := s.enforceGateTx(ctx, tx, pid, in.Prompt, in.Label, to, in.Force)
+		if err := s.refuseLiveRolloutTx(ctx, tx, pid, in.Prompt, in.Label); err != nil {
+			return err
+		}
+		runID, forced, err := s.gateEnteringTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, in.Force)
 		if err != nil {
 			return err
 		}
@@ -348,33 +416,46 @@ func (s *Store) Rollback(ctx context.Context, in RollbackInput) (LabelEvent, err
 		if in.Reason != "" {
 			r = "rollback: " + in.Reason
 		}
-		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{in.Actor, r, runID, forced, s.microAt(in.At)})
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{actor: in.Actor, reason: r, runID: runID, forced: forced, at: s.microAt(in.At)})
 		return err
 	})
 	return ev, err
 }
 
-func rollbackTargetTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (int, error) {
+func rollbackTargetTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (labelState, error) {
 	var prev sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT from_version FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).Scan(&prev)
+	var split *string
+	err := tx.QueryRowContext(ctx, `SELECT from_version, from_split FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).Scan(&prev, &split)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
+		return labelState{}, err
 	}
-	return int(prev.Int64), nil
+	sp, err := decodeSplit(split)
+	return labelState{Version: int(prev.Int64), Split: sp}, err
 }
 
-// RollbackTarget is the version Rollback would move a label to (0 if none).
+// RollbackTarget is the version Rollback would move a label to (0 if none);
+// for a label that was a split before its last move, the split's major
+// version (RollbackTargetState gives the split).
 func (s *Store) RollbackTarget(ctx context.Context, prompt, label string) (int, error) {
+	t, err := s.RollbackTargetState(ctx, prompt, label)
+	return t.Version, err
+}
+
+// RollbackTargetState is what Rollback would point a label at: a version
+// (Split nil) or a split; Version 0 if there is nothing to return to.
+func (s *Store) RollbackTargetState(ctx context.Context, prompt, label string) (LabelState, error) {
 	var prev sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT e.from_version FROM label_events e JOIN prompts p ON p.id = e.prompt_id
-		WHERE p.name = ? AND e.label = ? ORDER BY e.id DESC LIMIT 1`, prompt, label).Scan(&prev)
+	var split *string
+	err := s.db.QueryRowContext(ctx, `SELECT e.from_version, e.from_split FROM label_events e JOIN prompts p ON p.id = e.prompt_id
+		WHERE p.name = ? AND e.label = ? ORDER BY e.id DESC LIMIT 1`, prompt, label).Scan(&prev, &split)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		return LabelState{}, nil
 	}
 	if err != nil {
-		return 0, s.wrap("rollback target", err)
+		return LabelState{}, s.wrap("rollback target", err)
 	}
-	return int(prev.Int64), nil
+	sp, err := decodeSplit(split)
+	return LabelState{Version: int(prev.Int64), Split: sp}, err
 }
 
 // Labels lists a prompt's current labels sorted by name.
@@ -383,7 +464,7 @@ func (s *Store) Labels(ctx context.Context, prompt string) ([]Label, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT name, version, updated_at, actor FROM labels WHERE prompt_id = ? ORDER BY name`, p.ID)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, version, updated_at, actor, split FROM labels WHERE prompt_id = ? ORDER BY name`, p.ID)
 	if err != nil {
 		return nil, s.wrap("labels "+prompt, err)
 	}
@@ -392,7 +473,11 @@ func (s *Store) Labels(ctx context.Context, prompt string) ([]Label, error) {
 	for rows.Next() {
 		var l Label
 		var at int64
-		if err := rows.Scan(&l.Name, &l.Version, &at, &l.Actor); err != nil {
+		var split *string
+		if err := rows.Scan(&l.Name, &l.Version, &at, &l.Actor, &split); err != nil {
+			return nil, s.wrap("labels "+prompt, err)
+		}
+		if l.Split, err = decodeSplit(split); err != nil {
 			return nil, s.wrap("labels "+prompt, err)
 		}
 		l.UpdatedAt = time.UnixMicro(at).UTC()
@@ -401,7 +486,8 @@ func (s *Store) Labels(ctx context.Context, prompt string) ([]Label, error) {
 	return out, s.wrap("labels "+prompt, rows.Err())
 }
 
-const eventSelect = `SELECT e.id, p.name, e.label, COALESCE(e.from_version, 0), COALESCE(e.to_version, 0), e.actor, e.at, e.reason, COALESCE(e.run_id, 0), e.forced
+const eventSelect = `SELECT e.id, p.name, e.label, COALESCE(e.from_version, 0), COALESCE(e.to_version, 0), e.actor, e.at, e.reason, COALESCE(e.run_id, 0), e.forced,
+	e.from_split, e.to_split, e.evidence
 	FROM label_events e JOIN prompts p ON p.id = e.prompt_id`
 
 // LabelHistory lists every label move of a prompt, oldest first.
@@ -423,7 +509,14 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]LabelEvent
 	for rows.Next() {
 		var e LabelEvent
 		var at int64
-		if err := rows.Scan(&e.ID, &e.Prompt, &e.Label, &e.From, &e.To, &e.Actor, &at, &e.Reason, &e.RunID, &e.Forced); err != nil {
+		var fromSplit, toSplit *string
+		if err := rows.Scan(&e.ID, &e.Prompt, &e.Label, &e.From, &e.To, &e.Actor, &at, &e.Reason, &e.RunID, &e.Forced, &fromSplit, &toSplit, &e.Evidence); err != nil {
+			return nil, s.wrap("label history", err)
+		}
+		if e.FromSplit, err = decodeSplit(fromSplit); err != nil {
+			return nil, s.wrap("label history", err)
+		}
+		if e.ToSplit, err = decodeSplit(toSplit); err != nil {
 			return nil, s.wrap("label history", err)
 		}
 		e.At = time.UnixMicro(at).UTC()
@@ -509,42 +602,96 @@ func promptIDTx(ctx context.Context, tx *sql.Tx, name string) (int64, int, error
 }
 
 func labelVersionTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (int, error) {
-	var v int
-	err := tx.QueryRowContext(ctx, `SELECT version FROM labels WHERE prompt_id = ? AND name = ?`, pid, label).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+	st, err := labelStateTx(ctx, tx, pid, label)
+	return st.Version, err
+}
+
+// LabelState is what a label points at: a version (Split nil) or a split
+// (Version is then its major version). Version 0: no label.
+type LabelState struct {
+	Version int
+	Split   *Split
+}
+
+type labelState = LabelState
+
+func (l LabelState) String() string {
+	switch {
+	case l.Split != nil:
+		return "split " + l.Split.String()
+	case l.Version == 0:
+		return "nothing"
 	}
-	return v, err
+	return fmt.Sprintf("v%d", l.Version)
+}
+
+// versions lists the versions the state holds.
+func (l LabelState) versions() []int {
+	if l.Split != nil {
+		out := make([]int, len(l.Split.Arms))
+		for i, a := range l.Split.Arms {
+			out[i] = a.Version
+		}
+		return out
+	}
+	if l.Version == 0 {
+		return nil
+	}
+	return []int{l.Version}
+}
+
+func (l LabelState) holds(v int) bool {
+	if l.Split != nil {
+		return l.Split.Has(v)
+	}
+	return l.Version == v && v != 0
+}
+
+func labelStateTx(ctx context.Context, tx *sql.Tx, pid int64, label string) (labelState, error) {
+	var st labelState
+	var split *string
+	err := tx.QueryRowContext(ctx, `SELECT version, split FROM labels WHERE prompt_id = ? AND name = ?`, pid, label).Scan(&st.Version, &split)
+	if errors.Is(err, sql.ErrNoRows) {
+		return labelState{}, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Split, err = decodeSplit(split)
+	return st, err
 }
 
 // labelNote is what a label change records beyond the labels row: who,
-// why, the run that justified it, whether it was forced, and when.
+// why, the run that justified it, whether it was forced, when, and the
+// evidence of a rollout's step or abort.
 type labelNote struct {
-	actor  string
-	reason string
-	runID  int64
-	forced bool
-	at     int64
+	actor    string
+	reason   string
+	runID    int64
+	forced   bool
+	at       int64
+	evidence string
 }
 
-// changeLabelTx moves label from version from to version to (0: removes
-// it; from 0: creates it). The history row is written by the schema's
-// triggers on labels (migration 0004), which read the note written here
-// just before, in the same transaction; the event is read back.
-func changeLabelTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to int, n labelNote) (LabelEvent, error) {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO label_change_note (id, actor, reason, run_id, forced, at) VALUES (1, ?, ?, ?, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET actor = excluded.actor, reason = excluded.reason, run_id = excluded.run_id, forced = excluded.forced, at = excluded.at`,
-		n.actor, n.reason, nullInt64(n.runID), n.forced, n.at); err != nil {
+// changeLabelTx moves label from one state to another (to.Version 0:
+// removes it; from.Version 0: creates it). The history row is written by
+// the schema's triggers on labels (migrations 0004, 0010), which read the
+// note written here just before, in the same transaction; the event is
+// read back.
+func changeLabelTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label string, from, to labelState, n labelNote) (LabelEvent, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO label_change_note (id, actor, reason, run_id, forced, at, evidence) VALUES (1, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET actor = excluded.actor, reason = excluded.reason, run_id = excluded.run_id, forced = excluded.forced, at = excluded.at, evidence = excluded.evidence`,
+		n.actor, n.reason, nullInt64(n.runID), n.forced, n.at, n.evidence); err != nil {
 		return LabelEvent{}, err
 	}
 	var err error
 	switch {
-	case to == 0:
+	case to.Version == 0:
 		_, err = tx.ExecContext(ctx, `DELETE FROM labels WHERE prompt_id = ? AND name = ?`, pid, label)
-	case from == 0:
-		_, err = tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (?, ?, ?, ?, ?)`, pid, label, to, n.at, n.actor)
+	case from.Version == 0:
+		_, err = tx.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor, split) VALUES (?, ?, ?, ?, ?, ?)`, pid, label, to.Version, n.at, n.actor, encodeSplit(to.Split))
 	default:
-		_, err = tx.ExecContext(ctx, `UPDATE labels SET version = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to, n.at, n.actor, pid, label)
+		_, err = tx.ExecContext(ctx, `UPDATE labels SET version = ?, split = ?, updated_at = ?, actor = ? WHERE prompt_id = ? AND name = ?`, to.Version, encodeSplit(to.Split), n.at, n.actor, pid, label)
 	}
 	if err != nil {
 		return LabelEvent{}, err
@@ -556,14 +703,21 @@ func changeLabelTx(ctx context.Context, tx *sql.Tx, pid int64, prompt, label str
 	}
 	var ev LabelEvent
 	var at int64
-	err = tx.QueryRowContext(ctx, `SELECT id, COALESCE(from_version, 0), COALESCE(to_version, 0), actor, at, reason, COALESCE(run_id, 0), forced
+	var fromSplit, toSplit *string
+	err = tx.QueryRowContext(ctx, `SELECT id, COALESCE(from_version, 0), COALESCE(to_version, 0), actor, at, reason, COALESCE(run_id, 0), forced, from_split, to_split, evidence
 		FROM label_events WHERE prompt_id = ? AND label = ? ORDER BY id DESC LIMIT 1`, pid, label).
-		Scan(&ev.ID, &ev.From, &ev.To, &ev.Actor, &at, &ev.Reason, &ev.RunID, &ev.Forced)
+		Scan(&ev.ID, &ev.From, &ev.To, &ev.Actor, &at, &ev.Reason, &ev.RunID, &ev.Forced, &fromSplit, &toSplit, &ev.Evidence)
 	if err != nil {
 		return LabelEvent{}, fmt.Errorf("label history of %s %s: %w", prompt, label, err)
 	}
-	if ev.From != from || ev.To != to {
-		return LabelEvent{}, fmt.Errorf("label history of %s %s: recorded v%d -> v%d, want v%d -> v%d: %w", prompt, label, ev.From, ev.To, from, to, ErrConflict)
+	if ev.FromSplit, err = decodeSplit(fromSplit); err == nil {
+		ev.ToSplit, err = decodeSplit(toSplit)
+	}
+	if err != nil {
+		return LabelEvent{}, err
+	}
+	if ev.From != from.Version || ev.To != to.Version {
+		return LabelEvent{}, fmt.Errorf("label history of %s %s: recorded v%d -> v%d, want v%d -> v%d: %w", prompt, label, ev.From, ev.To, from.Version, to.Version, ErrConflict)
 	}
 	ev.Prompt, ev.Label, ev.At = prompt, label, time.UnixMicro(at).UTC()
 	return ev, nil

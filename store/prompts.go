@@ -639,16 +639,29 @@ func (s *Store) Version(ctx context.Context, name string, number int) (Version, 
 // Resolve returns the version a reference names, with application
 // semantics: a bare name means name@production.
 func (s *Store) Resolve(ctx context.Context, ref string) (Version, error) {
-	return s.resolve(ctx, ref, "production")
+	return s.resolve(ctx, ref, "production", "")
+}
+
+// ResolveUnit is Resolve for one unit (user, session): a label that is a
+// split resolves to the arm the unit is assigned to (Split.Assign, with the
+// weights of a running rollout as the clock has them), and the version's
+// Arm says which. No unit ("") draws a random arm.
+func (s *Store) ResolveUnit(ctx context.Context, ref, unit string) (Version, error) {
+	return s.resolve(ctx, ref, "production", unit)
+}
+
+// LookupUnit is Lookup for one unit (see ResolveUnit).
+func (s *Store) LookupUnit(ctx context.Context, ref, unit string) (Version, error) {
+	return s.resolve(ctx, ref, "latest", unit)
 }
 
 // Lookup returns the version a reference names, with CLI and UI semantics:
 // a bare name means the newest version.
 func (s *Store) Lookup(ctx context.Context, ref string) (Version, error) {
-	return s.resolve(ctx, ref, "latest")
+	return s.resolve(ctx, ref, "latest", "")
 }
 
-func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) {
+func (s *Store) resolve(ctx context.Context, ref, bare, unit string) (Version, error) {
 	name, sel, err := ParseRef(ref)
 	if err != nil {
 		return Version{}, err
@@ -666,8 +679,7 @@ func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) 
 	if sel == "latest" {
 		v, err = scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE p.name = ? AND v.number = p.latest`, name))
 	} else {
-		v, err = scanVersion(s.db.QueryRowContext(ctx, versionSelect+` JOIN labels l ON l.prompt_id = v.prompt_id AND l.version = v.number
-			WHERE p.name = ? AND l.name = ?`, name, sel))
+		v, err = s.resolveLabel(ctx, name, sel, unit)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, perr := s.Prompt(ctx, name); perr != nil {
@@ -676,16 +688,7 @@ func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) 
 		if sel == "latest" {
 			return v, fmt.Errorf("%s has no versions yet: %w", name, ErrNotFound)
 		}
-		labels, _ := s.Labels(ctx, name)
-		var names []string
-		for _, l := range labels {
-			names = append(names, l.Name)
-		}
-		have := "it has no labels"
-		if len(names) > 0 {
-			have = "its labels: " + strings.Join(names, ", ")
-		}
-		return v, &MissingError{Kind: MissingLabel, Prompt: name, Name: sel, Have: names, msg: fmt.Sprintf("%s has no label %q (%s)", name, sel, have)}
+		return v, s.missingLabel(ctx, name, sel)
 	}
 	if err != nil {
 		return v, s.wrap("resolve "+ref, err)
@@ -696,6 +699,103 @@ func (s *Store) resolve(ctx context.Context, ref, bare string) (Version, error) 
 	}
 	v.Labels = byVersion[v.Number]
 	return v, nil
+}
+
+// resolveLabel reads the version a label gives a unit: the label's version,
+// or for a split the unit's arm under the weights in force.
+func (s *Store) resolveLabel(ctx context.Context, name, label, unit string) (Version, error) {
+	in, err := s.labelInForce(ctx, name, label)
+	if err != nil {
+		return Version{}, err
+	}
+	number, arm := in.Pick(unit)
+	v, err := scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE v.prompt_id = ? AND v.number = ?`, in.promptID, number))
+	v.Arm = arm
+	return v, err
+}
+
+// InForce is what a label gives units now: one version, or a split under
+// the weights in force (a running rollout's clock included).
+type InForce struct {
+	LabelState
+	// Rollout is set while a rollout owns the label: what it gives can
+	// change with the clock or another process at any moment, so a cache
+	// must not keep it.
+	Rollout  bool
+	promptID int64
+}
+
+// Pick returns the version and arm a unit gets ("" unit: a random arm).
+func (in InForce) Pick(unit string) (int, string) {
+	if in.Split == nil {
+		return in.Version, ""
+	}
+	v := in.Split.Assign(unit).Version
+	return v, ArmName(v)
+}
+
+// LabelInForce reads what a label gives units now (see InForce). A missing
+// prompt or label is a *MissingError.
+func (s *Store) LabelInForce(ctx context.Context, name, label string) (InForce, error) {
+	in, err := s.labelInForce(ctx, name, label)
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, s.missingLabel(ctx, name, label)
+	}
+	return in, s.wrap("resolve "+name+"@"+label, err)
+}
+
+func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, error) {
+	var in InForce
+	// One snapshot for the label and its rollout: read apart, an abort
+	// committing between them would pair the old split with no rollout.
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		in, err = labelInForceTx(ctx, tx, s.now(), name, label)
+		return err
+	})
+	return in, err
+}
+
+func labelInForceTx(ctx context.Context, tx *sql.Tx, now time.Time, name, label string) (InForce, error) {
+	var in InForce
+	var split *string
+	err := tx.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split FROM labels l JOIN prompts p ON p.id = l.prompt_id
+		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&in.promptID, &in.Version, &split)
+	if err != nil {
+		return in, err
+	}
+	if in.Split, err = decodeSplit(split); err != nil || in.Split == nil {
+		return in, err
+	}
+	r, err := scanRollout(tx.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state IN ('running', 'paused')`, in.promptID, label))
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, nil
+	}
+	if err != nil {
+		return in, err
+	}
+	in.Rollout = true
+	if i, _ := r.In(now); i != r.Step {
+		in.Split = r.split(r.Steps[i], in.Split.Salt, in.Split.UnitKey)
+		in.Version = r.majorAt(r.Steps[i])
+	}
+	return in, nil
+}
+
+func (s *Store) missingLabel(ctx context.Context, name, sel string) error {
+	if _, perr := s.Prompt(ctx, name); perr != nil {
+		return perr
+	}
+	labels, _ := s.Labels(ctx, name)
+	var names []string
+	for _, l := range labels {
+		names = append(names, l.Name)
+	}
+	have := "it has no labels"
+	if len(names) > 0 {
+		have = "its labels: " + strings.Join(names, ", ")
+	}
+	return &MissingError{Kind: MissingLabel, Prompt: name, Name: sel, Have: names, msg: fmt.Sprintf("%s has no label %q (%s)", name, sel, have)}
 }
 
 // versionNumber parses "3" or "v3".

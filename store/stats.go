@@ -155,6 +155,7 @@ func (a *rollAgg) add(r *rollAgg) {
 	a.scoreN += r.scoreN
 	a.scoreSum += r.scoreSum
 	a.scoreSq += r.scoreSq
+	a.costSq += r.costSq
 	a.hist.Merge(&r.hist)
 }
 
@@ -287,7 +288,7 @@ func (s *Store) readRollupRows(ctx context.Context, prompt string, t rollTable, 
 		return nil
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+t.col+`, version, label, arm, model, requests, errors, latency_ms, tokens_in, tokens_out,
-		cost, score_n, score_sum, score_sq, hist FROM `+t.name+` WHERE prompt_id = ? AND `+t.col+` >= ? AND `+t.col+` < ?`, pid, from, to)
+		cost, score_n, score_sum, score_sq, hist, cost_sq FROM `+t.name+` WHERE prompt_id = ? AND `+t.col+` >= ? AND `+t.col+` < ?`, pid, from, to)
 	if err != nil {
 		return s.wrap("stats "+prompt, err)
 	}
@@ -297,7 +298,7 @@ func (s *Store) readRollupRows(ctx context.Context, prompt string, t rollTable, 
 	for rows.Next() {
 		r.hist = Histogram{}
 		if err := rows.Scan(&r.minute, &r.version, &r.dims[0], &r.dims[1], &r.dims[2], &r.requests, &r.errors, &r.latency,
-			&r.tokensIn, &r.tokensOut, &r.cost, &r.scoreN, &r.scoreSum, &r.scoreSq, &hist); err != nil {
+			&r.tokensIn, &r.tokensOut, &r.cost, &r.scoreN, &r.scoreSum, &r.scoreSq, &hist, &r.costSq); err != nil {
 			return s.wrap("stats "+prompt, err)
 		}
 		r.minute *= span

@@ -124,6 +124,9 @@ type Version struct {
 	Parent    int // version it was edited from; 0 for none
 	Hash      string
 	Labels    []string // labels currently on this version, sorted (filled by readers)
+	// Arm is the split arm the version was resolved through (ArmName of
+	// the version), "" when the label is not a split.
+	Arm string
 }
 
 // PromptSummary is one row of the prompt list: the prompt, its latest
@@ -139,8 +142,10 @@ type PromptSummary struct {
 
 // Label is a label's current position.
 type Label struct {
-	Name      string
-	Version   int
+	Name    string
+	Version int // the version; for a split, its major version
+	// Split is what the label points at when it is a split (nil: Version).
+	Split     *Split
 	UpdatedAt time.Time
 	Actor     string
 }
@@ -158,7 +163,19 @@ type LabelEvent struct {
 	Reason string
 	RunID  int64 // eval run that justified the move, 0 if none
 	Forced bool  // forced past the eval gate (with a reason)
+	// FromSplit and ToSplit are the splits on either side of the move (nil:
+	// the label was, or is, whole on From, To).
+	FromSplit, ToSplit *Split
+	// Evidence is what a rollout's step or abort was decided on (JSON of a
+	// RolloutCheck), "" for other moves.
+	Evidence string
 }
+
+// FromState and ToState are the two sides of a move.
+func (e LabelEvent) FromState() LabelState { return LabelState{Version: e.From, Split: e.FromSplit} }
+
+// ToState is what the label points at after the move.
+func (e LabelEvent) ToState() LabelState { return LabelState{Version: e.To, Split: e.ToSplit} }
 
 // Assertion is one check on a model output, in promptfoo's shape. The store
 // keeps it as data; eval gives it meaning and validates it.

@@ -2,8 +2,10 @@ package tui
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -617,5 +619,56 @@ func TestRunsTabSeesRunsMadeWhileCovered(t *testing.T) {
 	}
 	if p := r.plain(); strings.Contains(p, "no runs yet") || !strings.Contains(p, "#1") {
 		t.Fatalf("the Runs tab did not see the run made while it was covered:\n%s", p)
+	}
+}
+
+// The Analytics tab moves while another process ingests (verso serve):
+// the next poll re-reads it, without a notice.
+func TestLiveAnalytics(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	ct.Traffic(t, st)
+	r := newRoot(t, options(st, "dark"), 140, 40)
+	r.send(pollMsg{})
+	r.keys("G", "enter", "6", "w", "w") // support/reply, Analytics, last hour
+	if p := r.plain(); !strings.Contains(p, "requests per minute · by version · last 1h") {
+		t.Fatalf("the Analytics tab is not on the last hour:\n%s", p)
+	}
+	rowOf := func(p string) string {
+		for _, l := range strings.Split(p, "\n") {
+			if strings.Contains(l, " all ") || strings.HasPrefix(strings.TrimLeft(l, " ›"), "v2 ") {
+				return l
+			}
+		}
+		return ""
+	}
+	before := rowOf(r.plain())
+	other, err := store.OpenWith(path, store.Options{Clock: ct.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	var evs []store.Event
+	for i := range 500 {
+		evs = append(evs, store.Event{Prompt: ct.Support, Version: 2, Label: "production", Time: ct.Now.Add(-time.Duration(i) * time.Second), LatencyMS: 900})
+	}
+	if _, err := other.RecordEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	r.statuses()
+	r.send(pollMsg{})
+	if s := r.statuses(); len(s) != 0 {
+		t.Errorf("ingest said %q", s)
+	}
+	after := rowOf(r.plain())
+	requests := func(row string) int {
+		f := strings.Fields(strings.TrimLeft(row, " ›"))
+		if len(f) < 2 {
+			return -1
+		}
+		n, _ := strconv.Atoi(f[1])
+		return n
+	}
+	if requests(after) < requests(before)+499 {
+		t.Fatalf("the tab did not re-read the 500 new calls:\nbefore %q\nafter  %q", before, after)
 	}
 }

@@ -20,6 +20,7 @@ func commands(a *app) []*cobra.Command {
 		newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a), newAssertionsCmd(a),
 		newDemoCmd(a),
 		newServeCmd(a), newIngestCmd(a), newStatsCmd(a), newEventsCmd(a),
+		newRolloutCmd(a), newABCmd(a),
 		// tui: the root command itself, and newDemoCmd(a)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -15,7 +16,7 @@ import (
 )
 
 func newLabelCmd(a *app) *cobra.Command {
-	var reason string
+	var reason, split, unitKey string
 	var force, remove bool
 	var expect expectFlag
 	c := &cobra.Command{
@@ -26,11 +27,25 @@ func newLabelCmd(a *app) *cobra.Command {
 			"Protected labels (production by default) need a passing eval run of the version on the prompt's default suite;\n" +
 			"--force --reason TEXT moves it anyway and records the move as forced (removing a protected label needs it too).\n" +
 			"--expect-from N refuses the change (exit 2, nothing written) unless the label is on vN when it is written (0: the label\n" +
-			"does not exist): a script confirms the move it read, not one another writer made meanwhile.",
+			"does not exist): a script confirms the move it read, not one another writer made meanwhile.\n" +
+			"--split V=W,V=W points the label at a traffic split instead (2 to 4 versions, whole-percent weights summing to 100):\n" +
+			"`verso label NAME LABEL --split 3=90,5=10 [--unit-key user_id]`. Each unit key hashes to the same version every time;\n" +
+			"changing the weights keeps the assignment salt, so raising a version's share only moves units to it.",
 		Example: "  verso label support/reply 4 staging\n  verso label support/reply staging production --reason \"eval run 12 green\"\n" +
-			"  verso label support/reply 0 canary --remove",
-		Args: exactArgs(3, "verso label NAME VERSION LABEL"),
+			"  verso label support/reply 0 canary --remove\n  verso label support/reply production --split 3=90,5=10 --unit-key user_id --reason \"try v5 on 10%\"",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if split != "" {
+				return exactArgs(2, "verso label NAME LABEL --split V=W,V=W")(cmd, args)
+			}
+			return exactArgs(3, "verso label NAME VERSION LABEL")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if split != "" {
+				return a.splitLabel(cmd.Context(), args[0], args[1], split, unitKey, reason, force, expect.ptr())
+			}
+			if unitKey != "" {
+				return usageErr("--unit-key goes with --split: verso label NAME LABEL --split V=W,V=W --unit-key KEY")
+			}
 			name, verArg, label := args[0], args[1], args[2]
 			if err := store.ValidName(name); err != nil {
 				return classify(err)
@@ -71,14 +86,50 @@ func newLabelCmd(a *app) *cobra.Command {
 	c.Flags().StringVar(&reason, "reason", "", "why the label moves (kept in the history)")
 	c.Flags().BoolVar(&force, "force", false, "move a protected label without a passing eval (needs --reason; recorded as forced)")
 	c.Flags().BoolVar(&remove, "remove", false, "remove the label instead (VERSION is ignored)")
+	c.Flags().StringVar(&split, "split", "", "point the label at a traffic split: VERSION=WEIGHT,... summing to 100 (e.g. 3=90,5=10)")
+	c.Flags().StringVar(&unitKey, "unit-key", "", "with --split: what the application hashes to assign units (user_id, session_id)")
 	c.Flags().Var(&expect, "expect-from", "refuse unless the label is on this version when written (0: it does not exist)")
 	return c
 }
 
+func (a *app) splitLabel(ctx context.Context, name, label, text, unitKey, reason string, force bool, expect *int) error {
+	if err := store.ValidName(name); err != nil {
+		return classify(err)
+	}
+	sp, err := store.ParseSplit(text)
+	if err != nil {
+		return classify(err)
+	}
+	sp.UnitKey = unitKey
+	st, err := a.open(false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ev, err := st.SetLabel(ctx, store.LabelInput{Prompt: name, Label: label, Split: &sp, Actor: a.author(), Reason: reason, Force: force, ExpectFrom: expect})
+	if errors.Is(err, store.ErrNoChange) {
+		fmt.Fprintf(a.stdout, "%s: %s is already split %s\n", cell(name), cell(label), sp)
+		return nil
+	}
+	if err != nil {
+		return classify(err)
+	}
+	fmt.Fprintf(a.stdout, "%s: %s %s\n", cell(name), cell(label), moveText(ev))
+	return nil
+}
+
+// stateText is what a label points at: v3, or split 3=90,5=10.
+func stateText(st store.LabelState) string {
+	if st.Split != nil {
+		return "split " + st.Split.String()
+	}
+	return fmt.Sprintf("v%d", st.Version)
+}
+
 func moveText(ev store.LabelEvent) string {
-	s := fmt.Sprintf("v%d -> v%d", ev.From, ev.To)
+	s := fmt.Sprintf("%s -> %s", stateText(ev.FromState()), stateText(ev.ToState()))
 	if ev.From == 0 {
-		s = fmt.Sprintf("set to v%d", ev.To)
+		s = "set to " + stateText(ev.ToState())
 	}
 	if ev.RunID != 0 {
 		s += fmt.Sprintf(" (evidence: run %d)", ev.RunID)
@@ -121,7 +172,7 @@ func newRollbackCmd(a *app) *cobra.Command {
 			if err != nil {
 				return classify(err)
 			}
-			fmt.Fprintf(a.stdout, "%s: %s rolled back v%d -> v%d\n", cell(args[0]), cell(args[1]), ev.From, ev.To)
+			fmt.Fprintf(a.stdout, "%s: %s rolled back %s -> %s\n", cell(args[0]), cell(args[1]), stateText(ev.FromState()), stateText(ev.ToState()))
 			return nil
 		},
 	}
@@ -155,20 +206,24 @@ func newLabelsCmd(a *app) *cobra.Command {
 			}
 			if asJSON {
 				type labelJSON struct {
-					Label     string    `json:"label"`
-					Version   int       `json:"version"`
-					UpdatedAt time.Time `json:"updated_at"`
-					Actor     string    `json:"actor"`
+					Label     string       `json:"label"`
+					Version   int          `json:"version"`
+					Split     *store.Split `json:"split,omitempty"`
+					UpdatedAt time.Time    `json:"updated_at"`
+					Actor     string       `json:"actor"`
 				}
 				type eventJSON struct {
-					Label  string    `json:"label"`
-					From   *int      `json:"from"`
-					To     *int      `json:"to"`
-					Actor  string    `json:"actor"`
-					At     time.Time `json:"at"`
-					Reason string    `json:"reason"`
-					RunID  *int64    `json:"run_id"`
-					Forced bool      `json:"forced"`
+					Label     string          `json:"label"`
+					From      *int            `json:"from"`
+					To        *int            `json:"to"`
+					FromSplit *store.Split    `json:"from_split,omitempty"`
+					ToSplit   *store.Split    `json:"to_split,omitempty"`
+					Actor     string          `json:"actor"`
+					At        time.Time       `json:"at"`
+					Reason    string          `json:"reason"`
+					RunID     *int64          `json:"run_id"`
+					Forced    bool            `json:"forced"`
+					Evidence  json.RawMessage `json:"evidence,omitempty"`
 				}
 				out := struct {
 					Name    string      `json:"name"`
@@ -176,10 +231,14 @@ func newLabelsCmd(a *app) *cobra.Command {
 					History []eventJSON `json:"history"`
 				}{Name: args[0], Labels: []labelJSON{}, History: []eventJSON{}}
 				for _, l := range labels {
-					out.Labels = append(out.Labels, labelJSON{l.Name, l.Version, l.UpdatedAt, l.Actor})
+					out.Labels = append(out.Labels, labelJSON{l.Name, l.Version, l.Split, l.UpdatedAt, l.Actor})
 				}
 				for _, e := range hist {
-					out.History = append(out.History, eventJSON{e.Label, intPtr(e.From), intPtr(e.To), e.Actor, e.At, e.Reason, int64Ptr(e.RunID), e.Forced})
+					var ev json.RawMessage
+					if e.Evidence != "" {
+						ev = json.RawMessage(e.Evidence)
+					}
+					out.History = append(out.History, eventJSON{e.Label, intPtr(e.From), intPtr(e.To), e.FromSplit, e.ToSplit, e.Actor, e.At, e.Reason, int64Ptr(e.RunID), e.Forced, ev})
 				}
 				return printJSON(a.stdout, out)
 			}
@@ -190,7 +249,15 @@ func newLabelsCmd(a *app) *cobra.Command {
 				tw := table(w)
 				fmt.Fprintln(tw, "LABEL\tVERSION\tSINCE\tBY")
 				for _, l := range labels {
-					fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\n", cell(l.Name), l.Version, ago(l.UpdatedAt), cell(l.Actor))
+					what := fmt.Sprintf("v%d", l.Version)
+					if l.Split != nil {
+						what = fmt.Sprintf("split %s (salt %s", l.Split, cell(l.Split.Salt))
+						if l.Split.UnitKey != "" {
+							what += ", unit " + cell(l.Split.UnitKey)
+						}
+						what += ")"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell(l.Name), what, ago(l.UpdatedAt), cell(l.Actor))
 				}
 				tw.Flush()
 			}
@@ -199,12 +266,12 @@ func newLabelsCmd(a *app) *cobra.Command {
 				tw := table(w)
 				fmt.Fprintln(tw, "WHEN\tLABEL\tMOVE\tBY\tREASON")
 				for _, e := range hist {
-					move := fmt.Sprintf("v%d -> v%d", e.From, e.To)
+					move := stateText(e.FromState()) + " -> " + stateText(e.ToState())
 					switch {
 					case e.From == 0:
-						move = fmt.Sprintf("new -> v%d", e.To)
+						move = "new -> " + stateText(e.ToState())
 					case e.To == 0:
-						move = fmt.Sprintf("v%d -> removed", e.From)
+						move = stateText(e.FromState()) + " -> removed"
 					}
 					reason := e.Reason
 					if e.Forced {

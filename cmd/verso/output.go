@@ -71,6 +71,7 @@ type versionJSON struct {
 	Hash      string          `json:"hash"`
 	Labels    []string        `json:"labels"`
 	Variables []string        `json:"variables"`
+	Arm       string          `json:"arm,omitempty"` // the split arm a label resolved to (show --unit)
 }
 
 func toVersionJSON(v store.Version, vars []string) versionJSON {
@@ -83,7 +84,7 @@ func toVersionJSON(v store.Version, vars []string) versionJSON {
 	}
 	return versionJSON{Name: v.Prompt, Version: v.Number, Kind: v.Kind, Dialect: v.Dialect, Template: v.Template, Messages: v.Messages,
 		Config: v.Config, Message: v.Message, Author: v.Author, CreatedAt: v.CreatedAt, Parent: v.Parent,
-		Hash: v.Hash, Labels: labels, Variables: vars}
+		Hash: v.Hash, Labels: labels, Variables: vars, Arm: v.Arm}
 }
 
 // configLine summarises a model config on one line ("" when empty).

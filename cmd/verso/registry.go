@@ -77,11 +77,15 @@ func newListCmd(a *app) *cobra.Command {
 func newShowCmd(a *app) *cobra.Command {
 	var asJSON bool
 	var vars []string
+	var unit string
 	c := &cobra.Command{
 		Use:   "show REF",
 		Short: "Show a version (name, name@3, name@production); --var renders it",
+		Long: "Show a version. REF is name (the newest version), name@3 or name@label. A label that is a traffic split\n" +
+			"resolves to one of its versions: --unit KEY gives the version and arm that unit is assigned to (what the library\n" +
+			"and `verso serve` give it); without --unit a random arm is drawn.",
 		Example: "  verso show support/reply\n  verso show support/reply@production --json\n" +
-			"  verso show support/reply@3 --var customer=Ada --var issue='late parcel'",
+			"  verso show support/reply@3 --var customer=Ada --var issue='late parcel'\n  verso show support/reply@production --unit user-42",
 		Args: exactArgs(1, "verso show REF (e.g. support/reply@production)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			values, err := parseVars(vars)
@@ -93,7 +97,7 @@ func newShowCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			v, err := st.Lookup(cmd.Context(), args[0])
+			v, err := st.LookupUnit(cmd.Context(), args[0], unit)
 			if err != nil {
 				return classify(err)
 			}
@@ -132,6 +136,13 @@ func newShowCmd(a *app) *cobra.Command {
 				fmt.Fprintf(w, "  [%s]", cell(strings.Join(v.Labels, ", ")))
 			}
 			fmt.Fprintf(w, "  by %s, %s\n", cell(v.Author), ago(v.CreatedAt))
+			if v.Arm != "" {
+				who := "a random unit"
+				if unit != "" {
+					who = "unit " + cell(unit)
+				}
+				fmt.Fprintf(w, "arm:       %s (%s, split label)\n", v.Arm, who)
+			}
 			if v.Message != "" {
 				fmt.Fprintf(w, "message:   %s\n", cell(v.Message))
 			}
@@ -153,6 +164,7 @@ func newShowCmd(a *app) *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().StringArrayVar(&vars, "var", nil, "render with a variable (name=value, repeatable)")
+	c.Flags().StringVar(&unit, "unit", "", "the unit key (user, session) a split label is resolved for")
 	return c
 }
 

@@ -80,7 +80,7 @@ type Options struct {
 
 // source is where prompts come from and events go to.
 type source interface {
-	resolve(ctx context.Context, name, sel string) (Prompt, error)
+	resolve(ctx context.Context, name, sel, unit string) (Prompt, error)
 	record(ctx context.Context, evs []Event) error
 	close() error
 }
@@ -104,6 +104,9 @@ type entry struct {
 	p          Prompt
 	fetched    time.Time
 	refreshing bool
+	// split: the label was a traffic split when last resolved, so its
+	// answer depends on the unit and is not reused for other units.
+	split bool
 }
 
 // Open makes a client for a registry file path or a `verso serve` URL
@@ -148,8 +151,19 @@ func Open(src string, o Options) (*Client, error) {
 }
 
 // Get returns the prompt a reference names: "name" (the production label),
-// "name@label" or "name@3".
+// "name@label" or "name@3". A label that is a traffic split gives a random
+// arm; use GetUnit to assign a user or session.
 func (c *Client) Get(ctx context.Context, ref string) (Prompt, error) {
+	return c.GetUnit(ctx, ref, "")
+}
+
+// GetUnit is Get for one unit (a user id, a session id): a label that is a
+// traffic split gives the unit its arm, the same every time (store.Bucket);
+// Prompt.Version and Prompt.Arm say which. Record events with both. A
+// label that is not a split is cached as Get caches it; a split is asked
+// for each time (the source is fast; a split's weights can change at any
+// moment under a rollout), with the cached answer as the fallback.
+func (c *Client) GetUnit(ctx context.Context, ref, unit string) (Prompt, error) {
 	name, sel, err := store.ParseRef(ref)
 	if err != nil {
 		return Prompt{}, err
@@ -160,7 +174,7 @@ func (c *Client) Get(ctx context.Context, ref string) (Prompt, error) {
 	key := name + "@" + sel
 	c.mu.Lock()
 	e := c.cache[key]
-	if e != nil {
+	if e != nil && !e.split {
 		if c.now().Sub(e.fetched) >= c.o.TTL && !e.refreshing {
 			e.refreshing = true
 			c.wg.Add(1)
@@ -171,15 +185,18 @@ func (c *Client) Get(ctx context.Context, ref string) (Prompt, error) {
 		return p, nil
 	}
 	c.mu.Unlock()
-	p, err := c.src.resolve(ctx, name, sel)
+	p, err := c.src.resolve(ctx, name, sel, unit)
 	if err != nil {
+		if e != nil && !errors.Is(err, store.ErrInvalid) {
+			return e.p, nil
+		}
 		if fb, ok := c.fallback(ref, key); ok && !errors.Is(err, store.ErrInvalid) {
 			return fb, nil
 		}
 		return Prompt{}, err
 	}
 	c.mu.Lock()
-	c.cache[key] = &entry{p: p, fetched: c.now()}
+	c.cache[key] = &entry{p: p, fetched: c.now(), split: p.Arm != ""}
 	c.mu.Unlock()
 	return p, nil
 }
@@ -200,7 +217,7 @@ func (c *Client) refresh(key, name, sel string) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	p, err := c.src.resolve(ctx, name, sel)
+	p, err := c.src.resolve(ctx, name, sel, "")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.cache[key]
@@ -212,13 +229,18 @@ func (c *Client) refresh(key, name, sel string) {
 		c.o.OnError(fmt.Errorf("verso client: refresh %s (still using v%d): %w", key, e.p.Version, err))
 		return
 	}
-	e.p, e.fetched = p, c.now()
+	e.p, e.fetched, e.split = p, c.now(), p.Arm != ""
 }
 
 // Render resolves ref and renders it with vars into chat messages (a text
 // prompt is one user message). Missing variables are an error naming them.
 func (c *Client) Render(ctx context.Context, ref string, vars map[string]any) ([]store.Message, Prompt, error) {
-	p, err := c.Get(ctx, ref)
+	return c.RenderUnit(ctx, ref, "", vars)
+}
+
+// RenderUnit is Render for one unit of a traffic split (see GetUnit).
+func (c *Client) RenderUnit(ctx context.Context, ref, unit string, vars map[string]any) ([]store.Message, Prompt, error) {
+	p, err := c.GetUnit(ctx, ref, unit)
 	if err != nil {
 		return nil, p, err
 	}
@@ -331,12 +353,12 @@ func (c *Client) Close() error {
 // fileSource reads and writes the registry file directly.
 type fileSource struct{ st *store.Store }
 
-func (f *fileSource) resolve(ctx context.Context, name, sel string) (Prompt, error) {
-	v, err := f.st.Resolve(ctx, name+"@"+sel)
+func (f *fileSource) resolve(ctx context.Context, name, sel, unit string) (Prompt, error) {
+	v, err := f.st.ResolveUnit(ctx, name+"@"+sel, unit)
 	if err != nil {
 		return Prompt{}, err
 	}
-	p := Prompt{Name: v.Prompt, Version: v.Number, Kind: v.Kind, Template: v.Template, Messages: v.Messages, Config: v.Config,
+	p := Prompt{Name: v.Prompt, Version: v.Number, Arm: v.Arm, Kind: v.Kind, Template: v.Template, Messages: v.Messages, Config: v.Config,
 		Variables: prompt.Variables(v), Hash: v.Hash}
 	if _, isNum := versionSel(sel); !isNum {
 		p.Label = sel
@@ -383,8 +405,11 @@ func (h *httpSource) do(ctx context.Context, method, path, ctype string, body io
 	return h.hc.Do(req)
 }
 
-func (h *httpSource) resolve(ctx context.Context, name, sel string) (Prompt, error) {
+func (h *httpSource) resolve(ctx context.Context, name, sel, unit string) (Prompt, error) {
 	q := url.Values{}
+	if unit != "" {
+		q.Set("unit", unit)
+	}
 	if _, isNum := versionSel(sel); isNum {
 		q.Set("version", sel)
 	} else {

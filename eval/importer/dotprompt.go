@@ -1,11 +1,14 @@
 package importer
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/google/dotprompt/go/dotprompt"
 
 	"github.com/seed94f0f622/verso/store"
 )
@@ -71,7 +74,9 @@ func (fi *fileImport) dotprompt(body string) error {
 			case "format":
 				switch om[k] {
 				case "json":
-					in.Config.ResponseFormat = map[string]any{"type": "json_object"}
+					if in.Config.ResponseFormat == nil {
+						in.Config.ResponseFormat = map[string]any{"type": "json_object"}
+					}
 					p.note("%s: output.format json -> response_format json_object", fi.base)
 				case "text":
 				default:
@@ -79,8 +84,24 @@ func (fi *fileImport) dotprompt(body string) error {
 						return err
 					}
 				}
+			case "schema":
+				if f, ok := om["format"]; ok && f != "json" {
+					if err := p.unsupported(fi.base+": output.schema", "a schema for a text output has no meaning for the model"); err != nil {
+						return err
+					}
+					continue
+				}
+				schema, err := picoschema(om[k])
+				if err != nil {
+					if err := p.unsupported(fi.base+": output.schema", err.Error()); err != nil {
+						return err
+					}
+					continue
+				}
+				in.Config.ResponseFormat = map[string]any{"type": "json_schema", "json_schema": map[string]any{"name": "output", "schema": schema}}
+				p.note("%s: output.schema (Picoschema) -> response_format json_schema, converted by google/dotprompt's parser", fi.base)
 			default:
-				if err := p.unsupported(fi.base+": output."+k, "Dotprompt's Picoschema is not converted: set response_format in the version's config"); err != nil {
+				if err := p.unsupported(fi.base+": output."+k, "no Verso equivalent"); err != nil {
 					return err
 				}
 			}
@@ -212,4 +233,30 @@ func inlineOne(dir, name string, seen []string) (string, error) {
 		return "", fmt.Errorf("partial %s: %v", name, err)
 	}
 	return inlinePartials(dir, strings.TrimRight(pb, "\r\n"), append(seen, name))
+}
+
+// picoschema turns a Dotprompt output schema (Picoschema, or JSON Schema)
+// into JSON Schema with Dotprompt's own parser. A schema named by a type
+// registered in code is refused.
+func picoschema(v any) (schema map[string]any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("Picoschema: %v", r)
+		}
+	}()
+	s, err := dotprompt.Picoschema(v, &dotprompt.PicoschemaOptions{})
+	if err != nil {
+		if name, ok := v.(string); ok {
+			return nil, fmt.Errorf("the schema %q is registered in code, not in the file", name)
+		}
+		return nil, fmt.Errorf("not valid Picoschema (%v)", err)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &schema); err != nil {
+		return nil, err
+	}
+	return schema, nil
 }

@@ -218,10 +218,16 @@ func dotpromptFile(p store.Prompt, v store.Version, su store.Suite) ([]byte, err
 	switch rf := v.Config.ResponseFormat.(type) {
 	case nil:
 	case map[string]any:
-		if rf["type"] != "json_object" || len(rf) != 1 {
-			return nil, fmt.Errorf("response_format %v has no Dotprompt form (only json_object)", rf)
+		js, _ := rf["json_schema"].(map[string]any)
+		switch {
+		case rf["type"] == "json_object" && len(rf) == 1:
+			front["output"] = map[string]any{"format": "json"}
+		case rf["type"] == "json_schema" && len(rf) == 2 && js != nil && js["schema"] != nil && len(js) == 2 && js["name"] == "output":
+			// Dotprompt reads a JSON Schema as output.schema as it is.
+			front["output"] = map[string]any{"format": "json", "schema": js["schema"]}
+		default:
+			return nil, fmt.Errorf("response_format %v has no Dotprompt form (json_object, or json_schema named output)", rf)
 		}
-		front["output"] = map[string]any{"format": "json"}
 	}
 	if len(v.Config.Tools) > 0 {
 		return nil, fmt.Errorf("tools have no Dotprompt form Verso reads back")

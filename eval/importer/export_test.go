@@ -170,6 +170,9 @@ func TestRoundTripDotprompt(t *testing.T) {
 			Config:   store.Config{Model: "googleai/gemini-2.5-flash", Temperature: f64(0.7), MaxTokens: 300, ResponseFormat: map[string]any{"type": "json_object"}},
 			Messages: []store.Message{{Role: "system", Content: "Be kind."}, {Role: "user", Content: "Hello {{name}}{{#if vip}}!{{/if}}"}}},
 		store.CommitInput{Name: "plain", Dialect: store.DialectHandlebars, Template: "Summarise {{text}}"},
+		store.CommitInput{Name: "schema", Dialect: store.DialectHandlebars, Template: "Review {{film}}", Config: store.Config{ResponseFormat: map[string]any{
+			"type": "json_schema", "json_schema": map[string]any{"name": "output", "schema": map[string]any{"type": "object", "additionalProperties": false,
+				"required": []any{"rating"}, "properties": map[string]any{"rating": map[string]any{"type": "integer"}}}}}}},
 	)
 	if _, err := st.SaveSuite(ctx, "greet", store.Suite{Name: SamplesSuite, Cases: []store.Case{{Name: "defaults", Vars: map[string]any{"name": "Ada"}}}}); err != nil {
 		t.Fatal(err)
@@ -177,6 +180,7 @@ func TestRoundTripDotprompt(t *testing.T) {
 	dst := roundTrip(t, st, Dotprompt, "")
 	sameVersions(t, st, dst, "greet")
 	sameVersions(t, st, dst, "plain")
+	sameVersions(t, st, dst, "schema")
 	sameSuite(t, st, dst, "greet", SamplesSuite)
 	commitAll(t, st, store.CommitInput{Name: "j", Dialect: store.DialectJinja2, Template: "{{ x }}"})
 	if _, err := Export(ctx, st, ExportOptions{Format: Dotprompt, Prompt: "j"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "Dotprompt is Handlebars") {

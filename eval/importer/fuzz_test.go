@@ -16,6 +16,8 @@ func FuzzReadFile(f *testing.F) {
 	f.Add("lf.json", langfuseExport)
 	f.Add("x.yaml", "a: &a [x]\nb: [*a, *a]\n")
 	f.Add("t.csv", "q,__expected\n\"a,b\",latency(5)\n")
+	f.Add("s.prompt", "---\noutput:\n  format: json\n  schema:\n    a: string, x\n    b(array): {c?: integer}\n    d(enum): [X, Y]\n    e(object):\n      (*): any\n---\n{{a}}")
+	f.Add("promptfooconfig.yaml", "prompts:\n  - messages: [{role: system, content: hi}, {role: user, content: '{{ q }}'}]\nassertionTemplates: {t: {type: contains, value: x}}\ntests:\n  - vars: {q: [a, b]}\n    assert: [{$ref: '#/assertionTemplates/t'}, {type: javascript, value: 'output.length > 1'}]\n")
 	f.Fuzz(func(t *testing.T, name, body string) {
 		name = filepath.Base(strings.ReplaceAll(name, "\x00", ""))
 		if name == "" || name == "." || name == ".." || name == "/" {

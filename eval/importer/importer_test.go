@@ -518,7 +518,6 @@ func TestMoreSources(t *testing.T) {
 	}
 	mustFail(t, filepath.Join(dir, "media.prompt"), Options{}, "{{media}}")
 	mustFail(t, filepath.Join(dir, "ph.json"), Options{}, "message 1 (placeholder history): Verso has no message placeholders")
-	mustFail(t, filepath.Join(dir, "schema.prompt"), Options{}, "output.schema: Dotprompt's Picoschema is not converted")
 }
 
 // TestPromptfooAssertionsImport: the assertion types promptfoo's examples
@@ -640,4 +639,29 @@ tests:
 	if want := []string{"tags:ai", "tags:data, science", "category:tech"}; !reflect.DeepEqual(cs[1].Tags, want) {
 		t.Fatalf("tags %q", cs[1].Tags)
 	}
+}
+
+// TestDotpromptPicoschema: an output schema in Picoschema becomes a JSON
+// Schema response format (converted by Dotprompt's own parser); one that
+// is not valid Picoschema, or a schema registered in code, is refused by
+// name.
+func TestDotpromptPicoschema(t *testing.T) {
+	dir := write(t, map[string]string{
+		"review.prompt": "---\nmodel: googleai/gemini-2.5-flash\noutput:\n  format: json\n  schema:\n    title: string, the film's title\n    tags(array): string\n    rating?: integer\n---\nReview {{film}}\n",
+		"bad.prompt":    "---\noutput:\n  schema:\n    tags: string[]\n---\nList {{x}}\n",
+		"named.prompt":  "---\noutput:\n  schema: Recipe\n---\nCook {{x}}\n",
+	})
+	p := read(t, filepath.Join(dir, "review.prompt"), Options{})
+	rf, _ := p.Versions[0].Config.ResponseFormat.(map[string]any)
+	js, _ := rf["json_schema"].(map[string]any)
+	schema, _ := js["schema"].(map[string]any)
+	props, _ := schema["properties"].(map[string]any)
+	if rf["type"] != "json_schema" || schema["type"] != "object" || len(props) != 3 || !reflect.DeepEqual(schema["required"], []any{"tags", "title"}) {
+		t.Fatalf("response format %#v", rf)
+	}
+	if title, _ := props["title"].(map[string]any); title["type"] != "string" || title["description"] != "the film's title" {
+		t.Fatalf("title %#v", props["title"])
+	}
+	mustFail(t, filepath.Join(dir, "bad.prompt"), Options{}, "output.schema: not valid Picoschema (Picoschema: unsupported scalar type 'string[]')")
+	mustFail(t, filepath.Join(dir, "named.prompt"), Options{}, `output.schema: the schema "Recipe" is registered in code, not in the file`)
 }

@@ -23,7 +23,7 @@ type PromptJSON struct {
 	Name      string          `json:"name"`
 	Version   int             `json:"version"`
 	Label     string          `json:"label,omitempty"` // the label asked for ("" when a version was)
-	Arm       string          `json:"arm"`             // the split arm (traffic splits; "" for now)
+	Arm       string          `json:"arm"`             // the split arm the unit got (v5), "" when the label is not a split
 	Kind      store.Kind      `json:"kind"`
 	Template  string          `json:"template,omitempty"`
 	Messages  []store.Message `json:"messages,omitempty"`
@@ -60,7 +60,13 @@ type promptCache struct {
 	refresh time.Duration
 	mu      sync.RWMutex
 	m       map[string]*cached
-	gen     int // bumped on every clear: a resolve that raced a clear is not kept
+	labels  map[string]store.InForce // name@label -> what it gives (never a label under a rollout)
+	gen     int                      // bumped on every clear: a resolve that raced a clear is not kept
+
+	// live is held for reading while a request resolves a label and for
+	// writing while this server checks rollouts, so no request resolves
+	// from an arm an abort has just taken away.
+	live sync.RWMutex
 
 	check     sync.Mutex
 	checkedAt atomic.Int64 // unix nanoseconds
@@ -68,7 +74,7 @@ type promptCache struct {
 }
 
 func newPromptCache(st *store.Store, refresh time.Duration) *promptCache {
-	return &promptCache{st: st, refresh: refresh, m: map[string]*cached{}}
+	return &promptCache{st: st, refresh: refresh, m: map[string]*cached{}, labels: map[string]store.InForce{}}
 }
 
 // revalidate clears the cache when the file changed since the last check.
@@ -81,12 +87,17 @@ func (c *promptCache) revalidate(ctx context.Context) {
 	v, err := c.st.DataVersion(ctx)
 	c.checkedAt.Store(now)
 	if err != nil || v != c.dv {
-		c.mu.Lock()
-		c.m = map[string]*cached{}
-		c.gen++
-		c.mu.Unlock()
+		c.clear()
 		c.dv = v
 	}
+}
+
+func (c *promptCache) clear() {
+	c.mu.Lock()
+	c.m = map[string]*cached{}
+	c.labels = map[string]store.InForce{}
+	c.gen++
+	c.mu.Unlock()
 }
 
 // selector reads label= / version= (default label production).
@@ -108,16 +119,48 @@ func selector(r *http.Request) (sel, label string, err error) {
 	return "production", "production", nil
 }
 
-func (c *promptCache) get(ctx context.Context, name, sel, label string) (*cached, error) {
-	key := name + "@" + sel
+// get resolves name@sel for a unit. A version (sel a number) is cached
+// until the file changes; so is what a label gives, except under a rollout,
+// whose weights move with the clock and whose abort must take effect at
+// once: it is read from the file on every request. The answer for each
+// (label, version) is cached.
+func (c *promptCache) get(ctx context.Context, name, sel, label, unit string) (*cached, error) {
 	c.revalidate(ctx)
+	number, arm := 0, ""
+	if label == "" {
+		number, _ = strconv.Atoi(sel)
+	} else {
+		key := name + "@" + label
+		c.mu.RLock()
+		in, ok := c.labels[key]
+		gen := c.gen
+		c.mu.RUnlock()
+		if !ok {
+			c.live.RLock()
+			var err error
+			in, err = c.st.LabelInForce(ctx, name, label)
+			c.live.RUnlock()
+			if err != nil {
+				return nil, err
+			}
+			if !in.Rollout {
+				c.mu.Lock()
+				if c.gen == gen {
+					c.labels[key] = in
+				}
+				c.mu.Unlock()
+			}
+		}
+		number, arm = in.Pick(unit)
+	}
+	key := name + "@" + strconv.Itoa(number) + "@" + label
 	c.mu.RLock()
 	e, gen := c.m[key], c.gen
 	c.mu.RUnlock()
 	if e != nil {
 		return e, nil
 	}
-	v, err := c.st.Resolve(ctx, key)
+	v, err := c.st.Version(ctx, name, number)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +168,7 @@ func (c *promptCache) get(ctx context.Context, name, sel, label string) (*cached
 	if vars == nil {
 		vars = []string{}
 	}
-	p := PromptJSON{Name: v.Prompt, Version: v.Number, Label: label, Kind: v.Kind, Template: v.Template, Messages: v.Messages,
+	p := PromptJSON{Name: v.Prompt, Version: v.Number, Label: label, Arm: arm, Kind: v.Kind, Template: v.Template, Messages: v.Messages,
 		Config: v.Config, Variables: vars, Hash: v.Hash}
 	body, err := json.Marshal(p)
 	if err != nil {
@@ -133,6 +176,7 @@ func (c *promptCache) get(ctx context.Context, name, sel, label string) (*cached
 	}
 	body = append(body, '\n')
 	sum := sha256.Sum256(body)
+	v.Arm = arm
 	e = &cached{v: v, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	c.mu.Lock()
 	if c.gen == gen {
@@ -154,7 +198,12 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) (*c
 		writeError(w, http.StatusBadRequest, err.Error())
 		return nil, "", false
 	}
-	e, err := s.cache.get(r.Context(), name, sel, label)
+	unit := r.URL.Query().Get("unit")
+	if len(unit) > store.MaxEventString {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("unit is longer than %d bytes", store.MaxEventString))
+		return nil, "", false
+	}
+	e, err := s.cache.get(r.Context(), name, sel, label, unit)
 	if err != nil {
 		s.storeFailed(w, "resolve "+name, err)
 		return nil, "", false
@@ -164,8 +213,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, name string) (*c
 
 func (s *Server) getPrompt(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	// unit= is for traffic splits: accepted, and every unit gets the arm ""
-	// until splits exist.
+	// unit= assigns the unit to an arm of a split label (store.Bucket).
 	e, _, ok := s.lookup(w, r, name)
 	if !ok {
 		return
@@ -226,7 +274,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	out := RenderJSON{Name: e.v.Prompt, Version: e.v.Number, Label: label, Kind: e.v.Kind, Messages: msgs, Config: e.v.Config, Hash: e.v.Hash}
+	out := RenderJSON{Name: e.v.Prompt, Version: e.v.Number, Label: label, Arm: e.v.Arm, Kind: e.v.Kind, Messages: msgs, Config: e.v.Config, Hash: e.v.Hash}
 	if e.v.Kind == store.KindText && len(msgs) == 1 {
 		out.Text = msgs[0].Content
 	}

@@ -42,6 +42,9 @@ type Options struct {
 	// CacheRefresh is how often the prompt cache checks the file for changes
 	// (default 250ms).
 	CacheRefresh time.Duration
+	// GuardInterval is how often the rollouts' guards are checked (default
+	// 1m; negative: never).
+	GuardInterval time.Duration
 	// Log receives one line per failure (default: discarded).
 	Log io.Writer
 }
@@ -95,6 +98,7 @@ func New(st *store.Store, o Options) (*Server, error) {
 	def(&o.WriteTimeout, 30*time.Second)
 	def(&o.IdleTimeout, 60*time.Second)
 	def(&o.CacheRefresh, 250*time.Millisecond)
+	def(&o.GuardInterval, time.Minute)
 	if o.MaxBody == 0 {
 		o.MaxBody = 16 << 20
 	}
@@ -172,6 +176,16 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(l) }()
+	guards, stopGuards := context.WithCancel(ctx)
+	guardsDone := make(chan struct{})
+	go func() {
+		defer close(guardsDone)
+		s.guardLoop(guards)
+	}()
+	defer func() {
+		stopGuards()
+		<-guardsDone
+	}()
 	var err error
 	select {
 	case err = <-errc:
@@ -185,6 +199,43 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// guardLoop checks the rollouts' guards every GuardInterval until ctx is
+// done.
+func (s *Server) guardLoop(ctx context.Context) {
+	if s.o.GuardInterval < 0 {
+		return
+	}
+	t := time.NewTicker(s.o.GuardInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.CheckRollouts(ctx); err != nil && ctx.Err() == nil {
+				s.log.Printf("rollout check: %v", err)
+			}
+		}
+	}
+}
+
+// CheckRollouts checks every running rollout's guards now (the server does
+// it each GuardInterval): a breach aborts. Label resolutions wait while it
+// runs and the prompt cache is cleared before they go on, so once an abort
+// has committed no request is answered from the aborted arm.
+func (s *Server) CheckRollouts(ctx context.Context) ([]store.RolloutCheck, error) {
+	s.cache.live.Lock()
+	defer s.cache.live.Unlock()
+	checks, err := s.st.CheckLiveRollouts(ctx)
+	s.cache.clear()
+	for _, c := range checks {
+		if c.Aborted {
+			s.log.Printf("rollout %d aborted at %d%%: a guard was breached", c.Rollout, c.Weight)
+		}
+	}
+	return checks, err
 }
 
 // ListenAndServe listens on Options.Addr and serves until ctx is done.
