@@ -117,33 +117,47 @@ func (s *Store) ABData(ctx context.Context, q ABQuery) (ABData, error) {
 		return a
 	}
 	if lid >= 0 {
-		err = s.readRollups(ctx, q.Prompt, d.Since, d.Until, false, func(r *rollRow) error {
-			if r.dims[0] != lid {
-				return nil
+		// The window cut at the label's moves (on minute boundaries: a
+		// move's minute counts under the new weights), each piece read from
+		// the hourly rollups where it holds whole hours.
+		cuts := []time.Time{d.Since.Truncate(time.Minute)}
+		for _, e := range moves {
+			if m := e.At.Truncate(time.Minute); m.After(cuts[len(cuts)-1]) && m.Before(d.Until) {
+				cuts = append(cuts, m)
 			}
-			a := arm(r.version)
-			a.Requests += r.requests
-			a.Errors += r.errors
-			a.LatencySum += r.latency
-			a.Hist.Merge(&r.hist)
-			a.ScoreN += r.scoreN
-			a.ScoreSum += r.scoreSum
-			a.ScoreSq += r.scoreSq
-			a.CostSum += float64(r.cost) / 1e9
-			a.CostSq += r.costSq / 1e18
-			if st := weightsAt(r.minute*60_000 + 59_999); st != nil {
-				for _, v := range st.versions() {
-					w := 100
-					if st.Split != nil {
-						w = st.Split.Weight(v)
-					}
-					arm(v).Expected += float64(r.requests) * float64(w) / 100
+		}
+		end := d.Until.Truncate(time.Minute).Add(time.Minute) // the minute of Until included
+		cuts = append(cuts, end)
+		for i := 0; i+1 < len(cuts); i++ {
+			st := weightsAt(cuts[i].UnixMilli() + 59_999)
+			err = s.readRollups(ctx, q.Prompt, cuts[i], cuts[i+1], true, func(r *rollRow) error {
+				if r.dims[0] != lid {
+					return nil
 				}
+				a := arm(r.version)
+				a.Requests += r.requests
+				a.Errors += r.errors
+				a.LatencySum += r.latency
+				a.Hist.Merge(&r.hist)
+				a.ScoreN += r.scoreN
+				a.ScoreSum += r.scoreSum
+				a.ScoreSq += r.scoreSq
+				a.CostSum += float64(r.cost) / 1e9
+				a.CostSq += r.costSq / 1e18
+				if st != nil {
+					for _, v := range st.versions() {
+						w := 100
+						if st.Split != nil {
+							w = st.Split.Weight(v)
+						}
+						arm(v).Expected += float64(r.requests) * float64(w) / 100
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return d, err
 			}
-			return nil
-		})
-		if err != nil {
-			return d, err
 		}
 	}
 	for _, a := range arms {

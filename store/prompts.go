@@ -745,41 +745,50 @@ func (s *Store) LabelInForce(ctx context.Context, name, label string) (InForce, 
 }
 
 func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, error) {
-	var in InForce
-	// One snapshot for the label and its rollout: read apart, an abort
-	// committing between them would pair the old split with no rollout.
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		in, err = labelInForceTx(ctx, tx, s.now(), name, label)
-		return err
-	})
-	return in, err
-}
-
-func labelInForceTx(ctx context.Context, tx *sql.Tx, now time.Time, name, label string) (InForce, error) {
+	// One statement, so one snapshot for the label and its rollout: read
+	// apart, an abort committing between them would pair the old split
+	// with no rollout.
 	var in InForce
 	var split *string
-	err := tx.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split FROM labels l JOIN prompts p ON p.id = l.prompt_id
-		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&in.promptID, &in.Version, &split)
+	var rid sql.NullInt64
+	var r Rollout
+	var steps string
+	var every, stepAt, verAt, checkAt int64
+	var guarded bool
+	err := s.db.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split, r.id, COALESCE(r.from_version, 0), COALESCE(r.to_version, 0),
+		COALESCE(r.steps, '[]'), COALESCE(r.every_ms, 0), COALESCE(r.guards <> '[]', 0), COALESCE(r.state, ''), COALESCE(r.step, 0),
+		COALESCE(r.step_at, 0), COALESCE(r.verified, -1), COALESCE(r.verified_at, 0), COALESCE(r.checked_at, 0)
+		FROM labels l JOIN prompts p ON p.id = l.prompt_id
+		LEFT JOIN rollouts r ON r.prompt_id = l.prompt_id AND r.label = l.name AND r.state IN ('running', 'paused')
+		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&in.promptID, &in.Version, &split, &rid, &r.From, &r.To,
+		&steps, &every, &guarded, &r.State, &r.Step, &stepAt, &r.Verified, &verAt, &checkAt)
 	if err != nil {
 		return in, err
 	}
-	if in.Split, err = decodeSplit(split); err != nil || in.Split == nil {
-		return in, err
-	}
-	r, err := scanRollout(tx.QueryRowContext(ctx, rolloutSelect+` WHERE r.prompt_id = ? AND r.label = ? AND r.state IN ('running', 'paused')`, in.promptID, label))
-	if errors.Is(err, sql.ErrNoRows) {
-		return in, nil
-	}
-	if err != nil {
+	if in.Split, err = decodeSplit(split); err != nil || in.Split == nil || !rid.Valid {
 		return in, err
 	}
 	in.Rollout = true
-	if i, _ := r.In(now); i != r.Step {
+	if err := json.Unmarshal([]byte(steps), &r.Steps); err != nil || len(r.Steps) == 0 {
+		return in, fmt.Errorf("rollout %d: stored steps %q: %w", rid.Int64, steps, ErrCorrupt)
+	}
+	if guarded {
+		r.Guards = []Guard{{}} // In only asks whether there are guards
+	}
+	r.Every = time.Duration(every) * time.Millisecond
+	r.StepAt, r.VerifiedAt, r.CheckedAt = time.UnixMicro(stepAt).UTC(), microTime(verAt), microTime(checkAt)
+	if i, _ := r.In(s.now()); i != r.Step {
 		in.Split = r.split(r.Steps[i], in.Split.Salt, in.Split.UnitKey)
 		in.Version = r.majorAt(r.Steps[i])
 	}
 	return in, nil
+}
+
+func microTime(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
 }
 
 func (s *Store) missingLabel(ctx context.Context, name, sel string) error {

@@ -91,7 +91,10 @@ func printAB(w io.Writer, rep ab.Report) {
 	}
 	tw.Flush()
 	for _, c := range rep.Comparisons {
-		ci := "no interval (rank test)"
+		ci := "no interval"
+		if c.Test == "mann-whitney u" {
+			ci = "no interval (rank test)"
+		}
 		if c.CILow != nil {
 			ci = fmt.Sprintf("95%% CI [%s, %s]", num(*c.CILow), num(*c.CIHigh))
 		}

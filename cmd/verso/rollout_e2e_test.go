@@ -198,9 +198,11 @@ func TestRolloutDoneMeans(t *testing.T) {
 	if c := rep.Comparisons[0]; c.Significant || !strings.HasPrefix(c.Verdict, "no significant difference") {
 		t.Fatalf("A/A split: %+v", c)
 	}
-	if out := mustOK(t, verso(t, db, "", "ab", "support/reply", "--label", "exp")).stdout; !strings.Contains(out, "v2 differs from v1") {
+	out := mustOK(t, verso(t, db, "", "ab", "support/reply", "--label", "exp")).stdout
+	if !strings.Contains(out, "v2 differs from v1") || !strings.Contains(out, ": ok\n") {
 		t.Fatalf("ab text:\n%s", out)
 	}
+	t.Logf("verso ab:\n%s", out)
 }
 
 type labelsDoc struct {

@@ -329,7 +329,7 @@ func Analyze(d store.ABData, metric string) (Report, error) {
 }
 
 func compare(c, a *store.ArmSample, metric string) Comparison {
-	cmp := Comparison{Version: a.Version, Control: c.Version}
+	cmp := Comparison{Version: a.Version, Control: c.Version, P: 1}
 	zz := z(1-Alpha) + normal.Quantile(0.8)
 	switch metric {
 	case ErrorRate:
