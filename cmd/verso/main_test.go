@@ -93,12 +93,22 @@ func versoAs(t testing.TB, uid uint32, db, in string, args ...string) result {
 	}
 	cmd := exec.Command(bin, args...)
 	// The other user has a home and a config folder of its own (none), and
-	// cannot write the coverage folder of the user running the tests.
+	// cannot write the coverage folder of the user running the tests: under
+	// -cover it gets a folder of its own (its counts are not merged).
 	var env []string
 	for _, kv := range testEnv(t) {
 		if !strings.HasPrefix(kv, "GOCOVERDIR=") {
 			env = append(env, kv)
 		}
+	}
+	if os.Getenv("GOCOVERDIR") != "" {
+		dir, err := os.MkdirTemp("", "verso-cover-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		os.Chmod(dir, 0o777)
+		env = append(env, "GOCOVERDIR="+dir)
 	}
 	cmd.Env = append(env, "HOME=/tmp", "XDG_CONFIG_HOME=/tmp/verso-test-no-config")
 	cmd.Stdin = strings.NewReader(in)
