@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -64,7 +65,8 @@ func Live(ctx context.Context, c *client.Client, o LiveOptions) (int, error) {
 					if r.Float64() < o.StagingShare {
 						ref, label = name+"@staging", "staging"
 					}
-					p, err := c.Get(ctx, ref)
+					unit := fmt.Sprintf("user-%d", r.IntN(50000))
+					p, err := c.GetUnit(ctx, ref, unit)
 					if err != nil {
 						// A prompt without that label (or the server
 						// going away as the demo ends): no call.
@@ -78,6 +80,7 @@ func Live(ctx context.Context, c *client.Client, o LiveOptions) (int, error) {
 						prof.Model = p.Config.Model
 					}
 					e := call(r, prof, name, p.Version, label, now.Add(-time.Duration(r.Int64N(int64(o.Tick)))))
+					e.Arm, e.Unit = p.Arm, unit
 					c.Record(e)
 					n++
 				}

@@ -101,6 +101,24 @@ func SeedTraffic(ctx context.Context, st *store.Store, o TrafficOptions) (Traffi
 		if !ok {
 			weight = 0.2 + 0.5*unit(p.Name, "weight")
 		}
+		// The hours of a staged rollout have their traffic already, split
+		// by arm (StageRollouts).
+		rollouts, err := st.Rollouts(ctx, p.Name)
+		if err != nil {
+			return res, err
+		}
+		inRollout := func(hour time.Time) bool {
+			for _, ro := range rollouts {
+				end := ro.EndedAt
+				if end.IsZero() {
+					end = o.Until
+				}
+				if ro.Label == "production" && hour.Add(time.Hour).After(ro.StartedAt) && hour.Before(end) {
+					return true
+				}
+			}
+			return false
+		}
 		r := rand.New(rand.NewPCG(o.Seed, hash(p.Name)))
 		n := 0
 		for hour := start; hour.Before(o.Until); hour = hour.Add(time.Hour) {
@@ -110,7 +128,7 @@ func SeedTraffic(ctx context.Context, st *store.Store, o TrafficOptions) (Traffi
 				share float64
 			}{{"production", 1 - o.StagingShare}, {"staging", o.StagingShare}} {
 				v := labelAt(hist, lb.label, hour)
-				if v == 0 || lb.label == "staging" && v == labelAt(hist, "production", hour) {
+				if v == 0 || lb.label == "staging" && v == labelAt(hist, "production", hour) || lb.label == "production" && inRollout(hour) {
 					continue
 				}
 				share := lb.share

@@ -51,6 +51,11 @@ type Model struct {
 	hold holdState
 	// quitAsk is the ID of the "Quit Verso?" question while it is open.
 	quitAsk int
+	// lastTab is the tab each prompt was left on: reopening it goes back
+	// there.
+	lastTab map[string]string
+	// watching are the runs of this process seen live (see runwatch.go).
+	watching map[int64]bool
 }
 
 type clearStatusMsg struct{ seq int }
@@ -150,7 +155,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case pollMsg:
-		return m, m.poll()
+		return m, tea.Batch(m.poll(), m.watchRuns())
+	case runEndedMsg:
+		return m, runEnded(msg)
 	case liveMsg:
 		return m, m.onLive(msg)
 	case common.WroteMsg:
@@ -164,7 +171,11 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.PopMsg:
 		return m, m.pop(msg.Reload)
 	case common.OpenPromptMsg:
-		return m, m.push(promptview.New(m.c, msg.Name, msg.Tab, msg.Version, evalws.NewTestsTab, evalws.NewRunsTab))
+		tab := msg.Tab
+		if tab == "" && msg.Version == 0 {
+			tab = m.lastTab[msg.Name]
+		}
+		return m, m.push(promptview.New(m.c, msg.Name, tab, msg.Version, evalws.NewTestsTab, evalws.NewRunsTab))
 	case common.OpenDiffMsg:
 		return m, m.push(diffscreen.New(m.c, msg.Spec))
 	case common.PromoteMsg:
@@ -178,7 +189,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.c.Engine == nil {
 			return m, common.Warn("evals are not available in this session")
 		}
-		return m, m.push(evalws.NewRunForm(m.c, msg.Prompt, msg.Versions, msg.Suite))
+		return m, m.push(evalws.NewRunFormThen(m.c, msg))
 	case common.OpenRunMsg:
 		return m, m.push(evalws.OpenRun(m.c, msg.Prompt, msg.RunID))
 	case common.CompareRunsMsg:
@@ -301,6 +312,12 @@ func (m *Model) push(s common.Screen) tea.Cmd {
 func (m *Model) pop(reload bool) tea.Cmd {
 	if len(m.stack) == 1 {
 		return nil
+	}
+	if pv, ok := m.Top().(*promptview.Model); ok {
+		if m.lastTab == nil {
+			m.lastTab = map[string]string{}
+		}
+		m.lastTab[pv.Name()] = pv.Active()
 	}
 	m.stack = m.stack[:len(m.stack)-1]
 	m.Top().SetSize(m.width, m.bodyHeight())

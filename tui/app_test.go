@@ -223,11 +223,21 @@ func TestHelp(t *testing.T) {
 	r := newRoot(t, options(st, "dark"), 140, 40)
 	lines := strings.Split(r.plain(), "\n")
 	help := lines[len(lines)-2]
-	for _, want := range []string{"enter open", "/ filter", "q/esc back", "? all keys"} {
+	// At the top, the footer says what q really does (esc only clears a
+	// filter: the list's own key says so once one is applied).
+	for _, want := range []string{"enter open", "/ filter", "q quit", "? all keys"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help line %q lacks %q", help, want)
 		}
 	}
+	if strings.Contains(help, "back") {
+		t.Errorf("the top-level footer offers 'back': %q", help)
+	}
+	r.keys("enter")
+	if lines := strings.Split(r.plain(), "\n"); strings.Contains(lines[len(lines)-2], "q quit") {
+		t.Errorf("inside a prompt the footer says q quits: %q", lines[len(lines)-2])
+	}
+	r.keys("q")
 	r.keys("?")
 	v := r.plain()
 	for _, want := range []string{"Keys for prompts", "page down", "clear filter", "preview raw/rendered", "next theme", "ctrl+c", "quit"} {
@@ -404,7 +414,7 @@ func TestFlows(t *testing.T) {
 		t.Errorf("history after the restore:\n%s", p)
 	}
 	// Labels: R on staging rolls it back after the confirmation.
-	r.keys("3", "j", "j", "R")
+	r.keys("3", "j", "R") // the tab opens on production
 	if r.m.Top().Title() != "Roll back support/reply staging" {
 		t.Fatalf("R: %s", r.titles())
 	}
@@ -619,6 +629,29 @@ func TestRunsTabSeesRunsMadeWhileCovered(t *testing.T) {
 	}
 	if p := r.plain(); strings.Contains(p, "no runs yet") || !strings.Contains(p, "#1") {
 		t.Fatalf("the Runs tab did not see the run made while it was covered:\n%s", p)
+	}
+}
+
+// Reopening a prompt goes back to the tab it was left on; esc with marks
+// clears them before it goes back.
+func TestTabRememberedAndEscClearsMarks(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 140, 40)
+	r.keys("G", "enter", "2", "space")
+	if !strings.Contains(r.plain(), "marked v4") {
+		t.Fatalf("space did not mark:\n%s", r.plain())
+	}
+	r.keys("esc")
+	if r.titles() != "prompts | support/reply" || strings.Contains(r.plain(), "marked v4") {
+		t.Fatalf("esc with a mark: %s\n%s", r.titles(), r.plain())
+	}
+	r.keys("esc")
+	if r.titles() != "prompts" {
+		t.Fatalf("esc without marks did not go back: %s", r.titles())
+	}
+	r.keys("enter")
+	if pv, ok := r.m.Top().(*promptview.Model); !ok || pv.Active() != "History" {
+		t.Fatalf("reopened on %s, want History", r.titles())
 	}
 }
 

@@ -34,6 +34,11 @@ func (m *Model) Render() string {
 		body = m.Top().View()
 	}
 	global := m.c.Keys.ShortHelp()
+	if len(m.stack) == 1 {
+		// At the top, q quits and esc only clears the filter (the list's
+		// own help says so): the footer says what they really do.
+		global = []key.Binding{topQuit, m.c.Keys.Help}
+	}
 	if m.Top().Capturing() {
 		global = []key.Binding{m.c.Keys.Quit}
 	}
@@ -126,3 +131,6 @@ func (m *Model) statusBar() string {
 	}
 	return st.Bar.Render(common.Fit(left+" "+msg, m.width))
 }
+
+// topQuit is what q does on the prompt list.
+var topQuit = key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit"))

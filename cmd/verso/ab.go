@@ -98,7 +98,7 @@ func printAB(w io.Writer, rep ab.Report) {
 		if c.CILow != nil {
 			ci = fmt.Sprintf("95%% CI [%s, %s]", num(*c.CILow), num(*c.CIHigh))
 		}
-		fmt.Fprintf(w, "v%d vs v%d: %+.4g, %s, p %.3g (%s)\n  %s\n", c.Version, c.Control, c.Diff, ci, c.P, c.Test, c.Verdict)
+		fmt.Fprintf(w, "v%d vs v%d: %+.4g, %s, p %s (%s)\n  %s\n", c.Version, c.Control, c.Diff, ci, ab.PText(c.P), c.Test, c.Verdict)
 	}
 	if s := rep.SRM; s != nil {
 		obs := make([]string, len(s.Observed))

@@ -114,7 +114,10 @@ func newDemoCmd(a *app) *cobra.Command {
 					fmt.Fprint(a.stderr, "\r\033[K")
 				}
 			} else if err = demo.Build(ctx, st, a.author()); err == nil {
-				_, err = demo.SeedTraffic(ctx, st, demo.Traffic(time.Now().UTC()))
+				now := time.Now().UTC()
+				if err = demo.StageRollouts(ctx, st, now, a.author()); err == nil {
+					_, err = demo.SeedTraffic(ctx, st, demo.Traffic(now))
+				}
 			}
 			closeErr := st.Close()
 			if err != nil {

@@ -374,7 +374,7 @@ func compare(c, a *store.ArmSample, metric string) Comparison {
 	case cmp.TooSmall:
 		cmp.Verdict = fmt.Sprintf("too small to conclude: each arm needs at least %d events (and, for a rate, 10 of each outcome)", MinSample)
 	case cmp.Significant:
-		cmp.Verdict = fmt.Sprintf("v%d differs from v%d (p %.2g)", a.Version, c.Version, cmp.P)
+		cmp.Verdict = fmt.Sprintf("v%d differs from v%d (p %s)", a.Version, c.Version, PText(cmp.P))
 	case cmp.MDE > 0:
 		cmp.Verdict = fmt.Sprintf("no significant difference (p %.2g); this sample would detect a difference of %.3g or more", cmp.P, cmp.MDE)
 	default:
@@ -392,6 +392,15 @@ func round(f float64) float64 {
 		return f
 	}
 	return math.Round(f*1e6) / 1e6
+}
+
+// PText prints a p-value; one below 1e-15 (beyond double precision's
+// tail) as "< 1e-15".
+func PText(p float64) string {
+	if p < 1e-15 {
+		return "< 1e-15"
+	}
+	return fmt.Sprintf("%.2g", p)
 }
 
 // roundP keeps 4 significant digits of a p-value (small ones stay non-zero).

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -192,7 +193,7 @@ func (m *Model) healthCell(name string, styled bool) string {
 			vals[i] = max(float64(c)/float64(top), 0.01)
 		}
 	}
-	spark, mark := common.Fit(common.Sparkline(vals, healthW-2), healthW-2), " "
+	spark, mark := common.Fit(chart.Sparkline(vals, healthW-2), healthW-2), " "
 	if h.ErrorWorse || h.ScoreWorse {
 		mark = "▲"
 	}

@@ -71,6 +71,10 @@ type RunSuiteMsg struct {
 	Prompt   string
 	Versions []int
 	Suite    string // "" = the default suite
+	// Then is the promotion the run was started for (ctrl+r in a refused
+	// promotion): when the run finishes with every case of the version
+	// passing, the promotion opens again with the run as its evidence.
+	Then *PromoteMsg
 }
 
 // OpenRunMsg opens a stored run's results matrix (live when it is running

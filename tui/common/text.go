@@ -96,6 +96,9 @@ func Ago(t, now time.Time) string {
 	return t.Local().Format("Jan 2 2006")
 }
 
+// Plural is "1 case", "2 cases".
+func Plural(n int, unit string) string { return plural(n, unit) }
+
 func plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit

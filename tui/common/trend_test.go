@@ -13,20 +13,6 @@ import (
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 )
 
-func TestSparklineAndSpread(t *testing.T) {
-	if got := common.Sparkline([]float64{0, 0.5, 1, -1}, 10); got != "▁▅█ " {
-		t.Errorf("Sparkline = %q", got)
-	}
-	if got := common.Sparkline([]float64{0, 0, 1, 1}, 2); got != "██" {
-		t.Errorf("Sparkline keeps the newest: %q", got)
-	}
-	// Latencies: most are fast, one is slow, nothing in between.
-	got := common.Spread([]float64{100, 110, 120, 105, 900}, 100, 900, 8)
-	if got != "█      ▃" {
-		t.Errorf("Spread = %q", got)
-	}
-}
-
 // addRun records a finished run of version on suite with passed of total
 // cases passing.
 func addRun(t *testing.T, st *store.Store, prompt, suite string, version, passed, total int) {

@@ -125,7 +125,8 @@ func loadPromote(c *common.Common, req common.PromoteMsg, was stale) tea.Cmd {
 			spec.Force = move(true)
 		}
 		if gate.Refused() {
-			spec.Gate = &common.RunSuiteMsg{Prompt: req.Prompt, Versions: []int{req.Version}, Suite: gate.Gate.DefaultSuite}
+			then := req
+			spec.Gate = &common.RunSuiteMsg{Prompt: req.Prompt, Versions: []int{req.Version}, Suite: gate.Gate.DefaultSuite, Then: &then}
 		}
 		return was.open(c, spec)
 	}

@@ -89,7 +89,7 @@ func (m *Model) View() string {
 		cur, total := m.view.Hunk()
 		stats := st.Diff.AddMarker.Render(fmt.Sprintf("+%d", d.Added)) + " " +
 			st.Diff.DelMarker.Render(fmt.Sprintf("-%d", d.Deleted)) + " " +
-			st.Muted.Render(fmt.Sprintf("· change %d of %d · %s · wrap %s", cur, total, m.view.Mode(), onOff(m.view.Wrap())))
+			st.Muted.Render(fmt.Sprintf("· change %d of %d · %s · %s", cur, total, m.view.Mode(), wrapMode(m.view.Wrap(), m.view.XOffset())))
 		lines = append(lines, stats)
 		lines = lines[:hh]
 	}
@@ -101,16 +101,12 @@ func (m *Model) View() string {
 	return out + "\n" + body
 }
 
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
 // ShortHelp shows the diff keys.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.view.KeyMap()
+	if !m.view.Wrap() {
+		return []key.Binding{k.NextHunk, k.PrevHunk, k.ToggleUnified, k.ToggleWrap, k.Right}
+	}
 	return []key.Binding{k.NextHunk, k.PrevHunk, k.ToggleUnified, k.ToggleWrap}
 }
 
@@ -131,4 +127,15 @@ func KeyMap(l common.ListKeys) diffview.KeyMap {
 func without(b key.Binding, drop string) key.Binding {
 	keys := slices.DeleteFunc(slices.Clone(b.Keys()), func(k string) bool { return k == drop })
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(b.Help().Key, b.Help().Desc))
+}
+
+// wrapMode is the mode indicator of long lines.
+func wrapMode(wrap bool, xoff int) string {
+	switch {
+	case wrap:
+		return "wrap on"
+	case xoff > 0:
+		return fmt.Sprintf("wrap off (truncated), from column %d", xoff+1)
+	}
+	return "wrap off (truncated, ←/→ scroll)"
 }

@@ -50,7 +50,7 @@ func TestDiffScreen(t *testing.T) {
 	}
 	v := ansi.Strip(m.View())
 	for _, want := range []string{"- v1  First draft  — ana, 20 days ago", "+ v4 · development  Shorter sign-off  — devon, 2 hours ago",
-		"change 0 of 1", "side-by-side", "wrap", "v1", "v4 · development", "temperature 0.7 → 0.3", "Sign off with the team name."} {
+		"change 1 of 1", "side-by-side", "wrap on", "v1", "v4 · development", "temperature 0.7 → 0.3", "Sign off with the team name."} {
 		if !strings.Contains(v, want) {
 			t.Errorf("diff screen does not show %q:\n%s", want, v)
 		}

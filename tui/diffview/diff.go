@@ -15,6 +15,7 @@
 package diffview
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"slices"
 	"strings"
 	"sync"
@@ -471,4 +472,16 @@ func lineBefore(rows []Row, start int, old bool) int {
 		}
 	}
 	return 0
+}
+
+// longest is the width of the longest line on either side.
+func (d *Diff) longest() int {
+	n := 0
+	for _, s := range d.Old {
+		n = max(n, ansi.StringWidth(s))
+	}
+	for _, s := range d.New {
+		n = max(n, ansi.StringWidth(s))
+	}
+	return n
 }

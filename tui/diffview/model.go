@@ -22,6 +22,8 @@ type KeyMap struct {
 	NextHunk, PrevHunk key.Binding
 	ToggleUnified      key.Binding
 	ToggleWrap         key.Binding
+	// Left and Right scroll sideways while long lines are truncated.
+	Left, Right key.Binding
 }
 
 // DefaultKeyMap returns the standard bindings.
@@ -39,6 +41,8 @@ func DefaultKeyMap() KeyMap {
 		PrevHunk:      key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous change")),
 		ToggleUnified: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unified/side-by-side")),
 		ToggleWrap:    key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wrap/truncate")),
+		Left:          key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "scroll left (truncated)")),
+		Right:         key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "scroll right (truncated)")),
 	}
 }
 
@@ -64,6 +68,7 @@ type Model struct {
 	dialect               []ConfigChange // the template dialect, when it changed
 
 	offset  int // first body line shown
+	xoff    int // first column shown of each line (truncate mode)
 	hunk    int // hunk last jumped to with n/N (0-based), -1 for none
 	layouts map[layoutKey]*layout
 }
@@ -72,6 +77,7 @@ type layoutKey struct {
 	width int
 	mode  Mode
 	wrap  bool
+	xoff  int
 }
 
 // New returns an empty diff view with the given styles, wrapping on.
@@ -149,7 +155,14 @@ func (m *Model) SetContext(n int) {
 func (m *Model) SetUnified(on bool) { m.relayout(func() { m.unified = on }) }
 
 // SetWrap turns line wrapping on or off.
-func (m *Model) SetWrap(on bool) { m.relayout(func() { m.wrap = on }) }
+func (m *Model) SetWrap(on bool) { m.relayout(func() { m.wrap, m.xoff = on, 0 }) }
+
+// sideStep is how many columns one left/right press scrolls.
+const sideStep = 8
+
+// XOffset is the first column shown of each line (0 unless long lines are
+// truncated and scrolled sideways).
+func (m Model) XOffset() int { return m.xoff }
 
 // Mode is the layout in use: Unified when asked for or when the width is
 // under MinSideBySideWidth.
@@ -173,7 +186,9 @@ func (m Model) Offset() int { return m.offset }
 // to while it is on screen, else the one at the top of the view; 0 before
 // the first) and the number of hunks.
 func (m *Model) Hunk() (current, total int) {
-	return m.currentHunk() + 1, len(m.layout().hunkItem)
+	// Before the first change the count starts at it: "change 1 of N".
+	total = len(m.layout().hunkItem)
+	return min(max(m.currentHunk()+1, 1), total), total
 }
 
 // currentHunk is Hunk's 0-based index, -1 before the first hunk.
@@ -225,6 +240,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.SetUnified(!m.unified)
 		case key.Matches(msg, m.keys.ToggleWrap):
 			m.SetWrap(!m.wrap)
+		case key.Matches(msg, m.keys.Left) && !m.wrap:
+			m.xoff = max(m.xoff-sideStep, 0)
+		case key.Matches(msg, m.keys.Right) && !m.wrap:
+			m.xoff = min(m.xoff+sideStep, max(m.diff.longest()-sideStep, 0))
 		}
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -272,7 +291,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
 		{k.Down, k.Up, k.PageDown, k.PageUp, k.HalfDown, k.HalfUp, k.Top, k.Bottom},
-		{k.NextHunk, k.PrevHunk, k.ToggleUnified, k.ToggleWrap},
+		{k.NextHunk, k.PrevHunk, k.ToggleUnified, k.ToggleWrap, k.Left, k.Right},
 	}
 }
 
@@ -309,7 +328,7 @@ func (m *Model) layout() *layout {
 	if m.layouts == nil {
 		m.layouts = map[layoutKey]*layout{}
 	}
-	k := layoutKey{max(m.width, 1), m.Mode(), m.wrap}
+	k := layoutKey{max(m.width, 1), m.Mode(), m.wrap, m.xoff}
 	if l, ok := m.layouts[k]; ok {
 		return l
 	}
@@ -322,6 +341,7 @@ func (m *Model) layout() *layout {
 		prefix = append(prefix, "", m.styles.Muted.Render("The text has no differences."))
 	}
 	l := newLayout(m.diff, &m.styles, k.mode, k.width, k.wrap, prefix)
+	l.xoff = k.xoff
 	m.layouts[k] = l
 	return l
 }

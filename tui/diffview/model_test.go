@@ -183,3 +183,40 @@ func TestConfigOnlyChange(t *testing.T) {
 		t.Errorf("config-only view:\n%s", v)
 	}
 }
+
+// With long lines truncated (w), left and right scroll them sideways; "…"
+// marks the hidden start; wrapping again goes back to column 1. Before
+// the first change the count already says "change 1 of N".
+func TestTruncatedLinesScrollSideways(t *testing.T) {
+	m := New(themes.MustGet("dark", true).Styles)
+	long := "start " + strings.Repeat("abcdefghij", 20) + " TAILMARK"
+	m.SetContent("old", "new", "intro\n"+long+"\nend\n", "intro\n"+long+" more\nend\n")
+	m.SetSize(60, 12)
+	if cur, total := m.Hunk(); cur != 1 || total != 1 {
+		t.Errorf("at the top: change %d of %d, want 1 of 1", cur, total)
+	}
+	m, _ = m.Update(ct.Key("right"))
+	if m.XOffset() != 0 {
+		t.Fatal("right scrolled while lines wrap")
+	}
+	m, _ = m.Update(ct.Key("w"))
+	if strings.Contains(ansi.Strip(m.View()), "TAILMARK") {
+		t.Fatal("the end of a long line shows while truncated at the start")
+	}
+	for range 25 {
+		m, _ = m.Update(ct.Key("l"))
+	}
+	v := ansi.Strip(m.View())
+	if m.XOffset() == 0 || !strings.Contains(v, "TAILMARK") || !strings.Contains(v, "…") || strings.Contains(v, "start abc") {
+		t.Fatalf("after scrolling right (offset %d) the end does not show:\n%s", m.XOffset(), v)
+	}
+	ct.CheckFrame(t, m.View(), 60, 12)
+	m, _ = m.Update(ct.Key("left"))
+	if m.XOffset() == 0 {
+		t.Error("left went back to the start in one step")
+	}
+	m, _ = m.Update(ct.Key("w"))
+	if m.XOffset() != 0 {
+		t.Error("wrapping again kept the sideways offset")
+	}
+}

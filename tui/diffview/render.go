@@ -2,6 +2,7 @@ package diffview
 
 import (
 	"fmt"
+	"github.com/mattn/go-runewidth"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,6 +123,7 @@ type layout struct {
 	mode   Mode
 	width  int
 	wrap   bool
+	xoff   int // truncate mode: the first column shown of each line
 	prefix []string
 
 	items    []item
@@ -398,8 +400,23 @@ func (l *layout) num(n int) string {
 // columns with the base style so backgrounds fill the column.
 func (l *layout) text(s string, emph []Span, w int, base, em paint) []string {
 	var ranges [][2]int
-	tail := ""
+	head, tail := "", ""
 	switch {
+	case !l.wrap && l.xoff > 0:
+		// Scrolled sideways: "…" marks the hidden start.
+		start := colIndex(s, l.xoff)
+		head = "…"
+		rest := s[start:]
+		if ansi.StringWidth(rest) <= w-1 {
+			ranges = [][2]int{{start, len(s)}}
+		} else {
+			cut := ansi.Truncate(rest, max(w-2, 0), "")
+			ranges = [][2]int{{start, start + len(cut)}}
+			tail = "…"
+		}
+		if start >= len(s) {
+			head = ""
+		}
 	case len(s) <= w || ansi.StringWidth(s) <= w:
 		ranges = [][2]int{{0, len(s)}}
 	case l.wrap:
@@ -412,8 +429,13 @@ func (l *layout) text(s string, emph []Span, w int, base, em paint) []string {
 	out := make([]string, len(ranges))
 	for i, r := range ranges {
 		var b strings.Builder
+		used := 0
+		if head != "" && w > 1 {
+			b.WriteString(base.Render(head))
+			used++
+		}
 		styleRange(&b, s, r[0], r[1], emph, base, em)
-		used := ansi.StringWidth(s[r[0]:r[1]])
+		used += ansi.StringWidth(s[r[0]:r[1]])
 		if tail != "" {
 			b.WriteString(base.Render(tail))
 			used++
@@ -424,6 +446,19 @@ func (l *layout) text(s string, emph []Span, w int, base, em paint) []string {
 		out[i] = b.String()
 	}
 	return out
+}
+
+// colIndex is the byte index in s where column col starts (len(s) when s
+// is shorter).
+func colIndex(s string, col int) int {
+	w := 0
+	for i, r := range s {
+		if w >= col {
+			return i
+		}
+		w += runewidth.RuneWidth(r)
+	}
+	return len(s)
 }
 
 // styleRange writes s[lo:hi] with the parts inside emph spans in em and the

@@ -196,7 +196,7 @@ func saveEdit(c *common.Common, id int, prompt string, e *edit, cases []store.Ca
 			text = fmt.Sprintf("saved case %s", common.CleanLine(nc.Name))
 		case e.suiteID == 0:
 			_, err = c.Store.SaveSuite(ctx, prompt, store.Suite{Name: e.suite, Cases: cases})
-			text = fmt.Sprintf("created suite %s with %d cases", common.CleanLine(e.suite), len(cases))
+			text = fmt.Sprintf("created suite %s with %s", common.CleanLine(e.suite), common.Plural(len(cases), "case"))
 		default:
 			for _, cs := range cases {
 				if _, err = c.Store.SaveCase(ctx, e.suiteID, cs); err != nil {
@@ -264,7 +264,7 @@ func importSuite(c *common.Common, id int, prompt, path, name string) tea.Cmd {
 		if err != nil {
 			return savedMsg{to: to{ID: id}, err: err}
 		}
-		return savedMsg{to: to{ID: id}, text: fmt.Sprintf("imported %d cases into suite %s", len(saved.Cases), common.CleanLine(saved.Name))}
+		return savedMsg{to: to{ID: id}, text: fmt.Sprintf("imported %s into suite %s", common.Plural(len(saved.Cases), "case"), common.CleanLine(saved.Name))}
 	}
 }
 

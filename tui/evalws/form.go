@@ -79,12 +79,22 @@ type Form struct {
 
 	off           int
 	width, height int
+	// then is the promotion to reopen when the run passes.
+	then *common.PromoteMsg
 }
 
 // NewRunForm returns the new-run form of prompt with versions preselected
 // (none: production and latest) and suite ("" = the default suite).
 func NewRunForm(c *common.Common, prompt string, versions []int, suite string) common.Screen {
 	return newForm(c, prompt, versions, suite)
+}
+
+// NewRunFormThen is NewRunForm for a RunSuiteMsg: when it carries a
+// promotion (Then), the run's matrix reopens it once the version passes.
+func NewRunFormThen(c *common.Common, msg common.RunSuiteMsg) common.Screen {
+	f := newForm(c, msg.Prompt, msg.Versions, msg.Suite)
+	f.then = msg.Then
+	return f
 }
 
 func newForm(c *common.Common, prompt string, versions []int, suite string) *Form {
@@ -155,7 +165,9 @@ func (f *Form) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.err != nil {
 			return f, common.Error(msg.err)
 		}
-		return f, common.Replace(OpenRun(f.c, f.prompt, msg.runID))
+		mx := newMatrix(f.c, f.prompt, msg.runID)
+		mx.then = f.then
+		return f, common.Replace(mx)
 	case tea.KeyPressMsg:
 		return f, f.key(msg)
 	}
@@ -477,7 +489,7 @@ func (f *Form) View() string {
 	suite := st.Muted.Render("no suites: add cases in the Tests tab")
 	if len(f.suites) > 0 {
 		su := f.suites[f.suite]
-		suite = st.Text.Render(fmt.Sprintf("‹ %s ›", common.CleanLine(su.Name))) + st.Muted.Render(fmt.Sprintf(" %d cases", len(su.Cases)))
+		suite = st.Text.Render(fmt.Sprintf("‹ %s ›", common.CleanLine(su.Name))) + st.Muted.Render(" "+common.Plural(len(su.Cases), "case"))
 		if len(f.suites) > 1 {
 			suite += st.Muted.Render(fmt.Sprintf(" · %d suites: ←/→", len(f.suites)))
 		}
@@ -507,7 +519,7 @@ func (f *Form) estimateLine() string {
 		return st.Muted.Render("estimating…")
 	}
 	e := f.est
-	s := st.Text.Render(fmt.Sprintf("%d calls", e.Calls)) + st.Muted.Render(" · ") +
+	s := st.Text.Render(common.Plural(e.Calls, "call")) + st.Muted.Render(" · ") +
 		st.Text.Render(fmt.Sprintf("%d cached", e.Cached)) + st.Muted.Render(" · ") +
 		st.Text.Render("est. "+money(e.Cost))
 	if e.Missing > 0 {

@@ -102,6 +102,7 @@ type Matrix struct {
 	id     int
 	prompt string
 	runID  int64
+	then   *common.PromoteMsg // the promotion to reopen when the run passes
 	keys   MatrixKeys
 
 	loaded   bool
@@ -152,6 +153,9 @@ func newMatrix(c *common.Common, prompt string, runID int64) *Matrix {
 	return m
 }
 
+// RunID is the run this matrix shows.
+func (m *Matrix) RunID() int64 { return m.runID }
+
 func (m *Matrix) ID() int         { return m.id }
 func (m *Matrix) Init() tea.Cmd   { return m.load() }
 func (m *Matrix) Capturing() bool { return false }
@@ -184,6 +188,13 @@ func (m *Matrix) load() tea.Cmd {
 
 func loadRun(ctx context.Context, st *store.Store, eng *runner.Engine, id int, prompt string, runID int64) loadedMsg {
 	msg := loadedMsg{to: to{ID: id}}
+	// Live first: a run that is not live here any more has its final row
+	// written (the engine writes it before it lets go), so the row read
+	// next is the final one.
+	var live *runner.Run
+	if eng != nil {
+		live = eng.Live(runID)
+	}
 	run, err := st.Run(ctx, runID)
 	if err != nil {
 		msg.err = err
@@ -195,10 +206,6 @@ func loadRun(ctx context.Context, st *store.Store, eng *runner.Engine, id int, p
 		msg.err = err
 		return msg
 	}
-	var live *runner.Run
-	if eng != nil {
-		live = eng.Live(runID)
-	}
 	if live != nil {
 		snap, feed, _ := live.Subscribe()
 		msg.cols, msg.cases = live.Columns, live.Cases
@@ -206,6 +213,9 @@ func loadRun(ctx context.Context, st *store.Store, eng *runner.Engine, id int, p
 		msg.prog = snap.Progress
 		if !snap.Ended {
 			msg.feed, msg.live = feed, true
+		} else if snap.Progress.Status != "" {
+			// Ended after the row was read: the row still says running.
+			msg.run.Status = snap.Progress.Status
 		}
 	} else {
 		msg.results = stored
@@ -390,7 +400,8 @@ func (m *Matrix) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.produced = 0
 			return m, readFeed(m.c.Ctx, m.id, m.feed, 0)
 		}
-		return m, nil
+		// A run that ended before its matrix was read (a quick one).
+		return m, m.promoteAgain()
 	case feedMsg:
 		if msg.feed != m.feed {
 			return m, nil // a feed this screen no longer reads
@@ -400,7 +411,7 @@ func (m *Matrix) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return m, readFeed(m.c.Ctx, m.id, m.feed, frame)
 		}
 		m.running = false
-		return m, m.finished()
+		return m, tea.Batch(m.finished(), m.promoteAgain())
 	case resumedMsg:
 		if msg.err != nil {
 			return m, common.Error(msg.err)
@@ -449,10 +460,34 @@ func (m *Matrix) apply(evs []runner.Event) {
 	}
 }
 
+// promoteAgain reopens the promotion the run was started for (ctrl+r in
+// a refused promotion) when the version passed every case: the run is its
+// evidence. Otherwise it says why not.
+func (m *Matrix) promoteAgain() tea.Cmd {
+	if m.then == nil || m.run.Status != store.RunDone {
+		return nil
+	}
+	then := *m.then
+	m.then = nil
+	var passed, total int
+	for _, s := range m.summary().Columns {
+		if s.Version == then.Version {
+			passed += s.Passed
+			total += s.Total
+		}
+	}
+	if total == 0 || passed < total {
+		return common.Warn(fmt.Sprintf("v%d passed %d of %d cases: the promotion to %s stays refused (fix the failures, or p then ctrl+f to force it)", then.Version, passed, total, then.Label))
+	}
+	then.RunID = m.runID
+	then.Evidence = append(then.Evidence, fmt.Sprintf("Run #%d: v%d passed %d/%d cases.", m.runID, then.Version, passed, total))
+	return m.c.Flow(then)
+}
+
 // finished says how the run ended.
 func (m *Matrix) finished() tea.Cmd {
 	p := m.prog
-	text := fmt.Sprintf("run #%d %s: %d passed, %d failed, %d errors of %d", m.runID, p.Status, p.Passed, p.Failed, p.Errors, p.Total)
+	text := fmt.Sprintf("run #%d %s: %d passed, %d failed, %s of %d", m.runID, p.Status, p.Passed, p.Failed, common.Plural(p.Errors, "error"), p.Total)
 	switch p.Status {
 	case store.RunDone:
 		if p.Failed+p.Errors == 0 {
@@ -465,8 +500,15 @@ func (m *Matrix) finished() tea.Cmd {
 	return common.Warn(text)
 }
 
+// HandlesEsc: esc clears the mark before it goes back.
+func (m *Matrix) HandlesEsc() bool { return m.marked }
+
 func (m *Matrix) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if msg.String() == "esc" && m.marked {
+		m.marked = false
+		return common.Info("mark cleared")
+	}
 	switch {
 	case key.Matches(msg, k.Cancel):
 		if m.running {

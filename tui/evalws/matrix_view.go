@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed94f0f622/verso/eval/report"
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -114,7 +115,7 @@ func (m *Matrix) View() string {
 func (m *Matrix) headerLine() string {
 	st := &m.c.Styles
 	left := st.Title.Render(fmt.Sprintf("run #%d", m.runID)) + st.Muted.Render(" · ") + st.Text.Render(common.CleanLine(m.run.Prompt)) +
-		st.Muted.Render(fmt.Sprintf(" · suite %s · %d cases × %d columns", common.CleanLine(m.run.Suite), len(m.rows), len(m.cols)))
+		st.Muted.Render(fmt.Sprintf(" · suite %s · %s × %s", common.CleanLine(m.run.Suite), common.Plural(len(m.rows), "case"), common.Plural(len(m.cols), "column")))
 	if m.repeat > 1 {
 		left += st.Muted.Render(fmt.Sprintf(" × %d repeats", m.repeat))
 	}
@@ -312,7 +313,7 @@ func (m *Matrix) summaryLines(l matrixLayout) []string {
 				return "–", st.Muted
 			}
 			n := max(min(8, l.colW-1), 1)
-			return common.Spread(lat[i], lo, hi, n), st.Accent
+			return chart.Spread(lat[i], lo, hi, n), st.Accent
 		}},
 		{"tokens in→out", func(s report.Stats) (string, lipgloss.Style) {
 			if s.Total == 0 {

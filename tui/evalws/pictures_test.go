@@ -1,6 +1,10 @@
 package evalws
 
 import (
+	"context"
+
+	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/tui/common"
 	"strings"
 	"testing"
 
@@ -30,5 +34,29 @@ func TestRunsTrendAndLatencySpread(t *testing.T) {
 	}
 	if line == "" || !strings.ContainsAny(line, "▁▂▃▄▅▆▇█") {
 		t.Fatalf("no latency spread in the summary:\n%s", v)
+	}
+}
+
+// Counts read as English: "1 case", "2 cases".
+func TestPluralsInTheTestsTab(t *testing.T) {
+	e := newEnv(t, modelserver.Options{})
+	ctx := context.Background()
+	su, err := e.st.Suite(ctx, "greet", "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	su.Cases = su.Cases[:1]
+	if _, err := e.st.SaveSuite(ctx, "greet", su); err != nil {
+		t.Fatal(err)
+	}
+	tests := newTestsTab(e.c, "greet")
+	tabDriver(t, tests).run(tests.Init())
+	tests.SetSize(100, 30)
+	v := ansi.Strip(tests.View())
+	if !strings.Contains(v, "1 case") || strings.Contains(v, "1 cases") {
+		t.Errorf("a one-case suite:\n%s", v)
+	}
+	if got := common.Plural(2, "column"); got != "2 columns" {
+		t.Errorf("Plural(2) = %q", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/seed94f0f622/verso/eval/report"
 	"github.com/seed94f0f622/verso/eval/runner"
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -151,8 +152,15 @@ func (t *RunsTab) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return runsTickMsg{to: to{ID: id}} })
 }
 
+// HandlesEsc: esc clears the marks before it goes back.
+func (t *RunsTab) HandlesEsc() bool { return len(t.marked) > 0 }
+
 func (t *RunsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := t.keys
+	if msg.String() == "esc" && len(t.marked) > 0 {
+		t.marked = nil
+		return common.Info("marks cleared")
+	}
 	n := len(t.runs)
 	page := max(1, t.listHeight())
 	if c, ok := k.Move(msg, t.cursor, n, page); ok {
@@ -226,7 +234,7 @@ func (t *RunsTab) trend() []string {
 		if last < 1 {
 			style = st.Error
 		}
-		out = append(out, st.Text.Render(fmt.Sprintf("v%d ", v))+st.Accent.Render(common.Sparkline(rates, 12))+" "+style.Render(pct(last)))
+		out = append(out, st.Text.Render(fmt.Sprintf("v%d ", v))+st.Accent.Render(chart.Sparkline(rates, 12))+" "+style.Render(pct(last)))
 	}
 	return out
 }

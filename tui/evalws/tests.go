@@ -309,7 +309,7 @@ func (t *TestsTab) key(msg tea.KeyPressMsg) tea.Cmd {
 			t.mode = modeConfirm
 		case su != nil:
 			what := fmt.Sprintf("suite %s", common.CleanLine(su.Name))
-			t.confirm = fmt.Sprintf("delete %s and its %d cases? (past runs keep their results) y/n", what, len(su.Cases))
+			t.confirm = fmt.Sprintf("delete %s and its %s? (past runs keep their results) y/n", what, common.Plural(len(su.Cases), "case"))
 			t.onYes = deleteCmd(t.c, t.id, t.prompt, su.Name, 0, what)
 			t.mode = modeConfirm
 		}
@@ -444,7 +444,7 @@ func (t *TestsTab) listLines(w, h int) []string {
 			if su.Threshold > 0 {
 				th = fmt.Sprintf("threshold %g", su.Threshold)
 			}
-			text = st.Subtitle.Render(common.CleanLine(su.Name)) + st.Muted.Render(fmt.Sprintf(" · %d cases · %s", len(su.Cases), th))
+			text = st.Subtitle.Render(common.CleanLine(su.Name)) + st.Muted.Render(fmt.Sprintf(" · %s · %s", common.Plural(len(su.Cases), "case"), th))
 		} else {
 			cs := su.Cases[it.cas]
 			text = "  " + st.Text.Render(common.CleanLine(cs.Name)) +
@@ -491,7 +491,7 @@ func (t *TestsTab) detailLines(w int) []string {
 		if su.Description != "" {
 			text(st.Text.Render, su.Description)
 		}
-		add(st.Muted.Render(fmt.Sprintf("  %d cases · updated %s", len(su.Cases), common.Ago(su.UpdatedAt, t.c.Now()))))
+		add(st.Muted.Render(fmt.Sprintf("  %s · updated %s", common.Plural(len(su.Cases), "case"), common.Ago(su.UpdatedAt, t.c.Now()))))
 		add(st.Muted.Render("  a adds a case to this suite · r runs it · x deletes it"))
 		return out
 	case t.render:

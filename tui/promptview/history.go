@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/store"
+	"github.com/seed94f0f622/verso/tui/chart"
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
@@ -130,7 +131,14 @@ func (t *history) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 	return t, nil
 }
 
+// HandlesEsc: esc clears the marks before it goes back.
+func (t *history) HandlesEsc() bool { return len(t.marked) > 0 }
+
 func (t *history) key(msg tea.KeyPressMsg) tea.Cmd {
+	if msg.String() == "esc" && len(t.marked) > 0 {
+		t.marked = nil
+		return common.Info("marks cleared")
+	}
 	if c, ok := t.keys.Move(msg, t.cursor, len(t.versions), t.rows()); ok {
 		t.cursor = c
 		t.clamp()
@@ -315,7 +323,7 @@ func (t *history) row(v store.Version, selected bool) string {
 	num := fmt.Sprintf("v%-3d", v.Number)
 	trend := ""
 	if len(t.trends) > 0 {
-		trend = common.Fit(common.Sparkline(t.trends[v.Number], trendW), trendW) + " "
+		trend = common.Fit(chart.Sparkline(t.trends[v.Number], trendW), trendW) + " "
 	}
 	labelW := t.labelWidth()
 	labels := ""

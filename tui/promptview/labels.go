@@ -2,6 +2,7 @@ package promptview
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -89,6 +90,11 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 				t.events[i], t.events[j] = t.events[j], t.events[i]
 			}
 		}
+		// The cursor stays on the label it was on; the first time it opens
+		// on production (what a rollback is most often about).
+		if !t.loaded {
+			sel = "production"
+		}
 		t.loaded = true
 		t.cursor = 0
 		for i, l := range t.current {
@@ -164,11 +170,16 @@ func (t *labels) View() string {
 			cursor = st.List.Cursor.Render("› ")
 		}
 		name := st.Badge(l.Name).Render(common.CleanLine(l.Name))
-		pad := max(14-len(l.Name)-2, 0)
-		lines = append(lines, cursor+name+strings.Repeat(" ", pad)+" "+
-			st.Text.Render(fmt.Sprintf("%-8s %-16s %s", fmt.Sprintf("v%d", l.Version), common.Ago(l.UpdatedAt, now), common.CleanLine(l.Actor))))
+		pad := max(14-ansi.StringWidth(ansi.Strip(name)), 0)
+		rest := fmt.Sprintf("%-8s %-16s %s", fmt.Sprintf("v%d", l.Version), common.Ago(l.UpdatedAt, now), common.CleanLine(l.Actor))
+		if i == t.cursor {
+			// The whole row carries the selection.
+			lines = append(lines, cursor+st.List.Selected.Render(common.Fit(ansi.Strip(name)+strings.Repeat(" ", pad)+" "+rest, max(t.width-2, 0))))
+			continue
+		}
+		lines = append(lines, cursor+name+strings.Repeat(" ", pad)+" "+st.Text.Render(rest))
 	}
-	lines = append(lines, "", st.Subtitle.Render(fmt.Sprintf("History (%d moves, newest first, append-only)", len(t.events))))
+	lines = append(lines, "", st.Subtitle.Render(fmt.Sprintf("History (%s, newest first, append-only)", plural(len(t.events), "move"))))
 	lines = append(lines, st.Table.Header.Render(common.Fit(fmt.Sprintf("  %-16s %-12s %-11s %-10s %s", "WHEN", "LABEL", "MOVE", "BY", "REASON"), t.width)))
 	for _, e := range t.events[min(t.scroll, len(t.events)):] {
 		from, to := "new", "removed"

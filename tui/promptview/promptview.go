@@ -79,6 +79,15 @@ func (m *Model) Owns(id int) bool {
 // Capturing is true while the active tab takes text.
 func (m *Model) Capturing() bool { return m.tabs[m.active].Capturing() }
 
+// HandlesEsc: the active tab uses esc first (to clear its marks).
+func (m *Model) HandlesEsc() bool {
+	e, ok := m.tabs[m.active].(interface{ HandlesEsc() bool })
+	return ok && e.HandlesEsc()
+}
+
+// Name is the prompt's name.
+func (m *Model) Name() string { return m.name }
+
 // Active returns the active tab's name.
 func (m *Model) Active() string { return m.tabs[m.active].Name() }
 

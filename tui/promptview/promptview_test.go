@@ -229,15 +229,16 @@ func TestLabels(t *testing.T) {
 	if strings.Index(v, "try the shorter sign-off") > strings.Index(v, "ready for review") {
 		t.Errorf("history is not newest first:\n%s", v)
 	}
-	// Labels sort by name: development, production, staging.
+	// Labels sort by name: development, production, staging; the tab
+	// opens on production.
 	r, ok := ct.Find[common.RollbackMsg](drive(t, m, ct.Key("R")))
-	if !ok || r != (common.RollbackMsg{Prompt: ct.Support, Label: "development"}) {
-		t.Fatalf("R sent %+v", r)
+	if !ok || r != (common.RollbackMsg{Prompt: ct.Support, Label: "production"}) {
+		t.Fatalf("R as the tab opens sent %+v, want production", r)
 	}
-	drive(t, m, ct.Key("j"))
+	drive(t, m, ct.Key("k"))
 	r, _ = ct.Find[common.RollbackMsg](drive(t, m, ct.Key("R")))
-	if r.Label != "production" {
-		t.Fatalf("R on the second label: %+v", r)
+	if r.Label != "development" {
+		t.Fatalf("R on the first label: %+v", r)
 	}
 	drive(t, m, ct.Click(5, 4)) // tab bar, header, development, production, staging
 	r, _ = ct.Find[common.RollbackMsg](drive(t, m, ct.Key("R")))
