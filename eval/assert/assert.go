@@ -64,6 +64,10 @@ type Outcome struct {
 	Results []store.AssertionResult
 	Score   float64
 	Pass    bool
+	// Error is set when an assertion could give no verdict (a script
+	// stopped at its limit, raised an error, returned nothing usable, or
+	// python3 is missing): the case is an error, not a failure.
+	Error string
 }
 
 // Failed lists the results that did not pass.
@@ -88,7 +92,10 @@ func Evaluate(ctx context.Context, as []store.Assertion, threshold float64, in I
 	var total, weights float64
 	allPass := true
 	for _, a := range as {
-		r := one(ctx, a, in, m)
+		r, unknown := one(ctx, a, in, m)
+		if unknown != "" && out.Error == "" {
+			out.Error = a.Type + " assertion: " + unknown
+		}
 		w := 1.0
 		if a.Weight != nil {
 			w = *a.Weight
@@ -110,23 +117,32 @@ func Evaluate(ctx context.Context, as []store.Assertion, threshold float64, in I
 	if threshold > 0 {
 		out.Pass = out.Score >= threshold-1e-9
 	}
+	if out.Error != "" {
+		out.Pass = false
+	}
 	return out
 }
 
-func one(ctx context.Context, a store.Assertion, in Input, m Models) store.AssertionResult {
+// one checks one assertion; unknown is set when it could give no verdict
+// (then it fails, negated or not).
+func one(ctx context.Context, a store.Assertion, in Input, m Models) (res store.AssertionResult, unknown string) {
 	typ, negate := strings.CutPrefix(a.Type, "not-")
-	res := store.AssertionResult{Type: a.Type}
+	res = store.AssertionResult{Type: a.Type}
 	value, err := renderValue(a.Value, in.Vars)
 	if err != nil {
 		res.Reason = "value: " + err.Error()
-		return res
+		return res, ""
 	}
 	k, ok := lookup(typ)
 	if !ok {
 		res.Reason = "unknown assertion type " + typ
-		return res
+		return res, ""
 	}
-	pass, score, reason := k.Check(ctx, Call{Assertion: a, Value: value, Input: in, Models: m})
+	pass, score, reason := k.Check(ctx, Call{Assertion: a, Value: value, Input: in, Models: m, unknown: &unknown})
+	if unknown != "" {
+		res.Reason = reason
+		return res, unknown
+	}
 	if negate {
 		pass = !pass
 		score = 1 - score
@@ -135,7 +151,7 @@ func one(ctx context.Context, a store.Assertion, in Input, m Models) store.Asser
 		}
 	}
 	res.Pass, res.Score, res.Reason = pass, clamp(score), reason
-	return res
+	return res, ""
 }
 
 // PromptText is a rendered prompt as Input.Prompt holds it: a lone user

@@ -85,7 +85,7 @@ func checkJS(ctx context.Context, c Call) (bool, float64, string) {
 	code := toString(c.Value)
 	prog, err := compileJS(code)
 	if err != nil {
-		return false, 0, "javascript: syntax error: " + oneLine(err.Error())
+		return c.noVerdict("javascript: syntax error: " + oneLine(err.Error()))
 	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(ScriptLimits.Stack)
@@ -99,15 +99,15 @@ func checkJS(ctx context.Context, c Call) (bool, float64, string) {
 	go watch(ctx, done, vm)
 	fnv, err := vm.RunProgram(prog)
 	if err != nil {
-		return false, 0, "javascript: " + scriptError(err)
+		return c.noVerdict("javascript: " + scriptError(err))
 	}
 	fn, ok := goja.AssertFunction(fnv)
 	if !ok {
-		return false, 0, "javascript: the code is not a function"
+		return c.noVerdict("javascript: the code is not a function")
 	}
 	out, err := fn(goja.Undefined(), vm.ToValue(c.Input.Output), vm.ToValue(scriptContext(c)))
 	if err != nil {
-		return false, 0, "javascript: " + scriptError(err)
+		return c.noVerdict("javascript: " + scriptError(err))
 	}
 	return scriptResult(c, "javascript", out.Export())
 }
@@ -168,7 +168,7 @@ func scriptResult(c Call, lang string, v any) (bool, float64, string) {
 	case map[string]any:
 		p, ok := x["pass"].(bool)
 		if !ok {
-			return false, 0, lang + ": a grading result needs pass: true or false"
+			return c.noVerdict(lang + ": a grading result needs pass: true or false")
 		}
 		score := b2f(p)
 		if f, ok := number(x["score"]); ok {
@@ -189,7 +189,7 @@ func scriptResult(c Call, lang string, v any) (bool, float64, string) {
 			return pass, f, fmt.Sprintf("%s returned %g", lang, f)
 		}
 	}
-	return false, 0, fmt.Sprintf("%s must return a boolean, a number or {pass, score, reason}, not %s", lang, excerpt(toString(v), 60))
+	return c.noVerdict(fmt.Sprintf("%s must return a boolean, a number or {pass, score, reason}, not %s", lang, excerpt(toString(v), 60)))
 }
 
 // pythonRunner runs one assertion: it reads {code, output, context} as
@@ -216,7 +216,7 @@ const pyMarker = "\x1everso-result\x1e"
 func checkPython(ctx context.Context, c Call) (bool, float64, string) {
 	bin, err := exec.LookPath(PythonCommand)
 	if err != nil {
-		return false, 0, fmt.Sprintf("python assertions run %s, which is not on PATH: install Python 3 or remove the assertion", PythonCommand)
+		return c.noVerdict(fmt.Sprintf("python assertions run %s, which is not on PATH: install Python 3 or remove the assertion", PythonCommand))
 	}
 	in, _ := json.Marshal(map[string]any{"code": toString(c.Value), "output": c.Input.Output, "context": scriptContext(c)})
 	ctx, cancel := context.WithTimeout(ctx, ScriptLimits.Time)
@@ -230,10 +230,10 @@ func checkPython(ctx context.Context, c Call) (bool, float64, string) {
 	cmd.WaitDelay = time.Second
 	err = cmd.Run()
 	if ctx.Err() == context.DeadlineExceeded {
-		return false, 0, fmt.Sprintf("python: stopped after %s (the time limit of a script assertion)", ScriptLimits.Time)
+		return c.noVerdict(fmt.Sprintf("python: stopped after %s (the time limit of a script assertion)", ScriptLimits.Time))
 	}
 	if ctx.Err() != nil {
-		return false, 0, "python: " + ctx.Err().Error()
+		return c.noVerdict("python: " + ctx.Err().Error())
 	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
@@ -243,16 +243,16 @@ func checkPython(ctx context.Context, c Call) (bool, float64, string) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return false, 0, "python: " + excerpt(msg, 200)
+		return c.noVerdict("python: " + excerpt(msg, 200))
 	}
 	out := stdout.String()
 	i := strings.LastIndex(out, pyMarker)
 	if i < 0 {
-		return false, 0, "python: the assertion printed no result"
+		return c.noVerdict("python: the assertion printed no result")
 	}
 	var v any
 	if err := json.Unmarshal([]byte(strings.TrimSpace(out[i+len(pyMarker):])), &v); err != nil {
-		return false, 0, "python: unreadable result: " + err.Error()
+		return c.noVerdict("python: unreadable result: " + err.Error())
 	}
 	if m, ok := v.(map[string]any); ok {
 		if t, ok := m["__verso_type"].(string); ok {

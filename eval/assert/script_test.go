@@ -61,9 +61,10 @@ func TestJavaScript(t *testing.T) {
 		"let s = 'x'; const keep = []; while (true) { s = s + s; keep.push(s) }": "allocated more than 64 MiB",
 		"function f(n) { return f(n + 1) + 1 }\nreturn f(0)":                     "call stack",
 	} {
-		o := Evaluate(context.Background(), []store.Assertion{{Type: "javascript", Value: code}, {Type: "contains", Value: "Bonjour"}}, 0, in, Models{})
-		if o.Results[0].Pass || !strings.Contains(strings.ToLower(o.Results[0].Reason), strings.ToLower(want)) || !o.Results[1].Pass {
-			t.Errorf("%q: %+v", code, o.Results)
+		o := Evaluate(context.Background(), []store.Assertion{{Type: "not-javascript", Value: code}, {Type: "contains", Value: "Bonjour"}}, 0, in, Models{})
+		if o.Results[0].Pass || !strings.Contains(strings.ToLower(o.Results[0].Reason), strings.ToLower(want)) || !o.Results[1].Pass ||
+			o.Pass || !strings.HasPrefix(o.Error, "not-javascript assertion: javascript: ") {
+			t.Errorf("%q: %+v", code, o)
 		}
 	}
 }
@@ -98,7 +99,7 @@ func TestPython(t *testing.T) {
 	t.Cleanup(func() { ScriptLimits = old })
 	ScriptLimits.Time = 500 * time.Millisecond
 	o := Evaluate(context.Background(), []store.Assertion{{Type: "python", Value: "import time\ntime.sleep(60)\nreturn True"}, {Type: "contains", Value: "Bonjour"}}, 0, in, Models{})
-	if o.Results[0].Pass || !strings.Contains(o.Results[0].Reason, "python: stopped after 500ms") || !o.Results[1].Pass {
+	if o.Results[0].Pass || !strings.Contains(o.Results[0].Reason, "python: stopped after 500ms") || !o.Results[1].Pass || o.Error != "python assertion: "+o.Results[0].Reason {
 		t.Fatalf("hang: %+v", o.Results)
 	}
 }

@@ -48,6 +48,18 @@ type Call struct {
 	Value     any // the assertion's value, {{var}} filled from the case
 	Input     Input
 	Models    Models
+
+	unknown *string // set by noVerdict
+}
+
+// noVerdict ends a Check that could give no verdict (a script stopped or
+// broken): the assertion fails whatever its negation, and the case is an
+// error with reason.
+func (c Call) noVerdict(reason string) (bool, float64, string) {
+	if c.unknown != nil {
+		*c.unknown = reason
+	}
+	return false, 0, reason
 }
 
 // kinds is the table of assertion types, in the order they are listed to

@@ -808,6 +808,11 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		return r, nil, false
 	}
 	r.Assertions, r.Score, r.Pass = o.Results, o.Score, o.Pass
+	if o.Error != "" {
+		// An assertion gave no verdict (a script stopped at its limit):
+		// the case is an error, and the run goes on.
+		r.Error = o.Error
+	}
 	var ce *store.CachedResponse
 	if !cached && !x.o.NoCache {
 		ce = &store.CachedResponse{Key: key, Output: resp.Output, TokensIn: resp.TokensIn, TokensOut: resp.TokensOut, LatencyMS: r.LatencyMS,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/seed94f0f622/verso/demo/modelserver"
+	"github.com/seed94f0f622/verso/eval/assert"
 	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
@@ -386,5 +387,34 @@ func TestWriteFailureStopsTheRun(t *testing.T) {
 	}
 	if calls := e.srv.Stats().Requests; calls > 60 {
 		t.Fatalf("the run went on after the database failed: %d calls", calls)
+	}
+}
+
+// TestScriptStoppedIsAnErrorOfItsCase: a javascript assertion that loops
+// forever is stopped at the limit; its case is an error saying so and the
+// other cases of the run still pass.
+func TestScriptStoppedIsAnErrorOfItsCase(t *testing.T) {
+	old := assert.ScriptLimits
+	t.Cleanup(func() { assert.ScriptLimits = old })
+	assert.ScriptLimits.Time = 200 * time.Millisecond
+	e := setup(t, modelserver.Options{}, 3)
+	ctx := context.Background()
+	su := e.su
+	su.Cases[1].Assertions = append(su.Cases[1].Assertions, store.Assertion{Type: "javascript", Value: "while (true) {}"})
+	su, _ = e.st.SaveSuite(ctx, "sentiment", su)
+	p := e.plan()
+	p.Suite, p.Versions = su, e.vers[1:]
+	out, err := e.eng.Run(ctx, p, runner.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.Results {
+		stopped := r.CaseName == "case 2"
+		if stopped != (r.Error == "javascript assertion: javascript: stopped after 200ms (the time limit of a script assertion)") || stopped == r.Pass {
+			t.Fatalf("%s: pass %v, error %q", r.CaseName, r.Pass, r.Error)
+		}
+	}
+	if out.Summary.Errors != 1 || out.Summary.Passed != 2 {
+		t.Fatalf("summary %+v", out.Summary)
 	}
 }
