@@ -41,7 +41,11 @@ type Model struct {
 	height  int
 	help    help.Model
 	showAll bool // the full key map replaces the body
-	isDark  bool
+	showLog bool // the message log replaces the body
+	// log keeps the session's status messages, oldest first (bounded):
+	// they fade from the status bar, and @ shows them in full.
+	log    []logEntry
+	isDark bool
 
 	status    common.StatusMsg
 	statusSeq int
@@ -264,9 +268,9 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.holding() {
 		return m, m.holdKey(msg)
 	}
-	if m.showAll {
-		// Any key closes the full help.
-		m.showAll = false
+	if m.showAll || m.showLog {
+		// Any key closes the full help or the log.
+		m.showAll, m.showLog = false, false
 		return m, nil
 	}
 	if top.Capturing() {
@@ -278,6 +282,9 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Theme):
 		return m, m.cycleTheme()
+	case key.Matches(msg, k.Log):
+		m.showLog = true
+		return m, nil
 	case key.Matches(msg, k.Back):
 		if e, ok := top.(escaper); ok && e.HandlesEsc() && msg.String() == "esc" {
 			return m.toTop(msg)
@@ -330,6 +337,10 @@ func (m *Model) pop(reload bool) tea.Cmd {
 
 func (m *Model) setStatus(s common.StatusMsg) tea.Cmd {
 	m.status = s
+	m.log = append(m.log, logEntry{at: m.c.Now(), msg: s})
+	if len(m.log) > maxLog {
+		m.log = m.log[len(m.log)-maxLog:]
+	}
 	m.statusSeq++
 	seq := m.statusSeq
 	ttl := statusTTL

@@ -705,3 +705,33 @@ func TestLiveAnalytics(t *testing.T) {
 		t.Fatalf("the tab did not re-read the 500 new calls:\nbefore %q\nafter  %q", before, after)
 	}
 }
+
+// Status messages fade (a timer clears them), a long one says @ shows it
+// whole, and @ lists every message of the session in full, newest first.
+func TestMessageLog(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 80, 24)
+	long := "first message " + strings.Repeat("and a long explanation ", 8) + "THEEND"
+	r.send(common.StatusMsg{Kind: common.StatusWarning, Text: long})
+	r.send(common.StatusMsg{Kind: common.StatusInfo, Text: "second message"})
+	if p := r.plain(); !strings.Contains(p, "second message") {
+		t.Fatalf("status bar:\n%s", p)
+	}
+	r.send(clearStatusMsg{seq: r.m.statusSeq})
+	if r.m.status.Text != "" {
+		t.Fatal("the status did not fade")
+	}
+	r.send(common.StatusMsg{Kind: common.StatusWarning, Text: long})
+	if p := r.plain(); !strings.Contains(p, "(@ shows all)") || strings.Contains(p, "THEEND") {
+		t.Fatalf("a cut message does not point to the log:\n%s", p)
+	}
+	r.keys("@")
+	p := r.plain()
+	if !strings.Contains(p, "Messages of this session") || !strings.Contains(p, "THEEND") || strings.Index(p, "second message") < strings.Index(p, "THEEND") {
+		t.Fatalf("the log does not show every message whole, newest first:\n%s", p)
+	}
+	r.keys("x")
+	if r.m.showLog {
+		t.Fatal("a key did not close the log")
+	}
+}

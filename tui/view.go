@@ -28,9 +28,12 @@ func (m *Model) Render() string {
 	st := m.c.Styles
 	header := st.Title.Render(common.Trunc(m.breadcrumb(), m.width))
 	var body string
-	if m.showAll {
+	switch {
+	case m.showLog:
+		body = m.logView()
+	case m.showAll:
 		body = m.fullHelp()
-	} else {
+	default:
 		body = m.Top().View()
 	}
 	global := m.c.Keys.ShortHelp()
@@ -127,7 +130,14 @@ func (m *Model) statusBar() string {
 		case common.StatusError:
 			style = st.Error
 		}
-		msg = style.Render(" " + common.CleanLine(m.status.Text) + " ")
+		text := common.CleanLine(m.status.Text)
+		frame := ansi.StringWidth(style.Render(" x ")) - 1 // the message's padding
+		if avail := m.width - ansi.StringWidth(left) - 1 - frame; ansi.StringWidth(text) > avail {
+			// Cut: the log has it whole.
+			const hint = " (@ shows all)"
+			text = common.Trunc(text, max(avail-len(hint), 1)) + hint
+		}
+		msg = style.Render(" " + text + " ")
 	}
 	return st.Bar.Render(common.Fit(left+" "+msg, m.width))
 }

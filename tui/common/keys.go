@@ -16,6 +16,8 @@ type GlobalKeys struct {
 	Back  key.Binding
 	Help  key.Binding
 	Theme key.Binding
+	// Log shows the status messages of the session in full.
+	Log key.Binding
 }
 
 // DefaultGlobalKeys returns the standard global bindings.
@@ -25,6 +27,7 @@ func DefaultGlobalKeys() GlobalKeys {
 		Back:  key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q/esc", "back")),
 		Help:  key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Theme: key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "next theme")),
+		Log:   key.NewBinding(key.WithKeys("@"), key.WithHelp("@", "message log")),
 	}
 }
 
@@ -32,13 +35,15 @@ func DefaultGlobalKeys() GlobalKeys {
 func (k GlobalKeys) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Help} }
 
 // FullHelp is the global group of the full key map.
-func (k GlobalKeys) FullHelp() []key.Binding { return []key.Binding{k.Back, k.Help, k.Theme, k.Quit} }
+func (k GlobalKeys) FullHelp() []key.Binding {
+	return []key.Binding{k.Back, k.Help, k.Theme, k.Log, k.Quit}
+}
 
 // keyNames are the bindings a config file's `keys:` section may rebind,
 // and where each lives.
 func keyNames(g *GlobalKeys, l *ListKeys) map[string]*key.Binding {
 	return map[string]*key.Binding{
-		"quit": &g.Quit, "back": &g.Back, "help": &g.Help, "theme": &g.Theme,
+		"quit": &g.Quit, "back": &g.Back, "help": &g.Help, "theme": &g.Theme, "log": &g.Log,
 		"up": &l.Up, "down": &l.Down, "page_up": &l.PageUp, "page_down": &l.PageDown,
 		"top": &l.Top, "bottom": &l.Bottom,
 	}
