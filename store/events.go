@@ -150,7 +150,7 @@ func (s *Store) newIngestTx(ctx context.Context, tx *sql.Tx) (*ingestTx, error) 
 	if it.getStr, err = tx.PrepareContext(ctx, `SELECT id FROM event_strings WHERE value = ?`); err != nil {
 		return nil, err
 	}
-	if it.addStr, err = tx.PrepareContext(ctx, `INSERT INTO event_strings (value) VALUES (?)`); err != nil {
+	if it.addStr, err = tx.PrepareContext(ctx, `INSERT INTO event_strings (value) VALUES (?) RETURNING id`); err != nil {
 		return nil, err
 	}
 	return it, nil
@@ -195,10 +195,7 @@ func (it *ingestTx) str(v string) (int64, error) {
 	}
 	err := it.getStr.QueryRowContext(it.ctx, v).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		var res sql.Result
-		if res, err = it.addStr.ExecContext(it.ctx, v); err == nil {
-			id, err = res.LastInsertId()
-		}
+		err = it.addStr.QueryRowContext(it.ctx, v).Scan(&id)
 	}
 	if err != nil {
 		return 0, err
@@ -528,9 +525,18 @@ func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*
 		return err
 	}
 	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO `+t.name+` (prompt_id, `+t.col+`, version, label, arm, model,
+	// An upsert both engines know (SQLite's INSERT OR REPLACE is not SQL
+	// PostgreSQL runs).
+	upd := ""
+	if costSq {
+		upd = ", cost_sq = excluded.cost_sq"
+	}
+	put, err := tx.PrepareContext(ctx, `INSERT INTO `+t.name+` (prompt_id, `+t.col+`, version, label, arm, model,
 		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sqv+`)
-		VALUES (`+marks+`)`)
+		VALUES (`+marks+`)
+		ON CONFLICT (prompt_id, `+t.col+`, version, label, arm, model) DO UPDATE SET requests = excluded.requests, errors = excluded.errors,
+			latency_ms = excluded.latency_ms, tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost = excluded.cost,
+			score_n = excluded.score_n, score_sum = excluded.score_sum, score_sq = excluded.score_sq, hist = excluded.hist`+upd)
 	if err != nil {
 		return err
 	}

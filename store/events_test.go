@@ -275,6 +275,7 @@ func TestStorageBytesPerEvent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 100,000 events")
 	}
+	sqliteOnly(t) // the size of a SQLite file
 	st := eventsStore(t)
 	ctx := context.Background()
 	st.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)

@@ -169,6 +169,9 @@ func OpenBy(p string) string {
 // disk image is malformed" and no advice. PRAGMA quick_check reads every
 // page (without the index cross-checks of integrity_check).
 func (s *Store) checkBeforeWrite(ctx context.Context) error {
+	if s.pg != nil {
+		return nil // PostgreSQL checks its own pages (and has no quick_check)
+	}
 	s.checkMu.Lock()
 	defer s.checkMu.Unlock()
 	if s.checked {

@@ -18,6 +18,7 @@ import (
 // created 0644; a missing folder was created. All are refused before SQLite
 // touches them.
 func TestOpenRefusesWhatIsNotAFile(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe.db")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -66,6 +67,7 @@ func TestOpenRefusesWhatIsNotAFile(t *testing.T) {
 // Every file Verso creates for a registry is private, the WAL's companions
 // included (SQLite gives them the main file's mode).
 func TestRegistryFilesArePrivate(t *testing.T) {
+	sqliteOnly(t)
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	for _, journal := range []string{"wal", "delete"} {
@@ -91,6 +93,7 @@ func TestRegistryFilesArePrivate(t *testing.T) {
 // An empty file said "is empty and read-only", then became a registry
 // keeping mode 0644.
 func TestEmptyFile(t *testing.T) {
+	sqliteOnly(t)
 	p := filepath.Join(t.TempDir(), "empty.db")
 	os.WriteFile(p, nil, 0o644)
 	_, err := OpenWith(p, Options{ReadOnly: true})
@@ -113,6 +116,7 @@ func TestEmptyFile(t *testing.T) {
 // with no word. Root can always write, so the test takes the same path
 // through Options.immutable.
 func TestStaleWALWithoutSharedMemoryIsRefused(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	src := filepath.Join(t.TempDir(), "v.db")
 	st, err := Open(src)
@@ -180,6 +184,7 @@ func journalMode(t *testing.T, st *Store) string {
 // One user without --journal delete switched a shared network-file-system
 // registry back to WAL. The mode chosen is kept by the file.
 func TestJournalModeIsRecordedInTheFile(t *testing.T) {
+	sqliteOnly(t)
 	p := filepath.Join(t.TempDir(), "nfs.db")
 	st, err := OpenWith(p, Options{Journal: "delete"})
 	if err != nil {
@@ -215,6 +220,7 @@ func TestJournalModeIsRecordedInTheFile(t *testing.T) {
 // A file with damaged pages accepted commits; now the first write of a
 // process checks the file and refuses with what to do.
 func TestDamagedFileRefusesWrites(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	p := filepath.Join(t.TempDir(), "v.db")
 	st, err := OpenWith(p, Options{Journal: "delete"})

@@ -556,7 +556,13 @@ func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	// A read that meets a lock (a rollback-journal writer, a WAL recovery)
 	// retries like a write does.
 	return s.retryBusy(ctx, func() error {
-		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		o := &sql.TxOptions{ReadOnly: true}
+		if s.pg != nil {
+			// One snapshot for the whole read, as SQLite's deferred
+			// transaction gives.
+			o.Isolation = sql.LevelRepeatableRead
+		}
+		tx, err := s.db.BeginTx(ctx, o)
 		if err != nil {
 			return s.wrap("read", err)
 		}

@@ -10,8 +10,12 @@ import (
 // DataVersion returns SQLite's data_version for a connection the store
 // keeps for this purpose: it changes whenever another connection (another
 // process, or this process's writes) commits to the file. Poll it to notice
-// changes cheaply.
+// changes cheaply. On PostgreSQL it counts the notifications every write
+// transaction sends at commit (LISTEN/NOTIFY), so a poll costs no query.
 func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	if s.pg != nil {
+		return s.pgDataVersion(ctx)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dvConn == nil {

@@ -75,6 +75,7 @@ func holdLock(t *testing.T, db, journal, lock string) (pid int, release func()) 
 // is bounded by the busy timeout, retries included, and the error names
 // the holder.
 func TestLockWaitIsBoundedAndNamesTheHolder(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	for _, journal := range []string{"wal", "delete"} {
 		db := filepath.Join(t.TempDir(), "v.db")
@@ -102,6 +103,7 @@ func TestLockWaitIsBoundedAndNamesTheHolder(t *testing.T) {
 // A read that meets a lock (rollback mode, a writer holding the exclusive
 // lock) retries like a write and succeeds once the lock goes.
 func TestReadsRetryOnLocks(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "v.db")
 	st, err := OpenWith(db, Options{Journal: "delete", BusyTimeout: 5 * time.Second})

@@ -307,12 +307,10 @@ func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, in CommitInput) (Versi
 	err = tx.QueryRowContext(ctx, `SELECT id, latest FROM prompts WHERE name = ?`, in.Name).Scan(&pid, &latest)
 	if errors.Is(err, sql.ErrNoRows) {
 		tags, _ := json.Marshal(nonNil(in.Tags))
-		res, err := tx.ExecContext(ctx, `INSERT INTO prompts (name, description, tags, created_at) VALUES (?, ?, ?, ?)`,
-			in.Name, in.Description, string(tags), at)
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO prompts (name, description, tags, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			in.Name, in.Description, string(tags), at).Scan(&pid); err != nil {
 			return Version{}, err
 		}
-		pid, _ = res.LastInsertId()
 	} else if err != nil {
 		return Version{}, err
 	} else if in.Description != "" || in.Tags != nil {
@@ -351,13 +349,12 @@ func (s *Store) commitTx(ctx context.Context, tx *sql.Tx, in CommitInput) (Versi
 	msgs, _ := json.Marshal(nonNil(in.Messages))
 	cfg, _ := json.Marshal(in.Config)
 	number := latest + 1
-	res, err := tx.ExecContext(ctx, `INSERT INTO versions (prompt_id, number, kind, dialect, template, messages, config, message, author, created_at, parent, content_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		pid, number, string(in.Kind), string(in.Dialect), in.Template, string(msgs), string(cfg), in.Message, in.Author, at, nullInt(parent), hash)
-	if err != nil {
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO versions (prompt_id, number, kind, dialect, template, messages, config, message, author, created_at, parent, content_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		pid, number, string(in.Kind), string(in.Dialect), in.Template, string(msgs), string(cfg), in.Message, in.Author, at, nullInt(parent), hash).Scan(&id); err != nil {
 		return Version{}, err
 	}
-	id, _ := res.LastInsertId()
 	if _, err := tx.ExecContext(ctx, `UPDATE prompts SET latest = ?, latest_at = ?, latest_author = ?, latest_message = ? WHERE id = ?`,
 		number, at, in.Author, in.Message, pid); err != nil {
 		return Version{}, err

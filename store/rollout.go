@@ -261,14 +261,10 @@ func (s *Store) StartRollout(ctx context.Context, in RolloutInput) (Rollout, err
 			MinRequests: in.MinRequests, State: RolloutRunning, Verified: -1, StepAt: now, StartedAt: now, CheckedAt: now, Actor: in.Actor, Reason: in.Reason}
 		steps, _ := json.Marshal(r.Steps)
 		gs, _ := json.Marshal(r.Guards)
-		res, err := tx.ExecContext(ctx, `INSERT INTO rollouts (prompt_id, label, from_version, to_version, steps, every_ms, guards, min_requests, state,
-			step, step_at, verified, checked_at, started_at, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, -1, ?, ?, ?, ?)`,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO rollouts (prompt_id, label, from_version, to_version, steps, every_ms, guards, min_requests, state,
+			step, step_at, verified, checked_at, started_at, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, -1, ?, ?, ?, ?) RETURNING id`,
 			pid, in.Label, r.From, r.To, string(steps), r.Every.Milliseconds(), string(gs), r.MinRequests, RolloutRunning,
-			now.UnixMicro(), now.UnixMicro(), now.UnixMicro(), in.Actor, in.Reason)
-		if err != nil {
-			return err
-		}
-		if r.ID, err = res.LastInsertId(); err != nil {
+			now.UnixMicro(), now.UnixMicro(), now.UnixMicro(), in.Actor, in.Reason).Scan(&r.ID); err != nil {
 			return err
 		}
 		reason := fmt.Sprintf("rollout %d started: step 1/%d, %d%% to v%d", r.ID, len(r.Steps), r.Steps[0], r.To)

@@ -49,15 +49,10 @@ func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 		if !r.Heartbeat.IsZero() {
 			hb = r.Heartbeat.UTC().UnixMicro()
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO runs (prompt_id, suite_id, suite_name, versions, models, repeat, settings, status, started_at, total, summary,
+		return tx.QueryRowContext(ctx, `INSERT INTO runs (prompt_id, suite_id, suite_name, versions, models, repeat, settings, status, started_at, total, summary,
 				owner, heartbeat_at, suite_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pid, nullInt64(r.SuiteID), r.Suite, string(vers), string(models), r.Repeat,
-			string(r.Settings), r.Status, r.StartedAt.UTC().UnixMicro(), r.Total, string(r.Summary), r.Owner, hb, r.SuiteHash)
-		if err != nil {
-			return err
-		}
-		r.ID, _ = res.LastInsertId()
-		return nil
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, pid, nullInt64(r.SuiteID), r.Suite, string(vers), string(models), r.Repeat,
+			string(r.Settings), r.Status, r.StartedAt.UTC().UnixMicro(), r.Total, string(r.Summary), r.Owner, hb, r.SuiteHash).Scan(&r.ID)
 	})
 	return r, err
 }

@@ -1,15 +1,17 @@
-// Package store is Verso's prompt registry on one SQLite file: prompts,
-// immutable content-hashed versions, labels with an append-only history,
-// test suites, eval runs and a response cache.
+// Package store is Verso's prompt registry on one SQLite file or one
+// PostgreSQL database: prompts, immutable content-hashed versions, labels
+// with an append-only history, test suites, eval runs and a response cache.
 //
 // It is also the library an application imports to read prompts from the
-// shared file:
+// shared registry:
 //
-//	st, err := store.Open("verso.db")
+//	st, err := store.Open("verso.db") // or "postgres://user@host/db"
 //	v, err := st.Resolve(ctx, "support/reply@production")
 //
-// Several processes may use one file at once: every write is one IMMEDIATE
-// transaction, retried when SQLite reports the file busy.
+// Several processes may use one registry at once: every write is one
+// transaction holding the registry's write lock (SQLite's IMMEDIATE lock on
+// a file; an advisory lock on PostgreSQL, see postgres.go), retried when
+// the database reports it busy.
 package store
 
 import (
@@ -90,6 +92,9 @@ type Store struct {
 	dictOnce sync.Once
 	dict     *dict
 
+	// pg is set on PostgreSQL (postgres.go); nil on a SQLite file.
+	pg *pgState
+
 	busyTimeout time.Duration
 	// writeTurn admits one write transaction of this process at a time (tx).
 	writeTurn chan struct{}
@@ -102,10 +107,11 @@ type Store struct {
 // process holding the lock before it gives up and says who holds it.
 const DefaultBusyTimeout = 30 * time.Second
 
-// Open opens (creating if needed, with mode 0600) the registry at path.
+// Open opens (creating if needed, with mode 0600) the registry at path, or
+// the PostgreSQL database at a postgres:// URL (IsPostgres).
 func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
 
-// OpenWith opens the registry at path with options.
+// OpenWith opens the registry at path (or URL) with options.
 func OpenWith(p string, o Options) (*Store, error) {
 	if p == "" {
 		return nil, fmt.Errorf("open: empty path: %w", ErrInvalid)
@@ -123,7 +129,10 @@ func OpenWith(p string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: unknown journal mode %q (use wal or delete): %w", p, o.Journal, ErrInvalid)
 	}
 	if err := o.LocalGate.Validate(); err != nil {
-		return nil, fmt.Errorf("open %s: local %w", p, err)
+		return nil, fmt.Errorf("open %s: local %w", RedactURL(p), err)
+	}
+	if IsPostgres(p) {
+		return openPostgres(p, o)
 	}
 
 	exists, size, err := checkPath(p)
@@ -331,8 +340,10 @@ func mustMigrations() []migration {
 	return ms
 }
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+func loadMigrations() ([]migration, error) { return loadMigrationsFrom(migrationFS, "migrations") }
+
+func loadMigrationsFrom(fsys embed.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +353,7 @@ func loadMigrations() ([]migration, error) {
 		if _, err := fmt.Sscanf(e.Name(), "%04d_", &n); err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a 4-digit number", e.Name())
 		}
-		b, err := migrationFS.ReadFile(path.Join("migrations", e.Name()))
+		b, err := fsys.ReadFile(path.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -411,6 +422,9 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.pg != nil {
+		s.pgClose()
+	}
 	s.mu.Lock()
 	if s.dvConn != nil {
 		s.dvConn.Close()
@@ -420,7 +434,8 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// Path is the file the store was opened on.
+// Path is the file the store was opened on (a PostgreSQL URL without its
+// password).
 func (s *Store) Path() string { return s.path }
 
 // ReadOnly reports whether writes are refused.
@@ -466,7 +481,7 @@ func (s *Store) retryBusy(ctx context.Context, try func() error) error {
 	backoff := 5 * time.Millisecond
 	for {
 		err := try()
-		if err == nil || !isBusy(err) || ctx.Err() != nil || time.Now().Add(backoff).After(deadline) {
+		if err == nil || !(isBusy(err) || pgRetryable(err)) || ctx.Err() != nil || time.Now().Add(backoff).After(deadline) {
 			if err != nil && ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -484,6 +499,9 @@ func (s *Store) retryBusy(ctx context.Context, try func() error) error {
 }
 
 func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.pg != nil {
+		return s.pgTryTx(ctx, fn)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -521,6 +539,9 @@ func (s *Store) wrap(op string, err error) error {
 			}
 			return fmt.Errorf("%s: %w", op, err)
 		}
+	}
+	if s.pg != nil {
+		return s.pgWrap(op, err)
 	}
 	switch sqliteCode(err) {
 	case sqlite3.SQLITE_READONLY:

@@ -20,7 +20,7 @@ func newStore(t testing.TB) *Store {
 // newStoreAt is newStore with the clock given at open (nil: time.Now).
 func newStoreAt(t testing.TB, clock func() time.Time) *Store {
 	t.Helper()
-	st, err := OpenWith(filepath.Join(t.TempDir(), "verso.db"), Options{Clock: clock})
+	st, err := OpenWith(newLocation(t, "verso.db"), Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +38,7 @@ func commit(t testing.TB, st *Store, name, tpl string) Version {
 }
 
 func TestOpenCreatesPrivateFile(t *testing.T) {
+	sqliteOnly(t)
 	p := filepath.Join(t.TempDir(), "new.db")
 	st, err := Open(p)
 	if err != nil {
@@ -236,6 +237,7 @@ func TestImmutabilityEnforcedBySchema(t *testing.T) {
 }
 
 func TestRefusesForeignFilesUntouched(t *testing.T) {
+	sqliteOnly(t) // TestPostgresRefusesForeignDatabaseUntouched on PostgreSQL
 	dir := t.TempDir()
 	notSQLite := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notSQLite, []byte("hello, not a database, but long enough to have a header of some sort ........................................................"), 0o644)
@@ -270,12 +272,16 @@ func TestRefusesForeignFilesUntouched(t *testing.T) {
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "v.db")
+	p := newLocation(t, "v.db")
 	st, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.db.Exec(`PRAGMA user_version = 99`)
+	if onPostgres() {
+		st.db.Exec(`UPDATE verso_schema SET version = 99`)
+	} else {
+		st.db.Exec(`PRAGMA user_version = 99`)
+	}
 	st.Close()
 	_, err = Open(p)
 	if !errors.Is(err, ErrTooNew) || !strings.Contains(err.Error(), "99") || !strings.Contains(err.Error(), "upgrade verso") {
@@ -284,6 +290,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 }
 
 func TestReadOnlyFile(t *testing.T) {
+	sqliteOnly(t) // TestPostgresReadOnly on PostgreSQL
 	if os.Geteuid() == 0 {
 		// root ignores file permissions; exercise the explicit read-only mode instead.
 		t.Log("running as root: testing Options.ReadOnly")
@@ -496,7 +503,7 @@ func TestRunsAndCache(t *testing.T) {
 
 func TestDataVersionSeesOtherConnections(t *testing.T) {
 	ctx := context.Background()
-	p := filepath.Join(t.TempDir(), "live.db")
+	p := newLocation(t, "live.db")
 	a, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
@@ -513,7 +520,14 @@ func TestDataVersionSeesOtherConnections(t *testing.T) {
 	}
 	since := time.Now().Add(-time.Second)
 	commit(t, b, "p", "from b")
+	// SQLite's data_version changes at once; PostgreSQL's notification
+	// arrives a moment after the commit.
+	deadline := time.Now().Add(5 * time.Second)
 	after, _ := a.DataVersion(ctx)
+	for after == before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		after, _ = a.DataVersion(ctx)
+	}
 	if after == before {
 		t.Fatal("data_version did not change after another connection committed")
 	}
@@ -552,7 +566,7 @@ func TestExportJSONMatchesEncoding(t *testing.T) {
 
 func TestGateSettingsAreSharedAndOnlyTightenedLocally(t *testing.T) {
 	ctx := context.Background()
-	p := filepath.Join(t.TempDir(), "gate.db")
+	p := newLocation(t, "gate.db")
 	st, err := Open(p)
 	if err != nil {
 		t.Fatal(err)

@@ -48,8 +48,33 @@ func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su S
 	if err != nil {
 		return su, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE suite_id = ?`, id); err != nil {
+	// The cases are replaced position by position, keeping the ids of the
+	// rows they replace: a run's results name cases by id, so saving the
+	// same cases again leaves the run resumable on either backend (SQLite
+	// would hand out the same ids again after a delete; PostgreSQL's
+	// identity never does). A run made on other cases is told apart by the
+	// suite's hash, not by ids.
+	var old []int64
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM cases WHERE suite_id = ? ORDER BY position, id`, id)
+	if err != nil {
 		return su, err
+	}
+	for rows.Next() {
+		var cid int64
+		if err := rows.Scan(&cid); err != nil {
+			rows.Close()
+			return su, err
+		}
+		old = append(old, cid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return su, err
+	}
+	for _, cid := range old[min(len(old), len(su.Cases)):] {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE id = ?`, cid); err != nil {
+			return su, err
+		}
 	}
 	// One prepared statement for every case: a 10,000-case import spends
 	// its time here.
@@ -58,10 +83,30 @@ func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su S
 		return su, err
 	}
 	defer stmt.Close()
+	var upd *sql.Stmt
+	if len(old) > 0 {
+		if upd, err = tx.PrepareContext(ctx, `UPDATE cases SET position = ?, name = ?, vars = ?, assertions = ?, expected = ?, tags = ?, threshold = ?
+			WHERE id = ?`); err != nil {
+			return su, err
+		}
+		defer upd.Close()
+	}
 	for i := range su.Cases {
-		su.Cases[i].Position = i
-		su.Cases[i].SuiteID = id
-		if err := insertCaseStmt(ctx, stmt, &su.Cases[i]); err != nil {
+		c := &su.Cases[i]
+		c.Position = i
+		c.SuiteID = id
+		if i < len(old) {
+			vars, asserts, tags, err := encodeCase(*c)
+			if err != nil {
+				return su, err
+			}
+			if _, err := upd.ExecContext(ctx, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold, old[i]); err != nil {
+				return su, err
+			}
+			c.ID = old[i]
+			continue
+		}
+		if err := insertCaseStmt(ctx, stmt, c); err != nil {
 			return su, err
 		}
 	}
@@ -91,7 +136,7 @@ func nullString(s string) any {
 	return s
 }
 
-const insertCaseSQL = `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+const insertCaseSQL = `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 func insertCaseTx(ctx context.Context, tx *sql.Tx, c *Case) error {
 	stmt, err := tx.PrepareContext(ctx, insertCaseSQL)
@@ -107,12 +152,7 @@ func insertCaseStmt(ctx context.Context, stmt *sql.Stmt, c *Case) error {
 	if err != nil {
 		return err
 	}
-	res, err := stmt.ExecContext(ctx, c.SuiteID, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold)
-	if err != nil {
-		return err
-	}
-	c.ID, _ = res.LastInsertId()
-	return nil
+	return stmt.QueryRowContext(ctx, c.SuiteID, c.Position, c.Name, vars, asserts, c.Expected, tags, c.Threshold).Scan(&c.ID)
 }
 
 func encodeCase(c Case) (vars, asserts, tags string, err error) {

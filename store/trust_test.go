@@ -373,11 +373,7 @@ func TestLabelHistoryIsKeptBySchemaForForeignWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = su
-	foreign, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer foreign.Close()
+	foreign := rawDB(t, st.Path())
 	for _, q := range []string{
 		`UPDATE labels SET version = 1 WHERE name = 'production'`,
 		`INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (1, 'canary', 2, 0, 'script')`,

@@ -193,7 +193,9 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if readOnly {
+	if store.IsPostgres(path) {
+		// A PostgreSQL database: the server says whether it exists.
+	} else if readOnly {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, usageErr("no database at %s: create one with `verso commit` or `verso demo`, or pass --db PATH", path)
 		}
@@ -221,6 +223,9 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 		return nil, err
 	}
 	st, err := store.OpenWith(path, store.Options{Journal: j, ReadOnly: readOnly, LocalGate: gate})
+	if err != nil && readOnly && store.IsPostgres(path) && errors.Is(err, store.ErrNotFound) {
+		return nil, usageErr("no database at %s yet (it is empty): create one with `verso commit`, or pass --db", store.RedactURL(path))
+	}
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -239,7 +244,7 @@ func classify(err error) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrNotVerso, store.ErrTooNew,
+	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrNotVerso, store.ErrTooNew, store.ErrConnect,
 		store.ErrReadOnly, store.ErrGate, store.ErrLatestLabel, store.ErrConflict, store.ErrLabelMoved, store.ErrGateSuite} {
 		if errors.Is(err, s) {
 			return &exitError{code: 2, err: advise(err)}

@@ -80,6 +80,9 @@ func newDemoCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if store.IsPostgres(path) {
+				return usageErr("the demo registry is a SQLite file that `verso demo` deletes and rebuilds: pass --db with a file path")
+			}
 			if err := removeDemo(ctx, path); err != nil {
 				return err
 			}

@@ -105,7 +105,7 @@ func exitCode(err error) int {
 func userMessage(err error) string {
 	msg := sanitize.Line(oneLine(err.Error()))
 	for _, s := range []error{store.ErrNotFound, store.ErrInvalid, store.ErrConflict, store.ErrReadOnly, store.ErrNotVerso,
-		store.ErrTooNew, store.ErrNoChange, store.ErrGate, store.ErrImmutable, store.ErrGateSuite} {
+		store.ErrTooNew, store.ErrNoChange, store.ErrGate, store.ErrImmutable, store.ErrGateSuite, store.ErrConnect} {
 		if strings.HasSuffix(msg, ": "+s.Error()) && errors.Is(err, s) {
 			return strings.TrimSuffix(msg, ": "+s.Error())
 		}

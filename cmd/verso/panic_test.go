@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -17,22 +16,15 @@ import (
 func TestMalformedVersionRowDoesNotPanic(t *testing.T) {
 	db := newDB(t)
 	mustOK(t, verso(t, db, "hello {{x}}", "commit", "p", "-m", "one"))
-	sdb, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i, row := range []struct{ kind, hash, cfg, tmpl, msgs string }{
 		{"text", "x", "{}", "short hash", "[]"},
 		{"text", "", "{}", "", "[]"},
 		{"chat", "", `{"stop":null,"tools":[null],"response_format":[]}`, "", `[null,{"role":null}]`},
 		{"chat", "abc", "{}", "", `{}`},
 	} {
-		if _, err := sdb.Exec(`INSERT INTO versions (prompt_id, number, kind, created_at, content_hash, config, template, messages)
-			VALUES (1, ?, ?, 0, ?, ?, ?, ?)`, i+2, row.kind, row.hash, row.cfg, row.tmpl, row.msgs); err != nil {
-			t.Fatal(err)
-		}
+		sqlExec(t, db, `INSERT INTO versions (prompt_id, number, kind, created_at, content_hash, config, template, messages)
+			VALUES (1, ?, ?, 0, ?, ?, ?, ?)`, i+2, row.kind, row.hash, row.cfg, row.tmpl, row.msgs)
 	}
-	sdb.Close()
 	for _, args := range [][]string{{"show", "p@2"}, {"show", "p@3"}, {"show", "p@3", "--json"}, {"show", "p@4"}, {"show", "p@4", "--var", "x=1"},
 		{"show", "p@5"}, {"history", "p"}, {"history", "p", "--json"}, {"diff", "p", "1", "4"}, {"export"}, {"list"}} {
 		r := verso(t, db, "", args...)

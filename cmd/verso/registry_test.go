@@ -8,16 +8,56 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
 
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"github.com/seed94f0f622/verso/store"
 )
 
-func newDB(t *testing.T) string { return filepath.Join(t.TempDir(), "verso.db") }
+// newDB is a new registry for one test: a file, or with
+// VERSO_TEST_BACKEND=postgres a new PostgreSQL database (the CLI's tests
+// run on both backends, see internal/pgtest).
+func newDB(t *testing.T) string {
+	if os.Getenv(pgtest.BackendEnv) == "postgres" {
+		return pgtest.NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), "verso.db")
+}
+
+// sqlExec runs raw SQL on the registry at db, as a program that knows
+// nothing of Verso would ('?' placeholders; the test queries hold no
+// literal '?').
+func sqlExec(t *testing.T, db, q string, args ...any) {
+	t.Helper()
+	if store.IsPostgres(db) {
+		n := 0
+		q = regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+		pgtest.Exec(t, db, q, args...)
+		return
+	}
+	sdb, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	if _, err := sdb.Exec(q, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sqliteOnly skips a test of what only a SQLite file has (file modes,
+// journal modes, the demo's file) on the PostgreSQL run.
+func sqliteOnly(t *testing.T) {
+	t.Helper()
+	if os.Getenv(pgtest.BackendEnv) == "postgres" {
+		t.Skip("a SQLite file's behaviour: not on PostgreSQL")
+	}
+}
 
 // rawSQL opens a plain database/sql handle on the registry at path, for
 // what no verso command does (a foreign writer, a checkpoint, an integrity
@@ -61,11 +101,15 @@ func TestForeignFilesAreRefusedUntouched(t *testing.T) {
 func TestNewerSchemaIsRefused(t *testing.T) {
 	db := newDB(t)
 	mustOK(t, verso(t, db, "x", "commit", "p"))
-	sdb, _ := sql.Open("sqlite", db)
-	sdb.Exec(`PRAGMA user_version = 42`)
-	sdb.Close()
+	known := store.SchemaVersion
+	if store.IsPostgres(db) {
+		sqlExec(t, db, `UPDATE verso_schema SET version = 42`)
+		known = store.PostgresSchemaVersion
+	} else {
+		sqlExec(t, db, `PRAGMA user_version = 42`)
+	}
 	r := verso(t, db, "", "list")
-	if r.code != 2 || !strings.Contains(r.stderr, "schema version 42") || !strings.Contains(r.stderr, fmt.Sprintf("knows up to %d", store.SchemaVersion)) {
+	if r.code != 2 || !strings.Contains(r.stderr, "schema version 42") || !strings.Contains(r.stderr, fmt.Sprintf("knows up to %d", known)) {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/seed94f0f622/verso/internal/pgtest"
 )
 
 // TestScripts runs the CLI scripts in testdata/script: each is a
@@ -29,10 +32,30 @@ func TestScripts(t *testing.T) {
 			e.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
 			e.Setenv("VERSO_DB", filepath.Join(e.WorkDir, "verso.db"))
+			if os.Getenv(pgtest.BackendEnv) == "postgres" {
+				admin := os.Getenv(pgtest.Env)
+				if admin == "" {
+					return fmt.Errorf("%s=postgres needs $%s", pgtest.BackendEnv, pgtest.Env)
+				}
+				u, drop, err := pgtest.CreateDatabase(admin)
+				if err != nil {
+					return err
+				}
+				e.Defer(func() { drop() })
+				e.Setenv("VERSO_DB", u)
+			}
 			e.Setenv("VERSO_AUTHOR", "tester")
 			e.Setenv("NO_COLOR", "1")
 			e.Setenv("TERM", "dumb")
 			return nil
+		},
+		// [postgres]: the script runs on PostgreSQL (a file's behaviour
+		// is skipped there).
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return os.Getenv(pgtest.BackendEnv) == "postgres", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mode":    cmdMode,

@@ -9,6 +9,7 @@ import (
 	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui"
 )
 
@@ -64,7 +65,7 @@ func (a *app) runTUI(ctx context.Context, demoURL string) error {
 	}
 	err = tui.Run(ctx, tui.Options{
 		Store:     st,
-		DBPath:    path,
+		DBPath:    store.RedactURL(path),
 		Author:    a.author(),
 		Engine:    runner.New(st, reg),
 		Providers: reg,

@@ -3,16 +3,16 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"github.com/seed94f0f622/verso/store"
 )
 
 func TestStreamMixesEventsAndOTLPExportsAndNamesLines(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "verso.db"))
+	st, err := store.Open(pgtest.Location(t, "verso.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

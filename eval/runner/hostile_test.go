@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/report"
 	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -27,7 +27,7 @@ import (
 func serverEnv(t *testing.T, n int, h http.HandlerFunc) (*store.Store, *runner.Engine, runner.Plan) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "verso.db"))
+	st, err := store.Open(pgtest.Location(t, "verso.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

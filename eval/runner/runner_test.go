@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 	"github.com/seed94f0f622/verso/eval/config"
 	"github.com/seed94f0f622/verso/eval/provider"
 	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -34,7 +34,7 @@ var fast = provider.Policy{Base: time.Millisecond, Max: 30 * time.Millisecond, T
 func setup(t testing.TB, o modelserver.Options, n int) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "verso.db"))
+	st, err := store.Open(pgtest.Location(t, "verso.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +101,9 @@ func checkComplete(t testing.TB, st *store.Store, id int64, want int) []store.Re
 
 func integrity(t testing.TB, st *store.Store) {
 	t.Helper()
+	if store.IsPostgres(st.Path()) {
+		return // PostgreSQL has no integrity_check: it checksums its pages itself
+	}
 	db, err := sql.Open("sqlite", st.Path())
 	if err != nil {
 		t.Fatal(err)

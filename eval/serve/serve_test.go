@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -28,7 +28,7 @@ import (
 // "support/reply" v1 (production).
 func fixture(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "verso.db"))
+	st, err := store.Open(pgtest.Location(t, "verso.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,7 +519,14 @@ func TestStatsEndpointAndHealth(t *testing.T) {
 func TestLockedDatabaseWaitsAndLosesNothing(t *testing.T) {
 	st := fixture(t)
 	base, _ := start(t, st, Options{})
-	other, err := sql.Open("sqlite", st.Path())
+	// Another writer holds the write lock: SQLite's IMMEDIATE lock on the
+	// file, or on PostgreSQL the store's advisory write lock (what another
+	// verso in a long write transaction holds).
+	driver, begin := "sqlite", "BEGIN IMMEDIATE"
+	if store.IsPostgres(st.Path()) {
+		driver, begin = "pgx", "BEGIN; SELECT pg_advisory_xact_lock(6225507900160344064)"
+	}
+	other, err := sql.Open(driver, st.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +535,7 @@ func TestLockedDatabaseWaitsAndLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+	if _, err := conn.ExecContext(context.Background(), begin); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
