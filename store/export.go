@@ -53,6 +53,11 @@ type ExportLabelEvent struct {
 	At     string `json:"at" yaml:"at"`
 	Reason string `json:"reason,omitempty" yaml:"reason,omitempty"`
 	Forced bool   `json:"forced,omitempty" yaml:"forced,omitempty"`
+	// ToSplit is the split the label moved to (To is then its major
+	// version); Evidence the figures a rollout's step or abort was decided
+	// on (JSON text). Rollouts themselves are not exported, like runs.
+	ToSplit  *Split `json:"to_split,omitempty" yaml:"to_split,omitempty"`
+	Evidence string `json:"evidence,omitempty" yaml:"evidence,omitempty"`
 }
 
 // ExportSuite is one test suite of a full export.
@@ -217,7 +222,7 @@ func (s *Store) Export(ctx context.Context, o ExportOptions) (ExportDoc, error) 
 
 // exportExtras adds a full export's label history and suites to p.
 func exportExtras(ctx context.Context, tx *sql.Tx, pid int64, p *ExportPrompt) error {
-	rows, err := tx.QueryContext(ctx, `SELECT label, COALESCE(from_version, 0), COALESCE(to_version, 0), actor, at, reason, forced
+	rows, err := tx.QueryContext(ctx, `SELECT label, COALESCE(from_version, 0), COALESCE(to_version, 0), actor, at, reason, forced, to_split, evidence
 		FROM label_events WHERE prompt_id = ? ORDER BY id`, pid)
 	if err != nil {
 		return err
@@ -225,7 +230,12 @@ func exportExtras(ctx context.Context, tx *sql.Tx, pid int64, p *ExportPrompt) e
 	for rows.Next() {
 		var e ExportLabelEvent
 		var at int64
-		if err := rows.Scan(&e.Label, &e.From, &e.To, &e.Actor, &at, &e.Reason, &e.Forced); err != nil {
+		var split *string
+		if err := rows.Scan(&e.Label, &e.From, &e.To, &e.Actor, &at, &e.Reason, &e.Forced, &split, &e.Evidence); err != nil {
+			rows.Close()
+			return err
+		}
+		if e.ToSplit, err = decodeSplit(split); err != nil {
 			rows.Close()
 			return err
 		}
@@ -513,6 +523,17 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 		rep.Lines = append(rep.Lines, fmt.Sprintf("%s: label history restored (%d moves)", p.Name, moves))
 	}
 	for _, l := range labels {
+		if replay {
+			// the history left the label where it was; a split holds its
+			// versions already
+			cur, err := labelStateTx(ctx, tx, pid, l.label)
+			if err != nil {
+				return err
+			}
+			if cur.Split != nil && cur.Split.Has(l.version) {
+				continue
+			}
+		}
 		_, err := s.setLabelTx(ctx, tx, LabelInput{Prompt: p.Name, Label: l.label, Version: l.version, Actor: actor, Reason: reason})
 		if errors.Is(err, ErrNoChange) {
 			continue
@@ -574,14 +595,30 @@ func (s *Store) replayHistoryTx(ctx context.Context, tx *sql.Tx, pid int64, p Ex
 				return n, fmt.Errorf("%s label history %d: %s moves to v%d, which is not in the export: %w", p.Name, i+1, e.Label, e.To, ErrInvalid)
 			}
 		}
-		from, err := labelVersionTx(ctx, tx, pid, e.Label)
+		target := labelState{Version: to}
+		if e.ToSplit != nil {
+			sp := *e.ToSplit
+			sp.Arms = nil
+			for _, a := range e.ToSplit.Arms {
+				v := numbers[a.Version]
+				if v == 0 {
+					return n, fmt.Errorf("%s label history %d: %s splits to v%d, which is not in the export: %w", p.Name, i+1, e.Label, a.Version, ErrInvalid)
+				}
+				sp.Arms = append(sp.Arms, Arm{Version: v, Weight: a.Weight})
+			}
+			if err := sp.Check(); err != nil {
+				return n, fmt.Errorf("%s label history %d: %w", p.Name, i+1, err)
+			}
+			target = labelState{Version: sp.Major(), Split: &sp}
+		}
+		from, err := labelStateTx(ctx, tx, pid, e.Label)
 		if err != nil {
 			return n, err
 		}
-		if from == to {
+		if sameTarget(from.Version, from.Split, target.Version, target.Split) {
 			continue
 		}
-		if _, err := changeLabelTx(ctx, tx, pid, p.Name, e.Label, labelState{Version: from}, labelState{Version: to}, labelNote{actor: e.Actor, reason: e.Reason, forced: e.Forced, at: at.UTC().UnixMicro()}); err != nil {
+		if _, err := changeLabelTx(ctx, tx, pid, p.Name, e.Label, from, target, labelNote{actor: e.Actor, reason: e.Reason, forced: e.Forced, at: at.UTC().UnixMicro(), evidence: e.Evidence}); err != nil {
 			return n, err
 		}
 		n++

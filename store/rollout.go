@@ -125,9 +125,11 @@ type RolloutInput struct {
 	Guards      []string      // default DefaultGuards
 	MinRequests int64         // per arm, before a guard is judged (default 100)
 	UnitKey     string
-	Actor       string
-	Reason      string
-	Force       bool // start although the gate refuses the target (needs Reason)
+	// Salt of the split ("": a random one); kept for the whole rollout.
+	Salt   string
+	Actor  string
+	Reason string
+	Force  bool // start although the gate refuses the target (needs Reason)
 }
 
 // RolloutError refuses a rollout operation for a reason other than bad
@@ -223,7 +225,10 @@ func (s *Store) StartRollout(ctx context.Context, in RolloutInput) (Rollout, err
 	if err := needReason(in.Force, in.Reason); err != nil {
 		return Rollout{}, fmt.Errorf("%s: %w", op, err)
 	}
-	sp := Split{Arms: []Arm{{1, 50}, {2, 50}}, UnitKey: in.UnitKey}
+	sp := Split{Arms: []Arm{{1, 50}, {2, 50}}, UnitKey: in.UnitKey, Salt: in.Salt}
+	if in.Salt == "" {
+		in.Salt = newSalt()
+	}
 	if err := sp.Check(); err != nil {
 		return Rollout{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -277,7 +282,7 @@ func (s *Store) StartRollout(ctx context.Context, in RolloutInput) (Rollout, err
 				return err
 			}
 		}
-		_, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, labelState{Version: r.majorAt(r.Steps[0]), Split: r.split(r.Steps[0], newSalt(), in.UnitKey)},
+		_, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, labelState{Version: r.majorAt(r.Steps[0]), Split: r.split(r.Steps[0], in.Salt, in.UnitKey)},
 			labelNote{actor: in.Actor, reason: reason, runID: runID, forced: forced, at: now.UnixMicro()})
 		return err
 	})

@@ -72,7 +72,7 @@ func traffic(t *testing.T, st *Store, label string, n int, errRate map[int]float
 func TestRolloutRunsStepByStepAndEndsWithAMove(t *testing.T) {
 	ctx := context.Background()
 	st, ck := rolloutFixture(t)
-	r, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Every: time.Hour, MinRequests: 50, Actor: "ann"})
+	r, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Every: time.Hour, MinRequests: 50, Actor: "ann"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestRolloutRunsStepByStepAndEndsWithAMove(t *testing.T) {
 func TestRolloutGuardBreachAbortsWithEvidence(t *testing.T) {
 	ctx := context.Background()
 	st, ck := rolloutFixture(t)
-	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Every: time.Hour, MinRequests: 100, Guards: []string{"error_rate<=+1pp"}, Actor: "ann"}); err != nil {
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Every: time.Hour, MinRequests: 100, Guards: []string{"error_rate<=+1pp"}, Actor: "ann"}); err != nil {
 		t.Fatal(err)
 	}
 	ck.add(10 * time.Minute)
@@ -172,7 +172,7 @@ func TestRolloutGuardBreachAbortsWithEvidence(t *testing.T) {
 func TestConcurrentChecksAbortOnce(t *testing.T) {
 	ctx := context.Background()
 	st, ck := rolloutFixture(t)
-	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Steps: []int{50, 100}, Every: time.Hour, MinRequests: 100, Guards: []string{"error_rate<=+1pp"}}); err != nil {
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Steps: []int{50, 100}, Every: time.Hour, MinRequests: 100, Guards: []string{"error_rate<=+1pp"}}); err != nil {
 		t.Fatal(err)
 	}
 	ck.add(time.Minute)
@@ -228,7 +228,7 @@ func TestConcurrentChecksAbortOnce(t *testing.T) {
 func TestRolloutClockJumps(t *testing.T) {
 	ctx := context.Background()
 	st, ck := rolloutFixture(t)
-	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Every: time.Hour, MinRequests: 100}); err != nil {
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Every: time.Hour, MinRequests: 100}); err != nil {
 		t.Fatal(err)
 	}
 	start := ck.now()
@@ -314,10 +314,10 @@ func TestRolloutRefusals(t *testing.T) {
 		t.Fatalf("rollback under a rollout: %v", err)
 	}
 	// forced start past the gate needs a reason and is recorded as forced
-	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Force: true}); !errors.Is(err, ErrNeedReason) {
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Force: true}); !errors.Is(err, ErrNeedReason) {
 		t.Fatalf("forced without reason: %v", err)
 	}
-	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Force: true, Reason: "hotfix"}); err != nil {
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Force: true, Reason: "hotfix"}); err != nil {
 		t.Fatal(err)
 	}
 	hist, _ := st.LabelHistory(ctx, "p")
@@ -329,7 +329,7 @@ func TestRolloutRefusals(t *testing.T) {
 func TestRolloutPauseResumeAdvanceAbort(t *testing.T) {
 	ctx := context.Background()
 	st, ck := rolloutFixture(t)
-	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Every: time.Hour, Guards: []string{}}); err != nil {
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Every: time.Hour, Guards: []string{}}); err != nil {
 		t.Fatal(err)
 	}
 	ck.add(30 * time.Minute)

@@ -31,8 +31,8 @@ const MaxArms = 4
 
 // Arm is one version of a split and its share of the traffic in percent.
 type Arm struct {
-	Version int `json:"version"`
-	Weight  int `json:"weight"`
+	Version int `json:"version" yaml:"version"`
+	Weight  int `json:"weight" yaml:"weight"`
 }
 
 // Split is what a split label points at. Arms are kept in ascending version
@@ -41,9 +41,9 @@ type Arm struct {
 // weights change; UnitKey names what the application hashes (user_id,
 // session_id): documentation for the application, not used by the store.
 type Split struct {
-	Arms    []Arm  `json:"arms"`
-	Salt    string `json:"salt"`
-	UnitKey string `json:"unit_key,omitempty"`
+	Arms    []Arm  `json:"arms" yaml:"arms"`
+	Salt    string `json:"salt" yaml:"salt"`
+	UnitKey string `json:"unit_key,omitempty" yaml:"unit_key,omitempty"`
 }
 
 // SplitProblem says what is wrong with a split.

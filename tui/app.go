@@ -42,6 +42,7 @@ type Model struct {
 	help    help.Model
 	showAll bool // the full key map replaces the body
 	showLog bool // the message log replaces the body
+	helpOff int  // the full help's scroll position (small terminals)
 	// log keeps the session's status messages, oldest first (bounded):
 	// they fade from the status bar, and @ shows them in full.
 	log    []logEntry
@@ -268,8 +269,11 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.holding() {
 		return m, m.holdKey(msg)
 	}
+	if m.showAll && m.helpScroll(msg) {
+		return m, nil
+	}
 	if m.showAll || m.showLog {
-		// Any key closes the full help or the log.
+		// Any other key closes the full help or the log.
 		m.showAll, m.showLog = false, false
 		return m, nil
 	}
@@ -278,7 +282,7 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(msg, k.Help):
-		m.showAll = true
+		m.showAll, m.helpOff = true, 0
 		return m, nil
 	case key.Matches(msg, k.Theme):
 		return m, m.cycleTheme()

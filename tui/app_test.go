@@ -735,3 +735,24 @@ func TestMessageLog(t *testing.T) {
 		t.Fatal("a key did not close the log")
 	}
 }
+
+// On a small terminal the full help scrolls (↓/↑) to the global keys at
+// its end; any other key closes it.
+func TestHelpScrollsOnSmallTerminals(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 60, 14)
+	r.keys("G", "enter", "?")
+	if p := r.plain(); !strings.Contains(p, "↓/↑ scroll") || strings.Contains(p, "Everywhere") {
+		t.Fatalf("the help does not say it scrolls, or fits already:\n%s", p)
+	}
+	for range 40 {
+		r.keys("down")
+	}
+	if p := r.plain(); !r.m.showAll || !strings.Contains(p, "Everywhere") || !strings.Contains(p, "next theme") {
+		t.Fatalf("scrolled to the end, the global keys do not show:\n%s", p)
+	}
+	r.keys("x")
+	if r.m.showAll {
+		t.Fatal("another key did not close the help")
+	}
+}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -85,14 +86,47 @@ func (m *Model) helpLine(screen, global []key.Binding) string {
 // bindings, then the global keys on a line of their own (so that a
 // screen with many keys never pushes them off a narrow terminal).
 func (m *Model) fullHelp() string {
+	lines := m.helpLines()
+	hint := "  (any key closes)"
+	if len(lines) > m.bodyHeight()-1 {
+		hint = fmt.Sprintf("  (↓/↑ scroll, lines %d-%d of %d; any other key closes)", m.helpOff+1, min(m.helpOff+m.bodyHeight()-1, len(lines)), len(lines))
+	}
+	title := m.c.Styles.Help.Title.Render("Keys for " + m.Top().Title() + hint)
+	from := min(m.helpOff, max(len(lines)-1, 0))
+	return common.Box(append([]string{title}, lines[from:]...), m.width, m.bodyHeight())
+}
+
+// helpLines are the full help below its title: the focused screen's keys,
+// then the global ones.
+func (m *Model) helpLines() []string {
 	h := m.help
 	h.ShowAll = true
-	title := m.c.Styles.Help.Title.Render("Keys for " + m.Top().Title() + "  (any key closes)")
 	body := h.FullHelpView(filterEnabled(m.Top().FullHelp()))
-	lines := append([]string{title, ""}, strings.Split(body, "\n")...)
+	lines := append([]string{""}, strings.Split(body, "\n")...)
 	lines = append(lines, "", m.c.Styles.Help.Title.Render("Everywhere"))
-	lines = append(lines, strings.Split(h.FullHelpView([][]key.Binding{m.c.Keys.FullHelp()}), "\n")...)
-	return common.Box(lines, m.width, m.bodyHeight())
+	return append(lines, strings.Split(h.FullHelpView([][]key.Binding{m.c.Keys.FullHelp()}), "\n")...)
+}
+
+// helpScroll scrolls the full help when it is taller than the screen.
+func (m *Model) helpScroll(msg tea.KeyPressMsg) bool {
+	n := len(m.helpLines())
+	page := max(m.bodyHeight()-1, 1)
+	if n <= page {
+		return false
+	}
+	switch msg.String() {
+	case "down", "j":
+		m.helpOff = min(m.helpOff+1, n-page)
+	case "up", "k":
+		m.helpOff = max(m.helpOff-1, 0)
+	case "pgdown", "space":
+		m.helpOff = min(m.helpOff+page, n-page)
+	case "pgup":
+		m.helpOff = max(m.helpOff-page, 0)
+	default:
+		return false
+	}
+	return true
 }
 
 func filterEnabled(groups [][]key.Binding) [][]key.Binding {

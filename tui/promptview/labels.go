@@ -129,8 +129,20 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			}
 		}
 	case tea.MouseClickMsg:
-		if i := msg.Y - 1; msg.Button == tea.MouseLeft && i >= 0 && i < len(t.current) {
-			t.cursor = i
+		if msg.Button == tea.MouseLeft {
+			// a split label takes two rows (the label, its arms)
+			row := msg.Y - 1
+			for i, l := range t.current {
+				rows := 1
+				if l.Split != nil {
+					rows = 2
+				}
+				if row >= 0 && row < rows {
+					t.cursor = i
+					break
+				}
+				row -= rows
+			}
 		}
 	case tea.MouseWheelMsg:
 		if msg.Button == tea.MouseWheelDown {
@@ -171,23 +183,35 @@ func (t *labels) View() string {
 		}
 		name := st.Badge(l.Name).Render(common.CleanLine(l.Name))
 		pad := max(14-ansi.StringWidth(ansi.Strip(name)), 0)
-		rest := fmt.Sprintf("%-8s %-16s %s", fmt.Sprintf("v%d", l.Version), common.Ago(l.UpdatedAt, now), common.CleanLine(l.Actor))
+		rest := fmt.Sprintf("%-8s %-16s %s", stateText(l.Version, l.Split), common.Ago(l.UpdatedAt, now), common.CleanLine(l.Actor))
 		if i == t.cursor {
 			// The whole row carries the selection.
 			lines = append(lines, cursor+st.List.Selected.Render(common.Fit(ansi.Strip(name)+strings.Repeat(" ", pad)+" "+rest, max(t.width-2, 0))))
-			continue
+		} else {
+			lines = append(lines, cursor+name+strings.Repeat(" ", pad)+" "+st.Text.Render(rest))
 		}
-		lines = append(lines, cursor+name+strings.Repeat(" ", pad)+" "+st.Text.Render(rest))
+		if l.Split != nil {
+			// a split: its arms with their weights, the salt and unit key
+			arms := make([]string, len(l.Split.Arms))
+			for i, a := range l.Split.Arms {
+				arms[i] = fmt.Sprintf("v%d %d%%", a.Version, a.Weight)
+			}
+			detail := "  split: " + strings.Join(arms, " · ") + " · salt " + common.CleanLine(l.Split.Salt)
+			if l.Split.UnitKey != "" {
+				detail += " · unit " + common.CleanLine(l.Split.UnitKey)
+			}
+			lines = append(lines, st.Muted.Render(common.Fit(strings.Repeat(" ", 14)+detail, t.width)))
+		}
 	}
 	lines = append(lines, "", st.Subtitle.Render(fmt.Sprintf("History (%s, newest first, append-only)", plural(len(t.events), "move"))))
 	lines = append(lines, st.Table.Header.Render(common.Fit(fmt.Sprintf("  %-16s %-12s %-11s %-10s %s", "WHEN", "LABEL", "MOVE", "BY", "REASON"), t.width)))
 	for _, e := range t.events[min(t.scroll, len(t.events)):] {
 		from, to := "new", "removed"
 		if e.From > 0 {
-			from = fmt.Sprintf("v%d", e.From)
+			from = stateText(e.From, e.FromSplit)
 		}
 		if e.To > 0 {
-			to = fmt.Sprintf("v%d", e.To)
+			to = stateText(e.To, e.ToSplit)
 		}
 		reason := common.CleanLine(e.Reason)
 		if e.RunID > 0 {
@@ -205,6 +229,14 @@ func (t *labels) View() string {
 		lines = append(lines, style.Render(line)+st.Muted.Render(reason))
 	}
 	return common.Box(lines, t.width, t.height)
+}
+
+// stateText is what a label points at: v3, or a split as 3=90,5=10.
+func stateText(v int, sp *store.Split) string {
+	if sp != nil {
+		return sp.String()
+	}
+	return fmt.Sprintf("v%d", v)
 }
 
 func (t *labels) ShortHelp() []key.Binding {

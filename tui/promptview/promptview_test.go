@@ -460,3 +460,25 @@ func TestHistoryShowsPassRateTrend(t *testing.T) {
 		t.Errorf("no trend on v4's row or no row position:\n%s", v)
 	}
 }
+
+// The Labels tab shows a split label's arms, weights, salt and unit key,
+// and moves to and from splits in the history.
+func TestLabelsShowSplits(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	sp := store.Split{Arms: []store.Arm{{Version: 2, Weight: 90}, {Version: 3, Weight: 10}}, Salt: "5a1t", UnitKey: "user_id"}
+	if _, err := st.SetLabel(context.Background(), store.LabelInput{Prompt: ct.Support, Label: "canary", Split: &sp, Actor: "ann", Reason: "try v3 on 10%"}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := open(t, st, ct.Support, "labels", 0, 140, 40)
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"2=90,3=10", "split: v2 90% · v3 10% · salt 5a1t · unit user_id", "new→2=90,3=10", "try v3 on 10%"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("labels tab does not show %q:\n%s", want, v)
+		}
+	}
+	// rows: tab bar, header, canary, its arms, development, production
+	drive(t, m, ct.Click(5, 5))
+	if r, _ := ct.Find[common.RollbackMsg](drive(t, m, ct.Key("R"))); r.Label != "production" {
+		t.Fatalf("a click below a split label selects %+v", r)
+	}
+}
