@@ -177,7 +177,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	f.DurationVar(&jitter, "jitter", 0, "random +- spread of the latency (default: a quarter of --latency; 0 with --serve)")
 	f.StringVar(&serve, "serve", "", "only serve the demo model on ADDR (host:port) until interrupted")
 	f.BoolVar(&traffic, "traffic", false, "keep sending live production events through a verso serve on loopback (with --no-tui: until interrupted)")
-	f.Float64Var(&rate, "rate", 20, "calls a second of the live --traffic")
+	f.Float64Var(&rate, "rate", 5, "calls a second of the live --traffic, over all prompts")
 	return cmd
 }
 

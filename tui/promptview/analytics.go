@@ -392,7 +392,8 @@ func moveMark(i int) string {
 	return "+"
 }
 
-// movesLine explains the marks under the time axis: the label moves.
+// movesLine explains the marks under the time axis: the label moves,
+// rollout steps included.
 func (t *analytics) movesLine() string {
 	st := t.c.Styles
 	if len(t.data.moves) == 0 {
@@ -400,12 +401,13 @@ func (t *analytics) movesLine() string {
 	}
 	var parts []string
 	for i, e := range t.data.moves {
-		from, to := "new", "removed"
-		if e.From > 0 {
-			from = fmt.Sprintf("v%d", e.From)
+		// A rollout's step is a move to a split ("split 3=90,4=10").
+		from, to := e.FromState().String(), e.ToState().String()
+		if e.From == 0 && e.FromSplit == nil {
+			from = "new"
 		}
-		if e.To > 0 {
-			to = fmt.Sprintf("v%d", e.To)
+		if e.To == 0 && e.ToSplit == nil {
+			to = "removed"
 		}
 		parts = append(parts, st.Chart.Marker.Render(moveMark(i))+st.Muted.Render(" "+common.CleanLine(e.Label)+" "+from+"→"+to+" "+common.Ago(e.At, t.data.now)))
 	}

@@ -148,3 +148,22 @@ func TestAnalyticsResize(t *testing.T) {
 		drive(t, m, ct.Key("m"))
 	}
 }
+
+// A rollout step (a move of the label to a split) is marked on the time
+// axis like any move, with its weights.
+func TestAnalyticsMarksRolloutSteps(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ct.Traffic(t, st)
+	st.SetClock(func() time.Time { return ct.Now.Add(-30 * time.Minute) })
+	if _, err := st.SetLabel(t.Context(), store.LabelInput{Prompt: ct.Support, Label: "production", Actor: "ana", Reason: "canary", Force: true,
+		Split: &store.Split{Arms: []store.Arm{{Version: 2, Weight: 90}, {Version: 4, Weight: 10}}}}); err != nil {
+		t.Fatal(err)
+	}
+	st.SetClock(ct.Clock)
+	m, _ := open(t, st, ct.Support, "analytics", 0, 140, 40)
+	drive(t, m, ct.Key("W"), ct.Key("W")) // the last hour
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "2 production v2→split 2=90,4=10 30 minutes ago") {
+		t.Fatalf("the rollout step is not marked:\n%s", v)
+	}
+}
