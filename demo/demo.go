@@ -60,7 +60,7 @@ func Build(ctx context.Context, st *store.Store, actor string) error {
 
 	// Replay commits and label moves in time order, so every label event
 	// happens after the version it points at and the history reads
-	// naturally. The store's clock is set to each move's time.
+	// naturally. Each move carries its own time (At).
 	type event struct {
 		at   time.Time
 		p    *demoPrompt
@@ -84,7 +84,6 @@ func Build(ctx context.Context, st *store.Store, actor string) error {
 	if err := st.SetGate(ctx, store.GateSettings{MinPassRate: 1, DefaultSuite: "default"}); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	defer st.SetClock(time.Now)
 	for _, e := range events {
 		p := e.p
 		if e.v > 0 {
@@ -108,23 +107,20 @@ func Build(ctx context.Context, st *store.Store, actor string) error {
 			}
 			continue
 		}
-		at := e.at
-		st.SetClock(func() time.Time { return at })
 		m := e.move
 		if m.actor == "" {
 			m.actor = actor
 		}
 		var err error
 		if m.rollback {
-			_, err = st.Rollback(ctx, store.RollbackInput{Prompt: p.name, Label: m.label, Actor: m.actor, Reason: m.reason})
+			_, err = st.Rollback(ctx, store.RollbackInput{Prompt: p.name, Label: m.label, Actor: m.actor, Reason: m.reason, At: e.at})
 		} else {
-			_, err = st.SetLabel(ctx, store.LabelInput{Prompt: p.name, Label: m.label, Version: m.version, Actor: m.actor, Reason: m.reason})
+			_, err = st.SetLabel(ctx, store.LabelInput{Prompt: p.name, Label: m.label, Version: m.version, Actor: m.actor, Reason: m.reason, At: e.at})
 		}
 		if err != nil {
 			return fmt.Errorf("demo: label %s %s: %w", p.name, m.label, err)
 		}
 	}
-	st.SetClock(time.Now)
 	for i := range prompts {
 		p := &prompts[i]
 		su := p.suite

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/seed94f0f622/verso/store"
@@ -37,13 +38,30 @@ var rolloutProfiles = map[string]map[int]Profile{
 }
 
 // StageRollouts writes the demo's two rollouts with their traffic, at the
-// times they happened (the store's clock is moved and put back). Run it
-// after Build and before SeedTraffic, which leaves the rollouts' windows to
-// the traffic written here.
+// times they happened (through a second handle on st's file whose clock is
+// moved along). Run it after Build and before SeedTraffic, which leaves the
+// rollouts' windows to the traffic written here.
 func StageRollouts(ctx context.Context, st *store.Store, now time.Time, actor string) error {
-	defer st.SetClock(time.Now)
+	var clock struct {
+		sync.Mutex
+		t time.Time
+	}
+	clock.t = now
+	st, err := store.OpenWith(st.Path(), store.Options{Clock: func() time.Time {
+		clock.Lock()
+		defer clock.Unlock()
+		return clock.t
+	}})
+	if err != nil {
+		return fmt.Errorf("demo rollout: %w", err)
+	}
+	defer st.Close()
 	r := rand.New(rand.NewPCG(11, 11))
-	at := func(t time.Time) { st.SetClock(func() time.Time { return t }) }
+	at := func(t time.Time) {
+		clock.Lock()
+		clock.t = t
+		clock.Unlock()
+	}
 	n := 0
 	// traffic sends calls of the label's users in [from, to) at rate an hour,
 	// each to the arm it is assigned.

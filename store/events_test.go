@@ -278,7 +278,7 @@ func TestStorageBytesPerEvent(t *testing.T) {
 	sqliteOnly(t) // the size of a SQLite file
 	st := eventsStore(t)
 	ctx := context.Background()
-	st.DB().Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	st.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	before := fileSize(t, st.Path())
 	const n = 100_000
 	base := time.Now().Add(-7 * 24 * time.Hour)
@@ -301,7 +301,7 @@ func TestStorageBytesPerEvent(t *testing.T) {
 			batch = batch[:0]
 		}
 	}
-	if _, err := st.DB().Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if _, err := st.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
 	per := float64(fileSize(t, st.Path())-before) / n

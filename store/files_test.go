@@ -124,12 +124,12 @@ func TestStaleWALWithoutSharedMemoryIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	commit(t, st, "p", "v1")
-	if _, err := st.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	if _, err := st.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
 	// Hold the WAL open so v2 stays in it, and copy the folder as a
 	// read-only deployment would see it: the file and its -wal, no -shm.
-	conn, _ := st.DB().Conn(ctx)
+	conn, _ := st.db.Conn(ctx)
 	conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`)
 	conn.Close()
 	commit(t, st, "p", "v2")
@@ -175,7 +175,7 @@ func copyFile(t *testing.T, from, to string) {
 func journalMode(t *testing.T, st *Store) string {
 	t.Helper()
 	var m string
-	if err := st.DB().QueryRow(`PRAGMA journal_mode`).Scan(&m); err != nil {
+	if err := st.db.QueryRow(`PRAGMA journal_mode`).Scan(&m); err != nil {
 		t.Fatal(err)
 	}
 	return m

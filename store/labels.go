@@ -30,6 +30,9 @@ type LabelInput struct {
 	// refused with a *LabelMovedError when the label holds another version
 	// by the time it is written. nil: no check.
 	ExpectFrom *int
+	// At is when the move happened, for history imported or replayed from
+	// elsewhere (the demo's back-dated moves). Zero: now.
+	At time.Time
 }
 
 // RemoveLabelInput removes a label.
@@ -61,6 +64,8 @@ type RollbackInput struct {
 	// refuses the rollback with a *LabelMovedError. nil: no check.
 	ExpectFrom *int
 	ExpectTo   *int
+	// At is when the rollback happened (see LabelInput.At). Zero: now.
+	At time.Time
 }
 
 // Evidence is the eval run that allows a protected label to move.
@@ -305,7 +310,7 @@ func (s *Store) setLabelTx(ctx context.Context, tx *sql.Tx, in LabelInput) (Labe
 	if in.RunID != 0 {
 		runID = in.RunID
 	}
-	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, to, labelNote{actor: in.Actor, reason: in.Reason, runID: runID, forced: forced, at: s.nowMicro()})
+	return changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, from, to, labelNote{actor: in.Actor, reason: in.Reason, runID: runID, forced: forced, at: s.microAt(in.At)})
 }
 
 // gateEnteringTx gates each version entering a label (a version the label
@@ -411,7 +416,7 @@ func (s *Store) Rollback(ctx context.Context, in RollbackInput) (LabelEvent, err
 		if in.Reason != "" {
 			r = "rollback: " + in.Reason
 		}
-		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{actor: in.Actor, reason: r, runID: runID, forced: forced, at: s.nowMicro()})
+		ev, err = changeLabelTx(ctx, tx, pid, in.Prompt, in.Label, cur, to, labelNote{actor: in.Actor, reason: r, runID: runID, forced: forced, at: s.microAt(in.At)})
 		return err
 	})
 	return ev, err

@@ -16,11 +16,10 @@ import (
 // gone; ClaimRun refuses a live run and takes over an interrupted one; the
 // former owner's heartbeat then fails.
 func TestRunLease(t *testing.T) {
-	st := newStore(t)
+	now := time.Now()
+	st := newStoreAt(t, func() time.Time { return now })
 	ctx := context.Background()
 	commit(t, st, "p", "hi")
-	now := time.Now()
-	st.SetClock(func() time.Time { return now })
 	a, b := NewOwner(), NewOwner()
 	run, err := st.CreateRun(ctx, Run{Prompt: "p", Suite: "default", Owner: a, SuiteHash: "h1"})
 	if err != nil {

@@ -27,7 +27,7 @@ func childHold() int {
 		return 1
 	}
 	defer st.Close()
-	conn, err := st.DB().Conn(ctx)
+	conn, err := st.db.Conn(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -141,7 +141,7 @@ func TestManyProcessesCommit(t *testing.T) {
 	}
 	if !onPostgres() {
 		var check string
-		st.DB().QueryRow(`PRAGMA integrity_check`).Scan(&check)
+		st.db.QueryRow(`PRAGMA integrity_check`).Scan(&check)
 		if check != "ok" {
 			t.Fatalf("integrity_check = %s", check)
 		}

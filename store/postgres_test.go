@@ -112,7 +112,7 @@ func TestPostgresReadOnly(t *testing.T) {
 	}
 	// The session itself is read-only: raw SQL through it is refused by
 	// the server.
-	if _, err := ro.DB().ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('x', 'y')`); err == nil {
+	if _, err := ro.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('x', 'y')`); err == nil {
 		t.Fatal("a read-only session wrote")
 	}
 }
@@ -136,7 +136,7 @@ func TestPostgresImmutableEvenToTruncate(t *testing.T) {
 		}
 	}
 	// Through the store, the same refusal is ErrImmutable.
-	if _, err := st.DB().ExecContext(ctx, `DELETE FROM label_events`); err == nil {
+	if _, err := st.db.ExecContext(ctx, `DELETE FROM label_events`); err == nil {
 		t.Fatal("label history deleted")
 	} else if err := st.wrap("delete", err); !errors.Is(err, ErrImmutable) {
 		t.Fatalf("wrap = %v, want ErrImmutable", err)

@@ -29,9 +29,8 @@ func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func rolloutFixture(t *testing.T) (*Store, *clock) {
 	t.Helper()
-	st := newStore(t)
 	ck := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	st.SetClock(ck.now)
+	st := newStoreAt(t, ck.now)
 	for _, s := range []string{"a", "b", "c"} {
 		commit(t, st, "p", s)
 	}
@@ -180,11 +179,10 @@ func TestConcurrentChecksAbortOnce(t *testing.T) {
 	traffic(t, st, "production", 2000, map[int]float64{1: 0, 3: 0.3}, 3)
 	var stores []*Store
 	for range 4 {
-		o, err := Open(st.Path())
+		o, err := OpenWith(st.Path(), Options{Clock: ck.now})
 		if err != nil {
 			t.Fatal(err)
 		}
-		o.SetClock(ck.now)
 		defer o.Close()
 		stores = append(stores, o)
 	}

@@ -121,7 +121,7 @@ func TestHourlyRollupsBackfilledFromMinutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().Exec(`DELETE FROM rollups_hour`); err != nil {
+	if _, err := st.db.Exec(`DELETE FROM rollups_hour`); err != nil {
 		t.Fatal(err)
 	}
 	step := migrationSteps["hourly_rollups.sql"]

@@ -15,10 +15,9 @@ import (
 func richRegistry(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
-	st := newStore(t)
 	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
 	tick := func() time.Time { at = at.Add(17*time.Minute + 3*time.Microsecond); return at }
-	st.SetClock(tick)
+	st := newStoreAt(t, tick)
 	temp, seed := 0.2, 7
 	must := func(_ any, err error) {
 		t.Helper()

@@ -61,6 +61,12 @@ type Options struct {
 	// applies when higher. It cannot loosen the shared policy, and its
 	// DefaultSuite is ignored (see GateSettings.Tighten).
 	LocalGate GateSettings
+	// Clock is the time the store writes on what it records (versions
+	// without a CreatedAt, label moves without an At, runs, heartbeats,
+	// events). nil is time.Now. A fixed clock makes recorded times
+	// reproducible (fixtures, goldens); it is read from every goroutine, so
+	// it must be safe for concurrent use.
+	Clock func() time.Time
 
 	journalSet bool // Journal was chosen (not defaulted)
 	// immutable reads the file as it is on disk, as OpenWith does when the
@@ -80,7 +86,7 @@ type Store struct {
 	mu     sync.Mutex
 	dvConn *sql.Conn // dedicated connection for PRAGMA data_version
 
-	now func() time.Time
+	now func() time.Time // Options.Clock, set once at open
 
 	// dict caches event_strings and prompt ids for ingest (events.go).
 	dictOnce sync.Once
@@ -177,7 +183,10 @@ func OpenWith(p string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", p, err)
 	}
-	s := &Store{db: db, path: p, readOnly: o.ReadOnly, localGate: o.LocalGate, now: time.Now, busyTimeout: o.BusyTimeout,
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	s := &Store{db: db, path: p, readOnly: o.ReadOnly, localGate: o.LocalGate, now: o.Clock, busyTimeout: o.BusyTimeout,
 		writeTurn: make(chan struct{}, 1)}
 	if o.immutable {
 		err = ErrReadOnly
@@ -432,13 +441,15 @@ func (s *Store) Path() string { return s.path }
 // ReadOnly reports whether writes are refused.
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
-// DB exposes the underlying handle (for tests and maintenance).
-func (s *Store) DB() *sql.DB { return s.db }
-
-// SetClock replaces the clock (tests, demo data).
-func (s *Store) SetClock(now func() time.Time) { s.now = now }
-
 func (s *Store) nowMicro() int64 { return s.now().UTC().UnixMicro() }
+
+// microAt is at in microseconds, or now when at is zero.
+func (s *Store) microAt(at time.Time) int64 {
+	if at.IsZero() {
+		return s.nowMicro()
+	}
+	return at.UTC().UnixMicro()
+}
 
 // tx runs fn in one write transaction, retrying when SQLite reports the
 // database busy or locked (it can, in WAL mode, when a checkpoint or

@@ -14,7 +14,13 @@ import (
 
 func newStore(t testing.TB) *Store {
 	t.Helper()
-	st, err := Open(newLocation(t, "verso.db"))
+	return newStoreAt(t, nil)
+}
+
+// newStoreAt is newStore with the clock given at open (nil: time.Now).
+func newStoreAt(t testing.TB, clock func() time.Time) *Store {
+	t.Helper()
+	st, err := OpenWith(newLocation(t, "verso.db"), Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +226,7 @@ func TestImmutabilityEnforcedBySchema(t *testing.T) {
 		`DELETE FROM label_events`,
 		`INSERT INTO versions (prompt_id, number, kind, template, created_at, content_hash) VALUES (1, 5, 'text', 'gap', 0, 'x')`,
 	} {
-		if _, err := st.DB().ExecContext(ctx, q); err == nil {
+		if _, err := st.db.ExecContext(ctx, q); err == nil {
 			t.Errorf("%s: succeeded, want abort", q)
 		}
 	}
@@ -272,9 +278,9 @@ func TestRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	if onPostgres() {
-		st.DB().Exec(`UPDATE verso_schema SET version = 99`)
+		st.db.Exec(`UPDATE verso_schema SET version = 99`)
 	} else {
-		st.DB().Exec(`PRAGMA user_version = 99`)
+		st.db.Exec(`PRAGMA user_version = 99`)
 	}
 	st.Close()
 	_, err = Open(p)

@@ -116,7 +116,24 @@ func (s *Store) saveSuiteTx(ctx context.Context, tx *sql.Tx, prompt string, su S
 		}
 	}
 	su.ID, su.PromptID, su.Prompt = id, pid, prompt
+	// The hash of what was stored (read back: values as a reader gets
+	// them), kept for the evals that start on it.
+	h, _, err := suiteHashTx(ctx, tx, pid, su.Name)
+	if err != nil {
+		return su, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE suites SET cases_hash = ? WHERE id = ?`, nullString(h), id); err != nil {
+		return su, err
+	}
+	su.Hash = h
 	return su, nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 const insertCaseSQL = `INSERT INTO cases (suite_id, position, name, vars, assertions, expected, tags, threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
@@ -302,46 +319,52 @@ func (s *Store) Suite(ctx context.Context, prompt, name string) (Suite, error) {
 }
 
 func (s *Store) suites(ctx context.Context, p Prompt, name string) ([]Suite, error) {
-	q := `SELECT id, name, description, threshold, skipped, created_at, updated_at FROM suites WHERE prompt_id = ?`
+	q := `SELECT id, name, description, threshold, skipped, created_at, updated_at, COALESCE(cases_hash, '') FROM suites WHERE prompt_id = ?`
 	args := []any{p.ID}
 	if name != "" {
 		q += ` AND name = ?`
 		args = append(args, name)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY name`, args...)
+	var out []Suite
+	// One snapshot: the kept hash is the hash of the cases read with it.
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, q+` ORDER BY name`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			su := Suite{PromptID: p.ID, Prompt: p.Name}
+			var c, u int64
+			var skipped string
+			if err := rows.Scan(&su.ID, &su.Name, &su.Description, &su.Threshold, &skipped, &c, &u, &su.Hash); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal([]byte(skipped), &su.Skipped); err != nil {
+				rows.Close()
+				return fmt.Errorf("suite %s of %s: skipped: %v: %w", su.Name, p.Name, err, ErrCorrupt)
+			}
+			su.CreatedAt, su.UpdatedAt = time.UnixMicro(c).UTC(), time.UnixMicro(u).UTC()
+			out = append(out, su)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i := range out {
+			cs, err := readCases(ctx, tx, out[i].ID)
+			if err != nil {
+				return err
+			}
+			out[i].Cases = cs
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, s.wrap("suites "+p.Name, err)
 	}
-	var out []Suite
-	for rows.Next() {
-		su := Suite{PromptID: p.ID, Prompt: p.Name}
-		var c, u int64
-		var skipped string
-		if err := rows.Scan(&su.ID, &su.Name, &su.Description, &su.Threshold, &skipped, &c, &u); err != nil {
-			rows.Close()
-			return nil, s.wrap("suites "+p.Name, err)
-		}
-		if err := json.Unmarshal([]byte(skipped), &su.Skipped); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("suite %s of %s: skipped: %v: %w", su.Name, p.Name, err, ErrCorrupt)
-		}
-		su.CreatedAt, su.UpdatedAt = time.UnixMicro(c).UTC(), time.UnixMicro(u).UTC()
-		out = append(out, su)
-	}
-	rows.Close()
-	for i := range out {
-		cs, err := s.cases(ctx, out[i].ID)
-		if err != nil {
-			return nil, err
-		}
-		out[i].Cases = cs
-	}
 	return out, nil
-}
-
-func (s *Store) cases(ctx context.Context, suiteID int64) ([]Case, error) {
-	cs, err := readCases(ctx, s.db, suiteID)
-	return cs, s.wrap("cases", err)
 }
 
 type queryer interface {

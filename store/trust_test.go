@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -472,5 +475,133 @@ func TestStoreErrorsNameNoFlagsOrCommands(t *testing.T) {
 	}
 	if !errors.As(errs[4], &missing) || missing.Kind != MissingPrompt || missing.Name != "nope" {
 		t.Fatalf("a missing prompt is not a typed MissingError: %v", errs[4])
+	}
+}
+
+// The store's clock is given once, at open (Options.Clock), and a caller
+// that replays history gives each move its own time (At): what the demo
+// and the fixtures need, without a setter on a Store that other goroutines
+// use. Versions, moves and rollbacks land at the times given; without a
+// time they land on the store's clock.
+func TestClockIsGivenAtOpen(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 20, 15, 0, 0, 0, time.UTC)
+	st := newStoreAt(t, func() time.Time { return now })
+	day := 24 * time.Hour
+	for i, tpl := range []string{"one", "two"} {
+		if _, err := st.Commit(ctx, CommitInput{Name: "p", Template: tpl, Author: "ann", CreatedAt: now.Add(-time.Duration(5-i) * day)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 1, Actor: "ann", At: now.Add(-3 * day)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 2, Actor: "ann", At: now.Add(-2 * day)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Rollback(ctx, RollbackInput{Prompt: "p", Label: "staging", Actor: "ann", At: now.Add(-1 * day)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "dev", Version: 2, Actor: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.LabelHistory(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, e := range evs {
+		got[fmt.Sprintf("%s v%d→v%d %s", e.Label, e.From, e.To, e.At.UTC().Format(time.DateOnly))] = true
+	}
+	for _, want := range []string{"staging v0→v1 2025-03-17", "staging v1→v2 2025-03-18", "staging v2→v1 2025-03-19", "dev v0→v2 2025-03-20"} {
+		if !got[want] {
+			t.Errorf("history lacks %q: %v", want, got)
+		}
+	}
+	run, err := st.CreateRun(ctx, Run{Prompt: "p", Suite: "default", Owner: NewOwner()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.StartedAt.Equal(now) {
+		t.Errorf("run started at %v, want the store's clock %v", run.StartedAt, now)
+	}
+}
+
+// What an application imports is the registry, not its test hooks: no
+// method hands out the SQL handle (a writer that bypasses every check) and
+// none replaces the clock of a Store shared by goroutines.
+func TestNoTestHooksInTheAPI(t *testing.T) {
+	typ := reflect.TypeOf(&Store{})
+	for i := 0; i < typ.NumMethod(); i++ {
+		m := typ.Method(i)
+		for j := 0; j < m.Type.NumOut(); j++ {
+			if out := m.Type.Out(j); out == reflect.TypeOf(&sql.DB{}) || out == reflect.TypeOf(&sql.Conn{}) || out == reflect.TypeOf(&sql.Tx{}) {
+				t.Errorf("Store.%s returns %v: the SQL handle is not application API", m.Name, out)
+			}
+		}
+		for j := 1; j < m.Type.NumIn(); j++ {
+			if in := m.Type.In(j); in == reflect.TypeOf(time.Now) {
+				t.Errorf("Store.%s takes a clock: give it at open (Options.Clock)", m.Name)
+			}
+		}
+	}
+}
+
+// The suite's hash is kept with it, so an eval does not hash every case
+// when it starts: SaveSuite writes it, a read returns it with the cases it
+// hashes, and any change to the cases or the threshold clears it, a
+// foreign SQL writer's included (then it is computed again).
+func TestSuiteHashIsKept(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	commit(t, st, "p", "Hi {{n}}")
+	saved, err := st.SaveSuite(ctx, "p", Suite{Name: "default", Threshold: 0.5, Cases: []Case{
+		{Name: "a", Vars: map[string]any{"n": 1}, Assertions: []Assertion{{Type: "contains", Value: "1"}}},
+		{Name: "b", Vars: map[string]any{"n": "B"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() Suite {
+		t.Helper()
+		su, err := st.Suite(ctx, "p", "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return su
+	}
+	su := read()
+	if su.Hash == "" || su.Hash != HashSuite(su) || saved.Hash != su.Hash {
+		t.Fatalf("kept hash %q, saved %q, computed %q", su.Hash, saved.Hash, HashSuite(su))
+	}
+	for name, change := range map[string]string{
+		"a case's vars":  `UPDATE cases SET vars = '{"n": 2}' WHERE name = 'a'`,
+		"a new case":     `INSERT INTO cases (suite_id, position, name) SELECT id, 9, 'c' FROM suites`,
+		"a deleted case": `DELETE FROM cases WHERE name = 'b'`,
+		"the threshold":  `UPDATE suites SET threshold = 0.9`,
+	} {
+		if _, err := st.SaveSuite(ctx, "p", su); err != nil {
+			t.Fatal(err)
+		}
+		before := read().Hash
+		if _, err := st.db.ExecContext(ctx, change); err != nil {
+			t.Fatal(err)
+		}
+		after := read()
+		if after.Hash != "" {
+			t.Errorf("%s: the hash %q was kept after a foreign writer changed the suite", name, after.Hash)
+		}
+		if HashSuite(after) == before {
+			t.Errorf("%s: the change does not change the hash", name)
+		}
+	}
+	// Tags and descriptions change no result: the hash stays.
+	if _, err := st.SaveSuite(ctx, "p", su); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.ExecContext(ctx, `UPDATE suites SET description = 'about'`); err != nil {
+		t.Fatal(err)
+	}
+	if read().Hash == "" {
+		t.Error("a new description cleared the hash")
 	}
 }

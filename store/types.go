@@ -204,6 +204,10 @@ type Suite struct {
 	Skipped   []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Hash is HashSuite of the suite as it was read, when the store kept
+	// it (SaveSuite writes it; any change to the cases clears it). Empty:
+	// unknown, compute it. A Suite changed in memory must not keep it.
+	Hash string
 }
 
 // Case is one test case.

@@ -118,6 +118,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case openedMsg:
 		m.hold.loading = max(m.hold.loading-1, 0)
 		return m.update(msg.msg)
+	case common.ExecDoneMsg:
+		return m, m.execDone(msg)
+	case repaintCheckMsg:
+		return m, m.repaint(msg)
+	case restartedMsg:
+		return m, m.checkRepaint(msg.entered, msg.try)
 	case holdExpiredMsg:
 		if msg.seq == m.hold.seq && len(m.hold.keys) > 0 {
 			m.hold.loading = 0
@@ -217,7 +223,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.edit.path == "" {
 			return m, nil
 		}
-		return m, editor.Edit(m.to(), m.c.Editor, m.edit.path)
+		return m, editor.Edit(m.c, m.to(), m.edit.path)
 	case quitMsg:
 		return m, tea.Quit
 	case discardEditMsg:

@@ -434,8 +434,14 @@ func TestFlows(t *testing.T) {
 }
 
 func TestLive(t *testing.T) {
-	st, path := ct.FixtureStore(t)
-	st.SetClock(time.Now) // writes after the fixture's "now", as they would be
+	_, path := ct.FixtureStore(t)
+	// This process writes on the real clock, after the fixture's "now", as
+	// it would.
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	r := newRoot(t, options(st, "dark"), 120, 30)
 	r.send(pollMsg{}) // the first poll takes the baseline
 	if s := r.statuses(); len(s) != 0 {
@@ -669,12 +675,11 @@ func TestLiveAnalytics(t *testing.T) {
 		return ""
 	}
 	before := rowOf(r.plain())
-	other, err := store.Open(path)
+	other, err := store.OpenWith(path, store.Options{Clock: ct.Clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	other.SetClock(ct.Clock)
 	var evs []store.Event
 	for i := range 500 {
 		evs = append(evs, store.Event{Prompt: ct.Support, Version: 2, Label: "production", Time: ct.Now.Add(-time.Duration(i) * time.Second), LatencyMS: 900})

@@ -148,7 +148,11 @@ func (s *tmuxSession) waitUntil(timeout time.Duration, what string, ok func(stri
 			return p
 		}
 		if time.Now().After(deadline) {
-			s.tb.Fatalf("waited %s for %s; the screen is:\n%s%s", timeout, what, p, s.dumpLogs())
+			// Whether the TUI is on its alternate screen tells a blank pane
+			// whose program never drew again (off it: see common.Terminal)
+			// from a slow one.
+			state, _ := s.run("display-message", "-p", "-t", s.target, "alternate screen: #{?alternate_on,on,off}; pane dead: #{?pane_dead,yes,no}")
+			s.tb.Fatalf("waited %s for %s; %s; the screen is:\n%s%s", timeout, what, strings.TrimSpace(state), p, s.dumpLogs())
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -343,7 +347,9 @@ func TestE2E(t *testing.T) {
 	// The scripted editor appends a line to the file it is given.
 	editorScript := filepath.Join(dir, "editor.sh")
 	editorLog := filepath.Join(dir, "editor.log")
-	script := "#!/bin/sh\necho \"$@\" >> '" + editorLog + "'\nprintf 'E2E: keep it brief.\\n' >> \"$1\"\n"
+	// It logs its start and its end: a failure's dump shows whether the
+	// editor had returned.
+	script := "#!/bin/sh\necho \"started: $@\" >> '" + editorLog + "'\nprintf 'E2E: keep it brief.\\n' >> \"$1\"\necho returned >> '" + editorLog + "'\n"
 	if err := os.WriteFile(editorScript, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -402,8 +408,9 @@ func TestE2E(t *testing.T) {
 	a, b := latest-2, latest
 	s.waitFor(fmt.Sprintf("marked v%d, v%d · d diffs", b, a))
 	s.keys("d")
-	p = s.waitFor(fmt.Sprintf("%s v%d ↔ v%d", name, a, b), "side-by-side", "@@")
-	check(t, s, strings.Contains(p, "n next change"), "the diff's help line is missing")
+	// The help line too: a frame can be caught half drawn, so every part
+	// checked is waited for.
+	s.waitFor(fmt.Sprintf("%s v%d ↔ v%d", name, a, b), "side-by-side", "@@", "n next change")
 	s.keys("q")
 	s.waitGone("↔")
 	s.waitFor(fmt.Sprintf("%d versions", len(hist)), "space mark")
@@ -455,8 +462,7 @@ func TestE2E(t *testing.T) {
 		t.Fatalf("the gate let production move: it is on v%d, want v%d", got, prod)
 	}
 	s.keys("C-r")
-	p = s.waitFor("verso › "+name+" › new run", "versions (1 of at most 4)")
-	check(t, s, strings.Contains(p, fmt.Sprintf("[x] v%d", next)), "the run the gate offers does not preselect v%d", next)
+	s.waitFor("verso › "+name+" › new run", "versions (1 of at most 4)", fmt.Sprintf("[x] v%d", next)) // the run the gate offers preselects it
 	s.keys("q")
 	s.waitFor(fmt.Sprintf("%d versions", len(hist)), "space mark")
 
@@ -512,9 +518,8 @@ func TestE2E(t *testing.T) {
 	s.keys("4")
 	s.waitFor("default ·", "r runs it")
 	s.keys("r")
-	p = s.waitFor("verso › "+name+" › new run", "calls")
-	check(t, s, strings.Contains(p, fmt.Sprintf("[x] v%d", next)) && strings.Contains(p, fmt.Sprintf("[x] v%d", prod)),
-		"the new-run form should preselect the latest version and production")
+	// The new-run form preselects the latest version and production.
+	s.waitFor("verso › "+name+" › new run", "calls", fmt.Sprintf("[x] v%d", next), fmt.Sprintf("[x] v%d", prod))
 	s.keys("Enter")
 	runRe := regexp.MustCompile(`run #(\d+) · ` + regexp.QuoteMeta(name) + ` · suite default .* done`)
 	m := s.waitMatch(60*time.Second, runRe)
@@ -590,9 +595,8 @@ func TestE2E(t *testing.T) {
 	s.keys("4")
 	s.waitFor("default ·", "r runs it")
 	s.keys("r")
-	p = s.waitFor("verso › "+reg2+" › new run", "calls")
-	check(t, s, strings.Contains(p, fmt.Sprintf("[x] v%d", latest2)) && strings.Contains(p, fmt.Sprintf("[x] v%d", prod2)),
-		"the new-run form should preselect v%d and v%d", latest2, prod2)
+	// The new-run form preselects the latest version and production.
+	s.waitFor("verso › "+reg2+" › new run", "calls", fmt.Sprintf("[x] v%d", latest2), fmt.Sprintf("[x] v%d", prod2))
 	s.keys("Enter")
 	m = s.waitMatch(60*time.Second, regexp.MustCompile(`run #(\d+) · `+regexp.QuoteMeta(reg2)+` · suite default .* done`))
 	runID2, _ := strconv.ParseInt(m[1], 10, 64)

@@ -114,7 +114,7 @@ func (m *Model) updateEdit(msg tea.Msg) tea.Cmd {
 			return common.Error(fmt.Errorf("prepare the file to edit: %w", msg.Err))
 		}
 		m.edit.path = msg.Path
-		return editor.Edit(m.to(), m.c.Editor, msg.Path)
+		return editor.Edit(m.c, m.to(), msg.Path)
 	case editor.EditedMsg:
 		if msg.Err != nil {
 			// The editor failed or was not found: the file may still hold

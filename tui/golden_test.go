@@ -112,7 +112,7 @@ func TestResizeEveryScreen(t *testing.T) {
 // too, at several sizes: only SGR styling reaches the terminal, and every
 // line is exactly the width.
 func TestHostileText(t *testing.T) {
-	st, _ := ct.OpenStore(t)
+	st, _ := ct.OpenFixedStore(t)
 	ct.Hostile(t, st)
 	o := options(st, "dark")
 	o.Author = "me" + ct.Evil + "日本"

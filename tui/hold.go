@@ -15,6 +15,12 @@ import (
 // keys typed meanwhile ("p j enter", a reason typed ahead) are held and
 // then given to the screen that opened, never to the one beneath. A hold
 // that outlasts holdLimit (a flow that never opened) gives the keys back.
+//
+// Keys typed while the screen on top is busy (a confirmation waiting for
+// the store, a form saving) are held the same way until it is done: given
+// to it when it stays open (the store refused: the user reads why and
+// types on), to the screen beneath when it closed, to the new confirmation
+// when a stale one was shown again. None is lost.
 
 const holdLimit = 2 * time.Second
 
@@ -30,8 +36,18 @@ type openedMsg struct{ msg tea.Msg }
 
 type holdExpiredMsg struct{ seq int }
 
-// holding reports whether keys wait for a screen that is opening.
-func (m *Model) holding() bool { return m.c.Flows() > 0 || m.hold.loading > 0 }
+// busy is implemented by screens that wait for a result and cannot take
+// keys meanwhile.
+type busy interface{ Busy() bool }
+
+// holding reports whether keys wait for a screen that is opening, or for
+// the screen on top to finish what it is doing.
+func (m *Model) holding() bool {
+	if b, ok := m.Top().(busy); ok && b.Busy() {
+		return true
+	}
+	return m.c.Flows() > 0 || m.hold.loading > 0
+}
 
 // opening wraps the command that reads a flow's confirmation: keys stay
 // held until its screen is up.

@@ -89,7 +89,9 @@ func CheckKeys(over map[string][]string) error {
 func Run(ctx context.Context, o Options) error {
 	o.Ctx = ctx
 	m := New(o)
-	p := tea.NewProgram(m, tea.WithContext(ctx))
+	term := common.NewTerminal(os.Stdout)
+	m.c.Terminal = term
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithOutput(term))
 	_, err := p.Run()
 	if derr := m.saveDrafts(); derr != nil && err == nil {
 		err = fmt.Errorf("keep the editor's draft: %w", derr)

@@ -215,3 +215,52 @@ func TestReasonTypedWhileRollbackOpens(t *testing.T) {
 		t.Fatal("a key of the reason launched the editor")
 	}
 }
+
+// TestKeysWhileDialogBusy: keys typed while a confirmation waits for the
+// store are held, not dropped. When the store refuses (the label moved
+// meanwhile) they go on into the confirmation shown again; when the move
+// goes through they reach the screen beneath (here the History cursor).
+func TestKeysWhileDialogBusy(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	other := secondWriter(t, path)
+	ctx := context.Background()
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	r.send(common.OpenPromptMsg{Name: ct.Support, Tab: "History"})
+	r.keys("p", "j", "enter") // staging, v4 under the cursor
+	topConfirm(t, r, "Promote "+ct.Support+" v4 to staging")
+	r.typeText("shorter")
+	// enter starts the move; the store call has not returned yet.
+	_, move := r.m.Update(ct.Keys("enter")[0])
+	c := topConfirm(t, r, "Promote "+ct.Support+" v4 to staging")
+	if !c.Busy() {
+		t.Fatal("the confirmation is not busy while the move is made")
+	}
+	r.typeText(" sign-off")
+	if _, err := other.SetLabel(ctx, store.LabelInput{Prompt: ct.Support, Label: "staging", Version: 1, Actor: "zoe"}); err != nil {
+		t.Fatal(err)
+	}
+	r.run(move) // refused: staging moved meanwhile; shown again
+	c = topConfirm(t, r, "Promote "+ct.Support+" v4 to staging")
+	if c.Busy() || c.Value() != "shorter sign-off" {
+		t.Fatalf("keys typed while busy were lost: busy=%v reason %q", c.Busy(), c.Value())
+	}
+	r.screenHas("staging moves from v1 to v4")
+
+	// This time it goes through; "j" typed meanwhile moves the History cursor.
+	_, move = r.m.Update(ct.Keys("enter")[0])
+	r.keys("j")
+	if _, ok := r.m.Top().(*dialog.Confirm); !ok {
+		t.Fatalf("the dialog closed before the store answered: %s", r.titles())
+	}
+	r.run(move)
+	if got := labelOn(t, st, ct.Support, "staging"); got != 4 {
+		t.Fatalf("staging is on v%d, want v4", got)
+	}
+	if _, ok := r.m.Top().(*promptview.Model); !ok {
+		t.Fatalf("want the prompt view back: %s", r.titles())
+	}
+	r.keys("p") // the picker opens on the version under the cursor
+	if p, ok := r.m.Top().(*dialog.Picker); !ok || !strings.Contains(p.Title(), "v3") {
+		t.Fatalf("the j typed while the dialog was busy was lost: %s", r.titles())
+	}
+}

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/seed94f0f622/verso/eval/importer"
+	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/eval/suitefile"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -14,17 +18,63 @@ type advisedError struct {
 	err    error
 	msg    string
 	advice string
+	paren  bool // the advice is an aside in parentheses, not a clause after ": "
 }
 
-func (e *advisedError) Error() string { return e.msg + ": " + e.advice }
+func (e *advisedError) Error() string {
+	if e.paren {
+		return e.msg + " (" + e.advice + ")"
+	}
+	return e.msg + ": " + e.advice
+}
 func (e *advisedError) Unwrap() error { return e.err }
 
-// advise adds the command line's advice to the typed store errors that
-// need a decision from the user (the gate, a label moved meanwhile, a
-// forced change without a reason). Other errors are returned as they are.
+// advise adds the command line's advice to the typed errors that need a
+// decision from the user (the gate, a label moved meanwhile, a forced
+// change without a reason, a run without a model, a run stopped by the
+// circuit breaker, an import that needs a flag). Other errors, and errors
+// already advised, are returned as they are.
 func advise(err error) error {
-	var ge *store.GateError
-	var moved *store.LabelMovedError
+	var (
+		ge        *store.GateError
+		moved     *store.LabelMovedError
+		done      *advisedError
+		noModel   *runner.NoModelError
+		empty     *runner.EmptySuiteError
+		stopped   *runner.StoppedError
+		key       *provider.KeyError
+		tooMany   *suitefile.TooManyCasesError
+		unsup     *importer.UnsupportedError
+		ambiguous *importer.AmbiguousError
+		outside   *importer.OutsideError
+	)
+	if err == nil || errors.As(err, &done) {
+		return err
+	}
+	switch {
+	case errors.As(err, &noModel):
+		return &advisedError{err: err, msg: userMessage(err), advice: "pass --model provider/model (e.g. demo/demo-large)"}
+	case errors.As(err, &empty):
+		return &advisedError{err: err, msg: userMessage(err), advice: fmt.Sprintf("import some with `verso suite import %s FILE`", empty.Prompt)}
+	case errors.As(err, &stopped):
+		return &advisedError{err: err, msg: userMessage(err), advice: fmt.Sprintf("resume with `verso eval --resume %d` once the server recovers", stopped.RunID)}
+	case errors.As(err, &key):
+		return &advisedError{err: err, msg: userMessage(err), advice: "or pick another model, e.g. --model demo/demo-large", paren: true}
+	case errors.Is(err, provider.ErrDemoNotRunning):
+		return &advisedError{err: err, msg: userMessage(err), advice: "use `verso eval` or `verso demo`, which start it"}
+	case errors.As(err, &tooMany):
+		return &advisedError{err: err, msg: userMessage(err), advice: "or raise the limit with --max-cases", paren: true}
+	case errors.As(err, &unsup):
+		return &advisedError{err: err, msg: userMessage(err), advice: "pass --skip-unsupported to import the rest without it", paren: true}
+	case errors.As(err, &ambiguous):
+		flags := make([]string, len(ambiguous.Formats))
+		for i, f := range ambiguous.Formats {
+			flags[i] = "--format " + string(f)
+		}
+		return &advisedError{err: err, msg: userMessage(err), advice: "pass " + strings.Join(flags, " or ")}
+	case errors.As(err, &outside):
+		return &advisedError{err: err, msg: userMessage(err), advice: "pass --allow-outside to follow it (only for configs you trust)"}
+	}
 	switch {
 	case errors.As(err, &ge):
 		d := ge.Decision

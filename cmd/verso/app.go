@@ -140,7 +140,7 @@ func (a *app) config() (config.Config, error) {
 	if a.cfg == nil && a.cfgErr == nil {
 		c, err := config.LoadConfig(a.configPath())
 		if err != nil {
-			a.cfgErr = usageErr("%v", err)
+			a.cfgErr = usageErr("%w", err)
 		} else {
 			a.cfg = &c
 		}
@@ -204,7 +204,7 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 		// given with --db or $VERSO_DB must be in an existing folder, so a
 		// typo does not grow a folder tree.
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, usageErr("cannot create the database folder: %v", err)
+			return nil, usageErr("cannot create the database folder: %w", err)
 		}
 	}
 	j := a.journal

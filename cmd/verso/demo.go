@@ -90,7 +90,7 @@ func newDemoCmd(a *app) *cobra.Command {
 				// Only the default place is created (private); --db must
 				// name a path in an existing folder.
 				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-					return usageErr("cannot create the folder for %s: %v", path, err)
+					return usageErr("cannot create the folder for %s: %w", path, err)
 				}
 			}
 			j := a.journal
@@ -235,7 +235,7 @@ func startTraffic(ctx context.Context, path string, rate float64) (url string, s
 func (a *app) serveDemo(ctx context.Context, addr string, o modelserver.Options) error {
 	srv, err := modelserver.Start(addr, o)
 	if err != nil {
-		return usageErr("%v: pass a free host:port to --serve, e.g. 127.0.0.1:8089", err)
+		return usageErr("%w: pass a free host:port to --serve, e.g. 127.0.0.1:8089", err)
 	}
 	defer srv.Close()
 	fmt.Fprintf(a.stdout, "Demo model serving at %s (latency %s, jitter %s); Ctrl-C stops it.\n", srv.URL(), o.Latency, o.Jitter)

@@ -142,7 +142,7 @@ func newEvalCmd(a *app) *cobra.Command {
 					if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrReadOnly) || errors.Is(err, context.Canceled) {
 						return classify(err)
 					}
-					return usageErr("%v", err)
+					return usageErr("%w", err)
 				}
 				prog.begin(h, fmt.Sprintf("run %d: %s x %d models x %d cases x %d = %d calls", h.ID, versionList(plan.Versions),
 					len(modelsOf(h.Columns)), len(h.Cases), plan.Repeat, h.Total))
@@ -288,7 +288,7 @@ func (a *app) startDemo(reg *provider.Registry, models []string) (func(), error)
 	}
 	o, err := demoOptions(os.Getenv)
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, usageErr("%w", err)
 	}
 	srv, err := modelserver.Start("127.0.0.1:0", o)
 	if err != nil {
@@ -351,7 +351,7 @@ func (a *app) writeReport(res runner.Outcome, format, out string) error {
 	if out != "" {
 		f, err := os.Create(out)
 		if err != nil {
-			return usageErr("cannot write --out: %v", err)
+			return usageErr("cannot write --out: %w", err)
 		}
 		file = f
 		w = f

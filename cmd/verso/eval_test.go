@@ -217,7 +217,7 @@ func checkRun(t *testing.T, db string, id int64, status string, complete int) in
 	}
 	defer st.Close()
 	var ic string
-	if err := st.DB().QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
+	if err := rawSQL(t, db).QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
 		t.Fatalf("integrity_check %q %v", ic, err)
 	}
 	run, err := st.Run(context.Background(), id)

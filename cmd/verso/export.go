@@ -121,7 +121,7 @@ func newImportCmd(a *app) *cobra.Command {
 			}
 			plan, err := importer.Read(args[0], o)
 			if err != nil {
-				return usageErr("import %s: %v", args[0], err)
+				return usageErr("import %s: %w", args[0], err)
 			}
 			if plan.Format != importer.Verso || dryRun {
 				for _, l := range plan.Summary() {

@@ -29,46 +29,23 @@ func wantErr(t *testing.T, r result, code int, wants ...string) {
 	}
 }
 
-func TestMistypedCommandsSuggest(t *testing.T) {
-	wantErr(t, verso(t, "", "", "shwo"), 2, `unknown command "shwo"`, `did you mean "show"?`)
-	wantErr(t, verso(t, "", "", "rolback"), 2, `did you mean "rollback"?`)
-	wantErr(t, verso(t, "", "", "suite", "improt"), 2, `did you mean "import"?`)
-	wantErr(t, verso(t, "", "", "xyzzy"), 2, "unknown command", "verso --help")
-}
-
-func TestRollbackSuggestsNames(t *testing.T) {
-	db := newDB(t)
-	mustOK(t, verso(t, db, "one", "commit", "support/reply"))
-	mustOK(t, verso(t, db, "two", "commit", "support/reply"))
-	mustOK(t, verso(t, db, "", "label", "support/reply", "1", "staging"))
-	mustOK(t, verso(t, db, "", "label", "support/reply", "2", "staging"))
-	wantErr(t, verso(t, db, "", "rollback", "suport/reply", "staging"), 2, `did you mean "support/reply"?`)
-	wantErr(t, verso(t, db, "", "rollback", "support/reply", "stagign"), 2, `did you mean "staging"?`)
-	wantErr(t, verso(t, db, "", "rollback", "support/reply", "canary"), 2, `no label "canary"`, "verso labels support/reply")
-	r := mustOK(t, verso(t, db, "", "rollback", "support/reply", "staging"))
-	if !strings.Contains(r.stdout, "v2 -> v1") {
-		t.Fatal(r.stdout)
-	}
-}
+// The mistyped-name suggestions are testdata/script/suggestions.txtar.
 
 // Names stored before validation existed (or by another tool) are printed
 // sanitised: `verso labels` once retitled the tmux pane.
 func TestListingsSanitiseNames(t *testing.T) {
 	db := newDB(t)
 	mustOK(t, verso(t, db, "one", "commit", "p"))
-	st, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdb := rawSQL(t, db)
 	evil := "prod\x1b]2;pwned\x07\u202e\u200b"
 	ctx := context.Background()
-	if _, err := st.DB().ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (1, ?, 1, 0, ?)`, evil, evil); err != nil {
+	if _, err := sdb.ExecContext(ctx, `INSERT INTO labels (prompt_id, name, version, updated_at, actor) VALUES (1, ?, 1, 0, ?)`, evil, evil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().ExecContext(ctx, `INSERT INTO label_events (prompt_id, label, from_version, to_version, actor, at, reason) VALUES (1, ?, NULL, 1, ?, 0, ?)`, evil, evil, evil); err != nil {
+	if _, err := sdb.ExecContext(ctx, `INSERT INTO label_events (prompt_id, label, from_version, to_version, actor, at, reason) VALUES (1, ?, NULL, 1, ?, 0, ?)`, evil, evil, evil); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	sdb.Close()
 	for _, args := range [][]string{{"labels", "p"}, {"list"}, {"show", "p"}, {"history", "p"}} {
 		r := mustOK(t, verso(t, db, "", args...))
 		if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\u202e") {
@@ -210,7 +187,7 @@ func TestStaleWALInReadOnlyFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	rawSQL(t, src).ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	if _, err := st.Commit(ctx, store.CommitInput{Name: "p", Template: "v2"}); err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func execute(ctx context.Context, root *cobra.Command, stderr io.Writer) (code i
 		fang.WithVersion(version),
 		fang.WithoutManpage(),
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
-			if msg := userMessage(err); msg != "" {
+			if msg := userMessage(advise(err)); msg != "" {
 				fmt.Fprintln(w, "verso: "+msg)
 			}
 		}),

@@ -92,8 +92,25 @@ func versoAs(t testing.TB, uid uint32, db, in string, args ...string) result {
 		args = append([]string{"--db", db}, args...)
 	}
 	cmd := exec.Command(bin, args...)
-	// The other user has a home and a config folder of its own (none).
-	cmd.Env = append(testEnv(t), "HOME=/tmp", "XDG_CONFIG_HOME=/tmp/verso-test-no-config")
+	// The other user has a home and a config folder of its own (none), and
+	// cannot write the coverage folder of the user running the tests: under
+	// -cover it gets a folder of its own (its counts are not merged).
+	var env []string
+	for _, kv := range testEnv(t) {
+		if !strings.HasPrefix(kv, "GOCOVERDIR=") {
+			env = append(env, kv)
+		}
+	}
+	if os.Getenv("GOCOVERDIR") != "" {
+		dir, err := os.MkdirTemp("", "verso-cover-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		os.Chmod(dir, 0o777)
+		env = append(env, "GOCOVERDIR="+dir)
+	}
+	cmd.Env = append(env, "HOME=/tmp", "XDG_CONFIG_HOME=/tmp/verso-test-no-config")
 	cmd.Stdin = strings.NewReader(in)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
 	var out, errb bytes.Buffer
@@ -108,18 +125,24 @@ func versoAs(t testing.TB, uid uint32, db, in string, args ...string) result {
 	return result{out.String(), errb.String(), code}
 }
 
-// testEnv isolates the binary from the developer's own files.
+// testEnv isolates the binary from the developer's own files. It passes
+// GOCOVERDIR on (set by `go test -cover`), so the processes count towards
+// coverage instead of warning on stderr that they cannot.
 func testEnv(t testing.TB) []string {
 	home := t.TempDir()
-	return []string{
-		"HOME=" + home,
-		"PATH=" + os.Getenv("PATH"),
-		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+	var cover []string
+	if d := os.Getenv("GOCOVERDIR"); d != "" {
+		cover = []string{"GOCOVERDIR=" + d}
+	}
+	return append(cover,
+		"HOME="+home,
+		"PATH="+os.Getenv("PATH"),
+		"XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
 		"VERSO_AUTHOR=tester",
 		"NO_COLOR=1",
 		"TERM=dumb",
-	}
+	)
 }
 
 // mustOK fails the test unless the invocation exited 0.

@@ -266,7 +266,7 @@ func newCommitCmd(a *app) *cobra.Command {
 			if chat {
 				msgs, err := parseMessages(inputName(file), body)
 				if err != nil {
-					return usageErr("%s: %v", inputName(file), err)
+					return usageErr("%s: %w", inputName(file), err)
 				}
 				in.Kind, in.Messages = store.KindChat, msgs
 			} else {
@@ -312,7 +312,7 @@ func newCommitCmd(a *app) *cobra.Command {
 				in.Config.MaxTokens = maxTokens
 			}
 			if err := prompt.Check(store.Version{Kind: in.Kind, Dialect: in.Dialect, Template: in.Template, Messages: in.Messages}); err != nil {
-				return usageErr("%s: %v", name, err)
+				return usageErr("%s: %w", name, err)
 			}
 			v, err := st.Commit(cmd.Context(), in)
 			if errors.Is(err, store.ErrNoChange) {
@@ -354,7 +354,7 @@ func (a *app) readInput(file string) ([]byte, error) {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, usageErr("%s: no such file", file)
 			}
-			return nil, usageErr("%v", err)
+			return nil, usageErr("%w", err)
 		}
 		defer f.Close()
 		r = f
@@ -373,7 +373,7 @@ const maxInputBytes = store.MaxContentBytes + store.MaxContentBytes/2
 func readLimited(r io.Reader, name string, max int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, usageErr("read %s: %v", name, err)
+		return nil, usageErr("read %s: %w", name, err)
 	}
 	if int64(len(b)) > max {
 		return nil, usageErr("%s is larger than %d KiB: a version holds at most %d MiB of template or messages", name, max>>10, store.MaxContentBytes>>20)
@@ -419,7 +419,7 @@ func readConfigFile(path string) (store.Config, error) {
 	var cfg store.Config
 	f, err := os.Open(path)
 	if err != nil {
-		return cfg, usageErr("model config %s: %v", path, err)
+		return cfg, usageErr("model config %s: %w", path, err)
 	}
 	defer f.Close()
 	b, err := readLimited(f, "model config "+path, maxInputBytes)
@@ -427,7 +427,7 @@ func readConfigFile(path string) (store.Config, error) {
 		return cfg, err
 	}
 	if err := strict.Decode(path, b, &cfg); err != nil {
-		return cfg, usageErr("model config %s: %v", path, err)
+		return cfg, usageErr("model config %s: %w", path, err)
 	}
 	return cfg, nil
 }

@@ -59,6 +59,19 @@ func sqliteOnly(t *testing.T) {
 	}
 }
 
+// rawSQL opens a plain database/sql handle on the registry at path, for
+// what no verso command does (a foreign writer, a checkpoint, an integrity
+// check); it is closed when the test ends.
+func rawSQL(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func TestForeignFilesAreRefusedUntouched(t *testing.T) {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.txt")

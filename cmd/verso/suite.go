@@ -55,12 +55,12 @@ func newSuiteImportCmd(a *app) *cobra.Command {
 				if format == "" {
 					var err error
 					if f, err = suitefile.FormatOf(path); err != nil {
-						return usageErr("%v", err)
+						return usageErr("%w", err)
 					}
 				}
 				file, err := os.Open(path)
 				if err != nil {
-					return usageErr("cannot read %s: %v", path, err)
+					return usageErr("cannot read %s: %w", path, err)
 				}
 				defer file.Close()
 				in = file
@@ -72,7 +72,7 @@ func newSuiteImportCmd(a *app) *cobra.Command {
 			// limits is refused before it fills the memory.
 			su, err := suitefile.ParseReader(in, f, suitefile.Limits{MaxCases: maxCases})
 			if err != nil {
-				return usageErr("%s: %v", path, err)
+				return usageErr("%s: %w", path, err)
 			}
 			su.Name = suite
 			st, err := a.open(false)
@@ -119,7 +119,7 @@ func newSuiteExportCmd(a *app) *cobra.Command {
 			}
 			var buf bytes.Buffer
 			if err := suitefile.Write(&buf, su, f); err != nil {
-				return usageErr("%v", err)
+				return usageErr("%w", err)
 			}
 			if out != "" {
 				if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {

@@ -22,7 +22,7 @@ import (
 func (a *app) runTUI(ctx context.Context, demoURL string) error {
 	cfg, err := config.LoadConfig(a.configPath())
 	if err != nil {
-		return usageErr("%v", err)
+		return usageErr("%w", err)
 	}
 	theme := a.themeFlag
 	if theme == "" {
@@ -32,10 +32,10 @@ func (a *app) runTUI(ctx context.Context, demoURL string) error {
 		theme = cfg.Theme
 	}
 	if err := tui.CheckTheme(theme); err != nil {
-		return usageErr("--theme: %v", err)
+		return usageErr("--theme: %w", err)
 	}
 	if err := tui.CheckKeys(cfg.Keys); err != nil {
-		return usageErr("%s: %v", a.configPath(), err)
+		return usageErr("%s: %w", a.configPath(), err)
 	}
 	if !isTerminalFile(os.Stdin) || !isTerminal(a.stdout) {
 		return usageErr("the TUI needs a terminal: run the commands instead (see `verso --help`)")
@@ -57,7 +57,7 @@ func (a *app) runTUI(ctx context.Context, demoURL string) error {
 	if demoURL == "" && reg.BaseURL("demo") == "" {
 		o, err := demoOptions(os.Getenv)
 		if err != nil {
-			return usageErr("%v", err)
+			return usageErr("%w", err)
 		}
 		srv, err := modelserver.Start("127.0.0.1:0", o)
 		if err != nil {

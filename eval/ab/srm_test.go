@@ -30,14 +30,13 @@ func events(t *testing.T, st *store.Store, label string, v, n, errs int, at time
 // that do not fit their weights are a loud mismatch.
 func TestSampleRatioMismatch(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"))
+	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
+	now := t0
+	st, err := store.OpenWith(filepath.Join(t.TempDir(), "v.db"), store.Options{Clock: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
-	now := t0
-	st.SetClock(func() time.Time { return now })
 	for _, tpl := range []string{"a", "b"} {
 		if _, err := st.Commit(ctx, store.CommitInput{Name: "p", Template: tpl}); err != nil {
 			t.Fatal(err)

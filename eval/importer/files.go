@@ -134,13 +134,13 @@ func (r *refs) resolve(dir, ref string) (string, error) {
 	if !r.outside {
 		in, err := filepath.Rel(r.root, p)
 		if err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) {
-			return "", fmt.Errorf("%s points outside the config's folder %s: pass --allow-outside to follow it (only for configs you trust)", ref, r.root)
+			return "", &OutsideError{Ref: ref, Root: r.root}
 		}
 		// A symbolic link inside the folder may lead out of it.
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			rootReal, _ := filepath.EvalSymlinks(r.root)
 			if in, err := filepath.Rel(rootReal, real); err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) {
-				return "", fmt.Errorf("%s leads outside the config's folder %s through a link: pass --allow-outside to follow it", ref, r.root)
+				return "", &OutsideError{Ref: ref, Root: r.root, Link: true}
 			}
 		}
 	}

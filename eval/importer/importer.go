@@ -102,7 +102,7 @@ func Read(path string, o Options) (*Plan, error) {
 	case Langfuse:
 		err = p.readLangfuse(path)
 	default:
-		return nil, fmt.Errorf("unknown --format %q: use %s", f, formatList())
+		return nil, fmt.Errorf("unknown format %q: use %s", f, formatList())
 	}
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func Detect(path string, dir bool) (Format, error) {
 		case dotprompt > 0 && prompty == 0:
 			return Dotprompt, nil
 		case prompty > 0:
-			return "", fmt.Errorf("%s holds both .prompty and .prompt files: pass --format prompty or --format dotprompt", path)
+			return "", &AmbiguousError{Path: path, Formats: []Format{Prompty, Dotprompt}}
 		case yamls > 0:
 			return Verso, nil
 		}
@@ -244,7 +244,43 @@ func (p *Plan) unsupported(field, why string) error {
 		p.Skipped = append(p.Skipped, field+": "+why)
 		return nil
 	}
-	return fmt.Errorf("%s: %s (pass --skip-unsupported to import the rest without it)", field, why)
+	return &UnsupportedError{Field: field, Why: why}
+}
+
+// UnsupportedError is a field Verso cannot import. With
+// Options.SkipUnsupported it is skipped and named in the plan instead.
+type UnsupportedError struct{ Field, Why string }
+
+func (e *UnsupportedError) Error() string { return e.Field + ": " + e.Why }
+
+// AmbiguousError is a path that holds files of more than one format: the
+// caller names the format to import.
+type AmbiguousError struct {
+	Path    string
+	Formats []Format
+}
+
+func (e *AmbiguousError) Error() string {
+	names := make([]string, len(e.Formats))
+	for i, f := range e.Formats {
+		names[i] = string(f)
+	}
+	return fmt.Sprintf("%s holds files of more than one format (%s): name the one to import", e.Path, strings.Join(names, ", "))
+}
+
+// OutsideError is a file reference that leads out of the imported
+// config's folder (directly, or through a link). Options.AllowOutside
+// follows it.
+type OutsideError struct {
+	Ref, Root string
+	Link      bool // through a symbolic link inside the folder
+}
+
+func (e *OutsideError) Error() string {
+	if e.Link {
+		return fmt.Sprintf("%s leads outside the config's folder %s through a link", e.Ref, e.Root)
+	}
+	return fmt.Sprintf("%s points outside the config's folder %s", e.Ref, e.Root)
 }
 
 func (p *Plan) note(format string, args ...any) {

@@ -447,7 +447,7 @@ func TestUnknownFormatIsAnError(t *testing.T) {
 	if !errors.Is(err, ErrUnknownFormat) {
 		t.Fatalf("got %v", err)
 	}
-	mustFail(t, filepath.Join(dir, "notes.yaml"), Options{Format: "liquid"}, `unknown --format "liquid"`)
+	mustFail(t, filepath.Join(dir, "notes.yaml"), Options{Format: "liquid"}, `unknown format "liquid"`)
 }
 
 // Apply writes everything in one transaction and a second import of the

@@ -30,7 +30,7 @@ var pfTopIgnored = map[string]string{
 	"outputPath":         "promptfoo's result file: Verso keeps runs in its database",
 	"sharing":            "promptfoo's result sharing",
 	"writeLatestResults": "promptfoo's result cache",
-	"evaluateOptions":    "promptfoo's run settings: pass --concurrency/--repeat to verso eval",
+	"evaluateOptions":    "promptfoo's run settings: an eval takes its concurrency and repeats when it starts",
 	"$schema":            "the editor schema",
 }
 
@@ -166,7 +166,7 @@ func (c *pf) providers(v any) (store.Config, error) {
 			}
 		}
 		if i > 0 {
-			if err := c.plan.unsupported(where+" "+id, "a version holds one model config: run the suite on more models with verso eval --model"); err != nil {
+			if err := c.plan.unsupported(where+" "+id, "a version holds one model config: an eval chooses the models it runs on"); err != nil {
 				return cfg, err
 			}
 			continue

@@ -129,7 +129,7 @@ func (r *Registry) Provider(name string) (*Provider, error) {
 	}
 	if pc.BaseURL == "" {
 		if name == "demo" {
-			return nil, fmt.Errorf("the demo model server is not running: use `verso eval` or `verso demo`, which start it")
+			return nil, ErrDemoNotRunning
 		}
 		return nil, fmt.Errorf("provider %s has no base_url: set it in the config file", name)
 	}
@@ -211,12 +211,18 @@ func (p *Provider) CheckKey() error {
 	return nil
 }
 
-// KeyError is a provider whose API key variable is not set.
+// KeyError is a provider whose API key variable is not set. It says what
+// is missing; each surface adds how to choose another model.
 type KeyError struct{ Provider, Env string }
 
 func (e *KeyError) Error() string {
-	return fmt.Sprintf("provider %s needs an API key: export %s (or pick another model, e.g. --model demo/demo-large)", e.Provider, e.Env)
+	return fmt.Sprintf("provider %s needs an API key: export %s", e.Provider, e.Env)
 }
+
+// ErrDemoNotRunning is a call to the demo provider in a process that did
+// not start the demo model server (only the processes that run evals or
+// the demo start it).
+var ErrDemoNotRunning = errors.New("the demo model server is not running")
 
 // Request builds the chat request for model, messages and a version's config.
 func Request(model string, msgs []store.Message, c store.Config) openai.ChatCompletionRequest {

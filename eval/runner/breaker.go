@@ -27,7 +27,8 @@ const longWait = 10 * time.Second
 // trip after as many failures as they have calls (at least breakerMin).
 const breakerMax, breakerMin = 8, 3
 
-// StoppedError is a run stopped by the circuit breaker.
+// StoppedError is a run stopped by the circuit breaker. Its finished
+// results are kept; each surface says how to resume it.
 type StoppedError struct {
 	RunID  int64
 	Calls  int    // failures in a row that tripped it
@@ -36,8 +37,8 @@ type StoppedError struct {
 }
 
 func (e *StoppedError) Error() string {
-	return fmt.Sprintf("run %d stopped: the last %d calls failed with %s (%s); finished results are kept: resume with `verso eval --resume %d` once the server recovers",
-		e.RunID, e.Calls, e.Reason, e.Last, e.RunID)
+	return fmt.Sprintf("run %d stopped: the last %d calls failed with %s (%s); finished results are kept",
+		e.RunID, e.Calls, e.Reason, e.Last)
 }
 
 type breaker struct {

@@ -216,6 +216,24 @@ type settings struct {
 	TimeoutMS   int64           `json:"timeout_ms,omitempty"`
 }
 
+// NoModelError is a version to run without a model: its config names none
+// and the plan gives none. Each surface says how to choose one.
+type NoModelError struct {
+	Prompt  string
+	Version int
+}
+
+func (e *NoModelError) Error() string {
+	return fmt.Sprintf("%s@%d has no model in its config", e.Prompt, e.Version)
+}
+
+// EmptySuiteError is a plan whose suite has no cases to run.
+type EmptySuiteError struct{ Prompt, Suite string }
+
+func (e *EmptySuiteError) Error() string {
+	return fmt.Sprintf("suite %q of %s has no cases", e.Suite, e.Prompt)
+}
+
 // Columns resolves a plan's (version, model) pairs.
 func (e *Engine) Columns(p Plan) ([]report.Column, error) {
 	var cols []report.Column
@@ -223,7 +241,7 @@ func (e *Engine) Columns(p Plan) ([]report.Column, error) {
 		models := p.Models
 		if len(models) == 0 {
 			if v.Config.Model == "" {
-				return nil, fmt.Errorf("%s@%d has no model in its config: pass --model provider/model (e.g. demo/demo-large)", v.Prompt, v.Number)
+				return nil, &NoModelError{Prompt: v.Prompt, Version: v.Number}
 			}
 			models = []string{v.Config.Model}
 		}
@@ -255,7 +273,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 		return nil, errors.New("nothing to run: no versions")
 	}
 	if len(p.Suite.Cases) == 0 {
-		return nil, fmt.Errorf("suite %q of %s has no cases: import some with `verso suite import %s FILE`", p.Suite.Name, p.Suite.Prompt, p.Suite.Prompt)
+		return nil, &EmptySuiteError{Prompt: p.Suite.Prompt, Suite: p.Suite.Name}
 	}
 	if p.Repeat < 1 {
 		p.Repeat = 1
@@ -286,7 +304,7 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
 	}
 	run, err := e.Store.CreateRun(ctx, store.Run{Prompt: prompt, Suite: p.Suite.Name, SuiteID: p.Suite.ID, Versions: vers,
-		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: store.HashSuite(p.Suite)})
+		Models: models, Repeat: p.Repeat, Settings: sj, Total: total, Owner: e.ownerID(), SuiteHash: suiteHash(p.Suite)})
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +313,15 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 		byNum[v.Number] = v
 	}
 	return e.launch(ctx, run, cols, byNum, p.Suite, nil, o), nil
+}
+
+// suiteHash is the hash the store kept with the suite, or HashSuite of it
+// (a suite not read from the store, or changed since it was saved).
+func suiteHash(su store.Suite) string {
+	if su.Hash != "" {
+		return su.Hash
+	}
+	return store.HashSuite(su)
 }
 
 // Run starts a run and waits for it.
@@ -338,7 +365,7 @@ func (e *Engine) Resume(ctx context.Context, runID int64, o Options) (*Run, erro
 	if err != nil {
 		return nil, fmt.Errorf("resume run %d: %w", runID, err)
 	}
-	changed := run.SuiteHash != store.HashSuite(su)
+	changed := run.SuiteHash != suiteHash(su)
 	if run.SuiteHash == "" {
 		// A run from before suite hashes: the suite must not have been
 		// saved since the run started.
@@ -455,7 +482,9 @@ func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column
 		x.count(r, false)
 		h.results = append(h.results, r)
 	}
-	var tasks []task
+	// Sized once: a task is large (the version and the request), and
+	// growing the slice copied them all several times at start.
+	tasks := make([]task, 0, max(run.Total-len(have), 0))
 	for _, c := range cols {
 		v := vers[c.Version]
 		for i := range su.Cases {
@@ -818,8 +847,10 @@ func (x *exec) prepare(ctx context.Context, t *task) {
 	}
 	t.prov, t.model = p, mname
 	t.req = provider.Request(mname, t.msgs, t.ver.Config)
-	t.ckey = provider.CacheKey(p.CacheID, t.req, t.key.Repeat)
 	if !x.o.NoCache {
+		// The key hashes the whole request: only a run that reads or
+		// writes the cache needs it.
+		t.ckey = provider.CacheKey(p.CacheID, t.req, t.key.Repeat)
 		if c, ok, err := x.e.Store.CacheGet(ctx, t.ckey); err == nil && ok {
 			t.cached = &c
 		}

@@ -82,7 +82,7 @@ func New(st *store.Store, o Options) (*Server, error) {
 		o.Addr = DefaultAddr
 	}
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
-		return nil, fmt.Errorf("--addr %q is not host:port (like %s): %w", o.Addr, DefaultAddr, store.ErrInvalid)
+		return nil, fmt.Errorf("address %q is not host:port (like %s): %w", o.Addr, DefaultAddr, store.ErrInvalid)
 	}
 	if !IsLoopback(o.Addr) && o.Token == "" {
 		return nil, fmt.Errorf("%s is not a loopback address: set %s to a bearer token that clients must send, or listen on %s: %w",

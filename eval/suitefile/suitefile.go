@@ -100,7 +100,7 @@ func (l Limits) withDefaults() Limits {
 type TooManyCasesError struct{ Max int }
 
 func (e *TooManyCasesError) Error() string {
-	return fmt.Sprintf("more than %d cases: split the suite (or raise the limit with --max-cases)", e.Max)
+	return fmt.Sprintf("more than %d cases: split the suite", e.Max)
 }
 
 // Parse reads a suite in format f with the default limits. Every assertion

@@ -34,7 +34,7 @@ func TestViewGolden(t *testing.T) {
 // characters and wide characters: nothing but SGR styling reaches the
 // screen, and every line keeps the screen width.
 func TestHostileText(t *testing.T) {
-	st, _ := ct.OpenStore(t)
+	st, _ := ct.OpenFixedStore(t)
 	ct.Hostile(t, st)
 	c := ct.NewCommon(t, st, ct.Dark())
 	s, _ := ct.Start(t, New(c), 140, 40)

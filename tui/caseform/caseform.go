@@ -244,11 +244,17 @@ func (m *Model) build() (store.Case, error) {
 	return c, nil
 }
 
+// Busy reports whether the case is being saved: the root holds keys typed
+// meanwhile and gives them back when it is done.
+func (m *Model) Busy() bool { return m.busy }
+
 // Update handles keys and the save's result.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case savedMsg:
-		m.busy = false
+		// Saved, it closes: it stays busy so that keys typed meanwhile go
+		// to the screen beneath once it has gone.
+		m.busy = msg.err == nil
 		if msg.err != nil {
 			m.problem = common.Explain(msg.err)
 			return m, common.Error(msg.err)

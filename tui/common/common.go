@@ -42,6 +42,9 @@ type Common struct {
 	// Ctx is the program's context: commands use it for I/O so that a
 	// quit cancels what is in flight.
 	Ctx context.Context
+	// Terminal is the program's watched output (nil in tests that run
+	// no program): Exec and the root use it to see the screen come back.
+	Terminal *Terminal
 
 	md *markdownCache
 	// flows counts the flows sent with Flow that have not reached the

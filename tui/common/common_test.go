@@ -13,6 +13,8 @@ import (
 
 	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/eval/suitefile"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
 	ct "github.com/seed94f0f622/verso/tui/common/commontest"
@@ -93,7 +95,7 @@ func TestExplain(t *testing.T) {
 }
 
 func TestVersionLinesClean(t *testing.T) {
-	st, _ := ct.OpenStore(t)
+	st, _ := ct.OpenFixedStore(t)
 	ct.Hostile(t, st)
 	c := ct.NewCommon(t, st, ct.Dark())
 	for _, name := range []string{ct.EvilText, ct.EvilChat} {
@@ -261,10 +263,15 @@ func TestExplainGivesTUIAdvice(t *testing.T) {
 		{&store.LabelMovedError{Prompt: "p", Label: "staging", Expected: 3, Actual: 4}, "it is on v4, not v3: nothing was changed"},
 		{&prompt.MissingError{Names: []string{"name"}}, "missing variables: name: e on the test case sets them"},
 		{&provider.KeyError{Provider: "openai", Env: "OPENAI_API_KEY"}, "export OPENAI_API_KEY before starting verso, or tick another model in the run form"},
+		{fmt.Errorf("eval: %w", &runner.NoModelError{Prompt: "p", Version: 2}), "p@2 has no model in its config: tick a model in the run form"},
+		{&runner.EmptySuiteError{Prompt: "p", Suite: "smoke"}, `suite "smoke" of p has no cases: add cases in the Tests tab (a) or import a file (i)`},
+		{&runner.StoppedError{RunID: 9, Calls: 8, Reason: "HTTP 429", Last: "quota"}, "finished results are kept: R on the run resumes it once the server recovers"},
+		{&suitefile.TooManyCasesError{Max: 10}, "more than 10 cases: split the suite into smaller files"},
+		{fmt.Errorf("provider demo: %w", provider.ErrDemoNotRunning), "the demo model server is not running: quit and start verso again"},
 	}
 	for _, c := range cases {
 		got := common.Explain(c.err)
-		if !strings.Contains(got, c.want) || strings.Contains(got, "--") {
+		if !strings.Contains(got, c.want) || strings.Contains(got, "--") || strings.Contains(got, "`verso") {
 			t.Errorf("Explain(%v) = %q, want it to contain %q and no flag", c.err, got, c.want)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/eval/provider"
+	"github.com/seed94f0f622/verso/eval/runner"
+	"github.com/seed94f0f622/verso/eval/suitefile"
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/store/sanitize"
 )
@@ -119,6 +121,10 @@ func Explain(err error) string {
 		moved   *store.LabelMovedError
 		missing *prompt.MissingError
 		key     *provider.KeyError
+		noModel *runner.NoModelError
+		empty   *runner.EmptySuiteError
+		stopped *runner.StoppedError
+		tooMany *suitefile.TooManyCasesError
 	)
 	switch {
 	case errors.As(err, &ge):
@@ -135,6 +141,16 @@ func Explain(err error) string {
 		return msg + ": e on the test case sets them"
 	case errors.As(err, &key):
 		return fmt.Sprintf("provider %s needs an API key: export %s before starting verso, or tick another model in the run form", CleanLine(key.Provider), CleanLine(key.Env))
+	case errors.As(err, &noModel):
+		return msg + ": tick a model in the run form"
+	case errors.As(err, &empty):
+		return msg + ": add cases in the Tests tab (a) or import a file (i)"
+	case errors.As(err, &stopped):
+		return msg + ": R on the run resumes it once the server recovers"
+	case errors.As(err, &tooMany):
+		return msg + " into smaller files"
+	case errors.Is(err, provider.ErrDemoNotRunning):
+		return msg + ": quit and start verso again, which starts it"
 	case errors.Is(err, store.ErrReadOnly):
 		if !strings.Contains(msg, "read-only") {
 			msg += " (the database is read-only)"

@@ -43,10 +43,9 @@ func addRun(t *testing.T, st *store.Store, prompt, suite string, version, passed
 // The list's mark of production's last eval: none, passed, failed, and
 // stale once the suite changes; the text says which run.
 func TestProductionMark(t *testing.T) {
-	st, _ := ct.OpenStore(t)
-	ctx := context.Background()
 	clock := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	st.SetClock(func() time.Time { clock = clock.Add(time.Minute); return clock })
+	st, _ := ct.OpenStoreAt(t, func() time.Time { clock = clock.Add(time.Minute); return clock })
+	ctx := context.Background()
 	if _, err := st.Commit(ctx, store.CommitInput{Name: "p", Kind: store.KindText, Template: "Hi {{n}}", Author: "a", Message: "m"}); err != nil {
 		t.Fatal(err)
 	}

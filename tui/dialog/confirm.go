@@ -144,6 +144,11 @@ func (m *Confirm) Title() string   { return m.spec.Title }
 func (m *Confirm) Capturing() bool { return true }
 func (m *Confirm) Reload() tea.Cmd { return nil }
 
+// Busy reports whether the change is being made (or the confirmation
+// re-read): the root holds keys typed meanwhile and gives them back when
+// it is done.
+func (m *Confirm) Busy() bool { return m.busy }
+
 // Value is the text typed so far (kept across failures).
 func (m *Confirm) Value() string { return m.input.Value() }
 
@@ -151,7 +156,9 @@ func (m *Confirm) Value() string { return m.input.Value() }
 func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case resultMsg:
-		m.busy = false
+		// Done, it closes: it stays busy so that keys typed meanwhile go
+		// to the screen beneath once it has gone.
+		m.busy = msg.err == nil
 		if msg.err != nil && errors.Is(msg.err, store.ErrLabelMoved) && m.spec.Again != nil {
 			// What the user confirmed is no longer what enter would do:
 			// show the change as it is now, with what was typed.

@@ -44,7 +44,7 @@ func TestViewGolden(t *testing.T) {
 // characters and sizes them from 40x12 to 140x40: only SGR styling on
 // screen, exact frames, no panic.
 func TestHostileText(t *testing.T) {
-	st, _ := ct.OpenStore(t)
+	st, _ := ct.OpenFixedStore(t)
 	ct.Hostile(t, st)
 	c := ct.NewCommon(t, st, ct.Dark())
 	var screens []common.Screen

@@ -132,7 +132,7 @@ func TestViewGolden(t *testing.T) {
 // TestHostileText diffs versions full of escapes and wide characters, at
 // every size, in both modes: only SGR styling, exact frames, no panic.
 func TestHostileText(t *testing.T) {
-	st, _ := ct.OpenStore(t)
+	st, _ := ct.OpenFixedStore(t)
 	ct.Hostile(t, st)
 	c := ct.NewCommon(t, st, ct.Dark())
 	for _, p := range []string{ct.EvilText, ct.EvilChat} {

@@ -93,10 +93,10 @@ func Command(editor, path string) *exec.Cmd {
 	return exec.Command(args[0], append(args[1:], path)...)
 }
 
-// Edit suspends the TUI, runs the editor on path with the terminal, and
-// resumes it when the editor exits.
-func Edit(to common.To, editor, path string) tea.Cmd {
-	return tea.ExecProcess(Command(editor, path), func(err error) tea.Msg {
+// Edit suspends the TUI, runs c's editor on path with the terminal, and
+// resumes it when the editor exits (common.Exec).
+func Edit(c *common.Common, to common.To, path string) tea.Cmd {
+	return c.Exec(Command(c.Editor, path), func(err error) tea.Msg {
 		return EditedMsg{To: to, Path: path, Err: err}
 	})
 }

@@ -43,7 +43,7 @@ func TestCommand(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", c.editor, got, c.want)
 		}
 	}
-	if Edit(common.To{ID: 1}, "vi", "/tmp/f.md") == nil {
+	if Edit(&common.Common{Editor: "vi"}, common.To{ID: 1}, "/tmp/f.md") == nil {
 		t.Fatal("Edit returned no command")
 	}
 }

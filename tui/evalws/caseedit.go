@@ -20,7 +20,7 @@ import (
 )
 
 // Editing a case: the case is written as a promptfoo-style YAML file (one
-// test under tests:), opened in $EDITOR through tea.ExecProcess, read back
+// test under tests:), opened in $EDITOR through common.Exec, read back
 // with eval/suitefile (the parser and validation of `verso suite import`)
 // and saved. A file that does not parse is kept: the tab offers to reopen
 // it with the edit in it.
@@ -131,9 +131,9 @@ func startEdit(c *common.Common, id int, e *edit, data []byte) tea.Cmd {
 }
 
 // runEditor suspends the program while the editor runs.
-func runEditor(id int, msg editFileMsg) tea.Cmd {
+func runEditor(c *common.Common, id int, msg editFileMsg) tea.Cmd {
 	e := msg.e
-	return tea.ExecProcess(msg.cmd, func(err error) tea.Msg { return editorDoneMsg{to: to{ID: id}, e: e, err: err} })
+	return c.Exec(msg.cmd, func(err error) tea.Msg { return editorDoneMsg{to: to{ID: id}, e: e, err: err} })
 }
 
 // readEdit reads the edited file back and validates it.

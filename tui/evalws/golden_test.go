@@ -35,7 +35,7 @@ func scenes(t *testing.T) (*env, map[string]sized) {
 	third := startRun(t, e, []int{2})
 	screenDriver(t, third).run(third.Init())
 	// Latencies are measured: fix them for the goldens.
-	if _, err := e.st.DB().ExecContext(ctx, `UPDATE results SET latency_ms = 120 + (case_id * 137 + version * 61 + run_id * 29) % 400 WHERE error = ''`); err != nil {
+	if _, err := commontest.SQL(t, e.db).ExecContext(ctx, `UPDATE results SET latency_ms = 120 + (case_id * 137 + version * 61 + run_id * 29) % 400 WHERE error = ''`); err != nil {
 		t.Fatal(err)
 	}
 	// The stored summaries were made from the measured latencies.

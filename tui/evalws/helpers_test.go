@@ -24,6 +24,7 @@ var clock = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
 type env struct {
 	c   *common.Common
 	st  *store.Store
+	db  string // st's file
 	srv *modelserver.Server
 }
 
@@ -31,12 +32,12 @@ type env struct {
 // model server behind a real engine.
 func newEnv(t testing.TB, o modelserver.Options) *env {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "verso.db"))
+	path := filepath.Join(t.TempDir(), "verso.db")
+	st, err := store.OpenWith(path, store.Options{Clock: func() time.Time { return clock.Add(-2 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	st.SetClock(func() time.Time { return clock.Add(-2 * time.Hour) })
 	srv, err := modelserver.Start("127.0.0.1:0", o)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +51,7 @@ func newEnv(t testing.TB, o modelserver.Options) *env {
 	c.Now = func() time.Time { return clock }
 	c.Editor = "true"
 	fixture(t, st, 3)
-	return &env{c: c, st: st, srv: srv}
+	return &env{c: c, st: st, db: path, srv: srv}
 }
 
 // fixture: prompt "greet" with two versions (v1 production), and a

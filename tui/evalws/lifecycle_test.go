@@ -274,9 +274,14 @@ func TestInterruptedRunResumes(t *testing.T) {
 	e := newEnv(t, modelserver.Options{})
 	ctx := e.c.Ctx
 	done := startRun(t, e, []int{1})
+	// Let it end first (it runs in the background): its end must not
+	// overwrite the kill simulated next.
+	if h := e.c.Engine.Live(done.runID); h != nil {
+		<-h.Done()
+	}
 	// The process that ran it was killed: its row still says running, its
 	// owner is gone, one result never came back.
-	db := e.st.DB()
+	db := ct.SQL(t, e.db)
 	if _, err := db.ExecContext(ctx, `UPDATE runs SET status = 'running', finished_at = NULL, owner = 'gone-host:1:x', heartbeat_at = ? WHERE id = ?`,
 		clock.Add(-3*time.Hour).UnixMicro(), done.runID); err != nil {
 		t.Fatal(err)

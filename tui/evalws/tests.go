@@ -161,7 +161,7 @@ func (t *TestsTab) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			return t, common.Error(msg.err)
 		}
 		t.edit = msg.e
-		return t, runEditor(t.id, msg)
+		return t, runEditor(t.c, t.id, msg)
 	case editorDoneMsg:
 		if msg.err != nil {
 			t.edit, t.mode = msg.e, modeInvalid

@@ -381,7 +381,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestHostileAndResizes(t *testing.T) {
-	st, _ := ct.OpenStore(t)
+	st, _ := ct.OpenFixedStore(t)
 	ct.Hostile(t, st)
 	for _, name := range []string{ct.EvilText, ct.EvilChat} {
 		m, _ := open(t, st, name+"@latest", "", 140, 40)

@@ -154,12 +154,10 @@ func TestAnalyticsResize(t *testing.T) {
 func TestAnalyticsMarksRolloutSteps(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
 	ct.Traffic(t, st)
-	st.SetClock(func() time.Time { return ct.Now.Add(-30 * time.Minute) })
 	if _, err := st.SetLabel(t.Context(), store.LabelInput{Prompt: ct.Support, Label: "production", Actor: "ana", Reason: "canary", Force: true,
-		Split: &store.Split{Arms: []store.Arm{{Version: 2, Weight: 90}, {Version: 4, Weight: 10}}}}); err != nil {
+		Split: &store.Split{Arms: []store.Arm{{Version: 2, Weight: 90}, {Version: 4, Weight: 10}}}, At: ct.Now.Add(-30 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	st.SetClock(ct.Clock)
 	m, _ := open(t, st, ct.Support, "analytics", 0, 140, 40)
 	drive(t, m, ct.Key("W"), ct.Key("W")) // the last hour
 	v := ansi.Strip(m.View())

@@ -34,7 +34,7 @@ func TestViewGolden(t *testing.T) {
 // wide characters on every tab, raw and rendered, at every size: only SGR
 // styling reaches the screen, every line is exactly the width, no panic.
 func TestHostileText(t *testing.T) {
-	st, _ := ct.OpenStore(t)
+	st, _ := ct.OpenFixedStore(t)
 	ct.Hostile(t, st)
 	for _, name := range []string{ct.EvilText, ct.EvilChat} {
 		m, _ := open(t, st, name, "", 0, 140, 40)

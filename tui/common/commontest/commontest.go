@@ -8,6 +8,7 @@ package commontest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -60,12 +61,45 @@ var ThemeNames = []string{"dark", "light"}
 // Sizes are the golden sizes.
 var Sizes = [][2]int{{80, 24}, {140, 40}}
 
-// OpenStore opens an empty store in a temporary directory; it is closed
-// when the test ends. It returns the file path too (for a second handle).
+// OpenStore opens an empty store in a temporary directory, on the real
+// clock; it is closed when the test ends. It returns the file path too
+// (for a second handle).
 func OpenStore(t testing.TB) (*store.Store, string) {
 	t.Helper()
+	return openStore(t, nil)
+}
+
+// OpenFixedStore is OpenStore on the fixed Clock: everything the store
+// records without a time of its own is recorded at Now.
+func OpenFixedStore(t testing.TB) (*store.Store, string) {
+	t.Helper()
+	return openStore(t, Clock)
+}
+
+// OpenStoreAt is OpenStore on the given clock (the store records what it
+// writes at clock(); it is given at open, see store.Options.Clock).
+func OpenStoreAt(t testing.TB, clock func() time.Time) (*store.Store, string) {
+	t.Helper()
+	return openStore(t, clock)
+}
+
+// SQL opens a second, raw database/sql handle on the registry at path, for
+// tests that change what no Verso call changes (a foreign writer, a killed
+// process's leftovers); it is closed when the test ends.
+func SQL(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openStore(t testing.TB, clock func() time.Time) (*store.Store, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "verso.db")
-	st, err := store.Open(path)
+	st, err := store.OpenWith(path, store.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +122,7 @@ func DemoStore(t testing.TB) *store.Store {
 // Now (see Fixture): goldens and relative times are stable.
 func FixtureStore(t testing.TB) (*store.Store, string) {
 	t.Helper()
-	st, path := OpenStore(t)
+	st, path := OpenFixedStore(t)
 	Fixture(t, st)
 	return st, path
 }
@@ -106,7 +140,8 @@ const (
 // Fixture writes a small registry: a text prompt with four versions and a
 // label history (with a rollback), a chat prompt, a prompt without labels,
 // and one in a folder with one version. Every time is fixed relative to
-// Now. The store's clock is left at Now.
+// Now. Give it a store opened on Clock (OpenFixedStore), so what tests
+// write afterwards is recorded at Now too.
 func Fixture(t testing.TB, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -161,19 +196,16 @@ func Fixture(t testing.TB, st *store.Store) {
 		{ago(1 * time.Hour), Support, "development", "devon", 4, "try the shorter sign-off", false},
 	}
 	for _, m := range moves {
-		at := m.at
-		st.SetClock(func() time.Time { return at })
 		var err error
 		if m.rollback {
-			_, err = st.Rollback(ctx, store.RollbackInput{Prompt: m.prompt, Label: m.label, Actor: m.actor, Reason: m.reason})
+			_, err = st.Rollback(ctx, store.RollbackInput{Prompt: m.prompt, Label: m.label, Actor: m.actor, Reason: m.reason, At: m.at})
 		} else {
-			_, err = st.SetLabel(ctx, store.LabelInput{Prompt: m.prompt, Label: m.label, Version: m.version, Actor: m.actor, Reason: m.reason})
+			_, err = st.SetLabel(ctx, store.LabelInput{Prompt: m.prompt, Label: m.label, Version: m.version, Actor: m.actor, Reason: m.reason, At: m.at})
 		}
 		if err != nil {
 			t.Fatalf("fixture: label %s %s: %v", m.prompt, m.label, err)
 		}
 	}
-	st.SetClock(Clock)
 }
 
 // Traffic records two weeks of production traffic before Now on the
@@ -539,14 +571,12 @@ func Hostile(t testing.TB, st *store.Store) {
 	}
 	for i, l := range []string{"production", "staging"} {
 		at := Now.Add(-time.Duration(2-i) * time.Hour)
-		st.SetClock(func() time.Time { return at })
 		for _, p := range []string{EvilText, EvilChat} {
-			if _, err := st.SetLabel(ctx, store.LabelInput{Prompt: p, Label: l, Version: i + 1, Actor: author, Reason: "why " + Evil + " 日本🚀"}); err != nil {
+			if _, err := st.SetLabel(ctx, store.LabelInput{Prompt: p, Label: l, Version: i + 1, Actor: author, Reason: "why " + Evil + " 日本🚀", At: at}); err != nil {
 				t.Fatalf("hostile: label: %v", err)
 			}
 		}
 	}
-	st.SetClock(Clock)
 }
 
 // Resizes are the terminal sizes resize tests walk: every size from 40x12
