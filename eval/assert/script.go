@@ -87,16 +87,19 @@ func checkJS(ctx context.Context, c Call) (bool, float64, string) {
 	if err != nil {
 		return c.noVerdict("javascript: syntax error: " + oneLine(err.Error()))
 	}
+	// The limits are read once: the watcher may outlive this call by a
+	// tick, and must not read them while they change.
+	lim := ScriptLimits
 	vm := goja.New()
-	vm.SetMaxCallStackSize(ScriptLimits.Stack)
+	vm.SetMaxCallStackSize(lim.Stack)
 	vm.SetFieldNameMapper(goja.TagFieldNameMapper("json", true))
 	// No require, no console, no timers: the engine has no file or network
 	// access of its own, and none is given to it.
-	ctx, cancel := context.WithTimeout(ctx, ScriptLimits.Time)
+	ctx, cancel := context.WithTimeout(ctx, lim.Time)
 	defer cancel()
 	done := make(chan struct{})
 	defer close(done)
-	go watch(ctx, done, vm)
+	go watch(ctx, done, vm, lim.Time, lim.Memory)
 	fnv, err := vm.RunProgram(prog)
 	if err != nil {
 		return c.noVerdict("javascript: " + scriptError(err))
@@ -114,7 +117,7 @@ func checkJS(ctx context.Context, c Call) (bool, float64, string) {
 
 // watch stops the VM when the call's time is up or the heap grew past the
 // memory bound.
-func watch(ctx context.Context, done chan struct{}, vm *goja.Runtime) {
+func watch(ctx context.Context, done chan struct{}, vm *goja.Runtime, limit time.Duration, memory uint64) {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	heap := func() uint64 {
 		metrics.Read(sample)
@@ -131,11 +134,11 @@ func watch(ctx context.Context, done chan struct{}, vm *goja.Runtime) {
 		case <-done:
 			return
 		case <-ctx.Done():
-			vm.Interrupt(fmt.Sprintf("stopped after %s (the time limit of a script assertion)", ScriptLimits.Time))
+			vm.Interrupt(fmt.Sprintf("stopped after %s (the time limit of a script assertion)", limit))
 			return
 		case <-tick.C:
-			if h := heap(); h > base && h-base > ScriptLimits.Memory {
-				vm.Interrupt(fmt.Sprintf("stopped: it allocated more than %d MiB (the memory limit of a script assertion)", ScriptLimits.Memory>>20))
+			if h := heap(); h > base && h-base > memory {
+				vm.Interrupt(fmt.Sprintf("stopped: it allocated more than %d MiB (the memory limit of a script assertion)", memory>>20))
 				return
 			}
 		}
