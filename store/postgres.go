@@ -119,7 +119,11 @@ func openPostgres(loc string, o Options) (*Store, error) {
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, path: shown, readOnly: o.ReadOnly, localGate: o.LocalGate, now: time.Now, busyTimeout: o.BusyTimeout,
+	clock := o.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	s := &Store{db: db, path: shown, readOnly: o.ReadOnly, localGate: o.LocalGate, now: clock, busyTimeout: o.BusyTimeout,
 		pg: &pgState{cfg: cfg}, writeTurn: make(chan struct{}, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ConnectTimeout+5*time.Second)
 	defer cancel()

@@ -753,7 +753,7 @@ func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, 
 	var every, stepAt, verAt, checkAt int64
 	var guarded bool
 	err := s.db.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split, r.id, COALESCE(r.from_version, 0), COALESCE(r.to_version, 0),
-		COALESCE(r.steps, '[]'), COALESCE(r.every_ms, 0), COALESCE(r.guards <> '[]', 0), COALESCE(r.state, ''), COALESCE(r.step, 0),
+		COALESCE(r.steps, '[]'), COALESCE(r.every_ms, 0), CASE WHEN r.guards IS NOT NULL AND r.guards <> '[]' THEN 1 ELSE 0 END, COALESCE(r.state, ''), COALESCE(r.step, 0),
 		COALESCE(r.step_at, 0), COALESCE(r.verified, -1), COALESCE(r.verified_at, 0), COALESCE(r.checked_at, 0)
 		FROM labels l JOIN prompts p ON p.id = l.prompt_id
 		LEFT JOIN rollouts r ON r.prompt_id = l.prompt_id AND r.label = l.name AND r.state IN ('running', 'paused')
