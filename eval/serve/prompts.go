@@ -123,7 +123,7 @@ func selector(r *http.Request) (sel, label string, err error) {
 // until the file changes; so is what a label gives, except under a rollout,
 // whose weights move with the clock and whose abort must take effect at
 // once: it is read from the file on every request. The answer for each
-// (label, version) is cached.
+// (label, version, arm) is cached.
 func (c *promptCache) get(ctx context.Context, name, sel, label, unit string) (*cached, error) {
 	c.revalidate(ctx)
 	number, arm := 0, ""
@@ -153,7 +153,9 @@ func (c *promptCache) get(ctx context.Context, name, sel, label, unit string) (*
 		}
 		number, arm = in.Pick(unit)
 	}
-	key := name + "@" + strconv.Itoa(number) + "@" + label
+	// The arm is part of the answer: after a split ends, the same version
+	// is served with no arm, and must not come back with the old one.
+	key := name + "@" + strconv.Itoa(number) + "@" + label + "@" + arm
 	c.mu.RLock()
 	e, gen := c.m[key], c.gen
 	c.mu.RUnlock()
