@@ -101,6 +101,11 @@ type Store struct {
 	checkMu   sync.Mutex
 	checked   bool  // the pre-write health check (checkBeforeWrite) ran
 	checkErr  error // and what it found
+
+	// stmts holds the statements of the hot read paths (resolving a
+	// label), prepared once on first use (prepared).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 // DefaultBusyTimeout is how long a read or a write waits for another
@@ -431,7 +436,33 @@ func (s *Store) Close() error {
 		s.dvConn = nil
 	}
 	s.mu.Unlock()
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
 	return s.db.Close()
+}
+
+// prepared returns query prepared once for this store: parsing and
+// planning a statement costs SQLite more than running a lookup by key, so
+// the read paths that applications call per request keep theirs.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[query] = st
+	return st, nil
 }
 
 // Path is the file the store was opened on (a PostgreSQL URL without its

@@ -1,11 +1,17 @@
 package serve
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/seed94f0f622/verso/store"
 
 	"google.golang.org/protobuf/proto"
 )
@@ -28,6 +34,54 @@ func BenchmarkGetPrompt(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkGetPromptUnit: GET /v1/prompts/greet?unit=KEY over loopback
+// HTTP, 4 clients per core, each request a new unit, on a split label
+// (what it gives is cached until the file changes) and on a label under a
+// rollout (read from the file on every request, so that an abort takes
+// effect at once).
+func BenchmarkGetPromptUnit(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		set  func(*store.Store) error
+	}{
+		{"split", func(st *store.Store) error {
+			sp, err := store.ParseSplit("1=75,2=25")
+			if err == nil {
+				_, err = st.SetLabel(context.Background(), store.LabelInput{Prompt: "greet", Label: "production", Split: &sp, Force: true, Reason: "bench"})
+			}
+			return err
+		}},
+		{"rollout", func(st *store.Store) error {
+			_, err := st.StartRollout(context.Background(), store.RolloutInput{Prompt: "greet", To: 2, Force: true, Reason: "bench"})
+			return err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			st := fixture(b)
+			if err := c.set(st); err != nil {
+				b.Fatal(err)
+			}
+			base, _ := start(b, st, Options{})
+			tr := &http.Transport{MaxIdleConnsPerHost: 64}
+			cl := &http.Client{Transport: tr}
+			var next atomic.Int64
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					resp, err := cl.Get(base + "/v1/prompts/greet?unit=user-" + strconv.FormatInt(next.Add(1), 10))
+					if err != nil || resp.StatusCode != 200 {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
 }
 
 // BenchmarkPostEvents: NDJSON batches of 1,000 events over loopback HTTP.
