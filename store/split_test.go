@@ -316,6 +316,29 @@ func TestSplitsSurviveExportImport(t *testing.T) {
 				t.Fatalf("%s: unit %s: v%d here, v%d imported", format, u, v1.Number, v2.Number)
 			}
 		}
+		// importing it again leaves the split a split
+		if rep, err := dst.Import(ctx, path, "ci"); err != nil || rep.Labels != 0 {
+			t.Fatalf("%s: re-import: %+v %v", format, rep, err)
+		}
+		if again, _ := dst.Export(ctx, ExportOptions{}); true {
+			if got, _ := again.JSON(); string(got) != string(want) {
+				t.Fatalf("%s: a re-import changed the registry:\n%s", format, got)
+			}
+		}
+	}
+	// into a file where the prompt is already, the split arrives as a
+	// split (a move through the gate), not as its major version
+	dst := newStore(t)
+	for _, s := range []string{"a", "b", "c"} {
+		commit(t, dst, "p", s)
+	}
+	path := filepath.Join(t.TempDir(), "export.json")
+	os.WriteFile(path, want, 0o644)
+	if _, err := dst.Import(ctx, path, "ci"); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := dst.LabelInForce(ctx, "p", "canary"); err != nil || l.Split == nil || l.Split.String() != "1=60,2=40" || l.Split.UnitKey != "session" {
+		t.Fatalf("canary imported into an existing prompt: %+v %v", l, err)
 	}
 }
 
