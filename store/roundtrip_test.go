@@ -77,13 +77,15 @@ func richRegistry(t *testing.T) *Store {
 	// half-way (live: its label stays split), each with its own plan.
 	must(st.StartRollout(ctx, RolloutInput{Prompt: "chat/bot", To: 2, Actor: "ann", Reason: "try jinja"}))
 	must(st.ChangeRollout(ctx, "chat/bot", "production", RolloutAbort, "bob", "not now"))
-	must(st.StartRollout(ctx, RolloutInput{Prompt: "chat/bot", To: 2, Steps: []int{10, 100}, Every: 90 * time.Minute,
+	move("chat/bot", "staging", 3, "", false)
+	must(st.StartRollout(ctx, RolloutInput{Prompt: "chat/bot", Label: "staging", To: 2, Steps: []int{10, 100}, Every: 90 * time.Minute,
 		Guards: []string{"error_rate<=5%", "cost<=+10%"}, MinRequests: 20, Actor: "ann"}))
-	must(st.ChangeRollout(ctx, "chat/bot", "production", RolloutAdvance, "ann", "looks fine"))
-	must(st.StartRollout(ctx, RolloutInput{Prompt: "support/reply", Label: "staging", To: 5, Steps: []int{5, 30, 100}, UnitKey: "user_id",
+	must(st.ChangeRollout(ctx, "chat/bot", "staging", RolloutAdvance, "ann", "looks fine"))
+	move("support/reply", "eu", 4, "", false)
+	must(st.StartRollout(ctx, RolloutInput{Prompt: "support/reply", Label: "eu", To: 5, Steps: []int{5, 30, 100}, UnitKey: "user_id",
 		Guards: []string{"p95_latency<=+300ms", "score>=-0.05"}, Actor: "ann"}))
-	must(st.ChangeRollout(ctx, "support/reply", "staging", RolloutAdvance, "ann", ""))
-	must(st.ChangeRollout(ctx, "support/reply", "staging", RolloutPause, "bob", "holiday"))
+	must(st.ChangeRollout(ctx, "support/reply", "eu", RolloutAdvance, "ann", ""))
+	must(st.ChangeRollout(ctx, "support/reply", "eu", RolloutPause, "bob", "holiday"))
 	return st
 }
 
@@ -129,7 +131,7 @@ func TestFullExportImportRoundTripIsExact(t *testing.T) {
 		if string(got) != string(want) {
 			t.Fatalf("%s: the round trip differs:\n%s\n---\n%s", format, want, got)
 		}
-		for _, ref := range []string{"support/reply@latest", "support/reply@production", "support/reply@staging", "chat/bot@production", "chat/bot@latest"} {
+		for _, ref := range []string{"support/reply@latest", "support/reply@production", "support/reply@staging", "support/reply@eu", "chat/bot@production", "chat/bot@staging", "chat/bot@latest"} {
 			for _, unit := range []string{"user-1", "user-2", "user-3", "user-4"} {
 				a, err1 := src.ResolveUnit(ctx, ref, unit)
 				b, err2 := dst.ResolveUnit(ctx, ref, unit)
@@ -159,10 +161,10 @@ func TestFullExportImportRoundTripIsExact(t *testing.T) {
 			t.Fatalf("%s: a re-import changed the registry", format)
 		}
 		// The imported paused rollout owns its label, and runs on.
-		if _, err := dst.SetLabel(ctx, LabelInput{Prompt: "support/reply", Label: "staging", Version: 2, Actor: "ci"}); !errors.Is(err, ErrConflict) {
+		if _, err := dst.SetLabel(ctx, LabelInput{Prompt: "support/reply", Label: "eu", Version: 2, Actor: "ci"}); !errors.Is(err, ErrConflict) {
 			t.Fatalf("%s: a hand move of the label of the imported paused rollout: %v", format, err)
 		}
-		if r, err := dst.ChangeRollout(ctx, "support/reply", "staging", RolloutResume, "ci", ""); err != nil || r.State != RolloutRunning || r.Step != 1 {
+		if r, err := dst.ChangeRollout(ctx, "support/reply", "eu", RolloutResume, "ci", ""); err != nil || r.State != RolloutRunning || r.Step != 1 {
 			t.Fatalf("%s: resume the imported rollout: %+v %v", format, r, err)
 		}
 	}
@@ -187,7 +189,7 @@ func TestImportRefusesABrokenRollout(t *testing.T) {
 		{"steps", func(r *ExportRollout) { r.Steps = []int{50, 20} }, "chat/bot rollout 1:"},
 		{"every", func(r *ExportRollout) { r.Every = "soon" }, `chat/bot rollout 1: every "soon"`},
 		{"time", func(r *ExportRollout) { r.StepAt = "" }, "chat/bot rollout 1: step_at is missing"},
-		{"live", func(r *ExportRollout) { r.State = RolloutRunning }, "chat/bot rollout 1: it is running, but its label history leaves production on v2, not split between v3 and v2"},
+		{"live", func(r *ExportRollout) { r.State = RolloutRunning }, "chat/bot rollout 1: it is running, but its label history leaves production on v3, not split between v3 and v2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var bad ExportDoc
