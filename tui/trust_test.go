@@ -295,3 +295,28 @@ func TestKeysTypedBeforeTheListLoads(t *testing.T) {
 		t.Fatalf("tab %s, want History", pv.Active())
 	}
 }
+
+// TestKeysTypedBeforeATabLoads: "2 j" typed while the prompt is opening
+// move History's cursor once its versions have arrived, not before.
+func TestKeysTypedBeforeATabLoads(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	_, open := r.m.Update(common.OpenPromptMsg{Name: ct.Support})
+	// The prompt view is up; its tabs' reads have not run yet.
+	var cmds []tea.Cmd
+	for _, k := range ct.Keys("2", "j") {
+		_, cmd := r.m.Update(k)
+		cmds = append(cmds, cmd)
+	}
+	r.run(open)
+	for _, cmd := range cmds {
+		r.run(cmd)
+	}
+	pv := r.m.Top().(*promptview.Model)
+	if pv.Active() != "History" {
+		t.Fatalf("tab %s", pv.Active())
+	}
+	if p := r.plain(); !strings.Contains(p, "row 2 of 4") {
+		t.Fatalf("the j typed ahead was lost:\n%s", p)
+	}
+}
