@@ -24,6 +24,8 @@ func TestMain(m *testing.M) {
 		os.Exit(childHold())
 	case "ack":
 		os.Exit(childAck())
+	case "copy":
+		os.Exit(childCopy())
 	}
 	os.Exit(m.Run())
 }
