@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed94f0f622/verso/store"
-
 	"google.golang.org/protobuf/proto"
 
 	"github.com/seed94f0f622/verso/internal/pgtest"
