@@ -22,7 +22,7 @@ var (
 	// Partial forms Verso does not inline: partial blocks ({{#> layout}})
 	// and dynamic partials ({{> (whichPartial)}}).
 	dpPartialOtherRE = regexp.MustCompile(`\{\{~?#>\s*[^}]*\}\}|\{\{~?>\s*\(`)
-	dpCommentRE = regexp.MustCompile(`\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}`)
+	dpCommentRE      = regexp.MustCompile(`\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}`)
 )
 
 // dotprompt reads a Dotprompt file: YAML front matter (model, config,

@@ -32,10 +32,10 @@ var hbHelpers = map[string]bool{"lookup": true, "json": true}
 // {{history}} is refused when checked instead of rendering as a missing
 // variable.
 var hbDotprompt = map[string]string{
-	"role":         "a Dotprompt role marker: import the .prompt file so each role becomes a chat message",
-	"history":      "Dotprompt's conversation history has no equivalent in Verso",
-	"media":        "Dotprompt's media parts have no equivalent in Verso",
-	"section":      "Dotprompt's sections have no equivalent in Verso",
+	"role":    "a Dotprompt role marker: import the .prompt file so each role becomes a chat message",
+	"history": "Dotprompt's conversation history has no equivalent in Verso",
+	"media":   "Dotprompt's media parts have no equivalent in Verso",
+	"section": "Dotprompt's sections have no equivalent in Verso",
 }
 
 // hbEqualsHelpers are Dotprompt's comparison block helpers:
