@@ -244,6 +244,9 @@ func dsn(p string, o Options) string {
 			q.Add("_pragma", "journal_mode("+o.Journal+")")
 		}
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// A multi-row INSERT keeps a statement journal to undo itself; in
+		// a file, that is a write system call per page it touches.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
@@ -463,6 +466,16 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	s.stmts[query] = st
 	return st, nil
+}
+
+// txStmt is query prepared once for this store (prepared), for use in tx.
+// It is closed with the transaction.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st), nil
 }
 
 // Path is the file the store was opened on (a PostgreSQL URL without its

@@ -144,3 +144,36 @@ func BenchmarkPostTraces(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*1002)/b.Elapsed().Seconds(), "spans/s")
 }
+
+// BenchmarkPostEventsParallel: what TestLoadWithWrk does, in process: 4
+// clients post the same NDJSON body of 1,000 events without ids (each
+// stored anew) over loopback HTTP.
+func BenchmarkPostEventsParallel(b *testing.B) {
+	base, _ := start(b, fixture(b), Options{})
+	var sb strings.Builder
+	at := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	for i := range 1000 {
+		fmt.Fprintf(&sb, `{"prompt":"greet","version":%d,"label":"production","model":"gpt-4o-mini","time":%q,"latency_ms":%d,"tokens_in":300,"tokens_out":90,"cost":0.0002}`+"\n",
+			1+i%2, at, 100+i%700)
+	}
+	body := sb.String()
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	b.SetParallelism(2) // 4 clients on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := c.Post(base+"/v1/events", "application/x-ndjson", strings.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+}
