@@ -164,8 +164,11 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			// show the change as it is now, with what was typed.
 			notice := common.CleanLine(msg.err.Error())
 			var moved *store.LabelMovedError
+			var changed *store.RolloutChangedError
 			if errors.As(msg.err, &moved) {
 				notice = common.CleanLine(moved.Error()) // without the operation's prefix
+			} else if errors.As(msg.err, &changed) {
+				notice = common.CleanLine(changed.Error())
 			}
 			m.busy = true
 			return m, tea.Batch(common.Warn(notice+": nothing was changed; the confirmation shows the change as it is now"), m.spec.Again(m.input.Value(), notice))

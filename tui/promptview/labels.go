@@ -13,7 +13,7 @@ import (
 )
 
 type labelKeys struct {
-	Down, Up, Rollback, View key.Binding
+	Down, Up, Rollback, View, Rollout key.Binding
 }
 
 func newLabelKeys(list common.ListKeys) labelKeys {
@@ -22,6 +22,7 @@ func newLabelKeys(list common.ListKeys) labelKeys {
 		Up:       list.Up,
 		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back label")),
 		View:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view its version")),
+		Rollout:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open its rollout")),
 	}
 }
 
@@ -33,20 +34,23 @@ type labels struct {
 	name    string
 	current []store.Label
 	events  []store.LabelEvent // newest first
-	cursor  int
-	scroll  int // history lines scrolled
-	err     error
-	loaded  bool
-	keys    labelKeys
-	width   int
-	height  int
+	// rollouts is each label's newest rollout (live or not).
+	rollouts map[string]store.Rollout
+	cursor   int
+	scroll   int // history lines scrolled
+	err      error
+	loaded   bool
+	keys     labelKeys
+	width    int
+	height   int
 }
 
 type labelsMsg struct {
 	common.To
-	current []store.Label
-	events  []store.LabelEvent
-	err     error
+	current  []store.Label
+	events   []store.LabelEvent
+	rollouts map[string]store.Rollout
+	err      error
 }
 
 func newLabels(c *common.Common, name string) *labels {
@@ -67,7 +71,17 @@ func (t *labels) load() tea.Cmd {
 			return labelsMsg{To: to, err: err}
 		}
 		evs, err := st.LabelHistory(ctx, name)
-		return labelsMsg{To: to, current: cur, events: evs, err: err}
+		if err != nil {
+			return labelsMsg{To: to, err: err}
+		}
+		rs, err := st.Rollouts(ctx, name)
+		newest := map[string]store.Rollout{}
+		for _, r := range rs { // newest first
+			if _, ok := newest[r.Label]; !ok {
+				newest[r.Label] = r
+			}
+		}
+		return labelsMsg{To: to, current: cur, events: evs, rollouts: newest, err: err}
 	}
 }
 
@@ -81,6 +95,7 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 		sel := t.selected()
 		t.current = msg.current
 		t.events = msg.events
+		t.rollouts = msg.rollouts
 		// newest first
 		for i, j := 0, len(t.events)-1; i < j; i, j = i+1, j-1 {
 			t.events[i], t.events[j] = t.events[j], t.events[i]
@@ -122,6 +137,16 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 				name := t.name
 				return t, t.c.Flow(common.RollbackMsg{Prompt: name, Label: l})
 			}
+		case key.Matches(msg, t.keys.Rollout):
+			l := t.selected()
+			if l == "" {
+				return t, nil
+			}
+			if _, ok := t.rollouts[l]; !ok {
+				return t, common.Warn(fmt.Sprintf("%s has never had a rollout: p on a version (History or Content tab) offers a staged rollout", l))
+			}
+			name := t.name
+			return t, t.c.Flow(common.OpenRolloutMsg{Prompt: name, Label: l})
 		case key.Matches(msg, t.keys.View):
 			if t.cursor < len(t.current) {
 				n := t.current[t.cursor].Version
@@ -200,6 +225,9 @@ func (t *labels) View() string {
 			if l.Split.UnitKey != "" {
 				detail += " · unit " + common.CleanLine(l.Split.UnitKey)
 			}
+			if r, ok := t.rollouts[l.Name]; ok && r.Live() {
+				detail += fmt.Sprintf(" · rollout %d %s to v%d (o)", r.ID, r.State, r.To)
+			}
 			lines = append(lines, st.Muted.Render(common.Fit(strings.Repeat(" ", 14)+detail, t.width)))
 		}
 	}
@@ -240,9 +268,13 @@ func stateText(v int, sp *store.Split) string {
 }
 
 func (t *labels) ShortHelp() []key.Binding {
-	return []key.Binding{t.keys.Rollback, t.keys.View, t.keys.Down, t.keys.Up}
+	b := []key.Binding{t.keys.Rollback, t.keys.View}
+	if _, ok := t.rollouts[t.selected()]; ok {
+		b = append(b, t.keys.Rollout)
+	}
+	return append(b, t.keys.Down, t.keys.Up)
 }
 
 func (t *labels) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{t.keys.Down, t.keys.Up, t.keys.View, t.keys.Rollback}}
+	return [][]key.Binding{{t.keys.Down, t.keys.Up, t.keys.View, t.keys.Rollback, t.keys.Rollout}}
 }
