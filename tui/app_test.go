@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"strconv"
 	"strings"
 	"testing"
@@ -754,5 +755,66 @@ func TestHelpScrollsOnSmallTerminals(t *testing.T) {
 	r.keys("x")
 	if r.m.showAll {
 		t.Fatal("another key did not close the help")
+	}
+}
+
+// On PostgreSQL the workbench hears another machine's commit through
+// LISTEN/NOTIFY and says who changed what, as it does on a shared file.
+func TestLiveOnPostgres(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	fixed, err := store.OpenWith(u, store.Options{Clock: ct.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct.Fixture(t, fixed)
+	fixed.Close()
+	// This machine and the other one write on the real clock.
+	st, err := store.Open(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := newRoot(t, options(st, "dark"), 120, 30)
+	r.send(pollMsg{}) // the baseline
+	if s := r.statuses(); len(s) != 0 {
+		t.Fatalf("first poll said %q", s)
+	}
+	r.keys("G", "enter", "2") // support/reply, History
+	other, err := store.Open(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Commit(context.Background(), store.CommitInput{Name: ct.Support, Template: "from elsewhere {{x}}", Author: "zoe", Message: "remote"}); err != nil {
+		t.Fatal(err)
+	}
+	// The notification arrives on its own connection: poll as the
+	// workbench does until it has.
+	var s []string
+	for deadline := time.Now().Add(10 * time.Second); len(s) == 0 && time.Now().Before(deadline); {
+		r.send(pollMsg{})
+		if s = r.statuses(); len(s) == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if len(s) != 1 || s[0] != "zoe committed support/reply v5" {
+		t.Fatalf("notice %q", s)
+	}
+	if p := r.plain(); !strings.Contains(p, "5 versions") || !strings.Contains(p, "remote") {
+		t.Fatalf("history after the other machine's commit:\n%s", p)
+	}
+	// A label moved elsewhere is heard too.
+	if _, err := other.SetLabel(context.Background(), store.LabelInput{Prompt: ct.Summary, Label: "canary", Version: 1, Actor: "zoe"}); err != nil {
+		t.Fatal(err)
+	}
+	s = nil
+	for deadline := time.Now().Add(10 * time.Second); len(s) == 0 && time.Now().Before(deadline); {
+		r.send(pollMsg{})
+		if s = r.statuses(); len(s) == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if len(s) != 1 || s[0] != "zoe moved summarize canary to v1" {
+		t.Fatalf("notice %q", s)
 	}
 }

@@ -21,16 +21,7 @@ func TestE2EAsksBeforeCreatingARegistry(t *testing.T) {
 	}
 	bin := buildVerso(t)
 	dir := t.TempDir()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + dir,
-		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
-		"XDG_DATA_HOME=" + filepath.Join(dir, "data"),
-		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
-		"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
-		"TERM=xterm-256color",
-		"LANG=C.UTF-8",
-	}
+	env := e2eEnv(t, dir)
 	db := filepath.Join(dir, "typo.db")
 	command := fmt.Sprintf("'%s' --db '%s'; echo \"[verso exited $?]\"; sleep 3600", bin, db)
 

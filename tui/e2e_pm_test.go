@@ -2,7 +2,6 @@ package tui_test
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -25,24 +24,8 @@ func TestE2EProductManager(t *testing.T) {
 	bin := buildVerso(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "demo.db")
-	for _, d := range []string{"home", "config", "data", "cache", "state", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(dir, "home"),
-		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
-		"XDG_DATA_HOME=" + filepath.Join(dir, "data"),
-		"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
-		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
-		"TMPDIR=" + filepath.Join(dir, "tmp"),
-		"TERM=xterm-256color",
-		"LANG=C.UTF-8",
-		"VERSO_AUTHOR=pm",
-		// No VISUAL or EDITOR: the inline editor is the one.
-	}
+	// No VISUAL or EDITOR: the inline editor is the one.
+	env := e2eEnv(t, dir, "VERSO_AUTHOR=pm")
 	reg := registry{tb: t, bin: bin, db: db, env: env}
 	stderrLog := filepath.Join(dir, "stderr.log")
 	command := fmt.Sprintf("'%s' demo --db '%s' --latency 20ms --token-delay 0s 2>'%s'; echo \"[verso exited $?]\"; sleep 3600", bin, db, stderrLog)
@@ -88,8 +71,8 @@ func TestE2EProductManager(t *testing.T) {
 	press("Tab")
 	s.text("Ana") // {{customer}}
 	press("Tab")
-	s.text("Can I get my money back?") // {{message}}
-	press("Tab", "Tab", "Enter")       // past the expected output to "add an assertion"
+	s.text("Can I get a refund for last month?") // {{message}}
+	press("Tab", "Tab", "Enter")                 // past the expected output to "add an assertion"
 	s.waitFor("icontains")
 	press("Down", "Down", "Enter") // contains, ignoring case
 	s.text("refund policy")
@@ -102,6 +85,7 @@ func TestE2EProductManager(t *testing.T) {
 	s.waitFor("new run", fmt.Sprintf("[x] v%d", next), fmt.Sprintf("[x] v%d", prod))
 	press("Enter")
 	s.waitFor("run #", "done")
+	check(t, s, strings.Contains(s.pane(), "4 failed"), "production should fail the new refund-policy case (and its older checks)")
 	// The new version's column is the second (versions in order, newest last).
 	press("Right", "p")
 	s.waitFor(fmt.Sprintf("Promote %s v%d", name, next))
@@ -110,13 +94,11 @@ func TestE2EProductManager(t *testing.T) {
 		s.waitFor(fmt.Sprintf("Promote %s v%d to production", name, next))
 	}
 	s.text("v" + fmt.Sprint(next) + " mentions the refund policy")
-	// Without a passing run the gate refuses from the start and ctrl+f
-	// (force, with the reason) is offered at once; else enter moves it.
-	if strings.Contains(s.pane(), "ctrl+f force") {
-		press("C-f")
-	} else {
-		press("Enter")
-	}
+	// The new version passed every case, the old one missed the refund
+	// policy: the gate lets the winner through with enter, no force.
+	s.waitFor("9/9 passed", "the gate needs 100%. ✓")
+	check(t, s, !strings.Contains(s.pane(), "ctrl+f force"), "the gate refused the winner")
+	press("Enter")
 	s.waitGone("Reason:")
 	if got := reg.label(name, "production"); got != next {
 		t.Fatalf("production is on v%d, want the new v%d", got, next)

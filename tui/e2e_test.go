@@ -48,6 +48,23 @@ type tmuxSession struct {
 	target string
 }
 
+// e2eEnv is the whole environment of a verso under tmux: a home, XDG
+// folders and a TMPDIR of its own under dir (so nothing of the user's
+// leaks in or out), a UTF-8 xterm, and the extra NAME=value pairs.
+func e2eEnv(tb testing.TB, dir string, extra ...string) []string {
+	tb.Helper()
+	env := []string{"PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8"}
+	for _, d := range []struct{ name, dir string }{{"HOME", "home"}, {"XDG_CONFIG_HOME", "config"}, {"XDG_DATA_HOME", "data"},
+		{"XDG_CACHE_HOME", "cache"}, {"XDG_STATE_HOME", "state"}, {"TMPDIR", "tmp"}} {
+		path := filepath.Join(dir, d.dir)
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		env = append(env, d.name+"="+path)
+	}
+	return append(env, extra...)
+}
+
 // startTmux starts a detached session of width x height running command
 // (a shell command line) in a private tmux server; t.Cleanup kills it.
 func startTmux(tb testing.TB, env []string, width, height int, command string, logs ...string) *tmuxSession {
@@ -339,11 +356,6 @@ func TestE2E(t *testing.T) {
 	bin := buildVerso(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "demo.db")
-	for _, d := range []string{"home", "config", "data", "cache", "state", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// The scripted editor appends a line to the file it is given.
 	editorScript := filepath.Join(dir, "editor.sh")
 	editorLog := filepath.Join(dir, "editor.log")
@@ -354,20 +366,7 @@ func TestE2E(t *testing.T) {
 		t.Fatal(err)
 	}
 	const author = "e2e-tester"
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(dir, "home"),
-		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
-		"XDG_DATA_HOME=" + filepath.Join(dir, "data"),
-		"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
-		"XDG_STATE_HOME=" + filepath.Join(dir, "state"),
-		"TMPDIR=" + filepath.Join(dir, "tmp"),
-		"TERM=xterm-256color",
-		"LANG=C.UTF-8",
-		"VERSO_AUTHOR=" + author,
-		"VISUAL=" + editorScript,
-		"EDITOR=" + editorScript,
-	}
+	env := e2eEnv(t, dir, "VERSO_AUTHOR="+author, "VISUAL="+editorScript, "EDITOR="+editorScript)
 	reg := registry{tb: t, bin: bin, db: db, env: env}
 	stderrLog := filepath.Join(dir, "stderr.log")
 	// A fast demo model keeps the runs short; the pane stays after exit so

@@ -50,15 +50,6 @@ func sqlExec(t *testing.T, db, q string, args ...any) {
 	}
 }
 
-// sqliteOnly skips a test of what only a SQLite file has (file modes,
-// journal modes, the demo's file) on the PostgreSQL run.
-func sqliteOnly(t *testing.T) {
-	t.Helper()
-	if os.Getenv(pgtest.BackendEnv) == "postgres" {
-		t.Skip("a SQLite file's behaviour: not on PostgreSQL")
-	}
-}
-
 // rawSQL opens a plain database/sql handle on the registry at path, for
 // what no verso command does (a foreign writer, a checkpoint, an integrity
 // check); it is closed when the test ends.

@@ -359,7 +359,12 @@ func (t *task) compose() string {
 		for _, s := range sentences(t.sys) {
 			ls := strings.ToLower(s)
 			if strings.Contains(ls, "policy") && strings.Contains(ls, "refund") && containsAny(lower, "refund", "charged") {
-				parts = append(parts, strings.TrimPrefix(strings.TrimPrefix(s, "Refund policy: "), "Policy: "))
+				line := strings.TrimPrefix(strings.TrimPrefix(s, "Refund policy: "), "Policy: ")
+				// Told to mention the policy, the reply names it as such.
+				if t.has("mention the refund policy", "mention our refund policy", "quote the refund policy") {
+					line = "Our refund policy: " + line
+				}
+				parts = append(parts, line)
 				break
 			}
 		}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -14,7 +15,7 @@ func f64(f float64) *float64 { return &f }
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"))
+	st, err := store.Open(pgtest.Location(t, "v.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

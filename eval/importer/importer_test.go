@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/seed94f0f622/verso/internal/pgtest"
 	"io"
 	"os"
 	"path/filepath"
@@ -454,7 +455,7 @@ func TestUnknownFormatIsAnError(t *testing.T) {
 // same file changes nothing.
 func TestApplyIsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"))
+	st, err := store.Open(pgtest.Location(t, "v.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +565,7 @@ func TestSkippedItemsAreKept(t *testing.T) {
 	if got := p.Suites[0].Skipped; len(got) != 2 || !strings.Contains(got[0], "providers[1] anthropic:claude") || !strings.Contains(got[1], "assert type webhook") {
 		t.Fatalf("suite skipped %q", got)
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"))
+	st, err := store.Open(pgtest.Location(t, "v.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

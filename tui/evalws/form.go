@@ -77,7 +77,7 @@ type Form struct {
 	estErr     error
 	starting   bool
 
-	off           int
+	voff, moff    int // the versions' and the models' windows
 	width, height int
 	// then is the promotion to reopen when the run passes.
 	then *common.PromoteMsg
@@ -419,20 +419,11 @@ func (f *Form) View() string {
 	case f.err != nil:
 		return common.Box([]string{st.Error.Render(common.Explain(f.err))}, w, f.height)
 	}
-	var body []string
-	curLine := 0
-	item := 0
-	line := func(text string, selected bool) {
-		cur := "  "
-		if item == f.cursor {
-			cur = st.List.Cursor.Render("› ")
-			curLine = len(body)
+	cursorLine := func(on bool) string {
+		if on {
+			return st.List.Cursor.Render("› ")
 		}
-		if selected {
-			text = st.List.Marked.Render(text)
-		}
-		body = append(body, cur+text)
-		item++
+		return "  "
 	}
 	check := func(on bool) string {
 		if on {
@@ -440,8 +431,8 @@ func (f *Form) View() string {
 		}
 		return "[ ] "
 	}
-	body = append(body, rule(st, fmt.Sprintf("versions (%d of at most %d)", len(f.picked), maxVersions), w))
-	for _, v := range f.versions {
+	var vlines []string
+	for i, v := range f.versions {
 		on := slices.Contains(f.picked, v.Number)
 		text := check(on) + fmt.Sprintf("v%-3d", v.Number)
 		var badges []string
@@ -457,10 +448,10 @@ func (f *Form) View() string {
 		} else {
 			text = st.Text.Render(text)
 		}
-		line(text+" "+strings.Join(badges, " ")+desc, false)
+		vlines = append(vlines, cursorLine(i == f.cursor)+text+" "+strings.Join(badges, " ")+desc)
 	}
-	body = append(body, rule(st, "models", w))
-	for _, m := range f.models {
+	var mlines []string
+	for i, m := range f.models {
 		on := slices.Contains(f.chosen, m)
 		name := common.CleanLine(m)
 		if m == ownModel {
@@ -483,9 +474,8 @@ func (f *Form) View() string {
 		} else {
 			text = st.Text.Render(text)
 		}
-		line(text, false)
+		mlines = append(mlines, cursorLine(len(f.versions)+i == f.cursor)+text)
 	}
-	body = append(body, rule(st, "suite and repeats", w))
 	suite := st.Muted.Render("no suites: add cases in the Tests tab")
 	if len(f.suites) > 0 {
 		su := f.suites[f.suite]
@@ -494,18 +484,53 @@ func (f *Form) View() string {
 			suite += st.Muted.Render(fmt.Sprintf(" · %d suites: ←/→", len(f.suites)))
 		}
 	}
-	line(st.Subtitle.Render("suite   ")+suite, false)
-	line(st.Subtitle.Render("repeats ")+st.Text.Render(fmt.Sprintf("‹ %d ›", f.repeat))+st.Muted.Render(" each case is run this many times"), false)
+	first := len(f.versions) + len(f.models)
+	slines := []string{
+		cursorLine(f.cursor == first) + st.Subtitle.Render("suite   ") + suite,
+		cursorLine(f.cursor == first+1) + st.Subtitle.Render("repeats ") + st.Text.Render(fmt.Sprintf("‹ %d ›", f.repeat)) + st.Muted.Render(" each case is run this many times"),
+	}
 
+	// Every section stays on the screen: the versions and the models each
+	// get a window of their own, scrolled to the cursor, and their rule
+	// says which rows it shows when it cannot show them all.
 	foot := []string{rule(st, "", w), f.estimateLine()}
 	h := max(1, f.height-len(foot))
-	f.off = scroll(curLine, f.off, h, len(body))
-	lines := append([]string{}, body[f.off:min(len(body), f.off+h)]...)
+	room := max(2, h-3-len(slines))
+	hv, hm := sectionHeights(len(vlines), len(mlines), room)
+	f.voff = scroll(f.cursor, f.voff, hv, len(vlines))
+	f.moff = scroll(f.cursor-len(f.versions), f.moff, hm, len(mlines))
+	window := func(title string, rows []string, off, height int) []string {
+		if height < len(rows) {
+			title += fmt.Sprintf(" · %d–%d of %d, ↑/↓ scroll", off+1, off+height, len(rows))
+		}
+		return append([]string{rule(st, title, w)}, rows[off:off+height]...)
+	}
+	lines := window(fmt.Sprintf("versions (%d of at most %d)", len(f.picked), maxVersions), vlines, f.voff, hv)
+	lines = append(lines, window("models", mlines, f.moff, hm)...)
+	lines = append(lines, rule(st, "suite and repeats", w))
+	lines = append(lines, slines...)
+	if len(lines) > h {
+		lines = lines[:h] // smaller than every section: the top ones win
+	}
 	for len(lines) < h {
 		lines = append(lines, "")
 	}
 	lines = append(lines, foot...)
 	return common.Box(lines, w, f.height)
+}
+
+// sectionHeights shares room rows between the versions (nv rows) and the
+// models (nm rows): each gets what it needs when both fit, else the models
+// at most half and the versions the rest, and any row one leaves unused
+// goes to the other.
+func sectionHeights(nv, nm, room int) (int, int) {
+	if nv+nm <= room {
+		return nv, nm
+	}
+	hm := min(nm, max(1, room/2))
+	hv := min(nv, max(1, room-hm))
+	hm = min(nm, max(1, room-hv))
+	return hv, hm
 }
 
 func (f *Form) estimateLine() string {
@@ -523,7 +548,7 @@ func (f *Form) estimateLine() string {
 		st.Text.Render(fmt.Sprintf("%d cached", e.Cached)) + st.Muted.Render(" · ") +
 		st.Text.Render("est. "+money(e.Cost))
 	if e.Missing > 0 {
-		s += st.Muted.Render(" · ") + st.Warning.Render(fmt.Sprintf("%d fail at once (missing variables)", e.Missing))
+		s += st.Muted.Render(" · ") + st.Warning.Render(fmt.Sprintf("%d fail (missing variables)", e.Missing))
 	}
 	return s + st.Muted.Render(" · enter starts")
 }

@@ -1,6 +1,11 @@
 package evalws
 
 import (
+	"context"
+	"fmt"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/seed94f0f622/verso/eval/config"
+	"github.com/seed94f0f622/verso/eval/provider"
 	"slices"
 	"strings"
 	"testing"
@@ -310,5 +315,53 @@ func TestInterruptedRunResumes(t *testing.T) {
 	}
 	if rs, _ := e.st.Results(ctx, done.runID); len(rs) != 3 {
 		t.Fatalf("after R: %d results, want 3", len(rs))
+	}
+}
+
+// At 80x24 the New-run screen shows every section even with many versions
+// and models: each list scrolls in a window of its own and says so, and
+// the cursor is always on the screen.
+func TestFormShowsEverySectionAt80x24(t *testing.T) {
+	e := newEnv(t, modelserver.Options{})
+	ctx := context.Background()
+	for i := range 18 {
+		if _, err := e.st.Commit(ctx, store.CommitInput{Name: "greet", Kind: store.KindText, Template: fmt.Sprintf("Greet {{name}}, take %d.", i),
+			Author: "ada", Message: fmt.Sprintf("take %d", i), Config: store.Config{Model: "demo/demo-small"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var extra []string
+	for i := range 12 {
+		extra = append(extra, fmt.Sprintf("extra-%02d", i))
+	}
+	e.c.Providers = provider.NewRegistry(config.Config{Providers: map[string]config.ProviderConfig{
+		"local": {BaseURL: "http://127.0.0.1:9/v1", Models: extra}}})
+	e.c.Providers.SetBaseURL("demo", e.srv.URL())
+	f := newForm(e.c, "greet", nil, "")
+	f.SetSize(80, 24)
+	d := screenDriver(t, f)
+	d.run(f.Init())
+	sections := func() {
+		t.Helper()
+		v := ansi.Strip(f.View())
+		for _, want := range []string{"versions (", "models", "suite and repeats", "suite   ‹ default ›", "repeats ‹ 1 ›", "enter starts"} {
+			if !strings.Contains(v, want) {
+				t.Fatalf("%q is not on the screen:\n%s", want, v)
+			}
+		}
+		if !strings.Contains(v, "› ") {
+			t.Fatalf("the cursor is off the screen:\n%s", v)
+		}
+	}
+	sections()
+	if v := ansi.Strip(f.View()); !strings.Contains(v, "of 20, ↑/↓ scroll") {
+		t.Fatalf("the versions' window does not say it scrolls:\n%s", v)
+	}
+	for range len(f.versions) + len(f.models) + 1 {
+		d.send(ct.Key("j"))
+		sections()
+	}
+	if f.cursor != len(f.versions)+len(f.models)+1 {
+		t.Fatalf("cursor %d, want the repeats", f.cursor)
 	}
 }

@@ -3,6 +3,7 @@ package evalws
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"slices"
 	"strings"
 	"time"
@@ -265,9 +266,21 @@ func (t *RunsTab) View() string {
 	if t.trendHeight() > 0 {
 		lines = append(lines, common.Fit(st.Subtitle.Render("pass rate over runs ")+strings.Join(t.trend(), st.Muted.Render(" · ")), w))
 	}
-	lines = append(lines, st.Table.Header.Render(pad(fmt.Sprintf("  %-5s %-10s %-18s %-9s %-13s %-10s", "RUN", "STATUS", "VERSIONS × MODELS", "SUITE", "PASSED", "COST")+"WHEN", w)))
 	h := t.listHeight()
 	t.off = scroll(t.cursor, t.off, h, len(t.runs))
+	// Where the cursor is, at the header's right end, as every list says.
+	pos := fmt.Sprintf("row %d of %d", t.cursor+1, len(t.runs))
+	if len(t.runs) > h {
+		pos += fmt.Sprintf(" (%d%%)", min(100, (t.off+h)*100/len(t.runs)))
+	}
+	header := fmt.Sprintf("  %-5s %-10s %-18s %-9s %-13s %-10s", "RUN", "STATUS", "VERSIONS × MODELS", "SUITE", "PASSED", "COST") + "WHEN"
+	if ansi.StringWidth(header)+2+len(pos) <= w {
+		lines = append(lines, st.Table.Header.Render(pad(header, w-len(pos)))+st.Muted.Render(pos))
+		pos = ""
+	} else {
+		lines = append(lines, st.Table.Header.Render(pad(header, w)))
+		pos = " · " + pos // narrow: it goes on the run's rule below
+	}
 	for i := t.off; i < min(len(t.runs), t.off+h); i++ {
 		lines = append(lines, t.runLine(i))
 	}
@@ -276,7 +289,7 @@ func (t *RunsTab) View() string {
 	}
 	if dh := t.detailHeight(); dh > 0 {
 		it := t.runs[t.cursor]
-		lines = append(lines, rule(st, fmt.Sprintf("run #%d", it.run.ID), w))
+		lines = append(lines, rule(st, fmt.Sprintf("run #%d%s", it.run.ID, pos), w))
 		for _, s := range it.sum.Columns {
 			if len(lines) >= t.height {
 				break

@@ -454,8 +454,18 @@ func (t *TestsTab) listLines(w, h int) []string {
 			st.Muted.Render("a adds a case · i imports a suite file"),
 		}
 	}
+	// The first line says where the cursor is, as every list does.
+	cases := 0
+	for _, su := range t.suites {
+		cases += len(su.Cases)
+	}
+	h = max(1, h-1)
 	t.off = scroll(t.cursor, t.off, h, len(t.items))
-	var out []string
+	pos := fmt.Sprintf("%s · %s · row %d of %d", common.Plural(len(t.suites), "suite"), common.Plural(cases, "case"), t.cursor+1, len(t.items))
+	if len(t.items) > h {
+		pos += fmt.Sprintf(" (%d%%)", min(100, (t.off+h)*100/len(t.items)))
+	}
+	out := []string{" " + st.Muted.Render(common.Trunc(pos, max(1, w-1)))}
 	for i := t.off; i < min(len(t.items), t.off+h); i++ {
 		it := t.items[i]
 		su := t.suites[it.suite]

@@ -2,6 +2,7 @@ package evalws
 
 import (
 	"context"
+	"github.com/charmbracelet/x/ansi"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,5 +214,18 @@ func TestImportPathCompletes(t *testing.T) {
 	d.send(ct.Key("tab"))
 	if tab.focus != 1 {
 		t.Fatal("tab on a whole path should move to the suite name")
+	}
+}
+
+// The list says where the cursor is, as every list does, and follows it.
+func TestTestsListSaysRowNofM(t *testing.T) {
+	_, tab, d := testsTab(t)
+	if v := ansi.Strip(tab.View()); !strings.Contains(v, "1 suite · 3 cases · row 1 of 4") {
+		t.Fatalf("no position on the first row:\n%s", v)
+	}
+	d.send(ct.Key("j"))
+	d.send(ct.Key("j"))
+	if v := ansi.Strip(tab.View()); !strings.Contains(v, "row 3 of 4") {
+		t.Fatalf("the position did not follow the cursor:\n%s", v)
 	}
 }
