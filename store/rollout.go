@@ -130,6 +130,10 @@ type RolloutInput struct {
 	Actor  string
 	Reason string
 	Force  bool // start although the gate refuses the target (needs Reason)
+	// ExpectFrom is the version the caller saw the label on when the start
+	// was confirmed: a label that holds another one by then refuses the
+	// start with a *LabelMovedError. nil: no check.
+	ExpectFrom *int
 }
 
 // RolloutError refuses a rollout operation for a reason other than bad
@@ -246,6 +250,9 @@ func (s *Store) StartRollout(ctx context.Context, in RolloutInput) (Rollout, err
 			return err
 		}
 		if err := s.refuseLiveRolloutTx(ctx, tx, pid, in.Prompt, in.Label); err != nil {
+			return err
+		}
+		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, cur.Version); err != nil {
 			return err
 		}
 		switch {

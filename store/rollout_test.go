@@ -451,3 +451,26 @@ func TestChangeRolloutSeen(t *testing.T) {
 		t.Fatalf("pause of an aborted rollout: %v", err)
 	}
 }
+
+// TestStartRolloutExpectFrom: a start confirmed against the version the
+// label held is refused when another process moved the label since.
+func TestStartRolloutExpectFrom(t *testing.T) {
+	ctx := context.Background()
+	st, _ := rolloutFixture(t)
+	seen := 1
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2, Actor: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", ExpectFrom: &seen})
+	var moved *LabelMovedError
+	if !errors.As(err, &moved) || moved.Actual != 2 {
+		t.Fatalf("stale start: %v", err)
+	}
+	if _, err := st.LatestRollout(ctx, "p", "production"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused start left a rollout: %v", err)
+	}
+	seen = 2
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", ExpectFrom: &seen}); err != nil {
+		t.Fatal(err)
+	}
+}

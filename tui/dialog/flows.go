@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -66,8 +67,10 @@ func loadPromote(c *common.Common, req common.PromoteMsg, was stale) tea.Cmd {
 			return was.fail(common.StatusError, common.Explain(err))
 		}
 		var cur store.Version
+		whole := true
 		for _, l := range labels {
 			if l.Name == req.Label {
+				whole = l.Split == nil
 				if l.Version == req.Version {
 					return was.fail(common.StatusInfo, fmt.Sprintf("%s is already on v%d", req.Label, req.Version))
 				}
@@ -123,6 +126,14 @@ func loadPromote(c *common.Common, req common.PromoteMsg, was stale) tea.Cmd {
 		}
 		if gate.Verdict != store.GateNotGated {
 			spec.Force = move(true)
+		}
+		if cur.Number > 0 && whole {
+			if r, err := c.Store.LatestRollout(ctx, req.Prompt, req.Label); err != nil || !r.Live() {
+				spec.Alt = stagedRollout(c, req, from, gate.Verdict != store.GateNotGated)
+				spec.Confirm = "move " + req.Label + " now"
+				spec.Lines = append(spec.Lines, fmt.Sprintf("%s starts a staged rollout instead: %s of units on v%d, one step every %s once its guards are healthy (%s, %d events each); a breach puts v%d back on 100%%.",
+					spec.Alt.Key, stepsText(defaultSteps), req.Version, common.Every(time.Hour), strings.Join(store.DefaultGuards, ", "), defaultMinRequests, cur.Number))
+			}
 		}
 		if gate.Refused() {
 			then := req
@@ -296,4 +307,52 @@ func CommitSpec(c *common.Common, base store.Version, in store.CommitInput, titl
 
 func labelChange(ev store.LabelEvent) store.Change {
 	return store.Change{Prompt: ev.Prompt, Kind: "label", Label: ev.Label, Version: ev.To, From: ev.From, Actor: ev.Actor, At: ev.At}
+}
+
+// The plan of a staged rollout started from the promote dialog: the
+// command line's defaults (verso rollout start).
+var (
+	defaultSteps       = []int{5, 25, 50, 100}
+	defaultMinRequests = int64(100)
+)
+
+func stepsText(steps []int) string {
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = fmt.Sprintf("%d%%", s)
+	}
+	return strings.Join(parts, " → ")
+}
+
+// stagedRollout is the promote dialog's other way: a staged rollout of the
+// label to the version, with the command line's defaults, confirmed
+// against the version the label was on (from); the gate decides as for
+// the CLI (ctrl+f forces it with the reason when gated). It opens the
+// Rollout view when it has started.
+func stagedRollout(c *common.Common, req common.PromoteMsg, from int, gated bool) *Alt {
+	start := func(force bool) func(context.Context, string) (string, []store.Change, error) {
+		return func(ctx context.Context, reason string) (string, []store.Change, error) {
+			expect := from
+			r, err := c.Store.StartRollout(ctx, store.RolloutInput{Prompt: req.Prompt, Label: req.Label, To: req.Version, Steps: defaultSteps,
+				Every: time.Hour, Guards: store.DefaultGuards, MinRequests: defaultMinRequests, Actor: c.Author, Reason: reason, Force: force, ExpectFrom: &expect})
+			if err != nil {
+				return "", nil, err
+			}
+			var changes []store.Change
+			if evs, err := c.Store.LabelHistory(ctx, req.Prompt); err == nil && len(evs) > 0 {
+				changes = append(changes, labelChange(evs[len(evs)-1]))
+			}
+			msg := fmt.Sprintf("%s %s: rollout %d to v%d started at %d%%", req.Prompt, req.Label, r.ID, r.To, r.Steps[0])
+			if force {
+				msg += " (forced past the gate)"
+			}
+			return msg, changes, nil
+		}
+	}
+	alt := &Alt{Key: "ctrl+s", Help: "start a staged rollout", Do: start(false),
+		Done: common.OpenRolloutMsg{Prompt: req.Prompt, Label: req.Label}}
+	if gated {
+		alt.Force = start(true)
+	}
+	return alt
 }
