@@ -264,3 +264,59 @@ func TestKeysWhileDialogBusy(t *testing.T) {
 		t.Fatalf("the j typed while the dialog was busy was lost: %s", r.titles())
 	}
 }
+
+// TestKeysTypedBeforeTheListLoads: "j enter 2" typed before the prompt
+// list has read the registry open the second prompt on its History tab,
+// as they would have once it showed; none is dropped on the empty list.
+func TestKeysTypedBeforeTheListLoads(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	o := options(st, "dark")
+	o.Ctx = t.Context()
+	r := &root{t: t, m: New(o)}
+	r.send(tea.WindowSizeMsg{Width: 120, Height: 35})
+	load := r.m.Init()
+	var cmds []tea.Cmd
+	for _, k := range ct.Keys("j", "enter", "2") {
+		_, cmd := r.m.Update(k)
+		cmds = append(cmds, cmd)
+	}
+	r.run(load)
+	for _, cmd := range cmds {
+		r.run(cmd)
+	}
+	ps, err := st.ListPrompts(t.Context(), store.ListOptions{})
+	if err != nil || len(ps) < 2 {
+		t.Fatalf("fixture: %d prompts, %v", len(ps), err)
+	}
+	if want := "prompts | " + ps[1].Name; r.titles() != want {
+		t.Fatalf("stack %q, want %q", r.titles(), want)
+	}
+	if pv := r.m.Top().(*promptview.Model); pv.Active() != "History" {
+		t.Fatalf("tab %s, want History", pv.Active())
+	}
+}
+
+// TestKeysTypedBeforeATabLoads: "2 j" typed while the prompt is opening
+// move History's cursor once its versions have arrived, not before.
+func TestKeysTypedBeforeATabLoads(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	_, open := r.m.Update(common.OpenPromptMsg{Name: ct.Support})
+	// The prompt view is up; its tabs' reads have not run yet.
+	var cmds []tea.Cmd
+	for _, k := range ct.Keys("2", "j") {
+		_, cmd := r.m.Update(k)
+		cmds = append(cmds, cmd)
+	}
+	r.run(open)
+	for _, cmd := range cmds {
+		r.run(cmd)
+	}
+	pv := r.m.Top().(*promptview.Model)
+	if pv.Active() != "History" {
+		t.Fatalf("tab %s", pv.Active())
+	}
+	if p := r.plain(); !strings.Contains(p, "row 2 of 4") {
+		t.Fatalf("the j typed ahead was lost:\n%s", p)
+	}
+}

@@ -173,6 +173,11 @@ func (m *Model) Selected() string {
 	return m.all[m.visible[m.cursor].idx].Name
 }
 
+// Busy is true until the list has first loaded: keys typed ahead ("j
+// enter" while the registry is read) wait for the rows they are meant
+// for instead of moving a cursor on an empty list.
+func (m *Model) Busy() bool { return !m.loaded && m.err == nil }
+
 // Update handles keys, mouse and loaded data.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -357,7 +362,8 @@ func (m *Model) open() tea.Cmd {
 	if name == "" {
 		return nil
 	}
-	return func() tea.Msg { return common.OpenPromptMsg{Name: name} }
+	// A flow: keys typed right after enter ("enter 2") go to the prompt.
+	return m.c.Flow(common.OpenPromptMsg{Name: name})
 }
 
 // SetSize splits the width between the list and the preview.

@@ -1,0 +1,17 @@
+package promptview
+
+// Keys typed while the tab in view is still reading (a "j" right after
+// "enter 2") wait for it, as the root holds keys for any busy screen: a
+// cursor never moves over rows that have not arrived.
+
+type busyTab interface{ Busy() bool }
+
+// Busy is true while the active tab has not loaded yet.
+func (m *Model) Busy() bool {
+	b, ok := m.tabs[m.active].(busyTab)
+	return ok && b.Busy()
+}
+
+func (t *history) Busy() bool { return !t.loaded && t.err == nil }
+
+func (t *labels) Busy() bool { return !t.loaded && t.err == nil }
