@@ -191,6 +191,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.opening(dialog.LoadPromote(m.c, msg))
 	case common.RollbackMsg:
 		return m, m.opening(dialog.LoadRollback(m.c, msg.Prompt, msg.Label))
+	case common.RemoveLabelMsg:
+		return m, m.opening(dialog.LoadRemove(m.c, msg.Prompt, msg.Label))
 	case common.OpenRolloutMsg:
 		return m, m.push(rollout.New(m.c, msg.Prompt, msg.Label))
 	case common.RolloutChangeMsg:

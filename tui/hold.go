@@ -89,7 +89,7 @@ func (m *Model) flowArrived(msg tea.Msg) {
 	switch msg.(type) {
 	case common.PromoteMsg, common.RollbackMsg, common.EditMsg, common.OpenDiffMsg, common.OpenPromptMsg,
 		common.RunSuiteMsg, common.OpenRunMsg, common.CompareRunsMsg, common.CaseFormMsg, common.PlaygroundMsg,
-		common.OpenRolloutMsg, common.RolloutChangeMsg:
+		common.OpenRolloutMsg, common.RolloutChangeMsg, common.RemoveLabelMsg:
 		m.c.FlowArrived()
 	}
 }

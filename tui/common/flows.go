@@ -140,3 +140,9 @@ type RolloutChangeMsg struct {
 	Label  string
 	Action store.RolloutAction
 }
+
+// RemoveLabelMsg opens the confirmation of a label's removal.
+type RemoveLabelMsg struct {
+	Prompt string
+	Label  string
+}

@@ -356,3 +356,79 @@ func stagedRollout(c *common.Common, req common.PromoteMsg, from int, gated bool
 	}
 	return alt
 }
+
+// LoadRemove opens the confirmation of a label's removal: what it points
+// at, the gate's decision (a protected label is only removed by force,
+// with a reason), a reason to record. The removal is confirmed against the
+// version the label was on when this was read. It runs as a command.
+func LoadRemove(c *common.Common, prompt, label string) tea.Cmd {
+	return loadRemove(c, prompt, label, stale{})
+}
+
+func loadRemove(c *common.Common, prompt, label string, was stale) tea.Cmd {
+	ctx := c.Ctx
+	return func() tea.Msg {
+		labels, err := c.Store.Labels(ctx, prompt)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
+		}
+		var cur store.Label
+		for _, l := range labels {
+			if l.Name == label {
+				cur = l
+			}
+		}
+		if cur.Version == 0 {
+			return was.fail(common.StatusError, fmt.Sprintf("%s has no label %s to remove", prompt, label))
+		}
+		at := fmt.Sprintf("v%d", cur.Version)
+		if cur.Split != nil {
+			at = "the split " + cur.Split.String()
+		}
+		lines := []string{fmt.Sprintf("%s is removed from %s: whoever resolves %s@%s gets an error until it is set again.", label, at, prompt, label)}
+		gate, err := c.Store.DecideGate(ctx, prompt, label, 0)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
+		}
+		if l := GateLine(gate); l != "" {
+			lines = append(lines, l)
+		}
+		from, err := c.Store.Version(ctx, prompt, cur.Version)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
+		}
+		diff := common.DiffSpec{Title: prompt + " " + label, LeftTitle: common.VersionTitle(from), RightTitle: "(removed)", Left: common.VersionText(from)}
+		expect := cur.Version
+		remove := func(force bool) func(context.Context, string) (string, []store.Change, error) {
+			return func(ctx context.Context, reason string) (string, []store.Change, error) {
+				ev, err := c.Store.RemoveLabel(ctx, store.RemoveLabelInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: reason, Force: force, ExpectFrom: &expect})
+				if err != nil {
+					return "", nil, err
+				}
+				msg := fmt.Sprintf("%s %s removed", prompt, label)
+				if ev.Forced {
+					msg += " (forced past the gate)"
+				}
+				return msg, []store.Change{labelChange(ev)}, nil
+			}
+		}
+		spec := Spec{
+			Title:       fmt.Sprintf("Remove %s from %s", label, prompt),
+			Lines:       lines,
+			Diff:        &diff,
+			Input:       "Reason",
+			Placeholder: "why (recorded in the label history)",
+			Confirm:     "remove " + label,
+			Do:          remove(false),
+			Refused:     gate.Refused(),
+			ForceHelp:   "remove it anyway with this reason",
+			Again: func(text, notice string) tea.Cmd {
+				return loadRemove(c, prompt, label, stale{text: text, notice: notice})
+			},
+		}
+		if gate.Verdict != store.GateNotGated {
+			spec.Force = remove(true)
+		}
+		return was.open(c, spec)
+	}
+}

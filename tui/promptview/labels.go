@@ -2,11 +2,13 @@ package promptview
 
 import (
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/seed94f0f622/verso/store"
 	"github.com/seed94f0f622/verso/tui/common"
@@ -14,6 +16,8 @@ import (
 
 type labelKeys struct {
 	Down, Up, Rollback, View, Rollout key.Binding
+	New, Move, Remove, OpenRun        key.Binding
+	Accept, Cancel                    key.Binding
 }
 
 func newLabelKeys(list common.ListKeys) labelKeys {
@@ -23,6 +27,12 @@ func newLabelKeys(list common.ListKeys) labelKeys {
 		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back label")),
 		View:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view its version")),
 		Rollout:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open its rollout")),
+		New:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new label")),
+		Move:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move label")),
+		Remove:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "remove label")),
+		OpenRun:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the run behind the move")),
+		Accept:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }
 
@@ -36,8 +46,16 @@ type labels struct {
 	events  []store.LabelEvent // newest first
 	// rollouts is each label's newest rollout (live or not).
 	rollouts map[string]store.Rollout
-	cursor   int
-	scroll   int // history lines scrolled
+	latest   int // the prompt's newest version
+	// cursor runs over the labels, then the history's moves.
+	cursor int
+	scroll int // history lines scrolled
+	// ask is the question being typed: a new label's name, then its
+	// version, or the version a label moves to.
+	ask      askStep
+	askLabel string
+	input    textinput.Model
+	theme    string // the theme the input was styled with
 	err      error
 	loaded   bool
 	keys     labelKeys
@@ -50,8 +68,18 @@ type labelsMsg struct {
 	current  []store.Label
 	events   []store.LabelEvent
 	rollouts map[string]store.Rollout
+	latest   int
 	err      error
 }
+
+// askStep is what the Labels tab is asking.
+type askStep int
+
+const (
+	askNone    askStep = iota
+	askName            // a new label's name
+	askVersion         // the version askLabel goes to
+)
 
 func newLabels(c *common.Common, name string) *labels {
 	return &labels{c: c, id: common.NewID(), name: name, keys: newLabelKeys(c.List)}
@@ -59,7 +87,7 @@ func newLabels(c *common.Common, name string) *labels {
 
 func (t *labels) ID() int         { return t.id }
 func (t *labels) Name() string    { return "Labels" }
-func (t *labels) Capturing() bool { return false }
+func (t *labels) Capturing() bool { return t.ask != askNone }
 func (t *labels) Init() tea.Cmd   { return t.load() }
 func (t *labels) Reload() tea.Cmd { return t.load() }
 
@@ -74,6 +102,10 @@ func (t *labels) load() tea.Cmd {
 		if err != nil {
 			return labelsMsg{To: to, err: err}
 		}
+		latest, err := st.Lookup(ctx, name+"@latest")
+		if err != nil {
+			return labelsMsg{To: to, err: err}
+		}
 		rs, err := st.Rollouts(ctx, name)
 		newest := map[string]store.Rollout{}
 		for _, r := range rs { // newest first
@@ -81,7 +113,7 @@ func (t *labels) load() tea.Cmd {
 				newest[r.Label] = r
 			}
 		}
-		return labelsMsg{To: to, current: cur, events: evs, rollouts: newest, err: err}
+		return labelsMsg{To: to, current: cur, events: evs, rollouts: newest, latest: latest.Number, err: err}
 	}
 }
 
@@ -93,6 +125,12 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			return t, common.Error(msg.err)
 		}
 		sel := t.selected()
+		onLabel, oldCursor := t.loaded && sel != "", t.cursor
+		var selMove int64
+		if e := t.selectedMove(); e != nil {
+			selMove = e.ID
+		}
+		t.latest = msg.latest
 		t.current = msg.current
 		t.events = msg.events
 		t.rollouts = msg.rollouts
@@ -111,27 +149,60 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 			sel = "production"
 		}
 		t.loaded = true
+		// A label gone (removed here or elsewhere): the row where it was.
 		t.cursor = 0
+		if onLabel {
+			t.cursor = max(min(oldCursor, len(t.current)-1), 0)
+		}
 		for i, l := range t.current {
 			if l.Name == sel {
 				t.cursor = i
 			}
 		}
+		for i, e := range t.events {
+			if selMove != 0 && e.ID == selMove {
+				t.cursor = len(t.current) + i
+			}
+		}
 		return t, nil
 	case tea.KeyPressMsg:
+		if t.ask != askNone {
+			return t, t.answer(msg)
+		}
 		switch {
 		case key.Matches(msg, t.keys.Down):
-			if t.cursor < len(t.current)-1 {
-				t.cursor++
-			} else {
-				t.scroll = min(t.scroll+1, max(len(t.events)-1, 0))
-			}
+			t.cursor = min(t.cursor+1, max(len(t.current)+len(t.events)-1, 0))
+			t.follow()
 		case key.Matches(msg, t.keys.Up):
-			if t.scroll > 0 {
-				t.scroll--
-			} else {
-				t.cursor = max(t.cursor-1, 0)
+			t.cursor = max(t.cursor-1, 0)
+			t.follow()
+		case key.Matches(msg, t.keys.New):
+			if !t.loaded {
+				return t, nil
 			}
+			t.ask, t.askLabel = askName, ""
+			t.input = t.c.NewInput("New label: ", "e.g. canary, eu (enter, then its version)")
+			return t, t.input.Focus()
+		case key.Matches(msg, t.keys.Move):
+			l := t.selected()
+			if l == "" {
+				return t, common.Warn("move the cursor to a label (↑), then m moves it")
+			}
+			return t, t.askFor(l)
+		case key.Matches(msg, t.keys.Remove):
+			l := t.selected()
+			if l == "" {
+				return t, common.Warn("move the cursor to a label (↑), then x removes it")
+			}
+			name := t.name
+			return t, t.c.Flow(common.RemoveLabelMsg{Prompt: name, Label: l})
+		case key.Matches(msg, t.keys.OpenRun) && t.selectedMove() != nil:
+			e := t.selectedMove()
+			if e.RunID == 0 {
+				return t, common.Warn("this move has no eval run behind it (it was not promoted from a run)")
+			}
+			name, id := t.name, e.RunID
+			return t, t.c.Flow(common.OpenRunMsg{Prompt: name, RunID: id})
 		case key.Matches(msg, t.keys.Rollback):
 			if l := t.selected(); l != "" {
 				name := t.name
@@ -186,6 +257,88 @@ func (t *labels) selected() string {
 	return ""
 }
 
+// selectedMove is the history's move under the cursor (nil on a label).
+func (t *labels) selectedMove() *store.LabelEvent {
+	if i := t.cursor - len(t.current); i >= 0 && i < len(t.events) {
+		return &t.events[i]
+	}
+	return nil
+}
+
+// askFor asks which version label goes to.
+func (t *labels) askFor(label string) tea.Cmd {
+	t.ask, t.askLabel = askVersion, label
+	t.input = t.c.NewInput(fmt.Sprintf("Point %s at version (1-%d): ", common.CleanLine(label), t.latest), fmt.Sprintf("%d", t.latest))
+	return t.input.Focus()
+}
+
+// answer takes a key of the question being typed; enter goes on to the
+// version, then to the promote confirmation (what changes, the gate, a
+// reason, compare-and-swap on the label), esc cancels.
+func (t *labels) answer(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, t.keys.Cancel):
+		t.ask = askNone
+		return nil
+	case key.Matches(msg, t.keys.Accept):
+		text := strings.TrimSpace(t.input.Value())
+		if t.ask == askName {
+			if err := store.ValidLabel(text); err != nil {
+				return common.Error(err)
+			}
+			for _, l := range t.current {
+				if l.Name == text {
+					return common.Warn(fmt.Sprintf("%s already exists: m on it moves it", text))
+				}
+			}
+			return t.askFor(text)
+		}
+		v := t.latest
+		if text != "" {
+			n, err := strconv.Atoi(strings.TrimPrefix(text, "v"))
+			if err != nil || n < 1 || n > t.latest {
+				return common.Warn(fmt.Sprintf("%q is not a version of %s: type a number from 1 to %d", text, t.name, t.latest))
+			}
+			v = n
+		}
+		t.ask = askNone
+		name, label := t.name, t.askLabel
+		return t.c.Flow(common.PromoteMsg{Prompt: name, Version: v, Label: label})
+	}
+	var cmd tea.Cmd
+	t.input, cmd = t.input.Update(msg)
+	return cmd
+}
+
+// historyRows is how many moves fit under the labels.
+func (t *labels) historyRows() int {
+	rows := 1 + len(t.current) + 3
+	for _, l := range t.current {
+		if l.Split != nil {
+			rows++
+		}
+	}
+	if t.ask != askNone {
+		rows++
+	}
+	return max(t.height-rows, 1)
+}
+
+// follow scrolls the history so that the move under the cursor shows.
+func (t *labels) follow() {
+	i := t.cursor - len(t.current)
+	if i < 0 {
+		t.scroll = 0
+		return
+	}
+	if i < t.scroll {
+		t.scroll = i
+	}
+	if n := t.historyRows(); i >= t.scroll+n {
+		t.scroll = i - n + 1
+	}
+}
+
 func (t *labels) SetSize(w, h int) { t.width, t.height = w, h }
 
 func (t *labels) View() string {
@@ -231,9 +384,23 @@ func (t *labels) View() string {
 			lines = append(lines, st.Muted.Render(common.Fit(strings.Repeat(" ", 14)+detail, t.width)))
 		}
 	}
+	if t.ask != askNone {
+		if t.theme != t.c.Theme.Name {
+			t.theme = t.c.Theme.Name
+			t.c.StyleInput(&t.input)
+		}
+		t.input.SetWidth(max(t.width-ansi.StringWidth(t.input.Prompt)-4, 10))
+		lines = append(lines, "  "+t.input.View())
+	}
 	lines = append(lines, "", st.Subtitle.Render(fmt.Sprintf("History (%s, newest first, append-only)", plural(len(t.events), "move"))))
-	lines = append(lines, st.Table.Header.Render(common.Fit(fmt.Sprintf("  %-16s %-12s %-11s %-10s %s", "WHEN", "LABEL", "MOVE", "BY", "REASON"), t.width)))
-	for _, e := range t.events[min(t.scroll, len(t.events)):] {
+	// the MOVE column as wide as its widest move (splits are long), up to 24
+	moveW := 11
+	for _, e := range t.events {
+		moveW = max(moveW, min(ansi.StringWidth(moveText(e)), 24))
+	}
+	lines = append(lines, st.Table.Header.Render(common.Fit(fmt.Sprintf("  %-16s %-12s %-*s %-10s %s", "WHEN", "LABEL", moveW, "MOVE", "BY", "REASON"), t.width)))
+	for k, e := range t.events[min(t.scroll, len(t.events)):] {
+		selected := len(t.current)+min(t.scroll, len(t.events))+k == t.cursor
 		from, to := "new", "removed"
 		if e.From > 0 {
 			from = stateText(e.From, e.FromSplit)
@@ -248,11 +415,16 @@ func (t *labels) View() string {
 		if e.Forced {
 			reason += " [forced past the gate]"
 		}
-		line := fmt.Sprintf("  %-16s %-12s %-11s %-10s ", common.Ago(e.At, now), common.Trunc(common.CleanLine(e.Label), 12),
-			from+"→"+to, common.Trunc(common.CleanLine(e.Actor), 10))
+		move := common.Trunc(from+"→"+to, moveW)
+		line := fmt.Sprintf("  %-16s %-12s %s%s %-10s ", common.Ago(e.At, now), common.Trunc(common.CleanLine(e.Label), 12),
+			move, strings.Repeat(" ", max(moveW-ansi.StringWidth(move), 0)), common.Trunc(common.CleanLine(e.Actor), 10))
 		style := st.Text
 		if e.Forced {
 			style = st.Warning
+		}
+		if selected {
+			lines = append(lines, st.List.Cursor.Render("›")+st.List.Selected.Render(common.Fit(ansi.Strip(line[1:])+reason, max(t.width-1, 0))))
+			continue
 		}
 		lines = append(lines, style.Render(line)+st.Muted.Render(reason))
 	}
@@ -268,13 +440,34 @@ func stateText(v int, sp *store.Split) string {
 }
 
 func (t *labels) ShortHelp() []key.Binding {
+	if t.ask != askNone {
+		return []key.Binding{t.keys.Accept, t.keys.Cancel}
+	}
+	if t.selectedMove() != nil {
+		return []key.Binding{t.keys.OpenRun, t.keys.New, t.keys.Down, t.keys.Up}
+	}
 	b := []key.Binding{t.keys.Rollback, t.keys.View}
 	if _, ok := t.rollouts[t.selected()]; ok {
 		b = append(b, t.keys.Rollout)
 	}
-	return append(b, t.keys.Down, t.keys.Up)
+	return append(b, t.keys.Move, t.keys.Remove, t.keys.New, t.keys.Down, t.keys.Up)
 }
 
 func (t *labels) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{t.keys.Down, t.keys.Up, t.keys.View, t.keys.Rollback, t.keys.Rollout}}
+	return [][]key.Binding{
+		{t.keys.Down, t.keys.Up, t.keys.View, t.keys.OpenRun},
+		{t.keys.New, t.keys.Move, t.keys.Remove, t.keys.Rollback, t.keys.Rollout},
+	}
+}
+
+// moveText is a move as the history's MOVE column writes it.
+func moveText(e store.LabelEvent) string {
+	from, to := "new", "removed"
+	if e.From > 0 {
+		from = stateText(e.From, e.FromSplit)
+	}
+	if e.To > 0 {
+		to = stateText(e.To, e.ToSplit)
+	}
+	return from + "→" + to
 }

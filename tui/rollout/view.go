@@ -142,8 +142,12 @@ func (m *Model) guards() []string {
 	st := m.c.Styles
 	r, c := m.d.r, m.d.check
 	head := "Guards"
-	if !c.Since.IsZero() {
+	switch {
+	case c.Since.IsZero():
+	case r.Live():
 		head += fmt.Sprintf(" · step %d%% since %s", c.Weight, common.Ago(c.Since, m.d.now))
+	default:
+		head += fmt.Sprintf(" · step %d%%, its last %s", c.Weight, common.Wait(c.At.Sub(c.Since)))
 	}
 	switch c.Verdict {
 	case "healthy", "waiting", "breached":
