@@ -24,8 +24,16 @@ func TestMain(m *testing.M) {
 		os.Exit(childHold())
 	case "ack":
 		os.Exit(childAck())
+	case "copy":
+		os.Exit(childCopy())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, f := range benchCleanups {
+		if err := f(); err != nil {
+			fmt.Fprintln(os.Stderr, "cleanup:", err)
+		}
+	}
+	os.Exit(code)
 }
 
 func childCommit() int {
@@ -80,7 +88,7 @@ func childLabel() int {
 }
 
 // runChildren runs procs child processes and returns their stdout.
-func runChildren(t *testing.T, mode, db string, procs, n int) []string {
+func runChildren(t testing.TB, mode, db string, procs, n int) []string {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, procs)

@@ -265,6 +265,10 @@ type AssertionResult struct {
 	Score  float64 `json:"score"`
 	Reason string  `json:"reason,omitempty"`
 	Weight float64 `json:"weight,omitempty"`
+	// Pending: a comparison assertion (select-best, max-score) that waits
+	// for the other outputs of its case; its result's Pass is false until
+	// the runner's comparison pass replaces it.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Result is one (run, version, model, case, repeat) outcome.

@@ -41,6 +41,7 @@ func advise(err error) error {
 		done      *advisedError
 		noModel   *runner.NoModelError
 		empty     *runner.EmptySuiteError
+		compare   *runner.ComparisonError
 		stopped   *runner.StoppedError
 		key       *provider.KeyError
 		tooMany   *suitefile.TooManyCasesError
@@ -56,6 +57,8 @@ func advise(err error) error {
 		return &advisedError{err: err, msg: userMessage(err), advice: "pass --model provider/model (e.g. demo/demo-large)"}
 	case errors.As(err, &empty):
 		return &advisedError{err: err, msg: userMessage(err), advice: fmt.Sprintf("import some with `verso suite import %s FILE`", empty.Prompt)}
+	case errors.As(err, &compare):
+		return &advisedError{err: err, msg: userMessage(err), advice: "run two or more versions (NAME@1 NAME@2) or pass --model twice, or remove the comparison from the case"}
 	case errors.As(err, &stopped):
 		return &advisedError{err: err, msg: userMessage(err), advice: fmt.Sprintf("resume with `verso eval --resume %d` once the server recovers", stopped.RunID)}
 	case errors.As(err, &key):

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ func TestEvalErrorsGetCommandLineAdvice(t *testing.T) {
 	}{
 		{fmt.Errorf("eval: %w", &runner.NoModelError{Prompt: "p", Version: 2}), "eval: p@2 has no model in its config: pass --model provider/model (e.g. demo/demo-large)"},
 		{&runner.EmptySuiteError{Prompt: "p", Suite: "smoke"}, "suite \"smoke\" of p has no cases: import some with `verso suite import p FILE`"},
+		{&runner.ComparisonError{Prompt: "p", Suite: "s", Case: "c", Err: errors.New("select-best compares outputs")}, `suite "s" of p, case "c": select-best compares outputs: run two or more versions (NAME@1 NAME@2) or pass --model twice`},
 		{&runner.StoppedError{RunID: 9, Calls: 8, Reason: "HTTP 429", Last: "quota"}, "finished results are kept: resume with `verso eval --resume 9` once the server recovers"},
 		{&provider.KeyError{Provider: "openai", Env: "OPENAI_API_KEY"}, "provider openai needs an API key: export OPENAI_API_KEY (or pick another model, e.g. --model demo/demo-large)"},
 		{fmt.Errorf("provider demo: %w", provider.ErrDemoNotRunning), "the demo model server is not running: use `verso eval` or `verso demo`, which start it"},

@@ -15,9 +15,11 @@ func newAssertionsCmd(a *app) *cobra.Command {
 		Use:   "assertions",
 		Short: "List every assertion type a suite can use, and whether it needs a model",
 		Long: "Lists the assertion types of test suites (promptfoo's names and meaning), one line each.\n" +
-			"Every type also exists negated with a not- prefix (not-contains). A type marked model calls a\n" +
-			"model when it is checked: the grader (the assertion's provider, `grader:` in the config file, or\n" +
-			"the model under test) or, for similar, an embedding model.",
+			"Every type but the comparisons (select-best, max-score) also exists negated with a not- prefix\n" +
+			"(not-contains). A type marked model calls a model when it is checked: the grader (the\n" +
+			"assertion's provider, `grader:` in the config file, or the model under test) or, for similar,\n" +
+			"an embedding model. The comparisons judge each case's outputs across the run's versions and\n" +
+			"models once all of them are in.",
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			kinds := assert.Kinds()
@@ -45,7 +47,7 @@ func newAssertionsCmd(a *app) *cobra.Command {
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			_, err := fmt.Fprintln(a.stdout, "Each type also exists negated: not-TYPE.")
+			_, err := fmt.Fprintln(a.stdout, "Each type but select-best and max-score also exists negated: not-TYPE.")
 			return err
 		},
 	}

@@ -16,6 +16,7 @@ func commands(a *app) []*cobra.Command {
 		newGateCmd(a),
 		newExportCmd(a),
 		newImportCmd(a),
+		newCopyCmd(a),
 		newVersionCmd(a),
 		newEvalCmd(a), newSuiteCmd(a), newRunsCmd(a), newAssertionsCmd(a),
 		newDemoCmd(a),

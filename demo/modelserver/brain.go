@@ -39,6 +39,8 @@ type Input struct {
 func Reply(in Input) string {
 	t := newTask(in)
 	switch {
+	case t.isComparer():
+		return t.choose()
 	case t.isGrader():
 		return t.grade()
 	case t.isQA():

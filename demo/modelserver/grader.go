@@ -270,3 +270,47 @@ func (t *task) moderate(cats, output string) string {
 	}
 	return verdictJSON(true, 1, "The output has none of these categories: "+cats+".")
 }
+
+// ComparerMarker is the phrase that makes a request a comparison (Verso's
+// select-best): the user message holds "<Criterion>...</Criterion>" and the
+// outputs as "<Output index="N">...</Output>", and the answer is the number
+// of the best one.
+const ComparerMarker = "You are comparing outputs"
+
+var reIndexedOutput = regexp.MustCompile(`(?s)<Output index="(\d+)">\s*(.*?)\s*</Output>`)
+
+func (t *task) isComparer() bool { return strings.Contains(t.sys, ComparerMarker) }
+
+// choose answers a comparison: the output that meets the most clauses of
+// the criterion (checked as a rubric's), the first of equals.
+func (t *task) choose() string {
+	user := ""
+	for _, m := range t.in.Messages {
+		if m.Role == "user" {
+			user = m.Content
+		}
+	}
+	criterion := ""
+	if i, j := strings.Index(user, "<Criterion>"), strings.Index(user, "</Criterion>"); i >= 0 && j > i {
+		criterion = user[i+len("<Criterion>") : j]
+	}
+	var clauses []string
+	for _, c := range reClauseSep.Split(criterion, -1) {
+		if len(strings.Fields(c)) > 0 {
+			clauses = append(clauses, c)
+		}
+	}
+	best, bestN := "0", -1
+	for _, m := range reIndexedOutput.FindAllStringSubmatch(user, -1) {
+		n := 0
+		for _, c := range clauses {
+			if checkClause(c, m[2]) {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = m[1], n
+		}
+	}
+	return best
+}

@@ -68,6 +68,10 @@ type Outcome struct {
 	// stopped at its limit, raised an error, returned nothing usable, or
 	// python3 is missing): the case is an error, not a failure.
 	Error string
+	// Pending: the case has comparison assertions (select-best,
+	// max-score) that wait for its other outputs (see Compare); Pass is
+	// false until then.
+	Pending bool
 }
 
 // Failed lists the results that did not pass.
@@ -88,38 +92,26 @@ func Evaluate(ctx context.Context, as []store.Assertion, threshold float64, in I
 	if len(as) == 0 && in.Expected != "" {
 		as = []store.Assertion{{Type: "equals"}}
 	}
-	out := Outcome{Pass: true, Score: 1}
-	var total, weights float64
-	allPass := true
+	var out Outcome
 	for _, a := range as {
-		r, unknown := one(ctx, a, in, m)
-		if unknown != "" && out.Error == "" {
-			out.Error = a.Type + " assertion: " + unknown
+		var r store.AssertionResult
+		if IsComparison(a.Type) {
+			// Decided by Compare once every output of the case is in.
+			r = store.AssertionResult{Type: a.Type, Pending: true, Reason: pendingReason}
+		} else {
+			var unknown string
+			r, unknown = one(ctx, a, in, m)
+			if unknown != "" && out.Error == "" {
+				out.Error = a.Type + " assertion: " + unknown
+			}
 		}
-		w := 1.0
+		r.Weight = 1.0
 		if a.Weight != nil {
-			w = *a.Weight
+			r.Weight = *a.Weight
 		}
-		r.Weight = w
 		out.Results = append(out.Results, r)
-		total += r.Score * w
-		weights += w
-		if !r.Pass && w > 0 {
-			allPass = false
-		}
 	}
-	if weights > 0 {
-		out.Score = total / weights
-	} else if !allPass {
-		out.Score = 0
-	}
-	out.Pass = allPass
-	if threshold > 0 {
-		out.Pass = out.Score >= threshold-1e-9
-	}
-	if out.Error != "" {
-		out.Pass = false
-	}
+	settle(&out, threshold)
 	return out
 }
 

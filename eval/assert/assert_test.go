@@ -170,6 +170,9 @@ func TestValidate(t *testing.T) {
 		"needs a list":            {Type: "contains-any"},
 		"external schema":         {Type: "is-json", Value: map[string]any{"$ref": "file:///etc/passwd"}},
 		"value: template: line 1": {Type: "contains", Value: "{{#x}}"},
+		"cannot be negated":       {Type: "not-select-best", Value: "x"},
+		"unknown option":          {Type: "max-score", Value: map[string]any{"weight": map[string]any{"python": 3}}},
+		"use average or sum":      {Type: "max-score", Value: map[string]any{"method": "median"}},
 	}
 	for want, a := range bad {
 		err := Validate(a)
@@ -186,9 +189,14 @@ func TestValidate(t *testing.T) {
 			a.Value = map[string]any{"type": "string"}
 		case "is-json", "contains-json":
 			a.Value = nil
+		case "max-score":
+			a.Value = map[string]any{"method": "sum", "weights": map[string]any{"contains": 2}, "threshold": 0.5}
 		}
 		if err := Validate(a); err != nil {
 			t.Errorf("Validate(%s): %v", typ, err)
+		}
+		if IsComparison(typ) {
+			continue // never negated
 		}
 		a.Type = "not-" + typ
 		if err := Validate(a); err != nil {
@@ -211,8 +219,11 @@ func TestKindsTable(t *testing.T) {
 			t.Errorf("kind %d: %q (types say %q, seen %v)", i, k.Name, Types[i], seen[k.Name])
 		}
 		seen[k.Name] = true
-		if k.Doc == "" || strings.Contains(k.Doc, "\n") || k.Check == nil {
-			t.Errorf("%s: needs a one-line Doc and a Check", k.Name)
+		if k.Doc == "" || strings.Contains(k.Doc, "\n") || (k.Check == nil) == (k.Compare == nil) {
+			t.Errorf("%s: needs a one-line Doc and a Check or a Compare", k.Name)
+		}
+		if IsComparison(k.Name) != (k.Compare != nil) {
+			t.Errorf("%s: IsComparison says %v", k.Name, IsComparison(k.Name))
 		}
 		for _, name := range []string{k.Name, "not-" + k.Name} {
 			if NeedsModel(name) != k.NeedsModel {

@@ -32,6 +32,10 @@ type Kind struct {
 	Validate func(v Validation) error
 	// Check evaluates one (non-negated) assertion of this type.
 	Check func(ctx context.Context, c Call) (pass bool, score float64, reason string)
+	// Compare, set instead of Check on a comparison type, judges every
+	// output of a case at once and returns one result per contender (see
+	// Compare in compare.go).
+	Compare func(ctx context.Context, c CompareCall) []store.AssertionResult
 }
 
 // Validation is what a Kind's Validate looks at.
@@ -135,6 +139,10 @@ var kinds = []Kind{
 		Check: graded(gradeContextRecall)},
 	{Name: "moderation", Doc: "a grader model finds none of the harmful categories (the value's list, or all) in the output", NeedsModel: true,
 		Check: graded(gradeModeration)},
+	{Name: "select-best", Doc: "a grader model picks, among the outputs of the case's versions and models, the one that best meets the value; only it passes", NeedsModel: true,
+		Validate: validateComparison, Compare: compareSelectBest},
+	{Name: "max-score", Doc: "only the output of the case's versions and models with the best score on its other assertions passes (value: method, weights by type, threshold)",
+		Validate: validateComparison, Compare: compareMaxScore},
 	{Name: "similar", Doc: "the output's embedding is at least the threshold (default 0.75) cosine-similar to the value's", NeedsModel: true,
 		Validate: validateSimilar, Check: checkSimilar},
 }

@@ -299,6 +299,9 @@ func (e *Engine) Start(ctx context.Context, p Plan, o Options) (*Run, error) {
 			models = append(models, c.Model)
 		}
 	}
+	if err := checkComparisons(p.Suite, prompt, len(cols)); err != nil {
+		return nil, err
+	}
 	total := len(cols) * len(p.Suite.Cases) * p.Repeat
 	if total > MaxCalls || p.Repeat > MaxCalls {
 		return nil, fmt.Errorf("a run of %d versions x models, %d cases and %d repeats is more than %d calls: split it", len(cols), len(p.Suite.Cases), p.Repeat, MaxCalls)
@@ -455,6 +458,11 @@ type exec struct {
 	start time.Time
 
 	brk *breaker
+	// groups are the open comparison groups (compare.go).
+	groups *groups
+	// earlier are the results a resumed run found saved: their cost was
+	// spent by the process that made them.
+	earlier map[Key]bool
 
 	// rendered caches rendered messages per (version, case) for the
 	// dispatcher: models and repeats share them.
@@ -470,15 +478,23 @@ func (e *Engine) launch(ctx context.Context, run store.Run, cols []report.Column
 	rctx, cancel := context.WithCancel(ctx)
 	h := &Run{ID: run.ID, Total: run.Total, Columns: cols, Cases: su.Cases, cancel: cancel, done: make(chan struct{})}
 	x := &exec{e: e, o: o, h: h, run: run, suite: su, start: time.Now()}
+	x.groups = newGroups(cols, &x.suite)
 	h.prog.Total = run.Total
 	h.prog.Status = store.RunRunning
 
 	have := map[Key]bool{}
+	x.earlier = have
+	var kept []store.Result
 	for _, r := range prev {
 		if r.Error != "" {
 			continue
 		}
 		have[Key{r.Version, r.Model, r.CaseID, r.Repeat}] = true
+		kept = append(kept, r)
+	}
+	// Results of comparison groups that are decided again are reported
+	// once decided.
+	for _, r := range x.groups.resumed(kept) {
 		x.count(r, false)
 		h.results = append(h.results, r)
 	}
@@ -582,8 +598,9 @@ func (x *exec) saved(rs []store.Result) {
 		if r.Error != "" {
 			kind = Failed
 		}
-		x.emitAfter(Event{Kind: kind, Key: Key{r.Version, r.Model, r.CaseID, r.Repeat}, Case: r.CaseName, Result: &r}, func() {
-			x.count(r, true)
+		k := Key{r.Version, r.Model, r.CaseID, r.Repeat}
+		x.emitAfter(Event{Kind: kind, Key: k, Case: r.CaseName, Result: &r}, func() {
+			x.count(r, !x.earlier[k])
 			x.h.results = append(x.h.results, r)
 		})
 	}
@@ -619,6 +636,10 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	// Buffered: the dispatcher prepares the next calls (render, request,
 	// cache lookup) while the workers wait on the network, so a worker that
 	// frees up starts its next call at once.
+	// Comparison groups a resumed run completes without a call.
+	for k, m := range x.groups.complete() {
+		x.decide(ctx, w, k, m)
+	}
 	ch := make(chan *task, x.o.Concurrency)
 	go func() {
 		defer close(ch)
@@ -649,8 +670,21 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 				if !ok {
 					continue
 				}
-				// Reported by the writer once saved (x.saved).
-				w.add(r, ce)
+				// Reported by the writer once saved (x.saved); an output
+				// whose comparisons wait for its case's other outputs is
+				// reported when its group is decided.
+				if x.groups.compares(r.CaseID) {
+					if r.Error != "" {
+						w.add(r, ce)
+					} else {
+						w.hold(r, ce)
+					}
+					if k, m, ok := x.groups.add(r); ok {
+						x.decide(ctx, w, k, m)
+					}
+				} else {
+					w.add(r, ce)
+				}
 				cmu.Lock()
 				completed++
 				cmu.Unlock()
@@ -665,7 +699,8 @@ func (x *exec) execute(ctx, parent context.Context, stop context.CancelFunc, tas
 	switch {
 	case werr != nil:
 		status = store.RunFailed
-	case completed < len(tasks):
+	case completed < len(tasks), x.groups.pending() > 0:
+		// Resume runs what is missing and decides the open groups.
 		status = store.RunCancelled
 	}
 	stopped := x.brk.err()
@@ -796,11 +831,7 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 		r.Cost = 0 // unknown: reports say so instead of a price
 	}
 	r.Cached = cached
-	th := x.suite.Threshold
-	if t.cas.Threshold != nil {
-		th = *t.cas.Threshold
-	}
-	o := assert.Evaluate(ctx, t.cas.Assertions, th, assert.Input{Output: r.Output, Vars: t.cas.Vars, Expected: t.cas.Expected,
+	o := assert.Evaluate(ctx, t.cas.Assertions, x.threshold(t.cas), assert.Input{Output: r.Output, Vars: t.cas.Vars, Expected: t.cas.Expected,
 		LatencyMS: r.LatencyMS, Cost: r.Cost, Model: t.key.Model, Prompt: assert.PromptText(t.msgs), Tools: t.ver.Config.Tools,
 		FinishReason: r.FinishReason}, x.e.Models)
 	if ctx.Err() != nil && needsModel(t.cas.Assertions) {

@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,9 +44,14 @@ func TestHelperProcess(t *testing.T) {
 	reg := provider.NewRegistry(config.Config{})
 	reg.SetBaseURL("demo", srv.URL())
 	eng := runner.New(st, reg)
-	su, _ := st.Suite(ctx, "sentiment", "default")
+	suite := cmp.Or(os.Getenv("VERSO_RUNNER_HELPER_SUITE"), "default")
+	su, _ := st.Suite(ctx, "sentiment", suite)
 	v1, _ := st.Version(ctx, "sentiment", 1)
 	v2, _ := st.Version(ctx, "sentiment", 2)
+	if suite == "compare" {
+		// compareSuite's own version: it answers with the label only.
+		v2, _ = st.Version(ctx, "sentiment", 3)
+	}
 	var mu sync.Mutex
 	out := bufio.NewWriter(os.Stdout)
 	h, err := eng.Start(ctx, runner.Plan{Suite: su, Versions: []store.Version{v1, v2}, Models: []string{"demo/demo-small"}},

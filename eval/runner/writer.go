@@ -26,8 +26,9 @@ type writer struct {
 }
 
 type item struct {
-	r store.Result
-	c *store.CachedResponse
+	r    store.Result
+	c    *store.CachedResponse
+	held bool
 }
 
 func newWriter(st *store.Store, batch int, every time.Duration, onErr func(), onSaved func([]store.Result)) *writer {
@@ -36,7 +37,12 @@ func newWriter(st *store.Store, batch int, every time.Duration, onErr func(), on
 	return w
 }
 
-func (w *writer) add(r store.Result, c *store.CachedResponse) { w.ch <- item{r, c} }
+func (w *writer) add(r store.Result, c *store.CachedResponse) { w.ch <- item{r: r, c: c} }
+
+// hold saves a result without reporting it: a first pass whose comparison
+// assertions wait for the other outputs of its case (the runner reports it
+// once the comparison pass saves it again).
+func (w *writer) hold(r store.Result, c *store.CachedResponse) { w.ch <- item{r: r, c: c, held: true} }
 
 // close flushes what is pending and returns the first write error.
 func (w *writer) close() error {
@@ -49,7 +55,7 @@ func (w *writer) loop() {
 	defer close(w.done)
 	t := time.NewTicker(w.every)
 	defer t.Stop()
-	var rs []store.Result
+	var rs, report []store.Result
 	var cs []store.CachedResponse
 	flush := func() {
 		if len(rs) == 0 && len(cs) == 0 {
@@ -65,10 +71,10 @@ func (w *writer) loop() {
 				w.onErr()
 			}
 		}
-		if err == nil && w.onSaved != nil {
-			w.onSaved(rs)
+		if err == nil && w.onSaved != nil && len(report) > 0 {
+			w.onSaved(report)
 		}
-		rs, cs = rs[:0], cs[:0]
+		rs, cs, report = rs[:0], cs[:0], report[:0]
 	}
 	for {
 		select {
@@ -78,6 +84,9 @@ func (w *writer) loop() {
 				return
 			}
 			rs = append(rs, it.r)
+			if !it.held {
+				report = append(report, it.r)
+			}
 			if it.c != nil {
 				cs = append(cs, *it.c)
 			}

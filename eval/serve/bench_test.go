@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+
+	"github.com/seed94f0f622/verso/internal/pgtest"
+	"github.com/seed94f0f622/verso/store"
 )
 
 // BenchmarkGetPrompt: GET /v1/prompts/greet over loopback HTTP, 4 clients
@@ -31,8 +34,26 @@ func BenchmarkGetPrompt(b *testing.B) {
 }
 
 // BenchmarkPostEvents: NDJSON batches of 1,000 events over loopback HTTP.
-func BenchmarkPostEvents(b *testing.B) {
-	base, _ := start(b, fixture(b), Options{})
+func BenchmarkPostEvents(b *testing.B) { postEvents(b, fixture(b)) }
+
+// BenchmarkPostEventsSideBySide: BenchmarkPostEvents on a SQLite file and
+// on PostgreSQL in one run (target on PostgreSQL: >= 30,000 events/s on 2
+// cores); the postgres half is skipped without a server
+// ($VERSO_TEST_POSTGRES, see internal/pgtest).
+func BenchmarkPostEventsSideBySide(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		b.Setenv(pgtest.BackendEnv, "sqlite")
+		postEvents(b, fixture(b))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		pgtest.Admin(b)
+		b.Setenv(pgtest.BackendEnv, "postgres")
+		postEvents(b, fixture(b))
+	})
+}
+
+func postEvents(b *testing.B, st *store.Store) {
+	base, _ := start(b, st, Options{})
 	t0 := time.Now().Add(-time.Hour).UTC()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

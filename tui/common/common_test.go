@@ -265,6 +265,7 @@ func TestExplainGivesTUIAdvice(t *testing.T) {
 		{&provider.KeyError{Provider: "openai", Env: "OPENAI_API_KEY"}, "export OPENAI_API_KEY before starting verso, or tick another model in the run form"},
 		{fmt.Errorf("eval: %w", &runner.NoModelError{Prompt: "p", Version: 2}), "p@2 has no model in its config: tick a model in the run form"},
 		{&runner.EmptySuiteError{Prompt: "p", Suite: "smoke"}, `suite "smoke" of p has no cases: add cases in the Tests tab (a) or import a file (i)`},
+		{&runner.ComparisonError{Prompt: "p", Suite: "s", Case: "c", Err: errors.New("select-best compares outputs")}, `suite "s" of p, case "c": select-best compares outputs: tick two or more versions or models in the run form`},
 		{&runner.StoppedError{RunID: 9, Calls: 8, Reason: "HTTP 429", Last: "quota"}, "finished results are kept: R on the run resumes it once the server recovers"},
 		{&suitefile.TooManyCasesError{Max: 10}, "more than 10 cases: split the suite into smaller files"},
 		{fmt.Errorf("provider demo: %w", provider.ErrDemoNotRunning), "the demo model server is not running: quit and start verso again"},

@@ -123,6 +123,7 @@ func Explain(err error) string {
 		key     *provider.KeyError
 		noModel *runner.NoModelError
 		empty   *runner.EmptySuiteError
+		compare *runner.ComparisonError
 		stopped *runner.StoppedError
 		tooMany *suitefile.TooManyCasesError
 	)
@@ -145,6 +146,8 @@ func Explain(err error) string {
 		return msg + ": tick a model in the run form"
 	case errors.As(err, &empty):
 		return msg + ": add cases in the Tests tab (a) or import a file (i)"
+	case errors.As(err, &compare):
+		return msg + ": tick two or more versions or models in the run form"
 	case errors.As(err, &stopped):
 		return msg + ": R on the run resumes it once the server recovers"
 	case errors.As(err, &tooMany):
