@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/seed94f0f622/verso/store"
-	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 	"github.com/seed94f0f622/verso/tui/common"
+	ct "github.com/seed94f0f622/verso/tui/common/commontest"
 	"github.com/seed94f0f622/verso/tui/evalws"
 	"github.com/seed94f0f622/verso/tui/promptview"
 )
