@@ -39,6 +39,9 @@ func TestLabelsTabCreatesALabel(t *testing.T) {
 	if !strings.Contains(r.plain(), "Point canary at version (1-4)") {
 		t.Fatalf("no version asked:\n%s", r.plain())
 	}
+	if p := r.plain(); !strings.Contains(p, "enter next • esc cancel") || strings.Contains(p, "next tab") {
+		t.Fatalf("the help while typing:\n%s", p)
+	}
 	r.typeText("9")
 	r.keys("enter")
 	if s := strings.Join(r.statuses(), "\n"); !strings.Contains(s, `"9" is not a version of support/reply: type a number from 1 to 4`) {

@@ -110,7 +110,11 @@ func TestAbortAsksAReason(t *testing.T) {
 		t.Fatal("aborted without a reason")
 	}
 	r.typeText("support tickets up")
+	r.statuses()
 	r.keys("enter")
+	if s := strings.Join(r.statuses(), "\n"); !strings.Contains(s, "rollout 1 aborted, the label is back on v2") || strings.Contains(s, "guard is breached") {
+		t.Fatalf("after the abort by hand the status says %q", s)
+	}
 	if ro, _ := st.LatestRollout(ctx, ct.Support, "production"); ro.State != store.RolloutAborted {
 		t.Fatalf("not aborted: %s", ro.State)
 	}

@@ -208,9 +208,15 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 				name := t.name
 				return t, t.c.Flow(common.RollbackMsg{Prompt: name, Label: l})
 			}
+			if t.loaded {
+				return t, common.Warn("move the cursor to a label (↑), then R rolls it back")
+			}
 		case key.Matches(msg, t.keys.Rollout):
 			l := t.selected()
 			if l == "" {
+				if t.loaded {
+					return t, common.Warn("move the cursor to a label (↑), then o opens its rollout")
+				}
 				return t, nil
 			}
 			if _, ok := t.rollouts[l]; !ok {

@@ -231,14 +231,18 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		c, r := msg.d.check, msg.d.r
 		switch {
+		case !msg.wrote:
+			// a read: what it shows was done before (Aborted and Advanced
+			// come from the evidence of the check that did it)
+			if first && r.State == store.RolloutRunning {
+				cmds = append(cmds, common.Info("read-only: the guards are read, not acted on"))
+			}
 		case c.Aborted:
 			cmds = append(cmds, common.Warn(fmt.Sprintf("%s %s: a guard is breached, rollout %d aborted: v%d is back to 100%%", m.prompt, m.label, r.ID, r.From)))
 		case c.Advanced && r.State == store.RolloutDone:
 			cmds = append(cmds, common.Success(fmt.Sprintf("%s %s: rollout %d done, the label is on v%d", m.prompt, m.label, r.ID, r.To)))
 		case c.Advanced:
 			cmds = append(cmds, common.Success(fmt.Sprintf("%s %s: guards healthy, rollout %d advanced to %d%%", m.prompt, m.label, r.ID, r.Steps[r.Step])))
-		case first && !msg.wrote && r.State == store.RolloutRunning:
-			cmds = append(cmds, common.Info("read-only: the guards are read, not acted on"))
 		}
 		if r.Live() && !m.ticking {
 			m.ticking = true
