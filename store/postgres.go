@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/x509"
 	"database/sql"
 	"embed"
 	"errors"
@@ -162,6 +163,9 @@ func (s *Store) connectError(cfg *pgx.ConnConfig, err error) error {
 		}
 		return fmt.Errorf("open %s: the server at %s refused the connection: %s: %w", s.path, where, oneLine(pe.Message), ErrConnect)
 	}
+	if msg := tlsProblem(err, cfg.Host); msg != "" {
+		return fmt.Errorf("open %s: %s: %s: %w", s.path, where, msg, ErrConnect)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("open %s: no answer from %s within %s: check the address and that the server is running: %w", s.path, where, cfg.ConnectTimeout, ErrConnect)
 	}
@@ -171,6 +175,25 @@ func (s *Store) connectError(cfg *pgx.ConnConfig, err error) error {
 		return fmt.Errorf("open %s: cannot reach a PostgreSQL server at %s (%s): check the address and that the server is running: %w", s.path, where, pgNetProblem(err), ErrConnect)
 	}
 	return fmt.Errorf("open %s: cannot connect to %s: %s: %w", s.path, where, pgNetProblem(err), ErrConnect)
+}
+
+// tlsProblem says what is wrong with the server's certificate, or with
+// TLS, and what fixes it ("" when the failure is something else).
+func tlsProblem(err error, host string) string {
+	var unknown x509.UnknownAuthorityError
+	var wrongHost x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &unknown):
+		return "the server's certificate is signed by an authority this connection does not trust: point sslrootcert (or $PGSSLROOTCERT) at the CA that signed it, or use sslmode=require to encrypt without checking the server's identity"
+	case errors.As(err, &wrongHost):
+		return fmt.Sprintf("the server's certificate is not for %q (%s): connect by a name it holds, or use sslmode=verify-ca", host, oneLine(wrongHost.Error()))
+	case errors.As(err, &invalid):
+		return fmt.Sprintf("the server's certificate is not valid (%s): renew it on the server", oneLine(invalid.Error()))
+	case strings.Contains(err.Error(), "server refused TLS connection"):
+		return "the server does not accept TLS connections, and sslmode asks for one: turn ssl on in the server's configuration, or lower sslmode (prefer, or disable on a trusted network)"
+	}
+	return ""
 }
 
 // pgNetProblem is the innermost cause of a connection failure (pgconn's

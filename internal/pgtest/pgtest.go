@@ -10,10 +10,17 @@ package pgtest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -51,6 +58,12 @@ type Cluster struct {
 	bin string // folder of initdb, pg_ctl and postgres
 	uid int    // the user the server runs as (-1: this user)
 	gid int
+
+	// With TLS (StartTLS): the server also listens on 127.0.0.1:TCPPort
+	// with ssl=on and a certificate for 127.0.0.1 and localhost signed by
+	// a throwaway CA, whose certificate is CAFile.
+	TCPPort int
+	CAFile  string
 }
 
 // Bin finds the folder of PostgreSQL's server programs: $PG_BIN, the newest
@@ -80,7 +93,15 @@ func pgMajor(dir string) int {
 // Start creates a cluster in a new temporary folder and starts it.
 // PostgreSQL refuses to run as root, so as root the server runs as the
 // "postgres" user (Debian's package creates it).
-func Start() (*Cluster, error) {
+func Start() (*Cluster, error) { return start(false) }
+
+// StartTLS is Start with TLS: a self-signed CA and a server certificate
+// are made with Go's crypto in the cluster's folder, and the server
+// listens on a free TCP port of 127.0.0.1 with ssl=on (PostgreSQL speaks
+// TLS over TCP only), accepting TLS connections only there.
+func StartTLS() (*Cluster, error) { return start(true) }
+
+func start(withTLS bool) (*Cluster, error) {
 	bin, err := Bin()
 	if err != nil {
 		return nil, err
@@ -110,6 +131,13 @@ func Start() (*Cluster, error) {
 	// Tests log in as verso_pw with a password (connection hygiene); every
 	// other user is trusted on the private socket.
 	hba := "local all verso_pw scram-sha-256\nlocal all all trust\n"
+	if withTLS {
+		if err := c.makeCerts(); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		hba += "hostssl all all 127.0.0.1/32 trust\n"
+	}
 	if err := os.WriteFile(filepath.Join(c.data(), "pg_hba.conf"), []byte(hba), 0o600); err == nil && c.uid >= 0 {
 		os.Chown(filepath.Join(c.data(), "pg_hba.conf"), c.uid, c.gid)
 	}
@@ -154,6 +182,11 @@ func (c *Cluster) run(prog string, args ...string) error {
 func (c *Cluster) StartServer() error {
 	opts := fmt.Sprintf("-c listen_addresses='' -c unix_socket_directories='%s' -c port=%d -c fsync=off -c max_connections=200 -c shared_buffers=32MB",
 		c.Dir, Port)
+	if c.TCPPort != 0 {
+		opts = fmt.Sprintf("-c listen_addresses='127.0.0.1' -c unix_socket_directories='%s' -c port=%d -c fsync=off -c max_connections=50 -c shared_buffers=16MB"+
+			" -c ssl=on -c ssl_cert_file='%s' -c ssl_key_file='%s'",
+			c.Dir, c.TCPPort, filepath.Join(c.Dir, "server.crt"), filepath.Join(c.Dir, "server.key"))
+	}
 	err := c.run("pg_ctl", "-D", c.data(), "-l", filepath.Join(c.Dir, "server.log"), "-o", opts, "-w", "-t", "60", "start")
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(c.Dir, "server.log"))
@@ -262,9 +295,109 @@ func (c *Cluster) Stop() error {
 	return err
 }
 
-// URL is the address of database db on the cluster, as user.
+// URL is the address of database db on the cluster, as user (on its
+// Unix socket).
 func (c *Cluster) URL(userName, db string) string {
+	if c.TCPPort != 0 {
+		q := url.Values{}
+		q.Set("host", c.Dir)
+		q.Set("port", strconv.Itoa(c.TCPPort))
+		q.Set("sslmode", "disable")
+		return (&url.URL{Scheme: "postgres", User: url.User(userName), Path: "/" + db, RawQuery: q.Encode()}).String()
+	}
 	return SocketURL(c.Dir, userName, db)
+}
+
+// TLSURL is the address of database db on a TLS cluster over TCP, with
+// sslmode and any other libpq parameters in params.
+func (c *Cluster) TLSURL(userName, db string, params url.Values) string {
+	return (&url.URL{Scheme: "postgres", User: url.User(userName), Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(c.TCPPort)),
+		Path: "/" + db, RawQuery: params.Encode()}).String()
+}
+
+// makeCerts writes a throwaway CA (ca.crt) and a server certificate for
+// 127.0.0.1 and localhost signed by it (server.crt, server.key readable
+// by the server's user only), and picks a free TCP port.
+func (c *Cluster) makeCerts() error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	c.TCPPort = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	caCert, caKey, err := NewCA("verso test CA")
+	if err != nil {
+		return err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:     []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	c.CAFile = filepath.Join(c.Dir, "ca.crt")
+	for _, f := range []struct {
+		name string
+		typ  string
+		der  []byte
+		mode os.FileMode
+	}{{"ca.crt", "CERTIFICATE", caCert.Raw, 0o644}, {"server.crt", "CERTIFICATE", der, 0o644}, {"server.key", "EC PRIVATE KEY", keyDER, 0o600}} {
+		path := filepath.Join(c.Dir, f.name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), f.mode); err != nil {
+			return err
+		}
+		if c.uid >= 0 {
+			if err := os.Chown(path, c.uid, c.gid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// NewCA makes a self-signed CA certificate and its key; WriteCA writes
+// one as PEM (tests use another CA to see verification fail).
+func NewCA(name string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return cert, key, err
+}
+
+// WriteCA writes cert as a PEM file at path.
+func WriteCA(path string, cert *x509.Certificate) error {
+	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
 }
 
 // SocketURL is a postgres:// URL for a server on the Unix socket in dir.
