@@ -656,7 +656,7 @@ func TestE2E(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("verso › "+live, "1 Content")
 	s.keys("3")
-	s.waitFor("rollout 2 running to v4 (o)", "o open its rollout")
+	s.waitFor("rollout 2 running to v4 (o)", "o rollout")
 	s.keys("o")
 	s.waitFor("verso › "+live+" › rollout production", "Rollout 2 of production: v3 → v4", "[25%]", "error_rate<=+1pp", "A/B since the rollout started", "p pause")
 	s.keys("p")

@@ -24,12 +24,12 @@ func newLabelKeys(list common.ListKeys) labelKeys {
 	return labelKeys{
 		Down:     list.Down,
 		Up:       list.Up,
-		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back label")),
-		View:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view its version")),
-		Rollout:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open its rollout")),
+		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back")),
+		View:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "view version")),
+		Rollout:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "rollout")),
 		New:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new label")),
-		Move:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move label")),
-		Remove:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "remove label")),
+		Move:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "move")),
+		Remove:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "remove")),
 		OpenRun:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the run behind the move")),
 		Accept:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
@@ -186,12 +186,18 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 		case key.Matches(msg, t.keys.Move):
 			l := t.selected()
 			if l == "" {
+				if len(t.current) == 0 {
+					return t, common.Warn("no labels yet: n makes one")
+				}
 				return t, common.Warn("move the cursor to a label (↑), then m moves it")
 			}
 			return t, t.askFor(l)
 		case key.Matches(msg, t.keys.Remove):
 			l := t.selected()
 			if l == "" {
+				if len(t.current) == 0 {
+					return t, common.Warn("no labels yet: n makes one")
+				}
 				return t, common.Warn("move the cursor to a label (↑), then x removes it")
 			}
 			name := t.name
@@ -208,13 +214,13 @@ func (t *labels) Update(msg tea.Msg) (common.Tab, tea.Cmd) {
 				name := t.name
 				return t, t.c.Flow(common.RollbackMsg{Prompt: name, Label: l})
 			}
-			if t.loaded {
+			if len(t.current) > 0 {
 				return t, common.Warn("move the cursor to a label (↑), then R rolls it back")
 			}
 		case key.Matches(msg, t.keys.Rollout):
 			l := t.selected()
 			if l == "" {
-				if t.loaded {
+				if len(t.current) > 0 {
 					return t, common.Warn("move the cursor to a label (↑), then o opens its rollout")
 				}
 				return t, nil
@@ -358,7 +364,7 @@ func (t *labels) View() string {
 	now := t.c.Now()
 	lines := []string{st.Table.Header.Render(common.Fit(fmt.Sprintf("  %-14s %-8s %-16s %s", "LABEL", "VERSION", "SINCE", "BY"), t.width))}
 	if len(t.current) == 0 {
-		lines = append(lines, st.List.Empty.Render("  No labels yet: promote a version with p (History or Content tab)."))
+		lines = append(lines, st.List.Empty.Render("  No labels yet: n makes one here, or p promotes a version (History or Content tab)."))
 	}
 	for i, l := range t.current {
 		cursor := "  "
@@ -452,11 +458,11 @@ func (t *labels) ShortHelp() []key.Binding {
 	if t.selectedMove() != nil {
 		return []key.Binding{t.keys.OpenRun, t.keys.New, t.keys.Down, t.keys.Up}
 	}
-	b := []key.Binding{t.keys.Rollback, t.keys.View}
+	b := []key.Binding{t.keys.View, t.keys.Move, t.keys.Remove, t.keys.New, t.keys.Rollback}
 	if _, ok := t.rollouts[t.selected()]; ok {
 		b = append(b, t.keys.Rollout)
 	}
-	return append(b, t.keys.Move, t.keys.Remove, t.keys.New, t.keys.Down, t.keys.Up)
+	return append(b, t.keys.Down, t.keys.Up)
 }
 
 func (t *labels) FullHelp() [][]key.Binding {

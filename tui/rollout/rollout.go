@@ -38,12 +38,12 @@ type KeyMap struct {
 // DefaultKeyMap returns the view's bindings (list keys scroll).
 func DefaultKeyMap(list common.ListKeys) KeyMap {
 	return KeyMap{
-		Advance:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "advance a step")),
+		Advance:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "advance")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		Resume:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
 		Abort:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort")),
-		Metric:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "chart the next guarded figure")),
-		PrevMetric: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "chart the previous figure")),
+		Metric:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "next figure")),
+		PrevMetric: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "previous figure")),
 		Down:       list.Down,
 		Up:         list.Up,
 	}
