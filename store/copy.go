@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -526,8 +527,16 @@ func Copy(ctx context.Context, src, dst *Store, o CopyOptions) (CopyReport, erro
 	if err != nil {
 		return rep, dst.wrap(op, err)
 	}
+	// The marker names the source as the next run will see it: a file by
+	// its absolute path (the copy may be resumed from another folder).
+	origin := src.path
+	if src.pg == nil {
+		if abs, err := filepath.Abs(src.path); err == nil {
+			origin = abs
+		}
+	}
 	switch {
-	case state.marker != "" && state.marker != src.path:
+	case state.marker != "" && state.marker != origin:
 		return rep, fmt.Errorf("%s: it holds an unfinished copy from %s: run that copy again to finish it, or copy into another destination: %w", op, state.marker, ErrConflict)
 	case state.marker != "":
 		rep.Resumed = true
@@ -537,7 +546,7 @@ func Copy(ctx context.Context, src, dst *Store, o CopyOptions) (CopyReport, erro
 		rep.Merge = true
 		return dst.merge(ctx, conn, cols, o, rep)
 	}
-	return dst.copyExact(ctx, conn, cols, o, rep)
+	return dst.copyExact(ctx, conn, cols, o, rep, origin)
 }
 
 func plural(n int64, what string) string {
@@ -597,7 +606,7 @@ func (s *Store) copyState(ctx context.Context) (copyDstState, error) {
 
 // copyExact copies every table into an empty destination (or finishes an
 // unfinished copy), then verifies.
-func (s *Store) copyExact(ctx context.Context, src *sql.Conn, cols [][]string, o CopyOptions, rep CopyReport) (CopyReport, error) {
+func (s *Store) copyExact(ctx context.Context, src *sql.Conn, cols [][]string, o CopyOptions, rep CopyReport, origin string) (CopyReport, error) {
 	op := "copy to " + s.path
 	if !rep.Resumed {
 		err := s.tx(ctx, op, func(tx *sql.Tx) error {
@@ -609,7 +618,7 @@ func (s *Store) copyExact(ctx context.Context, src *sql.Conn, cols [][]string, o
 			if n > 0 {
 				return fmt.Errorf("it now holds %d prompts, written meanwhile: %w", n, ErrNotEmpty)
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, copyMarker, rep.From)
+			_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, copyMarker, origin)
 			return err
 		})
 		if err != nil {

@@ -818,3 +818,28 @@ func TestLiveOnPostgres(t *testing.T) {
 		t.Fatalf("notice %q", s)
 	}
 }
+
+// The status bar names the database briefly enough to leave room for the
+// messages: a PostgreSQL address without its connection options, a long
+// path cut at the front.
+func TestStatusBarNamesTheDatabaseBriefly(t *testing.T) {
+	for _, c := range []struct{ path, want string }{
+		{"postgres://ann@db.internal:5432/verso?sslmode=require&connect_timeout=5", "postgres://ann@db.internal:5432/verso"},
+		{"postgres://postgres@/verso?host=%2Ftmp%2Fsock&port=5432", "postgres://postgres@/verso"},
+		{"/home/ann/work/registries/of-the-team/2026/verso.db", "…rk/registries/of-the-team/2026/verso.db"},
+		{"verso.db", "verso.db"},
+	} {
+		if got := shortDB(c.path, 40); got != c.want {
+			t.Errorf("shortDB(%q) = %q, want %q", c.path, got, c.want)
+		}
+	}
+	st, _ := ct.FixtureStore(t)
+	o := options(st, "dark")
+	o.DBPath = "postgres://postgres@/verso?host=%2Ftmp%2Fverso-pg-1926169800&port=5432&sslmode=disable"
+	r := newRoot(t, o, 100, 30)
+	r.send(common.StatusMsg{Text: "zoe moved support/reply staging to v5"})
+	lines := strings.Split(r.plain(), "\n")
+	if bar := lines[len(lines)-1]; !strings.Contains(bar, "postgres://postgres@/verso") || !strings.Contains(bar, "zoe moved support/reply staging to v5") {
+		t.Fatalf("status bar %q", bar)
+	}
+}

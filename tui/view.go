@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -148,7 +149,7 @@ func filterEnabled(groups [][]key.Binding) [][]key.Binding {
 // statusBar shows the database, the author and the transient message.
 func (m *Model) statusBar() string {
 	st := m.c.Styles.StatusBar
-	left := st.Key.Render(" " + common.CleanLine(m.opts.DBPath) + " ")
+	left := st.Key.Render(" " + shortDB(common.CleanLine(m.opts.DBPath), max(16, m.width/3)) + " ")
 	left += st.Text.Render(" " + common.CleanLine(m.c.Author) + " ")
 	if m.c.Store != nil && m.c.Store.ReadOnly() {
 		left += st.Warning.Render(" read-only ")
@@ -174,6 +175,20 @@ func (m *Model) statusBar() string {
 		msg = style.Render(" " + text + " ")
 	}
 	return st.Bar.Render(common.Fit(left+" "+msg, m.width))
+}
+
+// shortDB is the database as the status bar names it, in at most width
+// cells: a PostgreSQL address without its query (connection options, not
+// which database), and a long path cut at the front, whose end says most.
+func shortDB(path string, width int) string {
+	if u, err := url.Parse(path); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.RawQuery, u.ForceQuery = "", false
+		path = u.String()
+	}
+	if w := ansi.StringWidth(path); w > width {
+		path = "…" + ansi.TruncateLeft(path, w-width+1, "")
+	}
+	return path
 }
 
 // topQuit is what q does on the prompt list.
