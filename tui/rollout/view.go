@@ -64,7 +64,7 @@ func (m *Model) View() string {
 	lines = append(lines, "")
 	lines = append(lines, m.readout()...)
 	lines = append(lines, "")
-	chartH := max(m.height-len(lines)-1, 8)
+	chartH := max(m.height-len(lines)-1, 5)
 	lines = append(lines, m.chart(chartH)...)
 	m.scroll = min(m.scroll, max(len(lines)-m.height, 0))
 	return common.Box(lines[m.scroll:], m.width, m.height)
