@@ -18,8 +18,11 @@ var (
 	dpRoleEndRE = regexp.MustCompile(`\{\{~?\s*/role\s*~?\}\}`)
 	dpHistoryRE = regexp.MustCompile(`\{\{~?\s*history\s*~?\}\}`)
 	dpMediaRE   = regexp.MustCompile(`\{\{~?\s*(media|section)\b[^}]*\}\}|\{\{~?\s*/section\s*~?\}\}`)
-	dpPartialRE = regexp.MustCompile(`\{\{>\s*([A-Za-z0-9_.-]+)\s*\}\}`)
-	dpCommentRE = regexp.MustCompile(`\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}`)
+	dpPartialRE = regexp.MustCompile(`\{\{~?>\s*([A-Za-z0-9_./-]+)([^}]*?)\s*~?\}\}`)
+	// Partial forms Verso does not inline: partial blocks ({{#> layout}})
+	// and dynamic partials ({{> (whichPartial)}}).
+	dpPartialOtherRE = regexp.MustCompile(`\{\{~?#>\s*[^}]*\}\}|\{\{~?>\s*\(`)
+	dpCommentRE      = regexp.MustCompile(`\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}`)
 )
 
 // dotprompt reads a Dotprompt file: YAML front matter (model, config,
@@ -105,6 +108,11 @@ func (fi *fileImport) dotprompt(body string) error {
 					return err
 				}
 			}
+		}
+	}
+	if _, ok := fi.key("tools"); ok {
+		if err := p.unsupported(fi.base+": tools", "Dotprompt names tools that are defined in code (Genkit), not in the file"); err != nil {
+			return err
 		}
 	}
 	if err := fi.rest(); err != nil {
@@ -194,11 +202,25 @@ func inlinePartials(dir, body string, seen []string) (string, error) {
 		}
 		return false
 	}
+	for _, loc := range dpPartialOtherRE.FindAllStringIndex(body, -1) {
+		if !inComment(loc[0]) {
+			return "", fmt.Errorf("%s: partial blocks and dynamic partials are not inlined by Verso: write the partial's text in place", strings.TrimSpace(body[loc[0]:min(loc[1]+20, len(body))]))
+		}
+	}
 	var b strings.Builder
 	last := 0
 	for _, loc := range dpPartialRE.FindAllStringSubmatchIndex(body, -1) {
 		if inComment(loc[0]) {
 			continue
+		}
+		// A partial sees the template's variables; parameters that pass a
+		// variable under its own name (personality=personality) change
+		// nothing. Any other context or parameter would need the partial
+		// rewritten.
+		for _, arg := range strings.Fields(body[loc[4]:loc[5]]) {
+			if k, v, ok := strings.Cut(arg, "="); !ok || k != v {
+				return "", fmt.Errorf("partial %s passes %q: Verso inlines a partial in the template, where only parameters that pass a variable under its own name (x=x) keep their meaning; write the partial's text in place", body[loc[0]:loc[1]], arg)
+			}
 		}
 		text, err := inlineOne(dir, body[loc[2]:loc[3]], seen)
 		if err != nil {

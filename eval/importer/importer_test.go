@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -665,4 +666,44 @@ func TestDotpromptPicoschema(t *testing.T) {
 	}
 	mustFail(t, filepath.Join(dir, "bad.prompt"), Options{}, "output.schema: not valid Picoschema (Picoschema: unsupported scalar type 'string[]')")
 	mustFail(t, filepath.Join(dir, "named.prompt"), Options{}, `output.schema: the schema "Recipe" is registered in code, not in the file`)
+}
+
+// TestDotpromptPartialsAndHelpers: what Dotprompt files in the wild use
+// imports as Dotprompt means it (a partial called with parameters that pass
+// variables under their own names, {{~> x}}, ifEquals, a license header
+// before the front matter), and what cannot is refused naming the feature:
+// a partial given another context, partial blocks, a partial file on its
+// own, invalid YAML (with the file's line), a helper registered in code.
+func TestDotpromptPartialsAndHelpers(t *testing.T) {
+	dir := write(t, map[string]string{
+		"story.prompt": "# Licensed to you\n#\n\n---\nmodel: googleai/gemini-2.5-flash\n---\n{{>voice mood=mood}}\nTell a story about {{subject}}.\n{{~> sign}}\n" +
+			"{{#ifEquals length \"short\"}}Keep it brief.{{else}}Take your time.{{/ifEquals}}\n",
+		"_voice.prompt": "{{role \"system\"}}\nSpeak {{#if mood}}{{mood}}{{else}}calmly{{/if}}.\n{{role \"user\"}}\n",
+		"_sign.prompt":  "Sign it.",
+		"other.prompt":  "{{> voice mood=tone}}\nHi {{name}}\n",
+		"layout.prompt": "{{#> frame}}Hi {{name}}{{/frame}}\n",
+		"broken.prompt": "# header\n---\nmodel: x\ninput:\n  schema:\n    style?: \"formal\" | \"casual\"\n---\nHi {{name}}\n",
+		"helper.prompt": "Ingredients: {{list ingredients}}\n",
+		"_frame.prompt": "[{{> @partial-block}}]",
+		"tools.prompt":  "---\ntools: [getWeather]\n---\nWeather in {{city}}\n",
+	})
+	p := read(t, filepath.Join(dir, "story.prompt"), Options{})
+	v := p.Versions[0]
+	if v.Kind != store.KindChat || len(v.Messages) != 2 || v.Messages[0].Content != "Speak {{#if mood}}{{mood}}{{else}}calmly{{/if}}." ||
+		!strings.Contains(v.Messages[1].Content, "Tell a story about {{subject}}.\nSign it.") || v.Config.Model != "googleai/gemini-2.5-flash" {
+		t.Fatalf("story: %+v", v.CommitInput)
+	}
+	if err := prompt.Check(store.Version{Kind: v.Kind, Dialect: v.Dialect, Messages: v.Messages}); err != nil {
+		t.Fatalf("the imported story does not check: %v", err)
+	}
+	msgs, err := prompt.Render(store.Version{Kind: v.Kind, Dialect: v.Dialect, Messages: v.Messages}, map[string]any{"subject": "owls", "length": "short"})
+	if err != nil || !strings.HasSuffix(msgs[1].Content, "Keep it brief.") || msgs[0].Content != "Speak calmly." {
+		t.Fatalf("rendered %+v %v", msgs, err)
+	}
+	mustFail(t, filepath.Join(dir, "other.prompt"), Options{}, `partial {{> voice mood=tone}} passes "mood=tone"`)
+	mustFail(t, filepath.Join(dir, "layout.prompt"), Options{}, "partial blocks and dynamic partials are not inlined")
+	mustFail(t, filepath.Join(dir, "_voice.prompt"), Options{}, "_voice.prompt is a Dotprompt partial (its name starts with _), not a prompt: import the prompt that includes it with {{> voice}}")
+	mustFail(t, filepath.Join(dir, "broken.prompt"), Options{}, "front matter: broken.prompt: not valid YAML: line 6:")
+	mustFail(t, filepath.Join(dir, "tools.prompt"), Options{}, "tools.prompt: tools: Dotprompt names tools that are defined in code (Genkit), not in the file")
+	mustFail(t, filepath.Join(dir, "helper.prompt"), Options{}, `helper "list" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json; a helper registered in code is not part of the template)`)
 }

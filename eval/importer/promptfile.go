@@ -48,6 +48,10 @@ func (p *Plan) readPromptFiles(path string, dir bool, f Format) error {
 }
 
 func (p *Plan) readPromptFile(root, path string, f Format) error {
+	if base := filepath.Base(path); f == Dotprompt && strings.HasPrefix(base, "_") {
+		name := strings.TrimSuffix(strings.TrimPrefix(base, "_"), filepath.Ext(base))
+		return fmt.Errorf("%s is a Dotprompt partial (its name starts with _), not a prompt: import the prompt that includes it with {{> %s}}, or the folder", base, name)
+	}
 	b, err := readLimited(path, maxFile)
 	if err != nil {
 		return err
@@ -114,9 +118,11 @@ func splitFrontMatter(path, s string) (map[string]any, string, error) {
 	if m == nil {
 		return map[string]any{}, s, nil
 	}
-	yml := s[m[4]:m[5]]
+	// Padded with the lines before it, so that YAML's line numbers are the
+	// file's.
+	yml := strings.Repeat("\n", strings.Count(s[:m[4]], "\n")) + s[m[4]:m[5]]
 	body := s[m[1]:]
-	v, err := decodeAny(path+".yaml", []byte(yml))
+	v, err := decodeAny(filepath.Base(path), []byte(yml))
 	if err != nil {
 		return nil, "", fmt.Errorf("front matter: %v", err)
 	}

@@ -67,6 +67,9 @@ func TestMissingVariablesRefusedInEveryDialect(t *testing.T) {
 		{dtext(store.DialectMustache, "{{a}} {{#b}}x{{/b}} {{c.d}}"), []string{"a", "c.d"}},
 		{dtext(store.DialectJinja2, "{{ a }} {% if b %}x{% endif %} {{ c.d }} {{ e | default('none') }} {% if f is defined %}{{ f }}{% endif %}"), []string{"a", "c.d", "f"}},
 		{dtext(store.DialectHandlebars, "{{a}} {{#if b}}x{{/if}} {{c.d}} {{#each g}}{{name}}{{/each}}"), []string{"a", "c.d"}},
+		// Printed only where an if (or an unless's else) has checked it:
+		// optional, as Dotprompt templates use it.
+		{dtext(store.DialectHandlebars, "{{#if h}}{{h}} {{h.name}}{{else}}{{k}}{{/if}} {{#unless u}}none{{else}}{{u}}{{/unless}} {{#unless v}}{{v}}{{/unless}}"), []string{"k", "v"}},
 		{store.Version{Kind: store.KindChat, Dialect: store.DialectJinja2, Messages: []store.Message{{Role: "system", Content: "{{ a }}"}, {Role: "user", Content: "{{ z }}"}}}, []string{"a", "z"}},
 	}
 	for _, c := range cases {
@@ -133,6 +136,50 @@ func TestWrongDialectNamed(t *testing.T) {
 	for _, src := range []string{"Hello {{name}}, 50% off {{#vip}}today{{/vip}}", "Use {braces} and % signs"} {
 		if err := Check(dtext(store.DialectMustache, src)); err != nil {
 			t.Errorf("%q: %v", src, err)
+		}
+	}
+}
+
+// TestHandlebarsIfEquals: Dotprompt's ifEquals and unlessEquals compare
+// two values as Dotprompt does (a number equals its numeric string; a
+// missing variable equals nothing), with an else branch; their arguments are
+// optional variables, and a wrong number of arguments is refused by name.
+func TestHandlebarsIfEquals(t *testing.T) {
+	v := dtext(store.DialectHandlebars, `{{#ifEquals tier "gold"}}VIP{{else}}standard{{/ifEquals}}/{{#unlessEquals count 3}}not three{{else}}three{{/unlessEquals}}`)
+	if err := Check(v); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		vars map[string]any
+		want string
+	}{
+		{map[string]any{"tier": "gold", "count": 3.0}, "VIP/three"},
+		{map[string]any{"tier": "silver", "count": "3"}, "standard/three"},
+		{map[string]any{"count": 4.0}, "standard/not three"},
+		{map[string]any{"tier": true, "count": []any{3.0}}, "standard/not three"},
+	} {
+		got, err := renderOne(t, v, c.vars)
+		if err != nil || got != c.want {
+			t.Errorf("%v: got %q %v, want %q", c.vars, got, err, c.want)
+		}
+	}
+	if err := Check(dtext(store.DialectHandlebars, `{{#ifEquals tier}}x{{/ifEquals}}`)); err == nil || !strings.Contains(err.Error(), "{{#ifEquals}} takes two arguments") {
+		t.Errorf("one argument: %v", err)
+	}
+}
+
+// TestHandlebarsSyntaxErrorsInWords: a template that is not Handlebars is
+// refused with the line and what is wrong, not the parser's token dump.
+func TestHandlebarsSyntaxErrorsInWords(t *testing.T) {
+	for src, want := range map[string]string{
+		"Hi\n{{#if x}}open":               "not valid Handlebars at line 2: a block is never closed (its {{/name}} is missing)",
+		"Hi\n{{/if}}":                     "not valid Handlebars at line 2: a {{/name}} closes no open block",
+		"a\nb\n{{#if age >= 18}}x{{/if}}": "not valid Handlebars at line 3: unexpected character in expression: '>'",
+		"Type here: {{":                   "not valid Handlebars at line 1: unclosed expression",
+	} {
+		err := Check(dtext(store.DialectHandlebars, src))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", src, err, want)
 		}
 	}
 }

@@ -1,8 +1,11 @@
 package prompt
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -29,13 +32,15 @@ var hbHelpers = map[string]bool{"lookup": true, "json": true}
 // {{history}} is refused when checked instead of rendering as a missing
 // variable.
 var hbDotprompt = map[string]string{
-	"role":         "a Dotprompt role marker: import the .prompt file so each role becomes a chat message",
-	"history":      "Dotprompt's conversation history has no equivalent in Verso",
-	"media":        "Dotprompt's media parts have no equivalent in Verso",
-	"section":      "Dotprompt's sections have no equivalent in Verso",
-	"ifEquals":     "use {{#if}} with a boolean variable",
-	"unlessEquals": "use {{#unless}} with a boolean variable",
+	"role":    "a Dotprompt role marker: import the .prompt file so each role becomes a chat message",
+	"history": "Dotprompt's conversation history has no equivalent in Verso",
+	"media":   "Dotprompt's media parts have no equivalent in Verso",
+	"section": "Dotprompt's sections have no equivalent in Verso",
 }
+
+// hbEqualsHelpers are Dotprompt's comparison block helpers:
+// {{#ifEquals a b}}...{{else}}...{{/ifEquals}} and unlessEquals.
+var hbEqualsHelpers = map[string]bool{"ifEquals": true, "unlessEquals": true}
 
 type hbTemplate struct {
 	t                  *raymond.Template
@@ -128,7 +133,7 @@ func parseHandlebars(src, where string) (hbTemplate, error) {
 	}
 	prog, err := parser.Parse(src)
 	if err != nil {
-		return hbTemplate{}, &SyntaxError{Where: where, Err: fmt.Errorf("%s", strings.Join(strings.Fields(err.Error()), " "))}
+		return hbTemplate{}, &SyntaxError{Where: where, Err: errors.New(hbParseError(err))}
 	}
 	a := hbAnalysis{}
 	a.program(prog, false)
@@ -140,6 +145,18 @@ func parseHandlebars(src, where string) (hbTemplate, error) {
 		return hbTemplate{}, &SyntaxError{Where: where, Err: fmt.Errorf("%s", oneLineMsg(err.Error()))}
 	}
 	t.RegisterHelper("json", hbJSON)
+	t.RegisterHelper("ifEquals", func(x, y any, o *raymond.Options) string {
+		if hbEqual(unHB(x), unHB(y)) {
+			return o.Fn()
+		}
+		return o.Inverse()
+	})
+	t.RegisterHelper("unlessEquals", func(x, y any, o *raymond.Options) string {
+		if !hbEqual(unHB(x), unHB(y)) {
+			return o.Fn()
+		}
+		return o.Inverse()
+	})
 	return hbTemplate{t: t, required: a.required, optional: a.optional}, nil
 }
 
@@ -189,6 +206,17 @@ func unescaped(src string, prog *ast.Program) string {
 type hbAnalysis struct {
 	required, optional []string
 	err                error
+	// guards are the variables known to be set where the walk is: inside
+	// {{#if x}} (and the else of {{#unless x}}), x and its fields are
+	// optional, as the template only prints them when x is there.
+	guards []string
+}
+
+// guarded walks p with name as a guard.
+func (a *hbAnalysis) guarded(name string, p *ast.Program, inner bool) {
+	a.guards = append(a.guards, name)
+	a.program(p, inner)
+	a.guards = a.guards[:len(a.guards)-1]
 }
 
 func (a *hbAnalysis) fail(format string, args ...any) {
@@ -247,7 +275,7 @@ func (a *hbAnalysis) expression(e *ast.Expression, required, inner bool) {
 		}
 		if helper || hbHelpers[name] {
 			if !hbHelpers[name] {
-				a.fail("helper %q is not available in the handlebars dialect (available: if, unless, each, with, lookup, json)", name)
+				a.fail("helper %q is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json; a helper registered in code is not part of the template)", name)
 				return
 			}
 			a.params(e, inner)
@@ -287,7 +315,13 @@ func (a *hbAnalysis) path(p *ast.PathExpression, required, inner bool) {
 	if inner || p.Data || p.Depth > 0 || p.Scoped || p.Original == "this" || p.Original == "." || len(p.Parts) == 0 {
 		return
 	}
-	a.note(strings.Join(p.Parts, "."), required)
+	name := strings.Join(p.Parts, ".")
+	for _, g := range a.guards {
+		if name == g || strings.HasPrefix(name, g+".") {
+			required = false
+		}
+	}
+	a.note(name, required)
 }
 
 func (a *hbAnalysis) block(b *ast.BlockStatement, inner bool) {
@@ -299,22 +333,52 @@ func (a *hbAnalysis) block(b *ast.BlockStatement, inner bool) {
 	}
 	name := path.Original
 	switch {
+	case hbEqualsHelpers[name]:
+		if len(e.Params) != 2 || e.Hash != nil {
+			a.fail("{{#%s}} takes two arguments to compare", name)
+			return
+		}
+		for _, arg := range e.Params {
+			if p, ok := arg.(*ast.PathExpression); ok {
+				// A missing variable is not equal to anything, as in
+				// Dotprompt.
+				a.path(p, false, inner)
+			} else {
+				a.param(arg, inner)
+			}
+		}
+		a.program(b.Program, inner)
+		a.program(b.Inverse, inner)
 	case hbBlockHelpers[name]:
 		if len(e.Params) != 1 {
 			a.fail("{{#%s}} takes one argument", name)
 			return
 		}
-		if p, ok := e.Params[0].(*ast.PathExpression); ok {
+		p, isVar := e.Params[0].(*ast.PathExpression)
+		if isVar {
 			a.path(p, false, inner)
 		} else {
 			a.param(e.Params[0], inner)
 		}
-		a.program(b.Program, inner || name == "each" || name == "with")
-		a.program(b.Inverse, inner)
+		guard := ""
+		if isVar && !inner && !p.Data && p.Depth == 0 && len(p.Parts) > 0 {
+			guard = strings.Join(p.Parts, ".")
+		}
+		switch {
+		case guard != "" && name == "if":
+			a.guarded(guard, b.Program, inner)
+			a.program(b.Inverse, inner)
+		case guard != "" && name == "unless":
+			a.program(b.Program, inner)
+			a.guarded(guard, b.Inverse, inner)
+		default:
+			a.program(b.Program, inner || name == "each" || name == "with")
+			a.program(b.Inverse, inner)
+		}
 	case hbDotprompt[name] != "":
 		a.fail("helper %q is not available in the handlebars dialect: %s", name, hbDotprompt[name])
 	case len(e.Params) > 0 || e.Hash != nil || hbHelpers[name]:
-		a.fail("block helper %q is not available in the handlebars dialect (available: if, unless, each, with)", name)
+		a.fail("block helper %q is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals; a helper registered in code is not part of the template)", name)
 	default:
 		// A Mustache-style section: optional, and its body may read the
 		// item's fields.
@@ -347,4 +411,78 @@ func hbParse(src, where string) (hbTemplate, error) {
 	hbCache.m[src] = t
 	hbCache.Unlock()
 	return t, nil
+}
+
+// hbEqual is Dotprompt's ifEquals comparison (JavaScript's ==) on the
+// values a template sees: numbers by value (a numeric string equals its
+// number), strings, booleans and null alike; lists and objects are never
+// equal.
+func hbEqual(x, y any) bool {
+	num := func(v any) (float64, bool) {
+		switch n := v.(type) {
+		case float64:
+			return n, true
+		case float32:
+			return float64(n), true
+		case int:
+			return float64(n), true
+		case int64:
+			return float64(n), true
+		case json.Number:
+			f, err := n.Float64()
+			return f, err == nil
+		case string:
+			f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+			return f, err == nil && strings.TrimSpace(n) != ""
+		}
+		return 0, false
+	}
+	switch xv := x.(type) {
+	case nil:
+		return y == nil
+	case string:
+		if ys, ok := y.(string); ok {
+			return xv == ys
+		}
+	case bool:
+		yb, ok := y.(bool)
+		return ok && xv == yb
+	case map[string]any, []any:
+		return false
+	}
+	if y == nil {
+		return false
+	}
+	if _, isBool := y.(bool); isBool {
+		return false
+	}
+	a, ok1 := num(x)
+	b, ok2 := num(y)
+	return ok1 && ok2 && a == b
+}
+
+var (
+	hbLineRE  = regexp.MustCompile(`^Parse error on line (\d+): (.*)$`)
+	hbLexerRE = regexp.MustCompile(`^Lexer error Token: Error\{"(.*)"\}$`)
+)
+
+// hbParseError says what raymond's parser found in words: "not valid
+// Handlebars at line 3: a block is never closed".
+func hbParseError(err error) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	m := hbLineRE.FindStringSubmatch(msg)
+	if m == nil {
+		return "not valid Handlebars: " + msg
+	}
+	what := m[2]
+	switch {
+	case hbLexerRE.MatchString(what) && hbLexerRE.FindStringSubmatch(what)[1] != "":
+		lx := hbLexerRE.FindStringSubmatch(what)[1]
+		what = strings.ToLower(lx[:1]) + lx[1:]
+	case strings.HasPrefix(what, "Expecting OpenEndBlock, got: 'EOF'"):
+		what = "a block is never closed (its {{/name}} is missing)"
+	case strings.HasPrefix(what, "Syntax error Token: OpenEndBlock"):
+		what = "a {{/name}} closes no open block"
+	}
+	return "not valid Handlebars at line " + m[1] + ": " + what
 }
