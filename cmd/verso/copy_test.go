@@ -41,6 +41,21 @@ func TestCopyCommand(t *testing.T) {
 		}
 	}
 
+	// A copy that did not finish (as a kill -9 leaves it: store's
+	// TestCopyResumesAfterKill9) is named by every command on the
+	// destination until the same copy is run again.
+	abs, _ := filepath.Abs(a)
+	sqlExec(t, b, `INSERT INTO settings (key, value) VALUES ('verso.copy.from', ?)`, abs)
+	if r := mustOK(t, verso(t, b, "", "list")); !strings.Contains(r.stderr, "holds an unfinished copy from "+abs+", so not all of it yet: run `verso copy --from") {
+		t.Fatalf("list on an unfinished copy: %q", r.stderr)
+	}
+	if r := mustOK(t, verso(t, "", "", "copy", "--from", a, "--to", b)); !strings.Contains(r.stdout, "(an interrupted copy, finished)") {
+		t.Fatalf("resume printed:\n%s", r.stdout)
+	}
+	if r := mustOK(t, verso(t, b, "", "list")); r.stderr != "" {
+		t.Fatalf("list after the copy finished: %q", r.stderr)
+	}
+
 	// Bad usage and a refused destination: one line, exit 2.
 	oneLineExit2(t, verso(t, "", "", "copy", "--from", a), "needs --from SRC and --to DST")
 	oneLineExit2(t, verso(t, "", "", "copy", "--from", filepath.Join(dir, "missing.db"), "--to", filepath.Join(dir, "c.db")), "no registry at")
