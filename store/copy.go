@@ -556,6 +556,17 @@ func plural(n int64, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
+// UnfinishedCopy names the source of a copy into this registry that has
+// not finished ("" when there is none): until it is run again to the end,
+// the registry holds only part of that source.
+func (s *Store) UnfinishedCopy(ctx context.Context) (string, error) {
+	var m sql.NullString
+	if err := s.db.QueryRowContext(ctx, `SELECT max(value) FROM settings WHERE key = ?`, copyMarker).Scan(&m); err != nil {
+		return "", s.wrap("read "+s.path, err)
+	}
+	return m.String, nil
+}
+
 // sameRegistry: the same file (or the same database URL).
 func sameRegistry(a, b *Store) bool {
 	if (a.pg == nil) != (b.pg == nil) {
@@ -577,11 +588,10 @@ type copyDstState struct {
 
 func (s *Store) copyState(ctx context.Context) (copyDstState, error) {
 	var st copyDstState
-	var m sql.NullString
-	if err := s.db.QueryRowContext(ctx, `SELECT max(value) FROM settings WHERE key = ?`, copyMarker).Scan(&m); err != nil {
+	var err error
+	if st.marker, err = s.UnfinishedCopy(ctx); err != nil {
 		return st, err
 	}
-	st.marker = m.String
 	for _, t := range copyTables {
 		q := `SELECT count(*) FROM ` + t.name
 		var args []any

@@ -375,6 +375,9 @@ func TestCopyResumesAfterKill9(t *testing.T) {
 		t.Fatalf("the copy ended before it could be killed: %s", stderr.String())
 	}
 	dst := openAt(t, dstLoc, Options{})
+	if from, err := dst.UnfinishedCopy(ctx); err != nil || from != srcLoc && from != src.path {
+		t.Fatalf("the destination does not say it holds an unfinished copy: %q %v", from, err)
+	}
 	half := tableCounts(t, dst)
 	if half["versions"] == 0 || half["label_events"] != 0 {
 		t.Fatalf("not killed mid-copy: %v", half)
@@ -402,8 +405,8 @@ func TestCopyResumesAfterKill9(t *testing.T) {
 		t.Fatal("the second run did not say it resumed")
 	}
 	checkSameRegistry(t, src, dst)
-	if st, _ := dst.copyState(ctx); st.marker != "" {
-		t.Fatalf("the marker stayed after the copy was verified: %q", st.marker)
+	if from, _ := dst.UnfinishedCopy(ctx); from != "" {
+		t.Fatalf("the marker stayed after the copy was verified: %q", from)
 	}
 	checkWritesAfterCopy(t, src, dst)
 }

@@ -229,6 +229,10 @@ func (a *app) open(readOnly bool) (*store.Store, error) {
 	if err != nil {
 		return nil, classify(err)
 	}
+	if from, err := st.UnfinishedCopy(context.Background()); err == nil && from != "" {
+		fmt.Fprintf(a.stderr, "verso: warning: %s holds an unfinished copy from %s, so not all of it yet: run `verso copy --from %s --to %s` again to finish it\n",
+			st.Path(), from, shellArg(from), shellArg(st.Path()))
+	}
 	return st, nil
 }
 

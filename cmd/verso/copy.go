@@ -131,3 +131,14 @@ func promptList(names []string) string {
 	}
 	return fmt.Sprintf("%d prompts (%s%s)", len(names), strings.Join(shown, ", "), more)
 }
+
+// shellArg quotes s for a command line the user may paste (addresses hold
+// '?' and '&').
+func shellArg(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}

@@ -2,6 +2,7 @@ package modelserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -231,4 +232,25 @@ func FuzzReply(f *testing.F) {
 		in.JSON = true
 		Reply(in)
 	})
+}
+
+// TestBrainComparer: asked to compare numbered outputs on a criterion (the
+// select-best grader), the demo answers with the number of the output that
+// meets it, the first of equals.
+func TestBrainComparer(t *testing.T) {
+	user := func(outs ...string) string {
+		s := "<Criterion>\napologises and stays under 10 words\n</Criterion>"
+		for i, o := range outs {
+			s += fmt.Sprintf("\n<Output index=\"%d\">\n%s\n</Output>", i, o)
+		}
+		return s
+	}
+	sys := ComparerMarker + " to choose the one that best meets a criterion. Respond with the number of the best output only."
+	long := "We are so sorry about this, and we will look into every detail of your order as soon as we can."
+	if got := ask("demo-large", sys, user("Your order shipped.", long, "Sorry, it ships today.")); got != "2" {
+		t.Errorf("chose %q, want 2", got)
+	}
+	if got := ask("demo-small", sys, user("Sorry!", "Sorry, really.")); got != "0" {
+		t.Errorf("equals: chose %q, want the first", got)
+	}
 }
