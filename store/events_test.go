@@ -401,3 +401,28 @@ func BenchmarkRecordEventsConcurrently(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
 }
+
+// TestSeriesOfOneLabel: a rollout's charts read only its label's events.
+func TestSeriesOfOneLabel(t *testing.T) {
+	st := eventsStore(t)
+	ctx := context.Background()
+	base := time.Now().Truncate(time.Hour).Add(-2 * time.Hour)
+	evs := []Event{
+		{Prompt: "greet", Version: 1, Label: "production", Time: base.Add(time.Minute), LatencyMS: 5},
+		{Prompt: "greet", Version: 1, Label: "production", Time: base.Add(2 * time.Minute), LatencyMS: 5},
+		{Prompt: "greet", Version: 1, Label: "staging", Time: base.Add(3 * time.Minute), LatencyMS: 5},
+		{Prompt: "greet", Version: 1, Time: base.Add(4 * time.Minute), LatencyMS: 5},
+	}
+	if _, err := st.RecordEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	for label, want := range map[string]int64{"": 4, "production": 2, "staging": 1, "canary": 0} {
+		s, err := st.Series(ctx, SeriesQuery{Prompt: "greet", Since: base, Until: base.Add(time.Hour), Step: time.Hour, By: "version", Label: label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Sum.Requests != want {
+			t.Errorf("label %q: %d requests, want %d", label, s.Sum.Requests, want)
+		}
+	}
+}

@@ -130,6 +130,10 @@ type RolloutInput struct {
 	Actor  string
 	Reason string
 	Force  bool // start although the gate refuses the target (needs Reason)
+	// ExpectFrom is the version the caller saw the label on when the start
+	// was confirmed: a label that holds another one by then refuses the
+	// start with a *LabelMovedError. nil: no check.
+	ExpectFrom *int
 }
 
 // RolloutError refuses a rollout operation for a reason other than bad
@@ -246,6 +250,9 @@ func (s *Store) StartRollout(ctx context.Context, in RolloutInput) (Rollout, err
 			return err
 		}
 		if err := s.refuseLiveRolloutTx(ctx, tx, pid, in.Prompt, in.Label); err != nil {
+			return err
+		}
+		if err := checkExpect(in.Prompt, in.Label, in.ExpectFrom, cur.Version); err != nil {
 			return err
 		}
 		switch {
@@ -717,9 +724,60 @@ const (
 	RolloutAbort   RolloutAction = "abort"   // the old version back to 100 %
 )
 
+// RolloutSeen is a rollout as a caller saw it when a hand-made change was
+// confirmed: which rollout, its state, and the step in force then (the
+// index into Steps, the clock's step included).
+type RolloutSeen struct {
+	ID    int64
+	State string
+	Step  int
+}
+
+// Seen is what a caller confirms a change against, at now.
+func (r Rollout) Seen(now time.Time) RolloutSeen {
+	i, _ := r.In(now)
+	return RolloutSeen{ID: r.ID, State: r.State, Step: i}
+}
+
+// RolloutChangedError refuses a hand-made rollout change confirmed against
+// a state the rollout no longer has: another process (or the clock, or a
+// guard) advanced, paused, resumed, aborted or replaced it meanwhile. It is
+// ErrLabelMoved for errors.Is: the label's split is what changed.
+type RolloutChangedError struct {
+	Prompt, Label    string
+	Expected, Actual RolloutSeen
+	Steps            []int
+}
+
+func (e *RolloutChangedError) Error() string {
+	what := func(s RolloutSeen) string {
+		w := ""
+		if s.Step >= 0 && s.Step < len(e.Steps) {
+			w = fmt.Sprintf(" at %d%%", e.Steps[s.Step])
+		}
+		return fmt.Sprintf("rollout %d %s%s", s.ID, s.State, w)
+	}
+	if e.Expected.ID != e.Actual.ID {
+		return fmt.Sprintf("%s of %s has another rollout now (%d, %s; expected %d)", e.Label, e.Prompt, e.Actual.ID, e.Actual.State, e.Expected.ID)
+	}
+	return fmt.Sprintf("the rollout of %s %s changed meanwhile: it is %s, not %s", e.Prompt, e.Label, what(e.Actual), what(e.Expected))
+}
+
+// Is makes errors.Is(err, ErrLabelMoved) true.
+func (e *RolloutChangedError) Is(target error) bool { return target == ErrLabelMoved }
+
 // ChangeRollout applies a hand-made change to a label's live rollout and
 // returns it as it is after.
 func (s *Store) ChangeRollout(ctx context.Context, prompt, label string, action RolloutAction, actor, reason string) (Rollout, error) {
+	return s.ChangeRolloutSeen(ctx, prompt, label, action, actor, reason, nil)
+}
+
+// ChangeRolloutSeen is ChangeRollout confirmed against what the caller saw
+// (compare-and-swap): when the label's newest rollout is another one, or
+// its state or the step in force differ from seen by the time the change
+// is written, nothing changes and a *RolloutChangedError says what it is
+// now. nil seen: no check.
+func (s *Store) ChangeRolloutSeen(ctx context.Context, prompt, label string, action RolloutAction, actor, reason string, seen *RolloutSeen) (Rollout, error) {
 	var r Rollout
 	err := s.tx(ctx, fmt.Sprintf("rollout %s %s %s", action, prompt, label), func(tx *sql.Tx) error {
 		var pid int64
@@ -727,12 +785,17 @@ func (s *Store) ChangeRollout(ctx context.Context, prompt, label string, action 
 		if r, pid, err = latestRolloutTx(ctx, tx, prompt, label); err != nil {
 			return err
 		}
-		if !r.Live() {
-			return &RolloutError{Problem: "ended", msg: fmt.Sprintf("rollout %d of %s %s is %s: there is nothing to %s", r.ID, prompt, label, r.State, action)}
-		}
 		now := s.now().UTC()
 		if now.Before(r.CheckedAt) {
 			now = r.CheckedAt
+		}
+		if seen != nil {
+			if actual := r.Seen(now); actual != *seen {
+				return &RolloutChangedError{Prompt: prompt, Label: label, Expected: *seen, Actual: actual, Steps: r.Steps}
+			}
+		}
+		if !r.Live() {
+			return &RolloutError{Problem: "ended", msg: fmt.Sprintf("rollout %d of %s %s is %s: there is nothing to %s", r.ID, prompt, label, r.State, action)}
 		}
 		// A step the clock has brought in force is written first, so a
 		// hand-made change never takes the weight back.

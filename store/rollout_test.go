@@ -399,3 +399,78 @@ func TestParseGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeRolloutSeen: a hand-made change confirmed against a rollout
+// that another process (or the clock) changed since is refused, and
+// nothing changes; confirmed against what it is, it goes through.
+func TestChangeRolloutSeen(t *testing.T) {
+	ctx := context.Background()
+	st, ck := rolloutFixture(t)
+	r, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", Every: time.Hour, Guards: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := r.Seen(ck.now())
+	if seen.State != RolloutRunning || seen.Step != 0 {
+		t.Fatalf("seen %+v", seen)
+	}
+	// another process pauses it
+	if _, err := st.ChangeRollout(ctx, "p", "production", RolloutPause, "bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.ChangeRolloutSeen(ctx, "p", "production", RolloutAdvance, "ann", "", &seen)
+	var changed *RolloutChangedError
+	if !errors.As(err, &changed) || !errors.Is(err, ErrLabelMoved) || changed.Actual.State != RolloutPaused {
+		t.Fatalf("stale advance: %v", err)
+	}
+	if !strings.Contains(err.Error(), "paused at 5%") {
+		t.Errorf("the refusal does not say what it is now: %v", err)
+	}
+	// the state it is in now goes through
+	cur, _ := st.LatestRollout(ctx, "p", "production")
+	now := cur.Seen(ck.now())
+	if r, err = st.ChangeRolloutSeen(ctx, "p", "production", RolloutResume, "ann", "", &now); err != nil || r.State != RolloutRunning {
+		t.Fatalf("resume: %v", err)
+	}
+	// the clock brings the next step in force: a confirmation of step 1 is stale
+	seen = r.Seen(ck.now())
+	ck.add(2 * time.Hour)
+	if _, err := st.ChangeRolloutSeen(ctx, "p", "production", RolloutAbort, "ann", "", &seen); !errors.As(err, &changed) || changed.Actual.Step != 1 {
+		t.Fatalf("abort confirmed at 5%% after the clock moved to 25%%: %v", err)
+	}
+	if cur, _ := st.LatestRollout(ctx, "p", "production"); cur.State != RolloutRunning || cur.Step != 0 {
+		t.Fatalf("a refused change changed the rollout: %+v", cur)
+	}
+	// aborted by another process: refused as changed, not as "ended"
+	seen = r.Seen(ck.now())
+	seen.Step = 1
+	if _, err := st.ChangeRollout(ctx, "p", "production", RolloutAbort, "bob", "stop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ChangeRolloutSeen(ctx, "p", "production", RolloutPause, "ann", "", &seen); !errors.As(err, &changed) || changed.Actual.State != RolloutAborted {
+		t.Fatalf("pause of an aborted rollout: %v", err)
+	}
+}
+
+// TestStartRolloutExpectFrom: a start confirmed against the version the
+// label held is refused when another process moved the label since.
+func TestStartRolloutExpectFrom(t *testing.T) {
+	ctx := context.Background()
+	st, _ := rolloutFixture(t)
+	seen := 1
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "production", Version: 2, Actor: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", ExpectFrom: &seen})
+	var moved *LabelMovedError
+	if !errors.As(err, &moved) || moved.Actual != 2 {
+		t.Fatalf("stale start: %v", err)
+	}
+	if _, err := st.LatestRollout(ctx, "p", "production"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused start left a rollout: %v", err)
+	}
+	seen = 2
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", To: 3, Salt: "fixed", ExpectFrom: &seen}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -439,6 +439,9 @@ type SeriesQuery struct {
 	Until  time.Time // zero: now
 	Step   time.Duration
 	By     string
+	// Label, when set, keeps only the events served under that label (a
+	// rollout's arms, without the other labels' traffic).
+	Label string
 }
 
 // Series is a prompt's figures per step, in total and per group. Points[i]
@@ -486,9 +489,17 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (Series, error) {
 	}
 	groups := map[int64]*grp{}
 	var sum acc
+	lid := int64(-2) // every label
+	if q.Label != "" {
+		id, err := s.stringID(ctx, q.Label)
+		if err != nil {
+			return Series{}, err
+		}
+		lid = id
+	}
 	err := s.readRollups(ctx, q.Prompt, since, until, hours, func(r *rollRow) error {
 		i := int((r.minute - start) / stepMin)
-		if i < 0 || i >= n {
+		if i < 0 || i >= n || (lid != -2 && r.dims[0] != lid) {
 			return nil
 		}
 		total[i].add(&r.rollAgg)

@@ -26,6 +26,7 @@ import (
 	"github.com/seed94f0f622/verso/tui/inlineedit"
 	"github.com/seed94f0f622/verso/tui/playground"
 	"github.com/seed94f0f622/verso/tui/promptview"
+	"github.com/seed94f0f622/verso/tui/rollout"
 )
 
 // statusTTL is how long a transient message stays in the status bar.
@@ -189,6 +190,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.opening(dialog.LoadPromote(m.c, msg))
 	case common.RollbackMsg:
 		return m, m.opening(dialog.LoadRollback(m.c, msg.Prompt, msg.Label))
+	case common.RemoveLabelMsg:
+		return m, m.opening(dialog.LoadRemove(m.c, msg.Prompt, msg.Label))
+	case common.OpenRolloutMsg:
+		return m, m.push(rollout.New(m.c, msg.Prompt, msg.Label))
+	case common.RolloutChangeMsg:
+		return m, m.opening(dialog.LoadRolloutChange(m.c, msg))
 	case common.RunSuiteMsg:
 		if m.c.Engine == nil {
 			return m, common.Warn("evals are not available in this session")

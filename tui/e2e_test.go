@@ -628,7 +628,54 @@ func TestE2E(t *testing.T) {
 	s.keys("Escape")
 	s.waitFor("p promote column")
 
-	// 14. ctrl+c quits cleanly.
+	// 14. The demo's live rollout: classify/sentiment's production is at 25%
+	// of v4. The Labels tab opens it (o); p pauses it and r resumes it,
+	// each confirmed.
+	const live = "classify/sentiment"
+	rolloutState := func() string {
+		var st struct {
+			State  string `json:"state"`
+			Weight int    `json:"weight"`
+		}
+		reg.json(&st, "rollout", "status", live, "--json")
+		return fmt.Sprintf("%s %d", st.State, st.Weight)
+	}
+	if got := rolloutState(); got != "running 25" {
+		t.Fatalf("demo: %s rollout is %s, want running at 25%%", live, got)
+	}
+	s.keys("q")
+	s.waitFor("verso › "+reg2, "1 Content")
+	s.keys("q")
+	s.waitFor("enter open", "esc clear filter")
+	s.keys("Escape")
+	s.waitFor(live, "to filter")
+	s.keys("/")
+	s.waitFor("/ ")
+	s.text("sentiment")
+	s.waitUntil(e2eTimeout, "the filter on "+live, func(p string) bool { return cursorLine(p, live) })
+	s.keys("Enter")
+	s.waitFor("verso › "+live, "1 Content")
+	s.keys("3")
+	s.waitFor("rollout 2 running to v4 (o)", "o rollout")
+	s.keys("o")
+	s.waitFor("verso › "+live+" › rollout production", "Rollout 2 of production: v3 → v4", "[25%]", "error_rate<=+1pp", "A/B since the rollout started", "p pause")
+	s.keys("p")
+	s.waitFor("Pause the rollout of "+live+" production at 25%", "the clock stops for this step", "Reason:")
+	s.text("e2e: hold for the weekend")
+	s.keys("Enter")
+	s.waitFor(live+" production: rollout 2 paused at 25%", "r resume")
+	if got := rolloutState(); got != "paused 25" {
+		t.Fatalf("after p: the rollout is %s, want paused at 25%%", got)
+	}
+	s.keys("r")
+	s.waitFor("Resume the rollout of "+live+" production at 25%", "do not count towards the next step")
+	s.keys("Enter")
+	s.waitFor(live+" production: rollout 2 resumed at 25%", "p pause")
+	if got := rolloutState(); got != "running 25" {
+		t.Fatalf("after r: the rollout is %s, want running at 25%%", got)
+	}
+
+	// 15. ctrl+c quits cleanly.
 	s.keys("C-c")
 	s.waitFor("[verso exited 0]")
 }

@@ -88,7 +88,8 @@ func (m *Model) release() tea.Cmd {
 func (m *Model) flowArrived(msg tea.Msg) {
 	switch msg.(type) {
 	case common.PromoteMsg, common.RollbackMsg, common.EditMsg, common.OpenDiffMsg, common.OpenPromptMsg,
-		common.RunSuiteMsg, common.OpenRunMsg, common.CompareRunsMsg, common.CaseFormMsg, common.PlaygroundMsg:
+		common.RunSuiteMsg, common.OpenRunMsg, common.CompareRunsMsg, common.CaseFormMsg, common.PlaygroundMsg,
+		common.OpenRolloutMsg, common.RolloutChangeMsg, common.RemoveLabelMsg:
 		m.c.FlowArrived()
 	}
 }

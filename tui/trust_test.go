@@ -205,7 +205,7 @@ func TestReasonTypedWhileRollbackOpens(t *testing.T) {
 	st, _ := ct.FixtureStore(t)
 	r := newRoot(t, options(st, "dark"), 120, 35)
 	r.send(common.OpenPromptMsg{Name: ct.Support, Tab: "Labels"})
-	r.keys("j", "j") // development, production, staging
+	r.keys("j") // development, production (the cursor opens there), staging
 	r.sendFast(append(ct.Keys("R"), ct.Type("v1 edits")...)...)
 	c := topConfirm(t, r, "Roll back "+ct.Support+" staging")
 	if c.Value() != "v1 edits" {

@@ -125,3 +125,24 @@ type CaseFormMsg struct {
 // PlaygroundMsg opens the playground on a version: fill its variables,
 // run it on one or more models, compare the answers, keep a case.
 type PlaygroundMsg struct{ Version store.Version }
+
+// OpenRolloutMsg opens the rollout view of a prompt's label: the plan,
+// the guards with their figures, per-arm charts and the A/B readout.
+type OpenRolloutMsg struct {
+	Prompt string
+	Label  string
+}
+
+// RolloutChangeMsg opens the confirmation of a hand-made change of a
+// label's live rollout (advance, pause, resume, abort).
+type RolloutChangeMsg struct {
+	Prompt string
+	Label  string
+	Action store.RolloutAction
+}
+
+// RemoveLabelMsg opens the confirmation of a label's removal.
+type RemoveLabelMsg struct {
+	Prompt string
+	Label  string
+}

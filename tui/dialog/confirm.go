@@ -54,6 +54,9 @@ type Spec struct {
 	Notice string
 	// Done, when set, is sent after a success (e.g. to open something).
 	Done tea.Msg
+	// Alt is a second way to make the change, offered next to enter (a
+	// promotion's staged rollout).
+	Alt *Alt
 	// Send, when Do is nil, is sent when the user confirms (the dialog
 	// closes): a question rather than a change.
 	Send tea.Msg
@@ -65,9 +68,18 @@ type Spec struct {
 	CancelHelp string
 }
 
+// Alt is a second way to confirm: its own key, what it does, how ctrl+f
+// forces it after the gate refused it, what is sent after it succeeded.
+type Alt struct {
+	Key, Help string // "ctrl+s", "start a staged rollout"
+	Do        func(ctx context.Context, text string) (string, []store.Change, error)
+	Force     func(ctx context.Context, text string) (string, []store.Change, error)
+	Done      tea.Msg
+}
+
 type keyMap struct {
-	Confirm, Cancel, Run, Force key.Binding
-	Down, Up, PageDown, PageUp  key.Binding
+	Confirm, Cancel, Run, Force, Alt key.Binding
+	Down, Up, PageDown, PageUp       key.Binding
 }
 
 func newKeys(verb string) keyMap {
@@ -96,6 +108,7 @@ type Confirm struct {
 	diff    *diffview.Model
 	theme   string
 	busy    bool
+	alt     bool   // the last attempt was the Alt way
 	problem string // why the last attempt failed (kept on screen)
 	width   int
 	height  int
@@ -103,6 +116,7 @@ type Confirm struct {
 
 type resultMsg struct {
 	common.To
+	done    tea.Msg
 	text    string
 	changes []store.Change
 	err     error
@@ -119,6 +133,10 @@ func New(c *common.Common, spec Spec) *Confirm {
 	}
 	if spec.CancelHelp != "" {
 		m.keys.Cancel.SetHelp("esc", spec.CancelHelp)
+	}
+	m.keys.Alt = key.NewBinding(key.WithDisabled())
+	if spec.Alt != nil {
+		m.keys.Alt = key.NewBinding(key.WithKeys(spec.Alt.Key), key.WithHelp(spec.Alt.Key, spec.Alt.Help))
 	}
 	if spec.Input != "" {
 		m.input = c.NewInput(spec.Input+": ", spec.Placeholder)
@@ -164,8 +182,11 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			// show the change as it is now, with what was typed.
 			notice := common.CleanLine(msg.err.Error())
 			var moved *store.LabelMovedError
+			var changed *store.RolloutChangedError
 			if errors.As(msg.err, &moved) {
 				notice = common.CleanLine(moved.Error()) // without the operation's prefix
+			} else if errors.As(msg.err, &changed) {
+				notice = common.CleanLine(changed.Error())
 			}
 			m.busy = true
 			return m, tea.Batch(common.Warn(notice+": nothing was changed; the confirmation shows the change as it is now"), m.spec.Again(m.input.Value(), notice))
@@ -176,7 +197,7 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 				m.keys.Run.SetEnabled(true)
 			}
 			if errors.Is(msg.err, store.ErrGate) || errors.Is(msg.err, store.ErrConflict) {
-				m.keys.Force.SetEnabled(m.spec.Force != nil)
+				m.keys.Force.SetEnabled(m.force() != nil)
 			}
 			return m, common.Error(msg.err)
 		}
@@ -185,8 +206,8 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			ch := msg.changes
 			cmds = append(cmds, func() tea.Msg { return common.WroteMsg{Changes: ch} })
 		}
-		if m.spec.Done != nil {
-			done := m.spec.Done
+		if msg.done != nil {
+			done := msg.done
 			cmds = append(cmds, func() tea.Msg { return done })
 		}
 		return m, tea.Sequence(cmds...)
@@ -204,12 +225,26 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		case key.Matches(msg, m.keys.Confirm) && m.spec.Do == nil:
 			return m, tea.Sequence(common.Pop(false), send(m.spec.Send))
 		case key.Matches(msg, m.keys.Confirm):
-			return m, m.run(m.spec.Do)
+			if m.alt { // ctrl+f forces the move again, not the other way
+				m.alt = false
+				m.keys.Force.SetEnabled(m.spec.Refused && m.spec.Force != nil)
+			}
+			return m, m.run(m.spec.Do, m.spec.Done)
+		case key.Matches(msg, m.keys.Alt) && m.keys.Alt.Enabled():
+			if !m.alt {
+				m.alt = true
+				m.keys.Force.SetEnabled(false) // until the gate refuses this way too
+			}
+			return m, m.run(m.spec.Alt.Do, m.spec.Alt.Done)
 		case key.Matches(msg, m.keys.Run) && m.keys.Run.Enabled():
 			run := *m.spec.Gate
 			return m, tea.Sequence(common.Pop(false), func() tea.Msg { return run })
 		case key.Matches(msg, m.keys.Force) && m.keys.Force.Enabled():
-			return m, m.run(m.spec.Force)
+			done := m.spec.Done
+			if m.alt {
+				done = m.spec.Alt.Done
+			}
+			return m, m.run(m.force(), done)
 		case m.diff != nil && (key.Matches(msg, m.keys.Down) || key.Matches(msg, m.keys.Up) ||
 			key.Matches(msg, m.keys.PageDown) || key.Matches(msg, m.keys.PageUp)):
 			k := msg
@@ -244,7 +279,15 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Confirm) run(do func(context.Context, string) (string, []store.Change, error)) tea.Cmd {
+// force is what ctrl+f does: force the way last tried.
+func (m *Confirm) force() func(context.Context, string) (string, []store.Change, error) {
+	if m.alt {
+		return m.spec.Alt.Force
+	}
+	return m.spec.Force
+}
+
+func (m *Confirm) run(do func(context.Context, string) (string, []store.Change, error), done tea.Msg) tea.Cmd {
 	if do == nil {
 		return nil
 	}
@@ -258,7 +301,7 @@ func (m *Confirm) run(do func(context.Context, string) (string, []store.Change, 
 	ctx, to := m.c.Ctx, common.To{ID: m.id}
 	return func() tea.Msg {
 		s, ch, err := do(ctx, text)
-		return resultMsg{To: to, text: s, changes: ch, err: err}
+		return resultMsg{To: to, done: done, text: s, changes: ch, err: err}
 	}
 }
 
@@ -345,6 +388,9 @@ func (m *Confirm) ShortHelp() []key.Binding {
 	}
 	if m.keys.Force.Enabled() {
 		b = append(b, m.keys.Force)
+	}
+	if m.keys.Alt.Enabled() {
+		b = append(b, m.keys.Alt)
 	}
 	b = append(b, m.keys.Cancel)
 	if m.diff != nil {

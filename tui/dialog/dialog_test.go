@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -463,3 +464,85 @@ func labelOf(t *testing.T, st *store.Store, prompt, label string) int {
 }
 
 var _ = errors.New
+
+// TestPromoteStagedRollout: the promote dialog offers a staged rollout
+// next to moving now (the CLI's default plan), gated like the CLI: refused
+// with the gate's decision shown, forced with a reason by ctrl+f; started,
+// it opens the Rollout view.
+func TestPromoteStagedRollout(t *testing.T) {
+	st, c := gated(t)
+	ctx := context.Background()
+	req := common.PromoteMsg{Prompt: ct.Support, Version: 4, Label: "production"}
+	m := load(t, LoadPromote(c, req))
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "ctrl+s starts a staged rollout instead: 5% → 25% → 50% → 100% of units on v4, one step every 1h") ||
+		!strings.Contains(v, "error_rate<=+1pp, p95_latency<=+20%, 100 events each") {
+		t.Fatalf("the dialog does not offer the staged rollout:\n%s", v)
+	}
+	var keys []string
+	for _, b := range m.ShortHelp() {
+		keys = append(keys, b.Help().Key+" "+b.Help().Desc)
+	}
+	if got := strings.Join(keys, ", "); !strings.Contains(got, "ctrl+s start a staged rollout") || !strings.Contains(got, "enter move production now") {
+		t.Errorf("help: %s", got)
+	}
+	drive(t, m, ct.Type("watch it live")...)
+	out := drive(t, m, ct.Key("ctrl+s"))
+	if s, ok := ct.Find[common.StatusMsg](out); !ok || s.Kind != common.StatusError || !strings.Contains(s.Text, "production is protected") || !strings.Contains(s.Text, "has no finished run") {
+		t.Fatalf("the gate did not refuse the rollout with its decision: %v", out)
+	}
+	if _, err := st.LatestRollout(ctx, ct.Support, "production"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused rollout started: %v", err)
+	}
+	out = drive(t, m, ct.Key("ctrl+f"))
+	if s, _ := ct.Find[common.StatusMsg](out); s.Kind != common.StatusSuccess || !strings.Contains(s.Text, "rollout 1 to v4 started at 5% (forced past the gate)") {
+		t.Fatalf("forced rollout: %v", out)
+	}
+	if o, ok := ct.Find[common.OpenRolloutMsg](out); !ok || o.Label != "production" {
+		t.Errorf("the Rollout view does not open: %v", out)
+	}
+	r, err := st.LatestRollout(ctx, ct.Support, "production")
+	if err != nil || r.State != store.RolloutRunning || r.From != 2 || r.To != 4 || fmt.Sprint(r.Steps) != "[5 25 50 100]" || r.Every != time.Hour ||
+		len(r.Guards) != 2 || r.MinRequests != 100 || r.Reason != "watch it live" {
+		t.Fatalf("rollout %+v %v", r, err)
+	}
+	// a label with a live rollout, or a new label, is not offered one
+	m = load(t, LoadPromote(c, common.PromoteMsg{Prompt: ct.Support, Version: 3, Label: "production"}))
+	if strings.Contains(ansi.Strip(m.View()), "staged rollout") {
+		t.Error("a second rollout is offered while one is live")
+	}
+	m = load(t, LoadPromote(c, common.PromoteMsg{Prompt: ct.Summary, Version: 1, Label: "canary"}))
+	if strings.Contains(ansi.Strip(m.View()), "staged rollout") {
+		t.Error("a rollout is offered for a new label")
+	}
+}
+
+// TestStaleStagedRollout: when the label moved between the dialog and
+// ctrl+s, no rollout starts and the dialog is shown again as it is now.
+func TestStaleStagedRollout(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	ctx := context.Background()
+	c := ct.NewCommon(t, st, ct.Dark())
+	m := load(t, LoadPromote(c, common.PromoteMsg{Prompt: ct.Support, Version: 4, Label: "staging"}))
+	drive(t, m, ct.Type("canary users")...)
+	if _, err := st.SetLabel(ctx, store.LabelInput{Prompt: ct.Support, Label: "staging", Version: 1, Actor: "zoe"}); err != nil {
+		t.Fatal(err)
+	}
+	out := drive(t, m, ct.Key("ctrl+s"))
+	re, ok := ct.Find[common.ReplaceMsg](out)
+	if !ok {
+		t.Fatalf("the stale start sent %v", out)
+	}
+	if _, err := st.LatestRollout(ctx, ct.Support, "staging"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a stale rollout started: %v", err)
+	}
+	again := re.Screen.(*Confirm)
+	again.SetSize(100, 30)
+	if v := ansi.Strip(again.View()); !strings.Contains(v, "staging moves from v1 to v4") || again.Value() != "canary users" {
+		t.Fatalf("shown again:\n%s (%q)", v, again.Value())
+	}
+	drive(t, again, ct.Key("ctrl+s"))
+	if r, err := st.LatestRollout(ctx, ct.Support, "staging"); err != nil || r.From != 1 || r.To != 4 {
+		t.Fatalf("rollout %+v %v", r, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -66,8 +67,10 @@ func loadPromote(c *common.Common, req common.PromoteMsg, was stale) tea.Cmd {
 			return was.fail(common.StatusError, common.Explain(err))
 		}
 		var cur store.Version
+		whole := true
 		for _, l := range labels {
 			if l.Name == req.Label {
+				whole = l.Split == nil
 				if l.Version == req.Version {
 					return was.fail(common.StatusInfo, fmt.Sprintf("%s is already on v%d", req.Label, req.Version))
 				}
@@ -123,6 +126,14 @@ func loadPromote(c *common.Common, req common.PromoteMsg, was stale) tea.Cmd {
 		}
 		if gate.Verdict != store.GateNotGated {
 			spec.Force = move(true)
+		}
+		if cur.Number > 0 && whole {
+			if r, err := c.Store.LatestRollout(ctx, req.Prompt, req.Label); err != nil || !r.Live() {
+				spec.Alt = stagedRollout(c, req, from, gate.Verdict != store.GateNotGated)
+				spec.Confirm = "move " + req.Label + " now"
+				spec.Lines = append(spec.Lines, fmt.Sprintf("%s starts a staged rollout instead: %s of units on v%d, one step every %s once its guards are healthy (%s, %d events each); a breach puts v%d back on 100%%.",
+					spec.Alt.Key, stepsText(defaultSteps), req.Version, common.Every(time.Hour), strings.Join(store.DefaultGuards, ", "), defaultMinRequests, cur.Number))
+			}
 		}
 		if gate.Refused() {
 			then := req
@@ -296,4 +307,128 @@ func CommitSpec(c *common.Common, base store.Version, in store.CommitInput, titl
 
 func labelChange(ev store.LabelEvent) store.Change {
 	return store.Change{Prompt: ev.Prompt, Kind: "label", Label: ev.Label, Version: ev.To, From: ev.From, Actor: ev.Actor, At: ev.At}
+}
+
+// The plan of a staged rollout started from the promote dialog: the
+// command line's defaults (verso rollout start).
+var (
+	defaultSteps       = []int{5, 25, 50, 100}
+	defaultMinRequests = int64(100)
+)
+
+func stepsText(steps []int) string {
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = fmt.Sprintf("%d%%", s)
+	}
+	return strings.Join(parts, " → ")
+}
+
+// stagedRollout is the promote dialog's other way: a staged rollout of the
+// label to the version, with the command line's defaults, confirmed
+// against the version the label was on (from); the gate decides as for
+// the CLI (ctrl+f forces it with the reason when gated). It opens the
+// Rollout view when it has started.
+func stagedRollout(c *common.Common, req common.PromoteMsg, from int, gated bool) *Alt {
+	start := func(force bool) func(context.Context, string) (string, []store.Change, error) {
+		return func(ctx context.Context, reason string) (string, []store.Change, error) {
+			expect := from
+			r, err := c.Store.StartRollout(ctx, store.RolloutInput{Prompt: req.Prompt, Label: req.Label, To: req.Version, Steps: defaultSteps,
+				Every: time.Hour, Guards: store.DefaultGuards, MinRequests: defaultMinRequests, Actor: c.Author, Reason: reason, Force: force, ExpectFrom: &expect})
+			if err != nil {
+				return "", nil, err
+			}
+			var changes []store.Change
+			if evs, err := c.Store.LabelHistory(ctx, req.Prompt); err == nil && len(evs) > 0 {
+				changes = append(changes, labelChange(evs[len(evs)-1]))
+			}
+			msg := fmt.Sprintf("%s %s: rollout %d to v%d started at %d%%", req.Prompt, req.Label, r.ID, r.To, r.Steps[0])
+			if force {
+				msg += " (forced past the gate)"
+			}
+			return msg, changes, nil
+		}
+	}
+	alt := &Alt{Key: "ctrl+s", Help: "start a staged rollout", Do: start(false),
+		Done: common.OpenRolloutMsg{Prompt: req.Prompt, Label: req.Label}}
+	if gated {
+		alt.Force = start(true)
+	}
+	return alt
+}
+
+// LoadRemove opens the confirmation of a label's removal: what it points
+// at, the gate's decision (a protected label is only removed by force,
+// with a reason), a reason to record. The removal is confirmed against the
+// version the label was on when this was read. It runs as a command.
+func LoadRemove(c *common.Common, prompt, label string) tea.Cmd {
+	return loadRemove(c, prompt, label, stale{})
+}
+
+func loadRemove(c *common.Common, prompt, label string, was stale) tea.Cmd {
+	ctx := c.Ctx
+	return func() tea.Msg {
+		labels, err := c.Store.Labels(ctx, prompt)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
+		}
+		var cur store.Label
+		for _, l := range labels {
+			if l.Name == label {
+				cur = l
+			}
+		}
+		if cur.Version == 0 {
+			return was.fail(common.StatusError, fmt.Sprintf("%s has no label %s to remove", prompt, label))
+		}
+		at := fmt.Sprintf("v%d", cur.Version)
+		if cur.Split != nil {
+			at = "the split " + cur.Split.String()
+		}
+		lines := []string{fmt.Sprintf("%s is removed from %s: whoever resolves %s@%s gets an error until it is set again.", label, at, prompt, label)}
+		gate, err := c.Store.DecideGate(ctx, prompt, label, 0)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
+		}
+		if l := GateLine(gate); l != "" {
+			lines = append(lines, l)
+		}
+		from, err := c.Store.Version(ctx, prompt, cur.Version)
+		if err != nil {
+			return was.fail(common.StatusError, common.Explain(err))
+		}
+		diff := common.DiffSpec{Title: prompt + " " + label, LeftTitle: common.VersionTitle(from), RightTitle: "(removed)", Left: common.VersionText(from)}
+		expect := cur.Version
+		remove := func(force bool) func(context.Context, string) (string, []store.Change, error) {
+			return func(ctx context.Context, reason string) (string, []store.Change, error) {
+				ev, err := c.Store.RemoveLabel(ctx, store.RemoveLabelInput{Prompt: prompt, Label: label, Actor: c.Author, Reason: reason, Force: force, ExpectFrom: &expect})
+				if err != nil {
+					return "", nil, err
+				}
+				msg := fmt.Sprintf("%s %s removed", prompt, label)
+				if ev.Forced {
+					msg += " (forced past the gate)"
+				}
+				return msg, []store.Change{labelChange(ev)}, nil
+			}
+		}
+		spec := Spec{
+			Title:       fmt.Sprintf("Remove %s from %s", label, prompt),
+			Lines:       lines,
+			Diff:        &diff,
+			Input:       "Reason",
+			Placeholder: "why (recorded in the label history)",
+			Confirm:     "remove " + label,
+			Do:          remove(false),
+			Refused:     gate.Refused(),
+			ForceHelp:   "remove it anyway with this reason",
+			Again: func(text, notice string) tea.Cmd {
+				return loadRemove(c, prompt, label, stale{text: text, notice: notice})
+			},
+		}
+		if gate.Verdict != store.GateNotGated {
+			spec.Force = remove(true)
+		}
+		return was.open(c, spec)
+	}
 }

@@ -27,6 +27,12 @@ func TestViewGolden(t *testing.T) {
 		shot("history")
 		drive(t, m, ct.Key("3"), ct.Key("j"))
 		shot("labels")
+		drive(t, m, ct.Key("j"), ct.Key("j"))
+		shot("labels-on-a-move")
+		drive(t, m, ct.Key("n"))
+		drive(t, m, ct.Type("canary")...)
+		shot("labels-new")
+		drive(t, m, ct.Key("esc"))
 	})
 }
 

@@ -210,6 +210,9 @@ func (m *Model) View() string {
 
 // ShortHelp is the active tab's help plus tab switching.
 func (m *Model) ShortHelp() []key.Binding {
+	if m.Capturing() { // tab is the input's then
+		return m.tabs[m.active].ShortHelp()
+	}
 	return append(m.tabs[m.active].ShortHelp(), m.keys.Next)
 }
 

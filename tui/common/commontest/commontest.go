@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -617,4 +618,77 @@ func (l Layout) Shot(t testing.TB, golden, view string) {
 	t.Helper()
 	CheckFrame(t, view, l.W, l.H)
 	Golden(t, golden+"-"+l.Name, Pin(t, view))
+}
+
+// MovingClock is a clock tests move by hand (safe across goroutines).
+type MovingClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now is the clock's time.
+func (c *MovingClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *MovingClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// RolloutStore is FixtureStore with a staged rollout live on support/reply:
+// production from v2 to v4 (steps 5, 25, 50, 100 every 6h, the default
+// guards, 50 events each), started 7 hours before Now, at 25 % since an
+// hour before Now, with traffic of both arms (v4 slightly faster). Its
+// store is on the returned clock, at Now; the same every run, for goldens.
+func RolloutStore(t testing.TB) (*store.Store, string, *MovingClock) {
+	t.Helper()
+	ck := &MovingClock{t: Now.Add(-7 * time.Hour)}
+	st, path := OpenStoreAt(t, ck.Now)
+	Fixture(t, st)
+	ctx := context.Background()
+	if _, err := st.StartRollout(ctx, store.RolloutInput{Prompt: Support, To: 4, Every: 6 * time.Hour, MinRequests: 50, Salt: "fixed", UnitKey: "user_id",
+		Actor: "devon", Reason: "shorter sign-off", Force: true}); err != nil {
+		t.Fatalf("rollout fixture: %v", err)
+	}
+	n := 0
+	traffic := func(from, to time.Time) {
+		var evs []store.Event
+		for at := from; at.Before(to); at = at.Add(time.Minute) {
+			ck.Set(at)
+			in, err := st.LabelInForce(ctx, Support, "production")
+			if err != nil {
+				t.Fatalf("rollout fixture: %v", err)
+			}
+			for k := range 10 {
+				n++
+				unit := fmt.Sprintf("user-%d", (n*7919)%5000)
+				v, arm := in.Pick(unit)
+				e := store.Event{ID: fmt.Sprintf("ro-%d", n), Prompt: Support, Version: v, Label: "production", Arm: arm, Unit: unit,
+					Model: "gpt-4o-mini", Time: at.Add(time.Duration(k) * 5 * time.Second), LatencyMS: float64(700 + (n*37)%300), TokensIn: 400, TokensOut: 120, Cost: 0.0004}
+				if v == 4 {
+					e.LatencyMS -= 40
+				}
+				if n%53 == 0 {
+					e.Status, e.ErrorKind = "error", "timeout"
+				}
+				evs = append(evs, e)
+			}
+		}
+		if _, err := st.RecordEvents(ctx, evs); err != nil {
+			t.Fatalf("rollout fixture: %v", err)
+		}
+	}
+	traffic(Now.Add(-7*time.Hour), Now.Add(-time.Hour))
+	ck.Set(Now.Add(-time.Hour))
+	if c, _, err := st.CheckRollout(ctx, Support, "production"); err != nil || !c.Advanced {
+		t.Fatalf("rollout fixture: the check at 5%% did not advance: %+v %v", c, err)
+	}
+	traffic(Now.Add(-time.Hour), Now)
+	ck.Set(Now)
+	return st, path, ck
 }
