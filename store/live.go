@@ -61,33 +61,55 @@ func (c Change) String() string {
 	return fmt.Sprintf("%s moved %s %s to v%d", who, c.Prompt, c.Label, c.Version)
 }
 
-// ChangesSince lists versions and label moves made after t, oldest first.
-func (s *Store) ChangesSince(ctx context.Context, t time.Time) ([]Change, error) {
-	at := t.UTC().UnixMicro()
+// Cursor marks how far a reader of changes has read: the newest version
+// and label move it has seen, by row id. Ids, not times: a machine whose
+// clock runs ahead or behind would make a reader by time miss the changes
+// of the others. Writers are serialised (one writer on a file, an advisory
+// lock per write on PostgreSQL), so ids grow in commit order.
+type Cursor struct {
+	Version int64 // versions.id
+	Label   int64 // label_events.id
+}
+
+// ChangeCursor is the cursor past every change made so far.
+func (s *Store) ChangeCursor(ctx context.Context) (Cursor, error) {
+	var c Cursor
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM versions), (SELECT COALESCE(MAX(id), 0) FROM label_events)`).
+		Scan(&c.Version, &c.Label)
+	return c, s.wrap("changes", err)
+}
+
+// ChangesAfter lists the versions and label moves made after the cursor,
+// oldest first (at most 500 of each), and the cursor past them.
+func (s *Store) ChangesAfter(ctx context.Context, cur Cursor) ([]Change, Cursor, error) {
 	var out []Change
-	rows, err := s.db.QueryContext(ctx, `SELECT p.name, v.number, v.author, v.created_at FROM versions v JOIN prompts p ON p.id = v.prompt_id
-		WHERE v.created_at > ? ORDER BY v.created_at LIMIT 500`, at)
+	rows, err := s.db.QueryContext(ctx, `SELECT v.id, p.name, v.number, v.author, v.created_at FROM versions v JOIN prompts p ON p.id = v.prompt_id
+		WHERE v.id > ? ORDER BY v.id LIMIT 500`, cur.Version)
 	if err != nil {
-		return nil, s.wrap("changes", err)
+		return nil, cur, s.wrap("changes", err)
 	}
 	for rows.Next() {
 		c := Change{Kind: "version"}
 		var ts int64
-		if err := rows.Scan(&c.Prompt, &c.Version, &c.Actor, &ts); err != nil {
+		if err := rows.Scan(&cur.Version, &c.Prompt, &c.Version, &c.Actor, &ts); err != nil {
 			rows.Close()
-			return nil, s.wrap("changes", err)
+			return nil, cur, s.wrap("changes", err)
 		}
 		c.At = time.UnixMicro(ts).UTC()
 		out = append(out, c)
 	}
 	rows.Close()
-	evs, err := s.events(ctx, eventSelect+` WHERE e.at > ? ORDER BY e.id LIMIT 500`, at)
+	if err := rows.Err(); err != nil {
+		return nil, cur, s.wrap("changes", err)
+	}
+	evs, err := s.events(ctx, eventSelect+` WHERE e.id > ? ORDER BY e.id LIMIT 500`, cur.Label)
 	if err != nil {
-		return nil, err
+		return nil, cur, err
 	}
 	for _, e := range evs {
+		cur.Label = max(cur.Label, e.ID)
 		out = append(out, Change{Prompt: e.Prompt, Kind: "label", Version: e.To, From: e.From, Label: e.Label, Actor: e.Actor, At: e.At})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out, nil
+	return out, cur, nil
 }

@@ -518,7 +518,10 @@ func TestDataVersionSeesOtherConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	since := time.Now().Add(-time.Second)
+	cur, err := a.ChangeCursor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	commit(t, b, "p", "from b")
 	// SQLite's data_version changes at once; PostgreSQL's notification
 	// arrives a moment after the commit.
@@ -531,9 +534,52 @@ func TestDataVersionSeesOtherConnections(t *testing.T) {
 	if after == before {
 		t.Fatal("data_version did not change after another connection committed")
 	}
-	ch, err := a.ChangesSince(ctx, since)
+	ch, next, err := a.ChangesAfter(ctx, cur)
 	if err != nil || len(ch) != 1 || ch[0].String() != "ann committed p v1" {
 		t.Fatalf("changes: %+v %v", ch, err)
+	}
+	if again, _, err := a.ChangesAfter(ctx, next); err != nil || len(again) != 0 {
+		t.Fatalf("changes past the cursor: %+v %v", again, err)
+	}
+}
+
+// A writer whose clock is days behind (or ahead) is still heard: changes
+// are read by id, in the order they were committed, whatever each
+// machine's clock says.
+func TestChangesAfterIgnoresClockSkew(t *testing.T) {
+	ctx := context.Background()
+	p := newLocation(t, "skew.db")
+	reader, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	ahead, err := OpenWith(p, Options{Clock: func() time.Time { return time.Now().Add(72 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ahead.Close()
+	behind, err := OpenWith(p, Options{Clock: func() time.Time { return time.Now().Add(-72 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer behind.Close()
+	cur, err := reader.ChangeCursor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(t, ahead, "p", "from the future")
+	ch, cur, err := reader.ChangesAfter(ctx, cur)
+	if err != nil || len(ch) != 1 || ch[0].Version != 1 {
+		t.Fatalf("ahead's commit: %+v %v", ch, err)
+	}
+	commit(t, behind, "p", "from the past")
+	if _, err := behind.SetLabel(ctx, LabelInput{Prompt: "p", Label: "staging", Version: 2, Actor: "bo"}); err != nil {
+		t.Fatal(err)
+	}
+	ch, _, err = reader.ChangesAfter(ctx, cur)
+	if err != nil || len(ch) != 2 {
+		t.Fatalf("behind's commit and move after ahead's: %+v %v", ch, err)
 	}
 }
 

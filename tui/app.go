@@ -84,7 +84,6 @@ func New(o Options) *Model {
 	m.help = help.New()
 	m.styleHelp()
 	m.stack = []common.Screen{browse.New(c)}
-	m.live.since = c.Now()
 	return m
 }
 

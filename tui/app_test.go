@@ -501,12 +501,12 @@ func TestLive(t *testing.T) {
 	if s := r.statuses(); len(s) != 1 || !strings.Contains(s[0], "staging → v") {
 		t.Fatalf("promote said %q", s)
 	}
-	since := r.m.live.since
+	before := r.m.live.cursor
 	r.send(pollMsg{})
 	if s := r.statuses(); len(s) != 0 {
 		t.Fatalf("our own change was announced: %q", s)
 	}
-	if !r.m.live.since.After(since) {
+	if r.m.live.cursor.Label <= before.Label {
 		t.Fatal("the poll did not see our change (the test proves nothing)")
 	}
 	// Once a poll has passed them, our own changes are forgotten: the
@@ -841,5 +841,26 @@ func TestStatusBarNamesTheDatabaseBriefly(t *testing.T) {
 	lines := strings.Split(r.plain(), "\n")
 	if bar := lines[len(lines)-1]; !strings.Contains(bar, "postgres://postgres@/verso") || !strings.Contains(bar, "zoe moved support/reply staging to v5") {
 		t.Fatalf("status bar %q", bar)
+	}
+}
+
+// A machine whose clock is days behind is heard all the same: the
+// workbench reads changes by id, not by time.
+func TestLiveHearsAMachineWithAWrongClock(t *testing.T) {
+	st, path := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 30)
+	r.send(pollMsg{}) // the baseline
+	r.statuses()
+	behind, err := store.OpenWith(path, store.Options{Clock: func() time.Time { return ct.Now.Add(-72 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer behind.Close()
+	if _, err := behind.Commit(context.Background(), store.CommitInput{Name: ct.Support, Template: "late {{x}}", Author: "zoe", Message: "skewed"}); err != nil {
+		t.Fatal(err)
+	}
+	r.send(pollMsg{})
+	if s := r.statuses(); len(s) != 1 || s[0] != "zoe committed support/reply v5" {
+		t.Fatalf("notice %q", s)
 	}
 }

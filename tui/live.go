@@ -11,20 +11,23 @@ import (
 	"github.com/seed94f0f622/verso/tui/common"
 )
 
-// Live sharing: every second the root asks SQLite's data_version whether
-// any connection committed to the file. On a change it lists what changed
-// since the last change it saw, reloads every screen (they keep their
+// Live sharing: every second the root asks SQLite's data_version (or
+// PostgreSQL's notifications) whether any connection committed. On a
+// change it lists what changed after the last change it read, reloads every screen (they keep their
 // cursors) and says who changed what, leaving out this process's own
 // writes. Writes that are not versions or label moves (a run's results,
 // test cases) reload only the screen in view.
 
 type liveState struct {
 	dataVersion int64
-	since       time.Time // newest change seen
-	// own holds the changes this process made, until a poll has passed
-	// them (ChangesSince never lists them again): it stays as small as the
-	// writes of the last second.
-	own map[string]time.Time
+	// cursor is how far the changes have been read (by id, not time: a
+	// machine whose clock is wrong must not hide its changes); set by the
+	// first poll.
+	cursor  store.Cursor
+	started bool
+	// own holds the changes this process made until a poll lists them
+	// (then they are not announced, and forgotten).
+	own map[string]bool
 	// below is set when the file changed while only the screen in view
 	// re-read it: the screens beneath re-read when they come back into view.
 	below bool
@@ -35,25 +38,17 @@ type pollMsg struct{}
 type liveMsg struct {
 	dataVersion int64
 	changes     []store.Change
+	cursor      store.Cursor
+	baseline    bool // the first poll: the cursor to start from, nothing to announce
 	err         error
 }
 
 func (l *liveState) remember(cs []store.Change) {
 	if l.own == nil {
-		l.own = map[string]time.Time{}
+		l.own = map[string]bool{}
 	}
 	for _, c := range cs {
-		l.own[changeKey(c)] = c.At
-	}
-}
-
-// forget drops the own changes that are not after since: no poll lists
-// them again.
-func (l *liveState) forget() {
-	for k, at := range l.own {
-		if !at.After(l.since) {
-			delete(l.own, k)
-		}
+		l.own[changeKey(c)] = true
 	}
 }
 
@@ -70,36 +65,44 @@ func (m *Model) pollLater() tea.Cmd {
 
 // poll reads data_version and, when it moved, the changes since.
 func (m *Model) poll() tea.Cmd {
-	ctx, st, dv, since := m.c.Ctx, m.c.Store, m.live.dataVersion, m.live.since
+	ctx, st, dv, cur, started := m.c.Ctx, m.c.Store, m.live.dataVersion, m.live.cursor, m.live.started
 	return func() tea.Msg {
 		v, err := st.DataVersion(ctx)
-		if err != nil || v == dv {
-			return liveMsg{dataVersion: v, err: err}
+		if err != nil {
+			return liveMsg{dataVersion: dv, cursor: cur, err: err}
 		}
-		cs, err := st.ChangesSince(ctx, since)
-		return liveMsg{dataVersion: v, changes: cs, err: err}
+		if !started {
+			cur, err := st.ChangeCursor(ctx)
+			return liveMsg{dataVersion: v, cursor: cur, baseline: true, err: err}
+		}
+		if v == dv {
+			return liveMsg{dataVersion: v, cursor: cur}
+		}
+		cs, next, err := st.ChangesAfter(ctx, cur)
+		return liveMsg{dataVersion: v, changes: cs, cursor: next, err: err}
 	}
 }
 
 func (m *Model) onLive(msg liveMsg) tea.Cmd {
 	next := m.pollLater()
-	if msg.err != nil || msg.dataVersion == m.live.dataVersion {
+	if msg.err != nil {
 		return next
 	}
-	first := m.live.dataVersion == 0
-	m.live.dataVersion = msg.dataVersion
+	if msg.baseline {
+		m.live.dataVersion, m.live.cursor, m.live.started = msg.dataVersion, msg.cursor, true
+		return next
+	}
+	if msg.dataVersion == m.live.dataVersion {
+		return next
+	}
+	m.live.dataVersion, m.live.cursor = msg.dataVersion, msg.cursor
 	var others []string
 	for _, c := range msg.changes {
-		if c.At.After(m.live.since) {
-			m.live.since = c.At
-		}
-		if _, own := m.live.own[changeKey(c)]; !own {
+		if k := changeKey(c); m.live.own[k] {
+			delete(m.live.own, k) // listed once: never again
+		} else {
 			others = append(others, c.String())
 		}
-	}
-	m.live.forget()
-	if first && len(msg.changes) == 0 {
-		return next
 	}
 	cmds := []tea.Cmd{next}
 	if len(msg.changes) == 0 {

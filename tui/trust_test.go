@@ -320,3 +320,17 @@ func TestKeysTypedBeforeATabLoads(t *testing.T) {
 		t.Fatalf("the j typed ahead was lost:\n%s", p)
 	}
 }
+
+// TestPromoteTypedBeforeTheVersionLoads: "p" typed as the prompt opens,
+// before its version has been read, opens the promotion of that version.
+func TestPromoteTypedBeforeTheVersionLoads(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 35)
+	_, open := r.m.Update(common.OpenPromptMsg{Name: ct.Support})
+	_, typed := r.m.Update(ct.Key("p"))
+	r.run(open)
+	r.run(typed)
+	if p, ok := r.m.Top().(*dialog.Picker); !ok || p.Title() != "promote v4" {
+		t.Fatalf("the p typed ahead did not open the promotion: %s", r.titles())
+	}
+}

@@ -15,3 +15,7 @@ func (m *Model) Busy() bool {
 func (t *history) Busy() bool { return !t.loaded && t.err == nil }
 
 func (t *labels) Busy() bool { return !t.loaded && t.err == nil }
+
+// Busy is true until the version has arrived: "e" or "p" typed as the
+// prompt opens act on it instead of being dropped.
+func (t *content) Busy() bool { return t.v.Number == 0 && t.err == nil }
