@@ -354,10 +354,19 @@ func (m *Model) ShortHelp() []key.Binding {
 	return b
 }
 
-// FullHelp lists every key.
+// FullHelp lists every key; an action the rollout does not allow now
+// says why.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{m.keys.Advance, m.keys.Pause, m.keys.Resume, m.keys.Abort},
-		{m.keys.Metric, m.keys.PrevMetric, m.keys.Down, m.keys.Up},
+	var actions []key.Binding
+	for _, x := range []struct {
+		a store.RolloutAction
+		k key.Binding
+	}{{store.RolloutAdvance, m.keys.Advance}, {store.RolloutPause, m.keys.Pause}, {store.RolloutResume, m.keys.Resume}, {store.RolloutAbort, m.keys.Abort}} {
+		b := x.k
+		if why := m.whyNot(x.a); m.loaded && why != "" {
+			b.SetHelp(b.Help().Key, b.Help().Desc+" (not now: "+why+")")
+		}
+		actions = append(actions, b)
 	}
+	return [][]key.Binding{actions, {m.keys.Metric, m.keys.PrevMetric, m.keys.Down, m.keys.Up}}
 }

@@ -189,6 +189,14 @@ func TestActionKeys(t *testing.T) {
 	if strings.Join(keys, " ") != "a p X m" {
 		t.Errorf("help on a running rollout: %v", keys)
 	}
+	// the full key map says why an action is not available now
+	var full []string
+	for _, b := range m.FullHelp()[0] {
+		full = append(full, b.Help().Key+" "+b.Help().Desc)
+	}
+	if got := strings.Join(full, "; "); !strings.Contains(got, "r resume (not now: rollout 1 is running: p pauses it)") || !strings.Contains(got, "p pause;") {
+		t.Errorf("full help: %s", got)
+	}
 }
 
 // TestHostileRolloutText: a reason full of escapes draws clean, at every size.
@@ -213,4 +221,30 @@ func TestViewGolden(t *testing.T) {
 		s, _ := ct.Start(t, New(c, ct.Support, "production"), l.W, l.H)
 		l.Shot(t, "rollout", s.View())
 	})
+}
+
+// BenchmarkLoad is one read of the view (what a reload does when the file
+// changes, every second while traffic flows): the rollout and its guards
+// (PeekRollout), the per-arm series, the label history and the A/B
+// analysis of each guarded metric. check=1 is what opening the view and
+// each minute do (CheckRollout, a write).
+func BenchmarkLoad(b *testing.B) {
+	st, _, ck := ct.RolloutStore(b)
+	for _, check := range []bool{false, true} {
+		name := "peek"
+		if check {
+			name = "check"
+		}
+		b.Run(name, func(b *testing.B) {
+			c := ct.NewCommon(b, st, ct.Dark())
+			c.Now = ck.Now
+			m := New(c, ct.Support, "production")
+			for b.Loop() {
+				msg := m.load(check)()
+				if lm, ok := msg.(loadedMsg); !ok || lm.err != nil {
+					b.Fatalf("%#v", msg)
+				}
+			}
+		})
+	}
 }
