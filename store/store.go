@@ -247,6 +247,12 @@ func dsn(p string, o Options) string {
 		// A multi-row INSERT keeps a statement journal to undo itself; in
 		// a file, that is a write system call per page it touches.
 		q.Add("_pragma", "temp_store(MEMORY)")
+		// Checkpoint the WAL every 8,000 pages (32 MB) rather than 1,000:
+		// ingest appends to the same last pages batch after batch, and a
+		// checkpoint copies each page once however often it changed, so
+		// fewer checkpoints copy (and sync) far less. Ingest through serve
+		// went from 54-58k to 70-93k events/s.
+		q.Add("_pragma", "wal_autocheckpoint(8000)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
