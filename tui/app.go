@@ -165,9 +165,6 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, runEnded(msg)
 	case liveMsg:
 		return m, m.onLive(msg)
-	case common.WroteMsg:
-		m.live.remember(msg.Changes)
-		return m, nil
 	case common.PushMsg:
 		return m, m.push(msg.Screen)
 	case common.ReplaceMsg:

@@ -495,8 +495,8 @@ func TestLive(t *testing.T) {
 	r.keys("j", "enter") // staging, v3 → v5
 	r.typeText("ours")
 	r.keys("enter")
-	if _, ok := ct.Find[common.WroteMsg](r.seen); !ok {
-		t.Fatal("the promotion did not tell the root what it wrote")
+	if len(r.m.c.Written()) == 0 {
+		t.Fatal("the promotion did not note what it wrote")
 	}
 	if s := r.statuses(); len(s) != 1 || !strings.Contains(s[0], "staging → v") {
 		t.Fatalf("promote said %q", s)
@@ -511,7 +511,7 @@ func TestLive(t *testing.T) {
 	}
 	// Once a poll has passed them, our own changes are forgotten: the
 	// list does not grow with every write of a long session.
-	if n := len(r.m.live.own); n != 0 {
+	if n := len(r.m.c.Written()); n != 0 {
 		t.Fatalf("%d own changes kept after the poll passed them", n)
 	}
 }
@@ -862,5 +862,38 @@ func TestLiveHearsAMachineWithAWrongClock(t *testing.T) {
 	r.send(pollMsg{})
 	if s := r.statuses(); len(s) != 1 || s[0] != "zoe committed support/reply v5" {
 		t.Fatalf("notice %q", s)
+	}
+}
+
+// A poll that lists our own label move while the confirmation is still
+// waiting for the store (the write committed, its result not yet read)
+// does not announce it as someone else's: the root reads it again once
+// the confirmation knows what it wrote.
+func TestLiveDoesNotAnnounceOurWriteInFlight(t *testing.T) {
+	st, _ := ct.FixtureStore(t)
+	r := newRoot(t, options(st, "dark"), 120, 30)
+	r.send(pollMsg{}) // the baseline
+	r.keys("G", "enter", "2", "p")
+	r.keys("j", "enter") // staging
+	r.typeText("ours")
+	_, write := r.m.Update(ct.Key("enter")) // the confirmation is busy
+	var results []tea.Msg
+	for _, msg := range ct.Run(t, write) { // the move commits
+		results = append(results, msg)
+	}
+	r.statuses()
+	r.send(pollMsg{}) // lists the move before the confirmation has its result
+	if s := r.statuses(); len(s) != 0 {
+		t.Fatalf("a poll during our write said %q", s)
+	}
+	r.send(results...)
+	r.send(pollMsg{})
+	for _, s := range r.statuses() {
+		if strings.Contains(s, "moved") {
+			t.Fatalf("our own move was announced: %q", s)
+		}
+	}
+	if n := len(r.m.c.Written()); n != 0 {
+		t.Fatalf("%d own changes kept after the poll listed them", n)
 	}
 }

@@ -25,9 +25,6 @@ type liveState struct {
 	// first poll.
 	cursor  store.Cursor
 	started bool
-	// own holds the changes this process made until a poll lists them
-	// (then they are not announced, and forgotten).
-	own map[string]bool
 	// below is set when the file changed while only the screen in view
 	// re-read it: the screens beneath re-read when they come back into view.
 	below bool
@@ -41,19 +38,6 @@ type liveMsg struct {
 	cursor      store.Cursor
 	baseline    bool // the first poll: the cursor to start from, nothing to announce
 	err         error
-}
-
-func (l *liveState) remember(cs []store.Change) {
-	if l.own == nil {
-		l.own = map[string]bool{}
-	}
-	for _, c := range cs {
-		l.own[changeKey(c)] = true
-	}
-}
-
-func changeKey(c store.Change) string {
-	return fmt.Sprintf("%s|%s|%s|%d", c.Prompt, c.Kind, c.Label, c.Version)
 }
 
 func (m *Model) pollLater() tea.Cmd {
@@ -95,12 +79,16 @@ func (m *Model) onLive(msg liveMsg) tea.Cmd {
 	if msg.dataVersion == m.live.dataVersion {
 		return next
 	}
+	if m.holding() {
+		// A write of ours may be in flight (a confirmation waits for the
+		// store): its change could be listed before we know it is ours.
+		// Read it again at the next poll.
+		return next
+	}
 	m.live.dataVersion, m.live.cursor = msg.dataVersion, msg.cursor
 	var others []string
 	for _, c := range msg.changes {
-		if k := changeKey(c); m.live.own[k] {
-			delete(m.live.own, k) // listed once: never again
-		} else {
+		if !m.c.Heard(c) {
 			others = append(others, c.String())
 		}
 	}

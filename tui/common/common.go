@@ -50,6 +50,29 @@ type Common struct {
 	// flows counts the flows sent with Flow that have not reached the
 	// root yet (the root holds keys meanwhile).
 	flows int
+	// own are the changes this process made that no live poll has listed
+	// yet: the root does not announce them as someone else's.
+	own []store.Change
+}
+
+// Wrote notes changes this process has just made. Call it from Update as
+// the write's result arrives (not from a later message): a live poll
+// handled after it must know them.
+func (c *Common) Wrote(cs ...store.Change) { c.own = append(c.own, cs...) }
+
+// Written is what Wrote noted and no poll has listed yet.
+func (c *Common) Written() []store.Change { return c.own }
+
+// Heard reports whether a listed change is one of this process's own, and
+// forgets it: a change is listed once.
+func (c *Common) Heard(ch store.Change) bool {
+	for i, o := range c.own {
+		if o.Prompt == ch.Prompt && o.Kind == ch.Kind && o.Label == ch.Label && o.Version == ch.Version {
+			c.own = append(c.own[:i], c.own[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // Flow returns the command that sends a shared flow's message (promote,
@@ -182,7 +205,3 @@ func Error(err error) tea.Cmd { return status(StatusError, Explain(err)) }
 func status(k StatusKind, text string) tea.Cmd {
 	return func() tea.Msg { return StatusMsg{Kind: k, Text: text} }
 }
-
-// WroteMsg tells the root that this process changed the file, so the live
-// notice does not announce our own change as someone else's.
-type WroteMsg struct{ Changes []store.Change }

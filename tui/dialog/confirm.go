@@ -201,11 +201,8 @@ func (m *Confirm) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			}
 			return m, common.Error(msg.err)
 		}
+		m.c.Wrote(msg.changes...)
 		cmds := []tea.Cmd{common.Pop(true), common.Success(msg.text)}
-		if len(msg.changes) > 0 {
-			ch := msg.changes
-			cmds = append(cmds, func() tea.Msg { return common.WroteMsg{Changes: ch} })
-		}
 		if msg.done != nil {
 			done := msg.done
 			cmds = append(cmds, func() tea.Msg { return done })

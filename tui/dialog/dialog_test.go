@@ -78,21 +78,21 @@ func TestConfirmRequired(t *testing.T) {
 	if len(r.calls) != 1 || r.calls[0] != "q? Tidy" {
 		t.Fatalf("Do called with %q", r.calls)
 	}
-	// Success: pop (and reload the screen below), say so, tell the root
-	// what changed, then the Done message; in that order.
+	// Success: pop (and reload the screen below), say so, then the Done
+	// message; in that order. What changed is noted for the root at once.
 	var kinds []string
 	for _, msg := range out {
 		kinds = append(kinds, fmt.Sprintf("%T", msg))
 	}
-	want := "common.PopMsg common.StatusMsg common.WroteMsg common.OpenPromptMsg"
+	want := "common.PopMsg common.StatusMsg common.OpenPromptMsg"
 	if strings.Join(kinds, " ") != want {
 		t.Fatalf("success sent %s, want %s", kinds, want)
 	}
 	if p := out[0].(common.PopMsg); !p.Reload {
 		t.Error("success does not reload the screen below")
 	}
-	if out[3] != doneMsg {
-		t.Errorf("done: %v", out[3])
+	if out[2] != doneMsg {
+		t.Errorf("done: %v", out[2])
 	}
 	if s := out[1].(common.StatusMsg); s.Kind != common.StatusSuccess || s.Text != "did q? Tidy" {
 		t.Errorf("status %+v", s)
@@ -275,8 +275,7 @@ func TestPromoteGate(t *testing.T) {
 	if s, _ := ct.Find[common.StatusMsg](out); s.Kind != common.StatusSuccess || !strings.Contains(s.Text, "forced past the gate") {
 		t.Fatalf("forced move: %v", out)
 	}
-	w, ok := ct.Find[common.WroteMsg](out)
-	if !ok || len(w.Changes) != 1 || w.Changes[0].Label != "production" || w.Changes[0].Version != 4 || w.Changes[0].From != 2 {
+	if w := c.Written(); len(w) != 1 || w[0].Label != "production" || w[0].Version != 4 || w[0].From != 2 {
 		t.Errorf("wrote %+v", w)
 	}
 	if labelOf(t, st, ct.Support, "production") != 4 {
@@ -384,9 +383,8 @@ func TestCommitSpec(t *testing.T) {
 	m.SetSize(100, 30)
 	drive(t, m, ct.Type("Terser")...)
 	out := drive(t, m, ct.Key("enter"))
-	w, ok := ct.Find[common.WroteMsg](out)
-	if !ok || len(w.Changes) != 1 || w.Changes[0].Version != 2 || w.Changes[0].Actor != ct.Author {
-		t.Fatalf("commit sent %v", out)
+	if w := c.Written(); len(w) != 1 || w[0].Version != 2 || w[0].Actor != ct.Author {
+		t.Fatalf("commit wrote %+v, sent %v", w, out)
 	}
 	v, err := st.Lookup(context.Background(), ct.Summary+"@latest")
 	if err != nil || v.Number != 2 || v.Message != "Terser" || v.Author != ct.Author {

@@ -225,10 +225,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		m.d = msg.d
 		m.metric = min(m.metric, len(m.d.metrics)-1)
 		var cmds []tea.Cmd
-		if len(msg.changes) > 0 {
-			ch := msg.changes
-			cmds = append(cmds, func() tea.Msg { return common.WroteMsg{Changes: ch} })
-		}
+		m.c.Wrote(msg.changes...)
 		c, r := msg.d.check, msg.d.r
 		switch {
 		case !msg.wrote:

@@ -142,7 +142,7 @@ func TestShowingABreachAborts(t *testing.T) {
 	if ls, _ := st.Labels(ctx, ct.Support); !hasLabel(ls, "production", 2) {
 		t.Fatalf("production is not back on v2: %+v", ls)
 	}
-	if w, ok := ct.Find[common.WroteMsg](out); !ok || len(w.Changes) != 1 || w.Changes[0].Version != 2 {
+	if w := m.c.Written(); len(w) != 1 || w[0].Version != 2 {
 		t.Fatalf("the abort was not reported as this process's change: %v", out)
 	}
 	if s := strings.Join(statuses(out), "\n"); !strings.Contains(s, "a guard is breached, rollout 1 aborted") {
