@@ -20,6 +20,9 @@ type Profile struct {
 	TokensOut int     // mean tokens out
 	Score     float64 // share of thumbs up in feedback (0..1)
 	Model     string  // "" takes the version's configured model
+	// Feedback is the share of this version's calls that get feedback
+	// (0: TrafficOptions.FeedbackShare).
+	Feedback float64
 }
 
 // TrafficOptions shape simulated production traffic.
@@ -148,7 +151,11 @@ func SeedTraffic(ctx context.Context, st *store.Store, o TrafficOptions) (Traffi
 					e := call(r, prof, p.Name, v, lb.label, at)
 					e.ID = fmt.Sprintf("demo-%s-%d", p.Name, n)
 					batch = append(batch, e)
-					if r.Float64() < o.FeedbackShare {
+					rated := o.FeedbackShare
+					if prof.Feedback > 0 {
+						rated = prof.Feedback
+					}
+					if r.Float64() < rated {
 						score := 0.0
 						if r.Float64() < prof.Score {
 							score = 1
@@ -278,7 +285,9 @@ func unit(key, purpose string) float64 {
 // drafts than production v3; sql/from-question's v4 cut the parse errors
 // from 12% to 1% until production was rolled back to v3 (staging kept v4);
 // onboarding/welcome-email's v3 (brand guidelines) doubled the latency and
-// lost some thumbs up. Feedback arrives on one call in ten.
+// lost some thumbs up. Feedback arrives on one call in ten; the pilot team
+// rated four drafts in ten of onboarding's v2, whose one day in production
+// would otherwise give too few ratings to tell v3's drop from chance.
 func Traffic(now time.Time) TrafficOptions {
 	return TrafficOptions{
 		Until: now, Span: 14 * day, PerHour: 16, StagingShare: 0.15, FeedbackShare: 0.1, Seed: 7,
@@ -294,7 +303,7 @@ func Traffic(now time.Time) TrafficOptions {
 				5: {LatencyMS: 880, ErrorRate: 0.008, TokensIn: 840, TokensOut: 80, Score: 0.88},
 			},
 			"onboarding/welcome-email": {
-				2: {LatencyMS: 900, ErrorRate: 0.01, TokensIn: 300, TokensOut: 220, Score: 0.88},
+				2: {LatencyMS: 900, ErrorRate: 0.01, TokensIn: 300, TokensOut: 220, Score: 0.88, Feedback: 0.4},
 				3: {LatencyMS: 2100, ErrorRate: 0.012, TokensIn: 520, TokensOut: 410, Score: 0.6},
 			},
 		},

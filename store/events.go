@@ -147,10 +147,10 @@ type ingestTx struct {
 func (s *Store) newIngestTx(ctx context.Context, tx *sql.Tx) (*ingestTx, error) {
 	it := &ingestTx{s: s, tx: tx, ctx: ctx, strs: map[string]int64{}, prompts: map[string]promptRef{}}
 	var err error
-	if it.getStr, err = tx.PrepareContext(ctx, `SELECT id FROM event_strings WHERE value = ?`); err != nil {
+	if it.getStr, err = s.txStmt(ctx, tx, `SELECT id FROM event_strings WHERE value = ?`); err != nil {
 		return nil, err
 	}
-	if it.addStr, err = tx.PrepareContext(ctx, `INSERT INTO event_strings (value) VALUES (?) RETURNING id`); err != nil {
+	if it.addStr, err = s.txStmt(ctx, tx, `INSERT INTO event_strings (value) VALUES (?) RETURNING id`); err != nil {
 		return nil, err
 	}
 	return it, nil
@@ -349,32 +349,53 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 					return err
 				}
 			}
+			// An event without an id gets a random key: it is never a
+			// duplicate (were a key ever drawn twice, the insert fails and
+			// nothing of the batch is acknowledged, so the client sends it
+			// again).
 			r.key = randomKey()
 			if e.ID != "" {
 				r.key = eventKey(e.ID)
+				if seen[r.key] {
+					res.Duplicate++
+					continue
+				}
+				seen[r.key] = true
+				r.named = true
 			}
-			if seen[r.key] {
-				res.Duplicate++
-				continue
-			}
-			seen[r.key] = true
 			rows = append(rows, r)
 		}
 		// Events stored before (a client retry) are found in one pass over
 		// the key index; what remains is inserted many rows per statement.
-		stored, err := existingKeys(ctx, tx, rows)
+		stored, err := s.existingKeys(ctx, tx, rows)
 		if err != nil {
 			return err
 		}
 		fresh := rows[:0]
 		for _, r := range rows {
-			if stored[r.key] {
+			if r.named && stored[r.key] {
 				res.Duplicate++
 				continue
 			}
 			fresh = append(fresh, r)
 		}
-		if err := insertEvents(ctx, tx, fresh); err != nil {
+		if s.pg == nil && len(fresh) > 0 {
+			// On SQLite the rows get the next ids, and an event without a
+			// client id the key -id: unique because the id is, and rising
+			// like it, so its entry is added at the edge of the key index
+			// instead of on a random page of it (that halved ingest's CPU).
+			var last int64
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&last); err != nil {
+				return err
+			}
+			for i := range fresh {
+				fresh[i].id = last + 1 + int64(i)
+				if !fresh[i].named {
+					fresh[i].key = -fresh[i].id
+				}
+			}
+		}
+		if err := s.insertEvents(ctx, tx, fresh); err != nil {
 			return err
 		}
 		res.Accepted = len(fresh)
@@ -430,7 +451,7 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 				}
 			}
 		}
-		if err := mergeRollups(ctx, tx, rolls); err != nil {
+		if err := s.mergeRollups(ctx, tx, rolls); err != nil {
 			return err
 		}
 		res.Rejected = mergeRejects(early, late)
@@ -479,13 +500,25 @@ func floorDiv(a, b int64) int64 {
 // mergeRollups adds a batch's aggregates (keyed by minute) to the minute
 // rollups and to the hourly rollups, in the caller's transaction.
 func mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) error {
+	return mergeRollupsWith(ctx, tx, tx.PrepareContext, rolls)
+}
+
+// mergeRollups is mergeRollups with the store's prepared statements.
+func (s *Store) mergeRollups(ctx context.Context, tx *sql.Tx, rolls map[rollKey]*rollAgg) error {
+	return mergeRollupsWith(ctx, tx, func(ctx context.Context, q string) (*sql.Stmt, error) { return s.txStmt(ctx, tx, q) }, rolls)
+}
+
+// preparer prepares a statement for a transaction.
+type preparer func(ctx context.Context, q string) (*sql.Stmt, error)
+
+func mergeRollupsWith(ctx context.Context, tx *sql.Tx, prep preparer, rolls map[rollKey]*rollAgg) error {
 	if len(rolls) == 0 {
 		return nil
 	}
-	if err := mergeInto(ctx, tx, minuteTable, rolls, true); err != nil {
+	if err := mergeInto(ctx, prep, minuteTable, rolls, true); err != nil {
 		return err
 	}
-	return mergeInto(ctx, tx, hourTable, toHours(rolls), true)
+	return mergeInto(ctx, prep, hourTable, toHours(rolls), true)
 }
 
 // toHours sums minute-keyed aggregates per hour.
@@ -514,12 +547,12 @@ var (
 // mergeInto adds aggregates to a rollup table's rows (rollKey.minute holds
 // the table's time unit). costSq is false while migrating a file whose
 // tables do not have the cost_sq column yet (migration 0010 adds it).
-func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*rollAgg, costSq bool) error {
+func mergeInto(ctx context.Context, prep preparer, t rollTable, rolls map[rollKey]*rollAgg, costSq bool) error {
 	sq, sqv, marks := ", 0", "", "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
 	if costSq {
 		sq, sqv, marks = ", cost_sq", ", cost_sq", marks+",?"
 	}
-	get, err := tx.PrepareContext(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sq+`
+	get, err := prep(ctx, `SELECT requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sq+`
 		FROM `+t.name+` WHERE prompt_id = ? AND `+t.col+` = ? AND version = ? AND label = ? AND arm = ? AND model = ?`)
 	if err != nil {
 		return err
@@ -531,7 +564,7 @@ func mergeInto(ctx context.Context, tx *sql.Tx, t rollTable, rolls map[rollKey]*
 	if costSq {
 		upd = ", cost_sq = excluded.cost_sq"
 	}
-	put, err := tx.PrepareContext(ctx, `INSERT INTO `+t.name+` (prompt_id, `+t.col+`, version, label, arm, model,
+	put, err := prep(ctx, `INSERT INTO `+t.name+` (prompt_id, `+t.col+`, version, label, arm, model,
 		requests, errors, latency_ms, tokens_in, tokens_out, cost, score_n, score_sum, score_sq, hist`+sqv+`)
 		VALUES (`+marks+`)
 		ON CONFLICT (prompt_id, `+t.col+`, version, label, arm, model) DO UPDATE SET requests = excluded.requests, errors = excluded.errors,
@@ -601,7 +634,7 @@ func backfillHourly(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return mergeInto(ctx, tx, hourTable, hours, false)
+	return mergeInto(ctx, tx.PrepareContext, hourTable, hours, false)
 }
 
 // RecordFeedback stores feedback scores and adds each to its event's rollup
@@ -668,7 +701,7 @@ func (s *Store) RecordFeedback(ctx context.Context, fbs []Feedback) (IngestResul
 			}
 			a.addScore(f.Score)
 		}
-		return mergeRollups(ctx, tx, rolls)
+		return s.mergeRollups(ctx, tx, rolls)
 	})
 	if err != nil {
 		return IngestResult{}, err
@@ -744,7 +777,9 @@ func (s *Store) HasEvent(ctx context.Context, id string) (bool, error) {
 // eventRow is a validated event with its resolved ids.
 type eventRow struct {
 	e      *Event
+	id     int64 // the row's id, chosen before the insert on SQLite (0: by the database)
 	key    int64
+	named  bool // the key is the hash of the client's id
 	prompt int64
 	ids    [5]int64 // label, arm, model, unit, error_kind
 }
@@ -752,17 +787,29 @@ type eventRow struct {
 const keyChunk = 500
 
 // existingKeys returns which of the rows' keys are stored already.
-func existingKeys(ctx context.Context, tx *sql.Tx, rows []eventRow) (map[int64]bool, error) {
+func (s *Store) existingKeys(ctx context.Context, tx *sql.Tx, rows []eventRow) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	args := make([]any, 0, keyChunk)
-	for i := 0; i < len(rows); i += keyChunk {
-		chunk := rows[i:min(i+keyChunk, len(rows))]
-		args = args[:0]
-		for _, r := range chunk {
+	for _, r := range rows {
+		if r.named {
 			args = append(args, r.key)
 		}
+	}
+	keys := args
+	for i := 0; i < len(keys); i += keyChunk {
+		chunk := keys[i:min(i+keyChunk, len(keys))]
 		q := `SELECT key FROM events WHERE key IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
-		res, err := tx.QueryContext(ctx, q, args...)
+		var res *sql.Rows
+		var err error
+		if len(chunk) == keyChunk {
+			var st *sql.Stmt
+			if st, err = s.txStmt(ctx, tx, q); err != nil {
+				return nil, err
+			}
+			res, err = st.QueryContext(ctx, chunk...)
+		} else {
+			res, err = tx.QueryContext(ctx, q, chunk...)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -787,28 +834,36 @@ const (
 	eventCols   = 15
 )
 
-var insertEventsSQL = func() func(n int) string {
-	row := "(" + strings.Repeat("?,", eventCols-1) + "?)"
-	return func(n int) string {
-		return `INSERT INTO events (key, prompt_id, version, at, label, arm, model, unit, status, error_kind,
-			latency_ms, tokens_in, tokens_out, cost, score) VALUES ` + row + strings.Repeat(","+row, n-1)
+// insertEventsSQL inserts n rows, with their ids (withID) or without.
+func insertEventsSQL(n int, withID bool) string {
+	cols, row := "", "("+strings.Repeat("?,", eventCols-1)+"?)"
+	if withID {
+		cols, row = "id, ", "(?,"+strings.Repeat("?,", eventCols-1)+"?)"
 	}
-}()
+	return `INSERT INTO events (` + cols + `key, prompt_id, version, at, label, arm, model, unit, status, error_kind,
+			latency_ms, tokens_in, tokens_out, cost, score) VALUES ` + row + strings.Repeat(","+row, n-1)
+}
+
+var insertFullSQL = [2]string{insertEventsSQL(insertChunk, false), insertEventsSQL(insertChunk, true)}
 
 // insertEvents inserts rows (none of them stored yet) and their trace ids.
-func insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) error {
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	withID := rows[0].id != 0
 	var full *sql.Stmt
 	if len(rows) >= insertChunk {
 		var err error
-		if full, err = tx.PrepareContext(ctx, insertEventsSQL(insertChunk)); err != nil {
+		q := insertFullSQL[0]
+		if withID {
+			q = insertFullSQL[1]
+		}
+		if full, err = s.txStmt(ctx, tx, q); err != nil {
 			return err
 		}
-		defer full.Close()
 	}
-	args := make([]any, 0, insertChunk*eventCols)
+	args := make([]any, 0, insertChunk*(eventCols+1))
 	var traces []any
 	for i := 0; i < len(rows); i += insertChunk {
 		chunk := rows[i:min(i+insertChunk, len(rows))]
@@ -823,6 +878,9 @@ func insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) error {
 			if e.Score != nil {
 				score = *e.Score
 			}
+			if withID {
+				args = append(args, r.id)
+			}
 			args = append(args, r.key, r.prompt, e.Version, e.Time.UnixMilli(), r.ids[0], r.ids[1], r.ids[2], r.ids[3], status, r.ids[4],
 				int64(math.Round(e.LatencyMS)), e.TokensIn, e.TokensOut, int64(math.Round(e.Cost*1e9)), score)
 			if e.TraceID != "" {
@@ -833,7 +891,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, rows []eventRow) error {
 		if len(chunk) == insertChunk {
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, insertEventsSQL(len(chunk)), args...)
+			_, err = tx.ExecContext(ctx, insertEventsSQL(len(chunk), withID), args...)
 		}
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -400,6 +401,74 @@ func BenchmarkRecordEventsConcurrently(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+}
+
+// Events without ids are each stored (never counted as duplicates), from
+// concurrent writers, between and after batches with ids, after a prune,
+// and feedback by trace id reaches them; named events stay stored once.
+func TestEventsWithoutIDsAreEachStored(t *testing.T) {
+	st := eventsStore(t)
+	ctx := context.Background()
+	now := time.Now().Add(-time.Minute)
+	batch := func(n int, named string) []Event {
+		evs := make([]Event, n)
+		for i := range evs {
+			evs[i] = Event{Prompt: "greet", Version: 1 + i%2, Time: now, LatencyMS: 100, TraceID: fmt.Sprintf("%s-t%d-%d", named, n, i)}
+			if named != "" {
+				evs[i].ID = fmt.Sprintf("%s-%d", named, i)
+			}
+		}
+		return evs
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				res, err := st.RecordEvents(ctx, batch(250, ""))
+				if err == nil && (res.Accepted != 250 || res.Duplicate != 0) {
+					err = fmt.Errorf("writer %d: %+v", w, res)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// the same unnamed events again are new events; named ones are kept once
+	for _, b := range [][]Event{batch(300, "n"), batch(300, ""), batch(300, "n")} {
+		if _, err := st.RecordEvents(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := st.CountEvents(ctx)
+	if err != nil || c.Events != 4*3*250+300+300 {
+		t.Fatalf("stored %+v, want %d events (%v)", c, 4*3*250+600, err)
+	}
+	// feedback by the trace id of an event without an id
+	fr, err := st.RecordFeedback(ctx, []Feedback{{TraceID: "-t300-7", Score: 1}})
+	if err != nil || fr.Accepted != 1 {
+		t.Fatalf("feedback by trace id: %+v %v", fr, err)
+	}
+	// everything pruned, then new events: stored, none a duplicate
+	if _, err := st.PruneEvents(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.RecordEvents(ctx, batch(100, ""))
+	if err != nil || res.Accepted != 100 {
+		t.Fatalf("after a prune: %+v %v", res, err)
+	}
+	if c, _ := st.CountEvents(ctx); c.Events != 100 {
+		t.Fatalf("after a prune: %+v", c)
+	}
 }
 
 // TestSeriesOfOneLabel: a rollout's charts read only its label's events.

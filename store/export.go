@@ -39,7 +39,11 @@ type ExportPrompt struct {
 	// prompt's test suites: only in full exports, so that importing one
 	// into an empty file restores the prompt exactly.
 	LabelHistory []ExportLabelEvent `json:"label_history,omitempty" yaml:"label_history,omitempty"`
-	Suites       []ExportSuite      `json:"suites,omitempty" yaml:"suites,omitempty"`
+	// Rollouts is every staged rollout of the prompt, oldest first, with
+	// its plan, guards and state (full exports only, restored with the
+	// history).
+	Rollouts []ExportRollout `json:"rollouts,omitempty" yaml:"rollouts,omitempty"`
+	Suites   []ExportSuite   `json:"suites,omitempty" yaml:"suites,omitempty"`
 }
 
 // ExportLabelEvent is one label move of a full export (From 0: the label
@@ -55,7 +59,7 @@ type ExportLabelEvent struct {
 	Forced bool   `json:"forced,omitempty" yaml:"forced,omitempty"`
 	// ToSplit is the split the label moved to (To is then its major
 	// version); Evidence the figures a rollout's step or abort was decided
-	// on (JSON text). Rollouts themselves are not exported, like runs.
+	// on (JSON text); the rollouts themselves are ExportPrompt.Rollouts.
 	ToSplit  *Split `json:"to_split,omitempty" yaml:"to_split,omitempty"`
 	Evidence string `json:"evidence,omitempty" yaml:"evidence,omitempty"`
 }
@@ -244,6 +248,9 @@ func exportExtras(ctx context.Context, tx *sql.Tx, pid int64, p *ExportPrompt) e
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return err
+	}
+	if p.Rollouts, err = exportRolloutsTx(ctx, tx, pid); err != nil {
 		return err
 	}
 	type suiteRow struct {
@@ -521,20 +528,36 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 		}
 		rep.Labels += moves
 		rep.Lines = append(rep.Lines, fmt.Sprintf("%s: label history restored (%d moves)", p.Name, moves))
+		if len(p.Rollouts) > 0 {
+			if err := s.importRolloutsTx(ctx, tx, pid, p, numbers); err != nil {
+				return err
+			}
+			rep.Lines = append(rep.Lines, fmt.Sprintf("%s: rollouts restored (%d)", p.Name, len(p.Rollouts)))
+		}
 	}
+	splits := exportedSplits(p, numbers)
 	for _, l := range labels {
-		if replay {
-			// the history left the label where it was; a split holds its
-			// versions already
+		in := LabelInput{Prompt: p.Name, Label: l.label, Version: l.version, Actor: actor, Reason: reason}
+		sp := splits[l.label]
+		if replay || sp != nil {
 			cur, err := labelStateTx(ctx, tx, pid, l.label)
 			if err != nil {
 				return err
 			}
-			if cur.Split != nil && cur.Split.Has(l.version) {
+			switch {
+			case replay && cur.Split != nil && cur.Split.Has(l.version):
+				// the history left the label where it was; a split holds
+				// its versions already
 				continue
+			case !replay && sp.Has(l.version):
+				// the export leaves the label split: it is split here too
+				if sameTarget(cur.Version, cur.Split, sp.Major(), sp) {
+					continue
+				}
+				in.Version, in.Split = 0, sp
 			}
 		}
-		_, err := s.setLabelTx(ctx, tx, LabelInput{Prompt: p.Name, Label: l.label, Version: l.version, Actor: actor, Reason: reason})
+		_, err := s.setLabelTx(ctx, tx, in)
 		if errors.Is(err, ErrNoChange) {
 			continue
 		}
@@ -551,6 +574,30 @@ func (s *Store) importPrompt(ctx context.Context, tx *sql.Tx, p ExportPrompt, ac
 		rep.Lines = append(rep.Lines, fmt.Sprintf("%s: suite %s (%d cases)", p.Name, es.Name, len(es.Cases)))
 	}
 	return nil
+}
+
+// exportedSplits is, per label, the split a full export's history leaves it
+// on (in this file's version numbers), for the labels it leaves split.
+func exportedSplits(p ExportPrompt, numbers map[int]int) map[string]*Split {
+	out := map[string]*Split{}
+	for _, e := range p.LabelHistory {
+		delete(out, e.Label)
+		if e.ToSplit == nil {
+			continue
+		}
+		sp := *e.ToSplit
+		sp.Arms = nil
+		for _, a := range e.ToSplit.Arms {
+			if numbers[a.Version] == 0 {
+				break
+			}
+			sp.Arms = append(sp.Arms, Arm{Version: numbers[a.Version], Weight: a.Weight})
+		}
+		if len(sp.Arms) == len(e.ToSplit.Arms) && sp.Check() == nil {
+			out[e.Label] = &sp
+		}
+	}
+	return out
 }
 
 // unmatchedVersionTx is the oldest version of prompt with content hash

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -676,7 +677,7 @@ func (s *Store) resolve(ctx context.Context, ref, bare, unit string) (Version, e
 	if sel == "latest" {
 		v, err = scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE p.name = ? AND v.number = p.latest`, name))
 	} else {
-		v, err = s.resolveLabel(ctx, name, sel, unit)
+		v, err = s.resolveLabel(ctx, name, sel, unit) // with its labels
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, perr := s.Prompt(ctx, name); perr != nil {
@@ -690,6 +691,9 @@ func (s *Store) resolve(ctx context.Context, ref, bare, unit string) (Version, e
 	if err != nil {
 		return v, s.wrap("resolve "+ref, err)
 	}
+	if sel != "latest" {
+		return v, nil
+	}
 	byVersion, err := s.labelsByVersion(ctx, v.PromptID)
 	if err != nil {
 		return v, err
@@ -699,16 +703,114 @@ func (s *Store) resolve(ctx context.Context, ref, bare, unit string) (Version, e
 }
 
 // resolveLabel reads the version a label gives a unit: the label's version,
-// or for a split the unit's arm under the weights in force.
+// or for a split the unit's arm under the weights in force, with the
+// version's labels. One prepared statement reads the label, its rollout and
+// every version it can give (with their labels), so all come from one
+// snapshot and one round trip.
 func (s *Store) resolveLabel(ctx context.Context, name, label, unit string) (Version, error) {
-	in, err := s.labelInForce(ctx, name, label)
+	q := resolveLabelSQLite
+	if s.pg != nil {
+		q = resolveLabelPostgres
+	}
+	st, err := s.prepared(ctx, q)
 	if err != nil {
 		return Version{}, err
 	}
+	rows, err := st.QueryContext(ctx, name, label)
+	if err != nil {
+		return Version{}, err
+	}
+	defer rows.Close()
+	var in InForce
+	var rr rolloutRow
+	arms := map[int]Version{}
+	labels := map[int]string{}
+	for rows.Next() {
+		var v Version
+		var at int64
+		var kind, dialect, msgs, cfg string
+		var names sql.NullString
+		if err := rows.Scan(append(rr.dest(&in),
+			&v.ID, &v.PromptID, &v.Prompt, &v.Number, &kind, &dialect, &v.Template, &msgs, &cfg, &v.Message, &v.Author, &at, &v.Parent, &v.Hash,
+			&names)...); err != nil {
+			return Version{}, err
+		}
+		v.Kind, v.Dialect, v.CreatedAt = Kind(kind), Dialect(dialect), time.UnixMicro(at).UTC()
+		if v.Kind == KindChat {
+			if err := json.Unmarshal([]byte(msgs), &v.Messages); err != nil {
+				return v, fmt.Errorf("version %d: messages: %w", v.Number, err)
+			}
+		}
+		if err := json.Unmarshal([]byte(cfg), &v.Config); err != nil {
+			return v, fmt.Errorf("version %d: config: %w", v.Number, err)
+		}
+		arms[v.Number], labels[v.Number] = v, names.String
+	}
+	if err := rows.Err(); err != nil {
+		return Version{}, err
+	}
+	if len(arms) == 0 {
+		return Version{}, sql.ErrNoRows
+	}
+	if err := s.inForce(&in, &rr); err != nil {
+		return Version{}, err
+	}
 	number, arm := in.Pick(unit)
-	v, err := scanVersion(s.db.QueryRowContext(ctx, versionSelect+` WHERE v.prompt_id = ? AND v.number = ?`, in.promptID, number))
+	v, ok := arms[number]
+	if !ok {
+		return Version{}, fmt.Errorf("%s@%s gives v%d, which was not read with the label: %w", name, label, number, ErrCorrupt)
+	}
 	v.Arm = arm
-	return v, err
+	if names := labels[number]; names != "" {
+		v.Labels = strings.Split(names, "\x1f")
+		sort.Strings(v.Labels)
+	}
+	return v, nil
+}
+
+// labelColumns reads a label and its live rollout (if any); rolloutRow.dest
+// scans them.
+const labelColumns = `l.prompt_id, l.version, l.split, r.id AS rid, COALESCE(r.from_version, 0) AS from_version, COALESCE(r.to_version, 0) AS to_version,
+	COALESCE(r.steps, '[]') AS steps, COALESCE(r.every_ms, 0) AS every_ms, CASE WHEN r.guards IS NOT NULL AND r.guards <> '[]' THEN 1 ELSE 0 END AS guarded,
+	COALESCE(r.state, '') AS state, COALESCE(r.step, 0) AS step, COALESCE(r.step_at, 0) AS step_at, COALESCE(r.verified, -1) AS verified,
+	COALESCE(r.verified_at, 0) AS verified_at, COALESCE(r.checked_at, 0) AS checked_at
+	FROM labels l JOIN prompts p ON p.id = l.prompt_id
+	LEFT JOIN rollouts r ON r.prompt_id = l.prompt_id AND r.label = l.name AND r.state IN ('running', 'paused')
+	WHERE p.name = ? AND l.name = ?`
+
+// The versions a label can give: its own, a rollout's two, and each arm of
+// its split (JSON, read per backend). Each comes with its labels, joined by
+// U+001F (not allowed in a label name).
+const (
+	resolveLabelSQLite = `WITH lr AS MATERIALIZED (SELECT ` + labelColumns + `),
+	arms(n) AS (SELECT version FROM lr UNION SELECT from_version FROM lr UNION SELECT to_version FROM lr
+		UNION SELECT json_extract(a.value, '$.version') FROM lr, json_each(lr.split, '$.arms') a)
+	SELECT lr.prompt_id, lr.version, lr.split, lr.rid, lr.from_version, lr.to_version, lr.steps, lr.every_ms, lr.guarded, lr.state, lr.step, lr.step_at, lr.verified, lr.verified_at, lr.checked_at,
+		v.id, v.prompt_id, p.name, v.number, v.kind, v.dialect, v.template, v.messages, v.config, v.message, v.author, v.created_at, COALESCE(v.parent, 0), v.content_hash,
+		(SELECT group_concat(x.name, char(31)) FROM labels x WHERE x.prompt_id = v.prompt_id AND x.version = v.number)
+	FROM lr JOIN arms ON arms.n > 0 JOIN versions v ON v.prompt_id = lr.prompt_id AND v.number = arms.n JOIN prompts p ON p.id = v.prompt_id`
+	resolveLabelPostgres = `WITH lr AS MATERIALIZED (SELECT ` + labelColumns + `),
+	arms(n) AS (SELECT version FROM lr UNION SELECT from_version FROM lr UNION SELECT to_version FROM lr
+		UNION SELECT (a ->> 'version')::bigint FROM lr, jsonb_array_elements(lr.split::jsonb -> 'arms') a)
+	SELECT lr.prompt_id, lr.version, lr.split, lr.rid, lr.from_version, lr.to_version, lr.steps, lr.every_ms, lr.guarded, lr.state, lr.step, lr.step_at, lr.verified, lr.verified_at, lr.checked_at,
+		v.id, v.prompt_id, p.name, v.number, v.kind, v.dialect, v.template, v.messages, v.config, v.message, v.author, v.created_at, COALESCE(v.parent, 0), v.content_hash,
+		(SELECT string_agg(x.name, chr(31)) FROM labels x WHERE x.prompt_id = v.prompt_id AND x.version = v.number)
+	FROM lr JOIN arms ON arms.n > 0 JOIN versions v ON v.prompt_id = lr.prompt_id AND v.number = arms.n JOIN prompts p ON p.id = v.prompt_id`
+)
+
+// rolloutRow holds labelColumns as scanned.
+type rolloutRow struct {
+	split                         *string
+	rid                           sql.NullInt64
+	r                             Rollout
+	steps                         string
+	every, stepAt, verAt, checkAt int64
+	guarded                       bool
+}
+
+func (rr *rolloutRow) dest(in *InForce) []any {
+	return []any{&in.promptID, &in.Version, &rr.split, &rr.rid, &rr.r.From, &rr.r.To,
+		&rr.steps, &rr.every, &rr.guarded, &rr.r.State, &rr.r.Step, &rr.stepAt, &rr.r.Verified, &rr.verAt, &rr.checkAt}
 }
 
 // InForce is what a label gives units now: one version, or a split under
@@ -746,39 +848,39 @@ func (s *Store) labelInForce(ctx context.Context, name, label string) (InForce, 
 	// apart, an abort committing between them would pair the old split
 	// with no rollout.
 	var in InForce
-	var split *string
-	var rid sql.NullInt64
-	var r Rollout
-	var steps string
-	var every, stepAt, verAt, checkAt int64
-	var guarded bool
-	err := s.db.QueryRowContext(ctx, `SELECT l.prompt_id, l.version, l.split, r.id, COALESCE(r.from_version, 0), COALESCE(r.to_version, 0),
-		COALESCE(r.steps, '[]'), COALESCE(r.every_ms, 0), CASE WHEN r.guards IS NOT NULL AND r.guards <> '[]' THEN 1 ELSE 0 END, COALESCE(r.state, ''), COALESCE(r.step, 0),
-		COALESCE(r.step_at, 0), COALESCE(r.verified, -1), COALESCE(r.verified_at, 0), COALESCE(r.checked_at, 0)
-		FROM labels l JOIN prompts p ON p.id = l.prompt_id
-		LEFT JOIN rollouts r ON r.prompt_id = l.prompt_id AND r.label = l.name AND r.state IN ('running', 'paused')
-		WHERE p.name = ? AND l.name = ?`, name, label).Scan(&in.promptID, &in.Version, &split, &rid, &r.From, &r.To,
-		&steps, &every, &guarded, &r.State, &r.Step, &stepAt, &r.Verified, &verAt, &checkAt)
+	var rr rolloutRow
+	st, err := s.prepared(ctx, `SELECT `+labelColumns)
 	if err != nil {
 		return in, err
 	}
-	if in.Split, err = decodeSplit(split); err != nil || in.Split == nil || !rid.Valid {
+	if err := st.QueryRowContext(ctx, name, label).Scan(rr.dest(&in)...); err != nil {
 		return in, err
 	}
-	in.Rollout = true
-	if err := json.Unmarshal([]byte(steps), &r.Steps); err != nil || len(r.Steps) == 0 {
-		return in, fmt.Errorf("rollout %d: stored steps %q: %w", rid.Int64, steps, ErrCorrupt)
+	return in, s.inForce(&in, &rr)
+}
+
+// inForce completes what a label gives from its scanned row: the split, and
+// under a rollout the weights the clock has reached.
+func (s *Store) inForce(in *InForce, rr *rolloutRow) error {
+	var err error
+	if in.Split, err = decodeSplit(rr.split); err != nil || in.Split == nil || !rr.rid.Valid {
+		return err
 	}
-	if guarded {
+	in.Rollout = true
+	r := &rr.r
+	if err := json.Unmarshal([]byte(rr.steps), &r.Steps); err != nil || len(r.Steps) == 0 {
+		return fmt.Errorf("rollout %d: stored steps %q: %w", rr.rid.Int64, rr.steps, ErrCorrupt)
+	}
+	if rr.guarded {
 		r.Guards = []Guard{{}} // In only asks whether there are guards
 	}
-	r.Every = time.Duration(every) * time.Millisecond
-	r.StepAt, r.VerifiedAt, r.CheckedAt = time.UnixMicro(stepAt).UTC(), microTime(verAt), microTime(checkAt)
+	r.Every = time.Duration(rr.every) * time.Millisecond
+	r.StepAt, r.VerifiedAt, r.CheckedAt = time.UnixMicro(rr.stepAt).UTC(), microTime(rr.verAt), microTime(rr.checkAt)
 	if i, _ := r.In(s.now()); i != r.Step {
 		in.Split = r.split(r.Steps[i], in.Split.Salt, in.Split.UnitKey)
 		in.Version = r.majorAt(r.Steps[i])
 	}
-	return in, nil
+	return nil
 }
 
 func microTime(us int64) time.Time {

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,6 +72,20 @@ func richRegistry(t *testing.T) *Store {
 	must(st.SaveSuite(ctx, "support/reply", Suite{Name: "smoke", Skipped: []string{"promptfooconfig.yaml: tests[0]: assert[1]: assert type webhook: Verso does not run this assertion type"}, Cases: []Case{{Name: "x", Vars: map[string]any{"name": "<&>"}}}}))
 	// With the suite in place production is gated: force it, with a reason.
 	move("support/reply", "production", 6, "hotfix", true)
+
+	// Rollouts: one aborted by hand, one advanced to its end, one paused
+	// half-way (live: its label stays split), each with its own plan.
+	must(st.StartRollout(ctx, RolloutInput{Prompt: "chat/bot", To: 2, Actor: "ann", Reason: "try jinja"}))
+	must(st.ChangeRollout(ctx, "chat/bot", "production", RolloutAbort, "bob", "not now"))
+	move("chat/bot", "staging", 3, "", false)
+	must(st.StartRollout(ctx, RolloutInput{Prompt: "chat/bot", Label: "staging", To: 2, Steps: []int{10, 100}, Every: 90 * time.Minute,
+		Guards: []string{"error_rate<=5%", "cost<=+10%"}, MinRequests: 20, Actor: "ann"}))
+	must(st.ChangeRollout(ctx, "chat/bot", "staging", RolloutAdvance, "ann", "looks fine"))
+	move("support/reply", "eu", 4, "", false)
+	must(st.StartRollout(ctx, RolloutInput{Prompt: "support/reply", Label: "eu", To: 5, Steps: []int{5, 30, 100}, UnitKey: "user_id",
+		Guards: []string{"p95_latency<=+300ms", "score>=-0.05"}, Actor: "ann"}))
+	must(st.ChangeRollout(ctx, "support/reply", "eu", RolloutAdvance, "ann", ""))
+	must(st.ChangeRollout(ctx, "support/reply", "eu", RolloutPause, "bob", "holiday"))
 	return st
 }
 
@@ -113,13 +131,26 @@ func TestFullExportImportRoundTripIsExact(t *testing.T) {
 		if string(got) != string(want) {
 			t.Fatalf("%s: the round trip differs:\n%s\n---\n%s", format, want, got)
 		}
-		for _, ref := range []string{"support/reply@latest", "support/reply@production", "support/reply@staging", "chat/bot@production", "chat/bot@latest"} {
-			a, err1 := src.Resolve(ctx, ref)
-			b, err2 := dst.Resolve(ctx, ref)
-			if err1 != nil || err2 != nil || a.Number != b.Number || a.Parent != b.Parent || a.Hash != b.Hash {
-				t.Fatalf("%s: %s is v%d (parent %d) here, v%d (parent %d) there: %v %v", format, ref, a.Number, a.Parent, b.Number, b.Parent, err1, err2)
+		for _, ref := range []string{"support/reply@latest", "support/reply@production", "support/reply@staging", "support/reply@eu", "chat/bot@production", "chat/bot@staging", "chat/bot@latest"} {
+			for _, unit := range []string{"user-1", "user-2", "user-3", "user-4"} {
+				a, err1 := src.ResolveUnit(ctx, ref, unit)
+				b, err2 := dst.ResolveUnit(ctx, ref, unit)
+				if err1 != nil || err2 != nil || a.Number != b.Number || a.Arm != b.Arm || a.Parent != b.Parent || a.Hash != b.Hash {
+					t.Fatalf("%s: %s for %s is v%d %q (parent %d) here, v%d %q (parent %d) there: %v %v", format, ref, unit,
+						a.Number, a.Arm, a.Parent, b.Number, b.Arm, b.Parent, err1, err2)
+				}
 			}
 		}
+		// The rollouts come back as they were: plan, guards, state, times
+		// and numbers, and the paused one still owns its label.
+		for _, name := range []string{"support/reply", "chat/bot"} {
+			a, err1 := src.Rollouts(ctx, name)
+			b, err2 := dst.Rollouts(ctx, name)
+			if err1 != nil || err2 != nil || len(a) == 0 || fmt.Sprintf("%+v", a) != fmt.Sprintf("%+v", b) {
+				t.Fatalf("%s: %s rollouts:\n%+v\n---\n%+v\n%v %v", format, name, a, b, err1, err2)
+			}
+		}
+
 		// Importing the same export again changes nothing.
 		rep, err := dst.Import(ctx, path, "ci")
 		if err != nil || rep.Created != 0 || rep.Labels != 0 {
@@ -129,5 +160,59 @@ func TestFullExportImportRoundTripIsExact(t *testing.T) {
 		if b, _ := again.JSON(); string(b) != string(want) {
 			t.Fatalf("%s: a re-import changed the registry", format)
 		}
+		// The imported paused rollout owns its label, and runs on.
+		if _, err := dst.SetLabel(ctx, LabelInput{Prompt: "support/reply", Label: "eu", Version: 2, Actor: "ci"}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("%s: a hand move of the label of the imported paused rollout: %v", format, err)
+		}
+		if r, err := dst.ChangeRollout(ctx, "support/reply", "eu", RolloutResume, "ci", ""); err != nil || r.State != RolloutRunning || r.Step != 1 {
+			t.Fatalf("%s: resume the imported rollout: %+v %v", format, r, err)
+		}
+	}
+}
+
+// An export whose rollouts were edited into nonsense is refused by name,
+// and nothing of it is imported.
+func TestImportRefusesABrokenRollout(t *testing.T) {
+	ctx := context.Background()
+	doc, err := richRegistry(t).Export(ctx, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(r *ExportRollout)
+		want string
+	}{
+		{"state", func(r *ExportRollout) { r.State = "flying" }, `chat/bot rollout 1: state "flying": running, paused, aborted or done`},
+		{"guard", func(r *ExportRollout) { r.Guards = []string{"latency<=3"} }, `guard "latency<=3": unknown metric`},
+		{"version", func(r *ExportRollout) { r.To = 9 }, "chat/bot rollout 1: from v3 to v9: both must be versions of the export"},
+		{"steps", func(r *ExportRollout) { r.Steps = []int{50, 20} }, "chat/bot rollout 1:"},
+		{"every", func(r *ExportRollout) { r.Every = "soon" }, `chat/bot rollout 1: every "soon"`},
+		{"time", func(r *ExportRollout) { r.StepAt = "" }, "chat/bot rollout 1: step_at is missing"},
+		{"live", func(r *ExportRollout) { r.State = RolloutRunning }, "chat/bot rollout 1: it is running, but its label history leaves production on v3, not split between v3 and v2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var bad ExportDoc
+			b, _ := doc.JSON()
+			if err := json.Unmarshal(b, &bad); err != nil {
+				t.Fatal(err)
+			}
+			for i := range bad.Prompts {
+				if bad.Prompts[i].Name == "chat/bot" {
+					c.edit(&bad.Prompts[i].Rollouts[0])
+				}
+			}
+			b, _ = bad.JSON()
+			path := filepath.Join(t.TempDir(), "export.json")
+			os.WriteFile(path, b, 0o644)
+			dst := newStore(t)
+			_, err := dst.Import(ctx, path, "ci")
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("import: %v\nwant %q", err, c.want)
+			}
+			if ps, _ := dst.ListPrompts(ctx, ListOptions{}); len(ps) != 0 {
+				t.Fatalf("a refused import left %d prompts", len(ps))
+			}
+		})
 	}
 }

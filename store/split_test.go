@@ -316,5 +316,111 @@ func TestSplitsSurviveExportImport(t *testing.T) {
 				t.Fatalf("%s: unit %s: v%d here, v%d imported", format, u, v1.Number, v2.Number)
 			}
 		}
+		// importing it again leaves the split a split
+		if rep, err := dst.Import(ctx, path, "ci"); err != nil || rep.Labels != 0 {
+			t.Fatalf("%s: re-import: %+v %v", format, rep, err)
+		}
+		if again, _ := dst.Export(ctx, ExportOptions{}); true {
+			if got, _ := again.JSON(); string(got) != string(want) {
+				t.Fatalf("%s: a re-import changed the registry:\n%s", format, got)
+			}
+		}
+	}
+	// into a file where the prompt is already, the split arrives as a
+	// split (a move through the gate), not as its major version
+	dst := newStore(t)
+	for _, s := range []string{"a", "b", "c"} {
+		commit(t, dst, "p", s)
+	}
+	path := filepath.Join(t.TempDir(), "export.json")
+	os.WriteFile(path, want, 0o644)
+	if _, err := dst.Import(ctx, path, "ci"); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := dst.LabelInForce(ctx, "p", "canary"); err != nil || l.Split == nil || l.Split.String() != "1=60,2=40" || l.Split.UnitKey != "session" {
+		t.Fatalf("canary imported into an existing prompt: %+v %v", l, err)
+	}
+}
+
+// TestResolveReadsTheArmWithItsLabels: resolving a split label, or a label
+// under a rollout, gives each unit its arm's version exactly as reading
+// that version by number does (content, labels), with the arm named; a
+// whole label gives its version with no arm.
+func TestResolveReadsTheArmWithItsLabels(t *testing.T) {
+	ctx := context.Background()
+	ck := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	st := newStoreAt(t, ck.now)
+	for _, s := range []string{"a {{x}}", "b {{x}}", "c {{x}}", "d {{x}}"} {
+		commit(t, st, "p", s)
+	}
+	if _, err := st.Commit(ctx, CommitInput{Name: "chat", Kind: KindChat, Messages: []Message{{Role: "user", Content: "hi {{x}}"}}, Author: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct {
+		label string
+		v     int
+	}{{"production", 1}, {"staging", 2}, {"eu", 2}, {"canary", 4}} {
+		if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: l.label, Version: l.v, Actor: "ann"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sp, err := ParseSplit("1=40,2=30,3=30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "p", Label: "exp", Split: &sp, Actor: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.StartRollout(ctx, RolloutInput{Prompt: "p", Label: "canary", To: 3, Steps: []int{10, 50, 100}, Every: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := st.LabelInForce(ctx, "p", "exp")
+	if err != nil || exp.Split == nil || exp.Rollout {
+		t.Fatalf("exp in force: %+v %v", exp, err)
+	}
+	canary, err := st.LabelInForce(ctx, "p", "canary")
+	if err != nil || canary.Split == nil || !canary.Rollout || canary.Split.String() != "3=10,4=90" {
+		t.Fatalf("canary in force: %+v %v", canary, err)
+	}
+	seen := map[string]map[int]bool{}
+	for i := range 400 {
+		unit := fmt.Sprintf("user-%d", i)
+		for _, c := range []struct {
+			label string
+			in    InForce
+		}{{"exp", exp}, {"canary", canary}, {"production", InForce{LabelState: LabelState{Version: 1}}}} {
+			got, err := st.ResolveUnit(ctx, "p@"+c.label, unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, arm := c.in.Pick(unit)
+			want, err := st.Version(ctx, "p", n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Arm = arm
+			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+				t.Fatalf("%s for %s:\n got %+v\nwant %+v", c.label, unit, got, want)
+			}
+			if seen[c.label] == nil {
+				seen[c.label] = map[int]bool{}
+			}
+			seen[c.label][got.Number] = true
+		}
+	}
+	if len(seen["exp"]) != 3 || len(seen["canary"]) != 2 || len(seen["production"]) != 1 {
+		t.Errorf("versions seen per label: %v", seen)
+	}
+	// a chat prompt's messages come through the same read
+	if _, err := st.SetLabel(ctx, LabelInput{Prompt: "chat", Label: "production", Version: 1, Actor: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Resolve(ctx, "chat")
+	if err != nil || len(v.Messages) != 1 || v.Messages[0].Content != "hi {{x}}" || strings.Join(v.Labels, ",") != "production" {
+		t.Fatalf("chat: %+v %v", v, err)
+	}
+	// a missing label still names the ones there are
+	if _, err := st.Resolve(ctx, "p@nope"); err == nil || !strings.Contains(err.Error(), "canary, eu, exp, production, staging") {
+		t.Errorf("missing label: %v", err)
 	}
 }

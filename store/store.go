@@ -101,6 +101,11 @@ type Store struct {
 	checkMu   sync.Mutex
 	checked   bool  // the pre-write health check (checkBeforeWrite) ran
 	checkErr  error // and what it found
+
+	// stmts holds the statements of the hot read paths (resolving a
+	// label), prepared once on first use (prepared).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 // DefaultBusyTimeout is how long a read or a write waits for another
@@ -239,6 +244,9 @@ func dsn(p string, o Options) string {
 			q.Add("_pragma", "journal_mode("+o.Journal+")")
 		}
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// A multi-row INSERT keeps a statement journal to undo itself; in
+		// a file, that is a write system call per page it touches.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
@@ -431,7 +439,43 @@ func (s *Store) Close() error {
 		s.dvConn = nil
 	}
 	s.mu.Unlock()
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
 	return s.db.Close()
+}
+
+// prepared returns query prepared once for this store: parsing and
+// planning a statement costs SQLite more than running a lookup by key, so
+// the read paths that applications call per request keep theirs.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// txStmt is query prepared once for this store (prepared), for use in tx.
+// It is closed with the transaction.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st), nil
 }
 
 // Path is the file the store was opened on (a PostgreSQL URL without its

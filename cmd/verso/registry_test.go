@@ -245,7 +245,10 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if !strings.Contains(r.stdout, "0 new versions, 2 unchanged, 0 label moves") {
 		t.Fatalf("re-import: %s", r.stdout)
 	}
-	// A full export carries every version.
+	// A full export carries every version, and the rollouts: a paused one
+	// goes on in the file it is imported into.
+	mustOK(t, verso(t, src, "", "rollout", "start", "support/reply", "--to", "2", "--every", "30m", "--guard", "error_rate<=+2pp", "--min-requests", "40"))
+	mustOK(t, verso(t, src, "", "rollout", "pause", "support/reply", "--reason", "wait for Monday"))
 	full := filepath.Join(t.TempDir(), "full.yaml")
 	mustOK(t, verso(t, src, "", "export", "--format", "yaml", "--out", full))
 	dst2 := newDB(t)
@@ -255,6 +258,17 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if a != b {
 		t.Fatalf("full round trip differs:\n%s\n---\n%s", a, b)
 	}
+	if !strings.Contains(a, `"rollouts"`) || !strings.Contains(a, `"error_rate<=+2pp"`) {
+		t.Fatalf("the full export has no rollout:\n%s", a)
+	}
+	// (the time of the status itself aside)
+	now := regexp.MustCompile(`\n\s*"at": "[^"]*",`)
+	sa := now.ReplaceAllString(mustOK(t, verso(t, src, "", "rollout", "status", "support/reply", "--json")).stdout, "")
+	sb := now.ReplaceAllString(mustOK(t, verso(t, dst2, "", "rollout", "status", "support/reply", "--json")).stdout, "")
+	if sa != sb || !strings.Contains(sb, `"paused"`) {
+		t.Fatalf("rollout status differs after the round trip:\n%s\n---\n%s", sa, sb)
+	}
+	mustOK(t, verso(t, dst2, "", "rollout", "resume", "support/reply"))
 }
 
 func TestAuthorPrecedence(t *testing.T) {

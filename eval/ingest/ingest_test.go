@@ -56,3 +56,37 @@ func TestStreamMixesEventsAndOTLPExportsAndNamesLines(t *testing.T) {
 		t.Fatalf("unattributed %d: %+v", res.Unattributed, res)
 	}
 }
+
+// An event line is read by the rules the wire schema promises whichever
+// decoder reads it: the last of a name given twice wins, invalid UTF-8
+// becomes U+FFFD, an unknown field is ignored, a wrong type or broken JSON
+// is named in words a client can act on.
+func TestParseEventRules(t *testing.T) {
+	e, err := ParseEvent([]byte(`{"prompt":"a","prompt":"greet","version":2,"time":"2026-01-02T03:04:05Z","model":"m` + "\xff" + `","extra":{"x":[1]},"score":0.5}`))
+	if err != nil || e.Prompt != "greet" || e.Version != 2 || e.Model != "m\uFFFD" || e.Score == nil || *e.Score != 0.5 || e.Time.Year() != 2026 {
+		t.Fatalf("%+v %v", e, err)
+	}
+	for line, want := range map[string]string{
+		`{"prompt":"greet","version":"2"}`:                             "field version: expected int, got string",
+		`{"prompt":"greet","version":1,"latency_ms":true}`:             "field latency_ms: expected float64, got bool",
+		`{"prompt":"greet","version":1,"time":12}`:                     "field time: expected string, got number",
+		`{"prompt":"greet","version":1,"time":`:                        "malformed JSON",
+		`{"prompt":"greet" "version":1}`:                               "malformed JSON at byte",
+		`{"prompt":"greet","version":0,"time":"2026-01-02T03:04:05Z"}`: "versions start at 1",
+		`{"prompt":"greet","version":1,"time":"yesterday"}`:            `time "yesterday" is not RFC 3339`,
+	} {
+		if _, err := ParseEvent([]byte(line)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", line, err, want)
+		}
+	}
+}
+
+// BenchmarkParseEvent: one NDJSON line to an event.
+func BenchmarkParseEvent(b *testing.B) {
+	line := []byte(`{"id":"b12345","prompt":"greet","version":2,"label":"production","model":"gpt-4o-mini","time":"2026-11-29T20:00:01.123Z","latency_ms":412,"tokens_in":300,"tokens_out":90,"cost":0.0002}`)
+	for b.Loop() {
+		if _, err := ParseEvent(line); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
