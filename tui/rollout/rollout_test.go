@@ -104,6 +104,21 @@ func TestReloadChecksOnceAMinute(t *testing.T) {
 	if r, _ := st.LatestRollout(ctx, ct.Support, "production"); !r.CheckedAt.Equal(ct.Now.Add(61 * time.Second)) {
 		t.Fatalf("a reload a minute later did not check: %v", r.CheckedAt)
 	}
+	// the clock's tick (each second while it is live) checks once a minute
+	// too, with nothing else happening
+	ck.Set(ct.Now.Add(90 * time.Second))
+	drive(t, m, tickMsg{To: common.To{ID: m.ID()}})
+	if r, _ := st.LatestRollout(ctx, ct.Support, "production"); !r.CheckedAt.Equal(ct.Now.Add(61 * time.Second)) {
+		t.Fatalf("a tick within the minute checked: %v", r.CheckedAt)
+	}
+	ck.Set(ct.Now.Add(125 * time.Second))
+	drive(t, m, tickMsg{To: common.To{ID: m.ID()}})
+	if r, _ := st.LatestRollout(ctx, ct.Support, "production"); !r.CheckedAt.Equal(ct.Now.Add(125 * time.Second)) {
+		t.Fatalf("a tick a minute later did not check: %v", r.CheckedAt)
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "50% in 4h 57m") {
+		t.Errorf("the countdown did not move:\n%s", v)
+	}
 }
 
 // TestShowingABreachAborts: when the new version breaches a guard,
