@@ -3,7 +3,6 @@ package tui_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,13 +12,7 @@ import (
 // asks, "n" (or enter) leaves nothing behind and exits 2 naming the fix,
 // "y" creates the registry and opens it.
 func TestE2EAsksBeforeCreatingARegistry(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
-	bin := buildVerso(t)
+	bin := e2eVerso(t)
 	dir := t.TempDir()
 	env := e2eEnv(t, dir)
 	db := filepath.Join(dir, "typo.db")

@@ -2,7 +2,6 @@ package tui_test
 
 import (
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,13 +14,7 @@ import (
 // promote the winner. It must take fewer than 40 keys besides the typed
 // text, with no external editor.
 func TestE2EProductManager(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
-	bin := buildVerso(t)
+	bin := e2eVerso(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "demo.db")
 	// No VISUAL or EDITOR: the inline editor is the one.

@@ -22,6 +22,19 @@ import (
 // e2eTimeout is how long a step may take to show on the screen.
 const e2eTimeout = 10 * time.Second
 
+// e2eVerso skips an end-to-end test under -short or without tmux, and
+// otherwise builds the binary it drives.
+func e2eVerso(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	return buildVerso(t)
+}
+
 // buildVerso builds cmd/verso into a temp dir of tb and returns its path.
 func buildVerso(tb testing.TB) string {
 	tb.Helper()
@@ -347,13 +360,7 @@ func check(t *testing.T, s *tmuxSession, cond bool, format string, args ...any) 
 // on two versions, open a failing cell, compare outputs, promote the
 // winner through the gate, and see the gate catch a regression.
 func TestE2E(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
-	bin := buildVerso(t)
+	bin := e2eVerso(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "demo.db")
 	// The scripted editor appends a line to the file it is given.
