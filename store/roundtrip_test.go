@@ -105,20 +105,7 @@ func TestFullExportImportRoundTripIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, format := range []string{"json", "yaml", "dir"} {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "export."+format)
-		switch format {
-		case "json":
-			os.WriteFile(path, want, 0o644)
-		case "yaml":
-			y, _ := doc.YAML()
-			os.WriteFile(path, y, 0o644)
-		case "dir":
-			path = filepath.Join(dir, "out")
-			if _, err := doc.WriteDir(path); err != nil {
-				t.Fatal(err)
-			}
-		}
+		path := writeExport(t, doc, format)
 		dst := newStore(t)
 		if _, err := dst.Import(ctx, path, "ci"); err != nil {
 			t.Fatalf("%s: import: %v", format, err)
@@ -215,4 +202,30 @@ func TestImportRefusesABrokenRollout(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeExport writes doc in format (json, yaml or dir) into a new temp
+// folder and returns the path an import reads.
+func writeExport(t *testing.T, doc ExportDoc, format string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "export."+format)
+	var data []byte
+	var err error
+	switch format {
+	case "json":
+		data, err = doc.JSON()
+	case "yaml":
+		data, err = doc.YAML()
+	case "dir":
+		path = filepath.Join(dir, "out")
+		_, err = doc.WriteDir(path)
+	}
+	if err == nil && data != nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	if err != nil {
+		t.Fatalf("write the %s export: %v", format, err)
+	}
+	return path
 }

@@ -287,20 +287,7 @@ func TestSplitsSurviveExportImport(t *testing.T) {
 		t.Fatalf("export without splits:\n%s", want)
 	}
 	for _, format := range []string{"json", "yaml", "dir"} {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "export."+format)
-		switch format {
-		case "json":
-			os.WriteFile(path, want, 0o644)
-		case "yaml":
-			y, _ := doc.YAML()
-			os.WriteFile(path, y, 0o644)
-		case "dir":
-			path = filepath.Join(dir, "out")
-			if _, err := doc.WriteDir(path); err != nil {
-				t.Fatal(err)
-			}
-		}
+		path := writeExport(t, doc, format)
 		dst := newStore(t)
 		if _, err := dst.Import(ctx, path, "ci"); err != nil {
 			t.Fatalf("%s: %v", format, err)

@@ -342,20 +342,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		}
 		for _, format := range []string{"json", "yaml", "dir"} {
 			dst := newStore(t)
-			dir := t.TempDir()
-			path := filepath.Join(dir, "export."+format)
-			switch format {
-			case "json":
-				os.WriteFile(path, first, 0o644)
-			case "yaml":
-				y, _ := doc.YAML()
-				os.WriteFile(path, y, 0o644)
-			case "dir":
-				path = filepath.Join(dir, "out")
-				if _, err := doc.WriteDir(path); err != nil {
-					t.Fatal(err)
-				}
-			}
+			path := writeExport(t, doc, format)
 			rep, err := dst.Import(ctx, path, "ci")
 			if err != nil {
 				t.Fatalf("import %s: %v", format, err)
