@@ -707,3 +707,46 @@ func TestDotpromptPartialsAndHelpers(t *testing.T) {
 	mustFail(t, filepath.Join(dir, "tools.prompt"), Options{}, "tools.prompt: tools: Dotprompt names tools that are defined in code (Genkit), not in the file")
 	mustFail(t, filepath.Join(dir, "helper.prompt"), Options{}, `helper "list" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json; a helper registered in code is not part of the template)`)
 }
+
+// TestPromptfooExpandsOnlyStringLists: promptfoo expands a var into one
+// case per element only when it is a list whose first element is a string
+// (or a file:// glob); a list of objects or numbers (a chat history, a
+// list of scores) and a file:// JSON holding a list are one value each.
+func TestPromptfooExpandsOnlyStringLists(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": `prompts: ['{{ history }} {{ q }} {{ n }} {{ rows }} {{ lang }}']
+defaultTest:
+  vars:
+    history:
+      - user: Who wrote it?
+      - assistant: Ada
+tests:
+  - vars:
+      q: Why?
+      n: [1, 2]
+      rows: file://rows.json
+      lang: [en, fr]
+`,
+		"rows.json": `["a", "b", "c"]`,
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	cs := p.Suites[0].Cases
+	if len(cs) != 2 {
+		t.Fatalf("want 2 cases (lang expanded, nothing else), got %d: %+v", len(cs), cs)
+	}
+	for i, lang := range []string{"en", "fr"} {
+		c := cs[i]
+		if c.Vars["lang"] != lang {
+			t.Errorf("case %d lang %v", i, c.Vars["lang"])
+		}
+		if h, ok := c.Vars["history"].([]any); !ok || len(h) != 2 {
+			t.Errorf("case %d history %#v: want the whole chat history", i, c.Vars["history"])
+		}
+		if n, ok := c.Vars["n"].([]any); !ok || len(n) != 2 {
+			t.Errorf("case %d n %#v: want the whole list of numbers", i, c.Vars["n"])
+		}
+		if r, ok := c.Vars["rows"].([]any); !ok || len(r) != 3 {
+			t.Errorf("case %d rows %#v: want the file's list as one value", i, c.Vars["rows"])
+		}
+	}
+}

@@ -639,7 +639,7 @@ func (c *pf) varValue(where string, v any) (any, error) {
 				return nil, fmt.Errorf("%s: %s matches no file", where, x)
 			}
 			sort.Strings(matches)
-			var out []any
+			var out expandable
 			for _, m := range matches {
 				r, _ := filepath.Rel(c.dir, m)
 				v, err := c.varValue(where, "file://"+filepath.ToSlash(r))
@@ -666,11 +666,41 @@ func (c *pf) varValue(where string, v any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if l, ok := r.(expandable); ok {
+				r = []any(l)
+			}
 			out[i] = r
+		}
+		// promptfoo expands a list into one case per element only when its
+		// first element is a string; a list of objects or numbers (a chat
+		// history, say) is one value.
+		if len(x) > 0 {
+			if _, ok := x[0].(string); ok {
+				return expandable(out), nil
+			}
 		}
 		return out, nil
 	}
 	return v, nil
+}
+
+// expandable is a var's value that promptfoo expands into one case per
+// element: a list whose first element is a string (as written, before any
+// file:// in it is read), or the files a file:// glob matches. A file://
+// JSON or YAML that holds a list is one value, as in promptfoo.
+type expandable []any
+
+// plainVars turns every expandable value back into a list (a case whose
+// expansion is off keeps its lists whole).
+func plainVars(vars map[string]any) map[string]any {
+	out := make(map[string]any, len(vars))
+	for k, v := range vars {
+		if l, ok := v.(expandable); ok {
+			v = []any(l)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // assertion reads one promptfoo assertion.
@@ -1101,7 +1131,7 @@ func (c *pf) merge(where string, def, t pfTest) ([]store.Case, error) {
 	}
 	threshold := t.threshold
 	tags := append(append([]string(nil), def.tags...), t.tags...)
-	combos := []map[string]any{vars}
+	combos := []map[string]any{plainVars(vars)}
 	if !t.expandOff && !def.expandOff {
 		combos = expand(vars)
 	}
@@ -1136,15 +1166,15 @@ func (c *pf) merge(where string, def, t pfTest) ([]store.Case, error) {
 	return out, nil
 }
 
-// expand gives one vars map per combination of the list-valued vars
+// expand gives one vars map per combination of the expandable vars
 // (promptfoo's var expansion), keys in sorted order.
 func expand(vars map[string]any) []map[string]any {
 	out := []map[string]any{{}}
 	for _, k := range sortedKeys(vars) {
-		list, ok := vars[k].([]any)
+		list, ok := vars[k].(expandable)
 		if !ok || len(list) == 0 {
 			for _, m := range out {
-				m[k] = vars[k]
+				m[k] = plainVars(map[string]any{k: vars[k]})[k]
 			}
 			continue
 		}
@@ -1167,7 +1197,7 @@ func expand(vars map[string]any) []map[string]any {
 func comboLabel(all, one map[string]any) string {
 	var parts []string
 	for _, k := range sortedKeys(all) {
-		if _, isList := all[k].([]any); isList {
+		if _, isList := all[k].(expandable); isList {
 			s := scalarText(one[k])
 			if len(s) > 30 {
 				s = s[:30] + "…"
