@@ -173,7 +173,7 @@ func TestPromptfooRefusals(t *testing.T) {
 		{"csv prefix", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__prefix\nx,y\n"}, Options{}, "column __prefix"},
 		{"csv webhook", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,webhook:https://example.com\n"}, Options{}, `assert type webhook`},
 		{"cyclic", "prompts: [hi]\ntests: file://a.yaml\n", map[string]string{"a.yaml": "- vars: file://a.yaml\n"}, Options{}, "cyclic file:// reference"},
-		{"nunjucks filter", "prompts: ['{{ x | dump }}']\n", nil, Options{}, `filter "dump" does not exist`},
+		{"nunjucks filter", "prompts: ['{{ x | nl2br }}']\n", nil, Options{}, `filter "nl2br" does not exist`},
 		{"echo provider", "prompts: [hi]\nproviders: [{id: echo, label: Mock}]\n", nil, Options{}, "providers[0] echo: promptfoo's echo provider answers with the prompt itself"},
 		{"http provider", "prompts: [hi]\nproviders: ['https://example.com/chat']\n", nil, Options{}, "HTTP and websocket targets are not models"},
 		{"csv script file", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,javascript:file://check.ts\n", "check.ts": "export default () => true"}, Options{}, "javascript file://check.ts: a script file"},
