@@ -750,3 +750,15 @@ tests:
 		}
 	}
 }
+
+// TestPromptfooNoPromptLeft: when --skip-unsupported leaves out every
+// prompt (prompt functions, a prompt kept by a service), the import is
+// refused at the plan, naming why, instead of a dry run that succeeds and
+// an import that fails on a suite without its prompt.
+func TestPromptfooNoPromptLeft(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: [file://build.py:make, 'pf://support:2']\ntests:\n  - vars: {q: hi}\n",
+		"build.py":             "def make(context): return 'hi'\n",
+	})
+	mustFail(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{SkipUnsupported: true}, "no prompt to import: each of its prompts was left out (promptfooconfig.yaml: prompts[0] file://build.py:make: prompt functions")
+}

@@ -93,8 +93,14 @@ func (p *Plan) readPromptfoo(path string) error {
 	if err != nil {
 		return err
 	}
+	before, skipped := len(p.Versions), len(p.Skipped)
 	if err := c.prompts(top["prompts"], cfg, desc); err != nil {
 		return err
+	}
+	if len(p.Versions) == before {
+		// Every prompt was skipped (code, an outside service): the tests
+		// would belong to no prompt.
+		return fmt.Errorf("%s: no prompt to import: each of its prompts was left out (%s); the tests need one: commit the prompt with verso commit, then import the tests with verso suite import", c.base, strings.Join(p.Skipped[skipped:], "; "))
 	}
 
 	def, err := c.defaultTest(top["defaultTest"])
