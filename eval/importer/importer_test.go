@@ -762,3 +762,27 @@ func TestPromptfooNoPromptLeft(t *testing.T) {
 	})
 	mustFail(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{SkipUnsupported: true}, "no prompt to import: each of its prompts was left out (promptfooconfig.yaml: prompts[0] file://build.py:make: prompt functions")
 }
+
+// TestPromptfooAssertionKeys: a key promptfoo's assertions do not have (a
+// note such as reason:) is ignored by promptfoo, so the assertion imports
+// and the plan says the key is not imported; a key promptfoo honours and
+// Verso cannot (config, transform) leaves the assertion out, saying so.
+func TestPromptfooAssertionKeys(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: [hi]\ntests:\n  - assert:\n      - {type: contains-any, value: [a, b], reason: 'should name a letter'}\n      - {type: contains, value: c, config: {windowSize: 3}}\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{SkipUnsupported: true})
+	as := p.Suites[0].Cases[0].Assertions
+	if len(as) != 1 || as[0].Type != "contains-any" {
+		t.Fatalf("assertions %+v: want the contains-any kept", as)
+	}
+	sum := strings.Join(p.Summary(), "\n")
+	for _, want := range []string{"assert[0]: reason -> not imported (not a promptfoo assertion key: promptfoo ignores it)", "assert[1]: config: settings passed to the assertion have no Verso equivalent (the assertion is left out)"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("plan lacks %q:\n%s", want, sum)
+		}
+	}
+	if len(p.Skipped) != 1 {
+		t.Errorf("skipped %q: want only the assertion with config", p.Skipped)
+	}
+}

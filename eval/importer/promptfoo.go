@@ -763,18 +763,24 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 			}
 		case "metric":
 			a.Metric = fmt.Sprint(val)
-		default:
+		case "transform", "rubricPrompt", "config", "contextTransform":
 			why := "no Verso equivalent"
 			switch k {
-			case "transform":
+			case "transform", "contextTransform":
 				why = "output transforms run JavaScript on the output before the assertion"
 			case "rubricPrompt":
 				why = "Verso's grader uses its own rubric prompt"
+			case "config":
+				why = "settings passed to the assertion have no Verso equivalent"
 			}
-			if err := c.plan.unsupported(where+": "+k, why); err != nil {
+			if err := c.plan.unsupported(where+": "+k, why+" (the assertion is left out)"); err != nil {
 				return a, false, err
 			}
 			return a, false, nil
+		default:
+			// Not a key of promptfoo's assertions (a note to the reader,
+			// such as reason:): promptfoo ignores it, and so does Verso.
+			c.plan.note("%s: %s -> not imported (not a promptfoo assertion key: promptfoo ignores it)", where, k)
 		}
 	}
 	if a.Type == "" {
