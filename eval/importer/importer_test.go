@@ -786,3 +786,23 @@ func TestPromptfooAssertionKeys(t *testing.T) {
 		t.Errorf("skipped %q: want only the assertion with config", p.Skipped)
 	}
 }
+
+// TestPromptfooCSVKeepsQuotedCRLF: a quoted CSV cell keeps its Windows line
+// ends, as promptfoo's CSV reader keeps them (encoding/csv alone would turn
+// "\r\n" into "\n"); rows ended by "\r\n" still end there.
+func TestPromptfooCSVKeepsQuotedCRLF(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['{{ code }} {{ lang }}']\ntests: file://t.csv\n",
+		"t.csv":                "code,lang\r\n\"int main()\r\n{\r\n}\",C\r\nplain,\"Go\"\r\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	cs := p.Suites[0].Cases
+	if len(cs) != 2 || cs[0].Vars["code"] != "int main()\r\n{\r\n}" || cs[0].Vars["lang"] != "C" || cs[1].Vars["code"] != "plain" || cs[1].Vars["lang"] != "Go" {
+		t.Fatalf("cases %+v", cs)
+	}
+	bad := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['{{ q }}']\ntests: file://t.csv\n",
+		"t.csv":                "q\n\"a\xffb\"\n",
+	})
+	mustFail(t, filepath.Join(bad, "promptfooconfig.yaml"), Options{}, "not UTF-8 text")
+}
