@@ -184,7 +184,7 @@ func (fi *fileImport) prompty(body string) error {
 	}
 	in.Messages = splitRoles(body)
 	if len(in.Messages) == 0 {
-		return fmt.Errorf("the template is empty")
+		return fmt.Errorf("the template is empty: write the prompt's text after the front matter's closing ---")
 	}
 	if asText && len(in.Messages) == 1 && in.Messages[0].Role == "user" {
 		in.Kind, in.Template, in.Messages = store.KindText, in.Messages[0].Content, nil
