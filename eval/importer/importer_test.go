@@ -707,3 +707,28 @@ func TestDotpromptPartialsAndHelpers(t *testing.T) {
 	mustFail(t, filepath.Join(dir, "tools.prompt"), Options{}, "tools.prompt: tools: Dotprompt names tools that are defined in code (Genkit), not in the file")
 	mustFail(t, filepath.Join(dir, "helper.prompt"), Options{}, `helper "list" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json; a helper registered in code is not part of the template)`)
 }
+
+// TestPromptfooFileVarsAsPromptfooReadsThem: a file:// var is the text
+// promptfoo puts in the prompt: a text file trimmed (its last newline would
+// otherwise change the prompt, and so the model's answer), a JSON file its
+// text as written, a YAML file JSON.stringify of the document (keys in the
+// document's order, integer keys first, merge keys applied, dates as ISO
+// strings).
+func TestPromptfooFileVarsAsPromptfooReadsThem(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['{{ a }} {{ b }} {{ c }}']\ntests:\n  - vars: {a: file://a.txt, b: file://b.json, c: file://c.yaml}\n",
+		"a.txt":                "\ufeff  Line one\nline two\n\n",
+		"b.json":               "{\n  \"z\": 1,\n  \"a\": [1, 2]\n}\n",
+		"c.yaml":               "base: &b {x: 1, y: 2}\nzeta: 'a <b> & \"q\"'\n10: ten\n2: two\nwhen: 2024-01-02\nn: 1.50\nm:\n  <<: *b\n  y: 3\nlist: [~, true, 7]\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	vs := p.Suites[0].Cases[0].Vars
+	want := map[string]any{
+		"a": "Line one\nline two",
+		"b": "{\n  \"z\": 1,\n  \"a\": [1, 2]\n}",
+		"c": `{"2":"two","10":"ten","base":{"x":1,"y":2},"zeta":"a <b> & \"q\"","when":"2024-01-02T00:00:00.000Z","n":1.5,"m":{"x":1,"y":3},"list":[null,true,7]}`,
+	}
+	if !reflect.DeepEqual(vs, want) {
+		t.Fatalf("vars\n%q\nwant\n%q", vs, want)
+	}
+}

@@ -592,7 +592,8 @@ func scalarText(v any) string {
 }
 
 // vars reads a test's vars (a mapping, or a file:// of one); file://
-// values are read (text inline, JSON/YAML parsed, binary refused).
+// values are read as promptfoo reads them (text trimmed, YAML as JSON
+// text, binary refused).
 func (c *pf) vars(where string, v any) (map[string]any, error) {
 	if s, ok := v.(string); ok && strings.HasPrefix(s, "file://") {
 		text, q, err := c.refs.text(c.dir, s)
@@ -654,11 +655,14 @@ func (c *pf) varValue(where string, v any) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", where, err)
 		}
+		// As promptfoo renders a file:// var: a YAML file is its JSON
+		// (JSON.stringify of the document), any other text file its text
+		// trimmed (a JSON file too: it stays the text as written).
 		switch ext {
-		case ".json", ".yaml", ".yml":
-			return decodeAny(q, []byte(text))
+		case ".yaml", ".yml":
+			return yamlAsJSON(q, []byte(text))
 		}
-		return text, nil
+		return jsTrim(text), nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
