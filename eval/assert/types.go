@@ -121,7 +121,7 @@ var kinds = []Kind{
 		Validate: validateXML, Check: checkIsXML},
 	{Name: "contains-xml", Doc: "the output contains a well-formed XML element (with the requiredElements, when given)",
 		Validate: validateXML, Check: checkContainsXML},
-	{Name: "rouge-n", Doc: "ROUGE-1 recall of the value (or the expected output) in the output is at least the threshold (default 0.75)",
+	{Name: "rouge-n", Doc: "ROUGE-1 F-measure of the output against the value (or the expected output) is at least the threshold (default 0.75)",
 		Check: checkRouge},
 	{Name: "finish-reason", Doc: "the model stopped for the value's reason (stop, length, tool_calls, content_filter)", Validate: needsString,
 		Check: checkFinishReason},
