@@ -167,8 +167,8 @@ func TestSameVerdictsAsPromptfoo(t *testing.T) {
 	}
 	// The config is meant to give every kind of verdict: a comparison of
 	// twenty all-passing cases would prove little.
-	if n != 22 || passed == 0 || failed == 0 || errored == 0 {
-		t.Errorf("%d cases compared (want 22): %d passed, %d failed, %d errors", n, passed, failed, errored)
+	if n != 22 || asserts != 112 || passed == 0 || failed == 0 || errored == 0 {
+		t.Errorf("%d cases (want 22) and %d assertion verdicts (want 112) compared: %d passed, %d failed, %d errors", n, asserts, passed, failed, errored)
 	}
 	t.Logf("%d cases and %d assertion verdicts compared with promptfoo: %d passed, %d failed, %d errors in both", n, asserts, passed, failed, errored)
 }
@@ -252,6 +252,9 @@ func readVersoVerdicts(t *testing.T, report, cases string) map[string]verdict {
 		}
 		if err := json.Unmarshal([]byte(line), &c); err != nil {
 			t.Fatalf("suite export: %v: %s", err, line)
+		}
+		if _, dup := vars[c.Description]; dup {
+			t.Fatalf("two cases are named %q: the report could not tell them apart", c.Description)
 		}
 		vars[c.Description] = c.Vars
 	}
