@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -178,6 +179,11 @@ func (fi *fileImport) prompty(body string) error {
 		in.Kind, in.Template, in.Messages = store.KindText, in.Messages[0].Content, nil
 	}
 	p.note("%s: body -> %d chat messages (%s), %s dialect", fi.base, len(in.Messages), roles(in.Messages), in.Dialect)
+	// Checked here too, so that a template the dialect refuses is named
+	// by its file.
+	if err := prompt.Check(store.Version{Kind: in.Kind, Dialect: in.Dialect, Template: in.Template, Messages: in.Messages}); err != nil {
+		return err
+	}
 	p.Versions = append(p.Versions, Version{CommitInput: in})
 	if len(sample) > 0 {
 		vars, err := normalize(sample)
