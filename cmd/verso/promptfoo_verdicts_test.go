@@ -175,8 +175,11 @@ func TestSameVerdictsAsPromptfoo(t *testing.T) {
 
 // runPromptfoo runs `promptfoo eval` on config with the model environment,
 // with no telemetry, update check or sharing, its state in a temporary
-// folder, and returns its verdicts by case. The process group is killed
-// if the test ends first.
+// folder (its database in memory: IS_TESTING), and returns its verdicts
+// by case. With telemetry off promptfoo 0.121.20 still posts one "telemetry
+// disabled" event: a proxy on a closed loopback port catches it, so the
+// only connections it makes are to the demo server (checked with strace).
+// The process group is killed if the test ends first.
 func runPromptfoo(t *testing.T, bin, work, config string, modelEnv []string) map[string]verdict {
 	t.Helper()
 	out := filepath.Join(work, "promptfoo-results.json")
@@ -194,6 +197,10 @@ func runPromptfoo(t *testing.T, bin, work, config string, modelEnv []string) map
 		"PROMPTFOO_DISABLE_SHARING=1",
 		"PROMPTFOO_DISABLE_REMOTE_GENERATION=1",
 		"PROMPTFOO_DISABLE_RUNTIME_WARNINGS=1",
+		"IS_TESTING=1",
+		"HTTPS_PROXY=http://127.0.0.1:9",
+		"HTTP_PROXY=http://127.0.0.1:9",
+		"NO_PROXY=127.0.0.1,localhost",
 		"NO_COLOR=1",
 	}, modelEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
