@@ -160,7 +160,7 @@ func (fi *fileImport) dotprompt(body string) error {
 	if len(locs) == 0 {
 		in.Template = strings.Trim(body, "\r\n")
 		if strings.TrimSpace(in.Template) == "" {
-			return fmt.Errorf("the template is empty")
+			return fmt.Errorf("the template is empty: write the prompt's text after the front matter's closing ---")
 		}
 		p.note("%s: body -> text template", fi.base)
 	} else {
