@@ -95,7 +95,7 @@ func TestUnavailableFeaturesRefusedByName(t *testing.T) {
 		want string
 	}{
 		{dtext(store.DialectJinja2, "{{ x | shout }}"), `filter "shout" does not exist`},
-		{dtext(store.DialectJinja2, "{{ x | dump }}"), `filter "dump" does not exist`}, // Nunjucks
+		{dtext(store.DialectJinja2, "{{ x | nl2br }}"), `filter "nl2br" does not exist`}, // Nunjucks
 		{dtext(store.DialectJinja2, "{% if x is shouting %}{% endif %}"), `test "shouting" does not exist`},
 		{dtext(store.DialectJinja2, "{% include 'secrets.txt' %}"), "{% include %} is not available"},
 		{dtext(store.DialectJinja2, "{% set x = 1 %}{{ x }}"), "{% set %} is not available"},
@@ -182,5 +182,25 @@ func TestHandlebarsSyntaxErrorsInWords(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want %q", src, err, want)
 		}
+	}
+}
+
+// TestJinja2PromptfooFilters: promptfoo's templates are Nunjucks, whose
+// dump filter (JSON.stringify) and promptfoo's load filter (JSON.parse)
+// build JSON chat prompts; both render as they do there.
+func TestJinja2PromptfooFilters(t *testing.T) {
+	v := dtext(store.DialectJinja2, `[{"role": "user", "content": {{ question | dump }}}] {{ (style | load).tone }} {{ order | dump(2) }}`)
+	if err := Check(v); err != nil {
+		t.Fatal(err)
+	}
+	got, err := renderOne(t, v, map[string]any{"question": `Say "hi" <now>`, "style": `{"tone":"formal"}`, "order": map[string]any{"id": 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[{\"role\": \"user\", \"content\": \"Say \\\"hi\\\" <now>\"}] formal {\n  \"id\": 7\n}"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := renderOne(t, v, map[string]any{"question": "q", "style": "not json", "order": 1}); err == nil || !strings.Contains(err.Error(), "load: not JSON") {
+		t.Errorf("load of bad JSON: %v", err)
 	}
 }
