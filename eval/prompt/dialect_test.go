@@ -172,10 +172,10 @@ func TestHandlebarsIfEquals(t *testing.T) {
 // refused with the line and what is wrong, not the parser's token dump.
 func TestHandlebarsSyntaxErrorsInWords(t *testing.T) {
 	for src, want := range map[string]string{
-		"Hi\n{{#if x}}open":               "not valid Handlebars at line 2: a block is never closed (its {{/name}} is missing)",
-		"Hi\n{{/if}}":                     "not valid Handlebars at line 2: a {{/name}} closes no open block",
-		"a\nb\n{{#if age >= 18}}x{{/if}}": "not valid Handlebars at line 3: unexpected character in expression: '>'",
-		"Type here: {{":                   "not valid Handlebars at line 1: unclosed expression",
+		"Hi\n{{#if x}}open":               "not valid Handlebars at line 2: a block is never closed (its {{/name}} is missing): close it, or remove its {{#name}}",
+		"Hi\n{{/if}}":                     "not valid Handlebars at line 2: a {{/name}} closes no open block: remove it, or open the block it closes",
+		"a\nb\n{{#if age >= 18}}x{{/if}}": "not valid Handlebars at line 3: unexpected character in expression: '>': Handlebars has no operators; compute the condition into a variable ({{#if adult}}) or compare with {{#ifEquals a b}}",
+		"Type here: {{":                   "not valid Handlebars at line 1: unclosed expression: a {{ is never closed with }}",
 		"{{#if x}}\n{{name}}\n{{/each}}":  "not valid Handlebars at line 3: {{/each}} closes the {{#if}} block: close blocks in the order they open",
 	} {
 		err := Check(dtext(store.DialectHandlebars, src))
