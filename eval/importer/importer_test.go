@@ -778,6 +778,26 @@ tests:
 	}
 }
 
+// TestPromptfooExpandedCasesHaveDistinctNames: a case is named after its
+// expanded values, each cut to 30 characters; two values alike in their
+// first 30 (files of a glob that start the same) still give two names, so
+// a report tells the cases apart.
+func TestPromptfooExpandedCasesHaveDistinctNames(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['Summarise {{ article }}']\ntests:\n  - description: summary\n    vars:\n      article: file://articles/*.txt\n",
+		"articles/a.txt":       "Text-Only Version Go To Full Story: the first article",
+		"articles/b.txt":       "Text-Only Version Go To Full Story: the second article",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	cs := p.Suites[0].Cases
+	if len(cs) != 2 {
+		t.Fatalf("want one case per file, got %d", len(cs))
+	}
+	if cs[0].Name == cs[1].Name || !strings.HasPrefix(cs[0].Name, "summary (article=Text-Only") {
+		t.Fatalf("names %q and %q: want two distinct names from the description and the value", cs[0].Name, cs[1].Name)
+	}
+}
+
 // TestPromptfooNoPromptLeft: when --skip-unsupported leaves out every
 // prompt (prompt functions, a prompt kept by a service), the import is
 // refused at the plan, naming why, instead of a dry run that succeeds and

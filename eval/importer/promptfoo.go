@@ -1227,6 +1227,17 @@ func (c *pf) merge(where string, def, t pfTest) ([]store.Case, error) {
 		}
 		out = append(out, cs)
 	}
+	// Values cut to 30 characters can name two combinations alike (files
+	// of a glob that start the same): a report must tell them apart.
+	seen := map[string]int{}
+	for _, cs := range out {
+		seen[cs.Name]++
+	}
+	for i := range out {
+		if seen[out[i].Name] > 1 {
+			out[i].Name = fmt.Sprintf("%s #%d", out[i].Name, i+1)
+		}
+	}
 	return out, nil
 }
 
