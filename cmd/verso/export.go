@@ -21,6 +21,7 @@ func newExportCmd(a *app) *cobra.Command {
 			"API keys are never in the database, so never in an export.",
 		Example: "  verso export --label production --format json > prompts.json\n" +
 			"  verso export --label production --format dir --out prompts/\n  verso export --format yaml --out backup.yaml\n" +
+			"  verso export --format promptfoo --out pf/   # a promptfooconfig.yaml per prompt, its versions as prompts\n" +
 			"  verso export --format prompty --out prompty/   # one .prompty per prompt (latest, or --label)\n" +
 			"  verso export --format langfuse --out prompts.json   # every version, labels as Langfuse has them",
 		Args: cobra.NoArgs,

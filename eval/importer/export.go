@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -82,7 +84,16 @@ func Export(ctx context.Context, st *store.Store, o ExportOptions, out string) (
 			b, err = dotpromptFile(p, v, su)
 			path = filepath.Join(out, filepath.FromSlash(name)+".prompt")
 		case Promptfoo:
-			b, err = promptfooFile(p, v, su)
+			vs := []store.Version{v}
+			if o.Label == "" {
+				// The whole history: the import reads a config's prompts
+				// back as versions 1, 2, ... in order.
+				if vs, err = st.History(ctx, name); err != nil {
+					return nil, err
+				}
+				slices.Reverse(vs)
+			}
+			b, err = promptfooFile(p, vs, su)
 			path = filepath.Join(out, filepath.FromSlash(name), "promptfooconfig.yaml")
 		default:
 			return nil, fmt.Errorf("unknown export format %q: use promptfoo, prompty, dotprompt or langfuse", o.Format)
@@ -130,6 +141,34 @@ func modelOptions(c store.Config) map[string]any {
 		o["seed"] = *c.Seed
 	}
 	return o
+}
+
+// promptfooOptions are a config's model settings as promptfoo's OpenAI
+// provider names them.
+func promptfooOptions(c store.Config) map[string]any {
+	conf := map[string]any{}
+	if c.Temperature != nil {
+		conf["temperature"] = *c.Temperature
+	}
+	if c.MaxTokens != 0 {
+		conf["max_tokens"] = c.MaxTokens
+	}
+	if c.TopP != nil {
+		conf["top_p"] = *c.TopP
+	}
+	if len(c.Stop) > 0 {
+		conf["stop"] = c.Stop
+	}
+	if c.Seed != nil {
+		conf["seed"] = *c.Seed
+	}
+	if c.ResponseFormat != nil {
+		conf["response_format"] = c.ResponseFormat
+	}
+	if len(c.Tools) > 0 {
+		conf["tools"] = c.Tools
+	}
+	return conf
 }
 
 func firstCaseVars(su store.Suite) map[string]any {
@@ -263,59 +302,64 @@ func dotpromptFile(p store.Prompt, v store.Version, su store.Suite) ([]byte, err
 
 // promptfooFile writes one jinja2 version and its default suite as a
 // promptfoo config.
-func promptfooFile(p store.Prompt, v store.Version, su store.Suite) ([]byte, error) {
-	if v.Dialect != store.DialectJinja2 {
-		return nil, fmt.Errorf("a %s template is not Nunjucks, which promptfoo renders: set the dialect to jinja2 or export as prompty", v.Dialect)
-	}
+// promptfooFile writes versions (oldest first) as one config whose prompts
+// are those versions in order, as the import reads them back. A promptfoo
+// config runs every prompt on its providers: the versions must share a
+// model; settings that differ between them go in each prompt's config,
+// which promptfoo merges over the provider's.
+func promptfooFile(p store.Prompt, vs []store.Version, su store.Suite) ([]byte, error) {
 	doc := map[string]any{}
 	if su.Description != "" {
 		doc["description"] = su.Description
 	} else if p.Description != "" {
 		doc["description"] = p.Description
 	}
-	if v.Kind == store.KindChat {
-		b, err := json.Marshal(v.Messages)
-		if err != nil {
-			return nil, err
+	first := vs[0]
+	same := true
+	for _, v := range vs {
+		if v.Dialect != store.DialectJinja2 {
+			return nil, fmt.Errorf("v%d: a %s template is not Nunjucks, which promptfoo renders: set the dialect to jinja2 or export as prompty", v.Number, v.Dialect)
 		}
-		doc["prompts"] = []any{string(b)}
-	} else {
-		if _, isChat := chatJSON(v.Template); isChat {
-			return nil, fmt.Errorf("the text template reads as a JSON chat prompt in promptfoo")
+		if v.Config.Model != first.Config.Model {
+			return nil, fmt.Errorf("v%d and v%d use different models (%q, %q), and a promptfoo config runs all its prompts on the same providers: export one version with --label", first.Number, v.Number, first.Config.Model, v.Config.Model)
 		}
-		doc["prompts"] = []any{v.Template}
+		if v.Config.Model == "" && len(promptfooOptions(v.Config)) > 0 {
+			return nil, fmt.Errorf("v%d: model settings without a model have no promptfoo form: set the model", v.Number)
+		}
+		same = same && reflect.DeepEqual(promptfooOptions(v.Config), promptfooOptions(first.Config))
 	}
-	if v.Config.Model != "" {
-		conf := map[string]any{}
-		if v.Config.Temperature != nil {
-			conf["temperature"] = *v.Config.Temperature
+	var prompts []any
+	for _, v := range vs {
+		var text string
+		if v.Kind == store.KindChat {
+			b, err := json.Marshal(v.Messages)
+			if err != nil {
+				return nil, err
+			}
+			text = string(b)
+		} else {
+			if _, isChat := chatJSON(v.Template); isChat {
+				return nil, fmt.Errorf("v%d: the text template reads as a JSON chat prompt in promptfoo", v.Number)
+			}
+			text = v.Template
 		}
-		if v.Config.MaxTokens != 0 {
-			conf["max_tokens"] = v.Config.MaxTokens
+		if same {
+			prompts = append(prompts, text)
+			continue
 		}
-		if v.Config.TopP != nil {
-			conf["top_p"] = *v.Config.TopP
+		entry := map[string]any{"raw": text}
+		if o := promptfooOptions(v.Config); len(o) > 0 {
+			entry["config"] = o
 		}
-		if len(v.Config.Stop) > 0 {
-			conf["stop"] = v.Config.Stop
-		}
-		if v.Config.Seed != nil {
-			conf["seed"] = *v.Config.Seed
-		}
-		if v.Config.ResponseFormat != nil {
-			conf["response_format"] = v.Config.ResponseFormat
-		}
-		if len(v.Config.Tools) > 0 {
-			conf["tools"] = v.Config.Tools
-		}
-		prov := map[string]any{"id": "openai:chat:" + v.Config.Model}
-		if len(conf) > 0 {
-			prov["config"] = conf
+		prompts = append(prompts, entry)
+	}
+	doc["prompts"] = prompts
+	if first.Config.Model != "" {
+		prov := map[string]any{"id": "openai:chat:" + first.Config.Model}
+		if o := promptfooOptions(first.Config); same && len(o) > 0 {
+			prov["config"] = o
 		}
 		doc["providers"] = []any{prov}
-	} else if v.Config.Temperature != nil || v.Config.MaxTokens != 0 || v.Config.TopP != nil || v.Config.Stop != nil || v.Config.Seed != nil ||
-		v.Config.ResponseFormat != nil || v.Config.Tools != nil {
-		return nil, fmt.Errorf("model settings without a model have no promptfoo form: set the model")
 	}
 	if su.Threshold != 0 {
 		doc["defaultTest"] = map[string]any{"threshold": su.Threshold}

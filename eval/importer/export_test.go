@@ -125,6 +125,17 @@ func TestRoundTripPromptfoo(t *testing.T) {
 		store.CommitInput{Name: "support/chat", Dialect: store.DialectJinja2, Kind: store.KindChat, Config: cfg,
 			Messages: []store.Message{{Role: "system", Content: "Be kind"}, {Role: "user", Content: "{{ q }}"}}},
 	)
+	// Every version comes back in order: v2 changes the text, v3 the
+	// temperature (a setting of its prompt in the export); support/chat's
+	// two versions share their settings (the provider's).
+	cooler := cfg
+	cooler.Temperature = f64(0)
+	commitAll(t, st,
+		store.CommitInput{Name: "translate", Dialect: store.DialectJinja2, Template: "Translate {{ text }} into {{ lang }}.", Config: cfg},
+		store.CommitInput{Name: "translate", Dialect: store.DialectJinja2, Template: "Translate {{ text }} into {{ lang }}.", Config: cooler},
+		store.CommitInput{Name: "support/chat", Dialect: store.DialectJinja2, Kind: store.KindChat, Config: cfg,
+			Messages: []store.Message{{Role: "system", Content: "Be kind and brief"}, {Role: "user", Content: "{{ q }}"}}},
+	)
 	if _, err := st.SaveSuite(ctx, "translate", store.Suite{Name: "default", Threshold: 0.5, Cases: []store.Case{
 		{Name: "fr", Vars: map[string]any{"text": "Hello", "lang": "French"}, Expected: "Bonjour",
 			Assertions: []store.Assertion{{Type: "equals", Value: "Bonjour"}, {Type: "icontains", Value: "bon", Weight: f64(2)}}, Tags: []string{"area:greeting"}},
@@ -140,6 +151,25 @@ func TestRoundTripPromptfoo(t *testing.T) {
 	sameVersions(t, st, dst, "translate")
 	sameVersions(t, st, dst, "support/chat")
 	sameSuite(t, st, dst, "translate", "default")
+	if h, _ := dst.History(ctx, "translate"); len(h) != 3 || *h[0].Config.Temperature != 0 || *h[1].Config.Temperature != 0.2 {
+		t.Fatalf("translate after the round trip: %+v", h)
+	}
+	// With a label, only the version holding it.
+	if _, err := st.SetLabel(ctx, store.LabelInput{Prompt: "translate", Label: "production", Version: 2, Actor: "t", Force: true, Reason: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if _, err := Export(ctx, st, ExportOptions{Format: Promptfoo, Prompt: "translate", Label: "production"}, out); err != nil {
+		t.Fatal(err)
+	}
+	if p := read(t, filepath.Join(out, "translate", "promptfooconfig.yaml"), Options{}); len(p.Versions) != 1 || p.Versions[0].Template != "Translate {{ text }} into {{ lang }}." || *p.Versions[0].Config.Temperature != 0.2 {
+		t.Fatalf("production's export: %+v", p.Versions)
+	}
+	// Versions on different models have no form as one promptfoo config.
+	commitAll(t, st, store.CommitInput{Name: "translate", Dialect: store.DialectJinja2, Template: "Translate {{ text }} into {{ lang }}.", Config: store.Config{Model: "gpt-4o"}})
+	if _, err := Export(ctx, st, ExportOptions{Format: Promptfoo, Prompt: "translate"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), `v1 and v4 use different models ("gpt-4o-mini", "gpt-4o")`) {
+		t.Fatalf("two models: %v", err)
+	}
 	// A mustache version is not Nunjucks: refused by name.
 	commitAll(t, st, store.CommitInput{Name: "m", Template: "{{#items}}x{{/items}}"})
 	if _, err := Export(ctx, st, ExportOptions{Format: Promptfoo, Prompt: "m"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "not Nunjucks") {

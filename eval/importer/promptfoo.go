@@ -266,6 +266,7 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 	for i, e := range list {
 		where := fmt.Sprintf("%s: prompts[%d]", c.base, i)
 		var raw, label string
+		vcfg := cfg
 		switch x := e.(type) {
 		case string:
 			raw = x
@@ -287,6 +288,12 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 			for _, k := range sortedKeys(x) {
 				switch k {
 				case "raw", "id", "label", "messages":
+				case "config":
+					// promptfoo merges a prompt's config over the
+					// provider's: this version's model settings.
+					if err := c.promptConfig(where+".config", x[k], &vcfg); err != nil {
+						return err
+					}
 				default:
 					if err := c.plan.unsupported(where+"."+k, "no Verso equivalent"); err != nil {
 						return err
@@ -304,7 +311,7 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 			return err
 		}
 		for _, t := range texts {
-			in := store.CommitInput{Name: c.prompt, Dialect: store.DialectJinja2, Config: cfg, Description: desc}
+			in := store.CommitInput{Name: c.prompt, Dialect: store.DialectJinja2, Config: vcfg, Description: desc}
 			in.Message = "import " + c.base + ": " + t.origin
 			if label != "" {
 				in.Message += " (" + label + ")"
@@ -319,6 +326,31 @@ func (c *pf) prompts(v any, cfg store.Config, desc string) error {
 			c.plan.note("%s: prompt %s -> %s v%d (%s, jinja2: promptfoo's templates are Nunjucks)", c.base, t.origin, c.prompt, n, in.Kind)
 		}
 	}
+	return nil
+}
+
+// promptConfig applies a prompt's config (model settings) to cfg.
+func (c *pf) promptConfig(where string, v any, cfg *store.Config) error {
+	conf, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s: not a map of model settings", where)
+	}
+	for _, k := range sortedKeys(conf) {
+		known, err := modelOption(cfg, k, conf[k])
+		if err != nil {
+			return fmt.Errorf("%s.%v", where, err)
+		}
+		if !known && k == "tools" {
+			cfg.Tools, _ = conf[k].([]any)
+			known = true
+		}
+		if !known {
+			if err := c.plan.unsupported(where+"."+k, "no Verso model setting"); err != nil {
+				return err
+			}
+		}
+	}
+	c.plan.note("%s -> this version's model settings (promptfoo merges them over the provider's)", where)
 	return nil
 }
 
