@@ -296,6 +296,21 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 	return nil
 }
 
+// readyFor readies the destination for rows of table t: on PostgreSQL the
+// months of events' rows get their partitions (partitions.go).
+func (s *Store) readyFor(ctx context.Context, tx *sql.Tx, t copySpec, cols []string, rows []copyRow) error {
+	if s.pg == nil || t.name != "events" || len(rows) == 0 {
+		return nil
+	}
+	at := slices.Index(cols, "at")
+	ats := make([]int64, len(rows))
+	for i, r := range rows {
+		ats[i], _ = r[at].(int64)
+	}
+	_, err := s.pgEventPartitions(ctx, tx, ats, false)
+	return err
+}
+
 // withTriggersOff runs fn with the table's triggers off, inside tx: on
 // PostgreSQL by ALTER TABLE (transactional, and only the owner may), on
 // SQLite by dropping them and creating them again from their own text.
@@ -654,6 +669,9 @@ func (s *Store) copyExact(ctx context.Context, src *sql.Conn, cols [][]string, o
 				break
 			}
 			err = s.tx(ctx, op+": table "+t.name, func(tx *sql.Tx) error {
+				if err := s.readyFor(ctx, tx, t, c, batch); err != nil {
+					return err
+				}
 				ins := func() error { return insertRows(ctx, tx, t.name, c, batch) }
 				if t.triggers {
 					return s.withTriggersOff(ctx, tx, t.name, ins)
