@@ -45,6 +45,7 @@ func benchDB(b *testing.B) string {
 			benchErr = err
 			return
 		}
+		benchCleanups = append(benchCleanups, func() error { return os.RemoveAll(dir) })
 		benchPath = filepath.Join(dir, "big.db")
 		benchErr = buildSynthetic(benchPath, benchPrompts, benchVersions)
 	})

@@ -480,12 +480,19 @@ func (s *Store) allLabels(ctx context.Context) (map[int64]map[string]int, error)
 		return nil, s.wrap("list labels", err)
 	}
 	defer rows.Close()
+	// A registry has a handful of label names: one string each, shared.
+	names := map[string]string{}
+	var raw sql.RawBytes
 	for rows.Next() {
 		var pid int64
-		var name string
 		var ver int
-		if err := rows.Scan(&pid, &name, &ver); err != nil {
+		if err := rows.Scan(&pid, &raw, &ver); err != nil {
 			return nil, s.wrap("list labels", err)
+		}
+		name, ok := names[string(raw)]
+		if !ok {
+			name = string(raw)
+			names[name] = name
 		}
 		m := labels[pid]
 		if m == nil {

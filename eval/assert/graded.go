@@ -25,11 +25,6 @@ type gradeTask struct {
 	threshold    float64 // >0: pass on the score alone, at least this (g-eval)
 }
 
-// GraderMessages are the messages llm-rubric sends to the grader.
-func GraderMessages(rubric, output string) []store.Message {
-	return gradeTask{sections: [][2]string{{"Output", output}, {"Rubric", rubric}}}.messages()
-}
-
 func (g gradeTask) messages() []store.Message {
 	sys := GraderSystem
 	if g.instructions != "" {

@@ -48,14 +48,6 @@ type Result struct {
 	Rejected     []Rejected `json:"rejected"`
 }
 
-func (r *Result) add(o Result) {
-	r.Accepted += o.Accepted
-	r.Duplicate += o.Duplicate
-	r.Unattributed += o.Unattributed
-	r.Ignored += o.Ignored
-	r.Rejected = append(r.Rejected, o.Rejected...)
-}
-
 // eventJSON is the wire shape of an event. Pointers tell absent from zero.
 type eventJSON struct {
 	ID        string   `json:"id,omitempty"`
