@@ -354,7 +354,9 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 			// An event without an id gets a random key: it is never a
 			// duplicate (were a key ever drawn twice, the insert fails and
 			// nothing of the batch is acknowledged, so the client sends it
-			// again).
+			// again; on PostgreSQL, where the index is unique per key and
+			// time, both would be stored, which no reader tells apart: only
+			// ids are looked up by key).
 			r.key = randomKey()
 			if e.ID != "" {
 				r.key = eventKey(e.ID)

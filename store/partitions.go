@@ -25,6 +25,10 @@ import (
 // made as a table of its own and then attached: attaching takes a lock on
 // events that readers do not wait for, where CREATE TABLE ... PARTITION OF
 // would wait for every open reader (a long copy reading this database).
+// Attaching takes the ownership of events, so it is done by a function
+// that runs with the owner's rights (verso_events_add_month): a writer
+// with table privileges only makes months too, and every partition has
+// the one owner. Dropping a month (prune) takes the owner.
 // There is no DEFAULT partition: a month's partition could not be attached
 // while the default partition held rows of that month, so a row there
 // would stay there and make the month's retention a DELETE again.
@@ -35,7 +39,7 @@ import (
 // "no partition", and Ingest forgets what it knew and runs the batch again.
 
 // eventPartition is one partition of events: rows with lo <= at < hi
-// (unix milliseconds). from/to are false where a bound is MINVALUE or
+// (unix milliseconds). from/upTo are false where a bound is MINVALUE or
 // MAXVALUE (the first and last months a 64-bit millisecond time reaches).
 type eventPartition struct {
 	name       string
@@ -55,6 +59,22 @@ func (p eventPartition) before(ms int64) bool { return p.upTo && p.hi <= ms }
 // older than ms could be.
 func (p eventPartition) straddles(ms int64) bool {
 	return !p.before(ms) && (!p.from || p.lo < ms)
+}
+
+// andFrom is the condition on at that keeps a query to the partition's
+// rows from below (with fromArgs; "" when it starts at MINVALUE).
+func (p eventPartition) andFrom() string {
+	if !p.from {
+		return ""
+	}
+	return ` AND at >= ?`
+}
+
+func (p eventPartition) fromArgs() []any {
+	if !p.from {
+		return nil
+	}
+	return []any{p.lo}
 }
 
 // monthIndex is the month of a unix-millisecond time, counted from year 0
@@ -179,12 +199,16 @@ func (s *Store) pgEventPartitions(ctx context.Context, tx *sql.Tx, ats []int64, 
 	if len(months) == 0 {
 		return nil, nil
 	}
-	return months, ensureEventPartitions(ctx, tx, months)
+	return months, ensureEventPartitions(ctx, tx, months, false)
 }
 
 // ensureEventPartitions makes the partitions of the months (monthIndex)
-// that no partition covers yet.
-func ensureEventPartitions(ctx context.Context, tx *sql.Tx, months []int64) error {
+// that no partition covers yet. With owned false, the months of years 1
+// to 9999 are made through verso_events_add_month (migration
+// events_month_function), so that a writer that does not own the tables
+// may make them; the migration that made events partitioned, which runs
+// before that function exists, passes true.
+func ensureEventPartitions(ctx context.Context, tx *sql.Tx, months []int64, owned bool) error {
 	parts, err := listEventPartitions(ctx, tx)
 	if err != nil {
 		return err
@@ -199,6 +223,13 @@ func ensureEventPartitions(ctx context.Context, tx *sql.Tx, months []int64) erro
 			}
 		}
 		if covered {
+			continue
+		}
+		if y := floorDiv(m, 12); !owned && want.from && want.upTo && y >= 1 && y <= 9999 {
+			if _, err := tx.ExecContext(ctx, `SELECT verso_events_add_month(?, ?, ?)`, want.name, want.lo, want.hi); err != nil {
+				return fmt.Errorf("make partition %s: %w", want.name, err)
+			}
+			parts = append(parts, want)
 			continue
 		}
 		from, to := "MINVALUE", "MAXVALUE"
@@ -285,7 +316,7 @@ func eventsByMonth(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
-	if err := ensureEventPartitions(ctx, tx, eventMonths(days)); err != nil {
+	if err := ensureEventPartitions(ctx, tx, eventMonths(days), true); err != nil {
 		return err
 	}
 	const cols = `id, key, prompt_id, version, at, label, arm, model, unit, status, error_kind, latency_ms, tokens_in, tokens_out, cost, score`
@@ -316,6 +347,24 @@ func (s *Store) pgPruneEvents(ctx context.Context, before time.Time) (int64, err
 		if err != nil {
 			return err
 		}
+		for _, p := range parts {
+			if !p.before(ms) {
+				continue
+			}
+			// Dropping a month takes the tables' owner: said before
+			// anything is done.
+			var owner, role string
+			var may bool
+			if err := tx.QueryRowContext(ctx, `SELECT pg_get_userbyid(relowner), current_user, pg_has_role(current_user, relowner, 'USAGE')
+				FROM pg_class WHERE oid = 'events'::regclass`).Scan(&owner, &role, &may); err != nil {
+				return err
+			}
+			if !may {
+				return fmt.Errorf("%s holds whole months of events before the cutoff, and dropping one takes the owner of its tables, role %s, not %s: connect as %s (or a superuser) to prune: %w",
+					s.path, owner, role, owner, ErrReadOnly)
+			}
+			break
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM event_traces WHERE key IN (SELECT key FROM events WHERE at < ?)`, ms); err != nil {
 			return err
 		}
@@ -325,7 +374,9 @@ func (s *Store) pgPruneEvents(ctx context.Context, before time.Time) (int64, err
 			case p.before(ms):
 				old = append(old, p)
 			case p.straddles(ms):
-				r, err := tx.ExecContext(ctx, `DELETE FROM `+pgQuoteIdent(p.name)+` WHERE at < ?`, ms)
+				// Through events, whose privileges a writer has (a
+				// partition made later has no grants of its own).
+				r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at < ?`+p.andFrom(), append([]any{ms}, p.fromArgs()...)...)
 				if err != nil {
 					return err
 				}
@@ -341,7 +392,7 @@ func (s *Store) pgPruneEvents(ctx context.Context, before time.Time) (int64, err
 		}
 		for _, p := range old {
 			var k int64
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+pgQuoteIdent(p.name)).Scan(&k); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE at < ?`+p.andFrom(), append([]any{p.hi}, p.fromArgs()...)...).Scan(&k); err != nil {
 				return err
 			}
 			n += k

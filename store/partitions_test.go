@@ -679,3 +679,67 @@ func BenchmarkPrunePartitions(b *testing.B) {
 	b.Run("postgres", func(b *testing.B) { run(b, pgtest.NewDatabase(b), prune) })
 	b.Run("postgres_delete", func(b *testing.B) { run(b, pgtest.NewDatabase(b), deleteOnly) })
 }
+
+// A writer whose role has the tables' privileges but not their ownership
+// (a service's least-privilege role) stores events of a month that has no
+// partition yet: verso_events_add_month makes it with the owner's rights,
+// and it belongs to the owner. The function makes nothing but one calendar
+// month named as the store names it. Dropping months stays the owner's: the
+// writer's prune is refused naming the owner, and changes nothing.
+func TestPostgresWriterWithoutOwnershipMakesMonths(t *testing.T) {
+	ctx := context.Background()
+	now := utc(2026, 3, 20, 12, 0, 0, 0)
+	clock := func() time.Time { return now }
+	u := pgtest.NewDatabase(t)
+	pgRole(t, "verso_part_owner")
+	pgRole(t, "verso_part_writer")
+	pgtest.Exec(t, u, `GRANT ALL ON SCHEMA public TO verso_part_owner`)
+	owner := openAt(t, asRole(t, u, "verso_part_owner"), Options{Clock: clock})
+	commit(t, owner, "greet", "Hello {{name}}")
+	if _, err := owner.RecordEvents(ctx, []Event{{ID: "feb", Prompt: "greet", Version: 1, Time: utc(2026, 2, 1, 0, 0, 0, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`GRANT USAGE ON SCHEMA public TO verso_part_writer`, `GRANT ALL ON ALL TABLES IN SCHEMA public TO verso_part_writer`,
+		`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO verso_part_writer`} {
+		pgtest.Exec(t, u, q)
+	}
+	wu := asRole(t, u, "verso_part_writer")
+	w := openAt(t, wu, Options{Clock: clock})
+	res, err := w.RecordEvents(ctx, []Event{{ID: "mar", Prompt: "greet", Version: 1, Time: utc(2026, 3, 1, 0, 0, 0, 0)},
+		{ID: "jan", Prompt: "greet", Version: 1, Time: utc(2026, 1, 31, 23, 59, 59, 999)}})
+	if err != nil || res.Accepted != 2 {
+		t.Fatalf("the writer's events of new months: %+v %v", res, err)
+	}
+	if got := eventPartitionNames(t, owner.db); !slices.Equal(got, []string{"events_2026_01", "events_2026_02", "events_2026_03"}) {
+		t.Fatalf("partitions %v", got)
+	}
+	if n := countRows(t, owner.db, `SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = 'events'::regclass AND pg_get_userbyid(c.relowner) <> 'verso_part_owner'`); n != 0 {
+		t.Fatalf("%d partitions not owned by the tables' owner", n)
+	}
+	// Only a calendar month, named so.
+	may := utc(2026, 5, 1, 0, 0, 0, 0).UnixMilli()
+	june := utc(2026, 6, 1, 0, 0, 0, 0).UnixMilli()
+	raw := rawDB(t, wu)
+	for _, args := range [][]any{{"events_2026_05", may, may + 1}, {"events_2026_05", may + 1000, june}, {"events_2026_06", may, june},
+		{"evil", may, june}, {"events_2026_05", int64(math.MinInt64) / 2, june}} {
+		if _, err := raw.ExecContext(ctx, `SELECT verso_events_add_month(?, ?, ?)`, args...); err == nil {
+			t.Errorf("verso_events_add_month%v made a partition", args)
+		}
+	}
+	if _, err := raw.ExecContext(ctx, `SELECT verso_events_add_month(?, ?, ?)`, "events_2026_05", may, june); err != nil {
+		t.Fatalf("a calendar month: %v", err)
+	}
+	// The writer may not drop months.
+	before := eventsSum(t, owner.db)
+	_, err = w.PruneEvents(ctx, utc(2026, 2, 10, 0, 0, 0, 0))
+	if !errors.Is(err, ErrReadOnly) || !strings.Contains(err.Error(), "role verso_part_owner, not verso_part_writer") {
+		t.Fatalf("the writer's prune: %v", err)
+	}
+	if got := eventsSum(t, owner.db); got != before || len(eventPartitionNames(t, owner.db)) != 4 {
+		t.Fatal("the refused prune changed events")
+	}
+	if n, err := owner.PruneEvents(ctx, utc(2026, 2, 10, 0, 0, 0, 0)); n != 2 || err != nil {
+		t.Fatalf("the owner's prune: %d %v", n, err)
+	}
+}
