@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/dotprompt/go/dotprompt"
 
+	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -17,8 +18,11 @@ var (
 	dpRoleRE    = regexp.MustCompile(`\{\{~?\s*#?role\s+["']([a-z]+)["']\s*~?\}\}`)
 	dpRoleEndRE = regexp.MustCompile(`\{\{~?\s*/role\s*~?\}\}`)
 	dpHistoryRE = regexp.MustCompile(`\{\{~?\s*history\s*~?\}\}`)
-	dpMediaRE   = regexp.MustCompile(`\{\{~?\s*(media|section)\b[^}]*\}\}|\{\{~?\s*/section\s*~?\}\}`)
-	dpPartialRE = regexp.MustCompile(`\{\{~?>\s*([A-Za-z0-9_./-]+)([^}]*?)\s*~?\}\}`)
+	dpMediaRE   = regexp.MustCompile(`\{\{~?\s*(media|section)\b[^}]*\}\}`)
+	// {{section "name"}} is a marker, not a block: Dotprompt's Handlebars
+	// refuses a {{/section}}.
+	dpSectionEndRE = regexp.MustCompile(`\{\{~?\s*/section\s*~?\}\}`)
+	dpPartialRE    = regexp.MustCompile(`\{\{~?>\s*([A-Za-z0-9_./-]+)([^}]*?)\s*~?\}\}`)
 	// Partial forms Verso does not inline: partial blocks ({{#> layout}})
 	// and dynamic partials ({{> (whichPartial)}}).
 	dpPartialOtherRE = regexp.MustCompile(`\{\{~?#>\s*[^}]*\}\}|\{\{~?>\s*\(`)
@@ -59,6 +63,17 @@ func (fi *fileImport) dotprompt(body string) error {
 		for _, k := range sortedKeys(im) {
 			switch k {
 			case "schema":
+				// Not stored, but Dotprompt converts it when it renders
+				// and fails on one that is not Picoschema: say so, as for
+				// output.schema. A schema registered in code is a name.
+				if _, named := im[k].(string); !named {
+					if _, err := picoschema(im[k]); err != nil {
+						if err := p.unsupported(fi.base+": input.schema", err.Error()+", so Dotprompt cannot render the prompt either"); err != nil {
+							return err
+						}
+						continue
+					}
+				}
 				p.note("%s: input.schema -> not stored: Verso lists the variables from the template", fi.base)
 			case "default":
 				sample, _ = im[k].(map[string]any)
@@ -119,17 +134,17 @@ func (fi *fileImport) dotprompt(body string) error {
 		return err
 	}
 
-	body, err := inlinePartials(filepath.Dir(fi.path), body, nil)
+	body, err := fi.inlinePartials(filepath.Dir(fi.path), body, nil)
 	if err != nil {
 		return err
 	}
 	// {{#role "x"}}...{{/role}} blocks are the same markers.
 	body = dpRoleEndRE.ReplaceAllString(body, "")
+	if dpSectionEndRE.MatchString(dpCommentRE.ReplaceAllString(body, "")) {
+		return fmt.Errorf("%s: {{/section}} closes no block: Dotprompt's {{section \"name\"}} is a marker, not a block, and Dotprompt refuses this template too: remove {{/section}}", fi.base)
+	}
 	if m := dpMediaRE.FindStringSubmatch(body); m != nil {
 		what := m[1]
-		if what == "" {
-			what = "section"
-		}
 		if err := p.unsupported(fmt.Sprintf("%s: {{%s}}", fi.base, what), "Dotprompt's media parts and sections have no equivalent in Verso"); err != nil {
 			return err
 		}
@@ -145,7 +160,7 @@ func (fi *fileImport) dotprompt(body string) error {
 	if len(locs) == 0 {
 		in.Template = strings.Trim(body, "\r\n")
 		if strings.TrimSpace(in.Template) == "" {
-			return fmt.Errorf("the template is empty")
+			return fmt.Errorf("the template is empty: write the prompt's text after the front matter's closing ---")
 		}
 		p.note("%s: body -> text template", fi.base)
 	} else {
@@ -178,6 +193,11 @@ func (fi *fileImport) dotprompt(body string) error {
 		}
 		p.note("%s: {{role}} markers -> %d chat messages (%s)", fi.base, len(in.Messages), roles(in.Messages))
 	}
+	// Checked here too, so that a template the dialect refuses is named
+	// by its file.
+	if err := prompt.Check(store.Version{Kind: in.Kind, Dialect: in.Dialect, Template: in.Template, Messages: in.Messages}); err != nil {
+		return err
+	}
 	p.Versions = append(p.Versions, Version{CommitInput: in})
 	if len(sample) > 0 {
 		vars, err := normalize(sample)
@@ -189,10 +209,15 @@ func (fi *fileImport) dotprompt(body string) error {
 	return nil
 }
 
-// inlinePartials replaces {{> name}} with the body of _name.prompt (or
-// name.prompt) from dir, recursively; a partial that includes itself is
-// an error. Tags inside {{! comments }} are left alone.
-func inlinePartials(dir, body string, seen []string) (string, error) {
+// inlinePartials replaces {{> name}} with the body of _name.prompt from
+// dir (a name with a folder, {{> a/b}}, reads a/_b.prompt), recursively,
+// as Dotprompt resolves partials. A partial that includes itself is an
+// error, as it never finishes rendering. A partial that is not there is
+// refused by name (Dotprompt loads such a prompt and fails when it
+// renders it, unless the app registers the partial in code); with
+// --skip-unsupported the call is left out and listed as skipped. Tags
+// inside {{! comments }} are left alone.
+func (fi *fileImport) inlinePartials(dir, body string, seen []string) (string, error) {
 	comments := dpCommentRE.FindAllStringIndex(body, -1)
 	inComment := func(at int) bool {
 		for _, c := range comments {
@@ -213,6 +238,21 @@ func inlinePartials(dir, body string, seen []string) (string, error) {
 		if inComment(loc[0]) {
 			continue
 		}
+		name := body[loc[2]:loc[3]]
+		file, err := partialFile(dir, name)
+		if err != nil {
+			return "", err
+		}
+		if _, err := os.Stat(file); err != nil {
+			rel := filepath.Join(filepath.Dir(name), "_"+filepath.Base(name)+".prompt")
+			why := fmt.Sprintf("no %s in %s (Dotprompt reads a partial from _NAME.prompt, or from the app's code): add the file", rel, dir)
+			if err := fi.missingPartial(name, why); err != nil {
+				return "", err
+			}
+			b.WriteString(body[last:loc[0]])
+			last = loc[1]
+			continue
+		}
 		// A partial sees the template's variables; parameters that pass a
 		// variable under its own name (personality=personality) change
 		// nothing. Any other context or parameter would need the partial
@@ -222,7 +262,7 @@ func inlinePartials(dir, body string, seen []string) (string, error) {
 				return "", fmt.Errorf("partial %s passes %q: Verso inlines a partial in the template, where only parameters that pass a variable under its own name (x=x) keep their meaning; write the partial's text in place", body[loc[0]:loc[1]], arg)
 			}
 		}
-		text, err := inlineOne(dir, body[loc[2]:loc[3]], seen)
+		text, err := fi.inlineOne(dir, file, name, seen)
 		if err != nil {
 			return "", err
 		}
@@ -234,27 +274,43 @@ func inlinePartials(dir, body string, seen []string) (string, error) {
 	return b.String(), nil
 }
 
-func inlineOne(dir, name string, seen []string) (string, error) {
+// partialFile is where Dotprompt reads the partial name: _name.prompt in
+// dir, or folder/_base.prompt for folder/base. It may not leave dir.
+func partialFile(dir, name string) (string, error) {
+	rel := filepath.Join(filepath.Dir(filepath.FromSlash(name)), "_"+filepath.Base(name)+".prompt")
+	if !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("partial {{> %s}}: a partial is read from the prompt's folder, and this name leaves it", name)
+	}
+	return filepath.Join(dir, rel), nil
+}
+
+// missingPartial refuses (or, with --skip-unsupported, lists once as
+// skipped) a partial the folder does not have.
+func (fi *fileImport) missingPartial(name, why string) error {
+	field := fmt.Sprintf("%s: partial {{> %s}}", fi.base, name)
+	for _, s := range fi.plan.Skipped {
+		if strings.HasPrefix(s, field+": ") {
+			return nil
+		}
+	}
+	return fi.plan.unsupported(field, why)
+}
+
+func (fi *fileImport) inlineOne(dir, file, name string, seen []string) (string, error) {
 	for _, s := range seen {
 		if s == name {
-			return "", fmt.Errorf("partial %s includes itself (%s -> %s)", name, strings.Join(seen, " -> "), name)
+			return "", fmt.Errorf("partial %s includes itself (%s -> %s), so Dotprompt never finishes rendering it: remove one of the calls", name, strings.Join(seen, " -> "), name)
 		}
 	}
-	var b []byte
-	var err error
-	for _, cand := range []string{"_" + name + ".prompt", name + ".prompt"} {
-		if b, err = os.ReadFile(filepath.Join(dir, cand)); err == nil {
-			break
-		}
-	}
+	b, err := os.ReadFile(file)
 	if err != nil {
-		return "", fmt.Errorf("partial {{> %s}}: no _%s.prompt in %s", name, name, dir)
+		return "", fmt.Errorf("partial %s: %v", name, err)
 	}
 	_, pb, err := splitFrontMatter(name, string(b))
 	if err != nil {
 		return "", fmt.Errorf("partial %s: %v", name, err)
 	}
-	return inlinePartials(dir, strings.TrimRight(pb, "\r\n"), append(seen, name))
+	return fi.inlinePartials(dir, strings.TrimRight(pb, "\r\n"), append(seen, name))
 }
 
 // picoschema turns a Dotprompt output schema (Picoschema, or JSON Schema)

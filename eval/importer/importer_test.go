@@ -705,5 +705,5 @@ func TestDotpromptPartialsAndHelpers(t *testing.T) {
 	mustFail(t, filepath.Join(dir, "_voice.prompt"), Options{}, "_voice.prompt is a Dotprompt partial (its name starts with _), not a prompt: import the prompt that includes it with {{> voice}}")
 	mustFail(t, filepath.Join(dir, "broken.prompt"), Options{}, "front matter: broken.prompt: not valid YAML: line 6:")
 	mustFail(t, filepath.Join(dir, "tools.prompt"), Options{}, "tools.prompt: tools: Dotprompt names tools that are defined in code (Genkit), not in the file")
-	mustFail(t, filepath.Join(dir, "helper.prompt"), Options{}, `helper "list" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json; a helper registered in code is not part of the template)`)
+	mustFail(t, filepath.Join(dir, "helper.prompt"), Options{}, `helper "list" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json): a helper registered in code is not part of the template, so pass its result in as a variable or remove the call`)
 }

@@ -68,10 +68,11 @@ func (p *Plan) readPromptFile(root, path string, f Format) error {
 	} else {
 		err = fp.dotprompt(body)
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	if err != nil && !strings.HasPrefix(err.Error(), fp.base+": ") {
+		// Named once: a field refused by name already starts with the file.
+		return fmt.Errorf("%s: %w", fp.base, err)
 	}
-	return nil
+	return err
 }
 
 // fileImport is one Prompty or Dotprompt file being read.
@@ -124,7 +125,7 @@ func splitFrontMatter(path, s string) (map[string]any, string, error) {
 	body := s[m[1]:]
 	v, err := decodeAny(filepath.Base(path), []byte(yml))
 	if err != nil {
-		return nil, "", fmt.Errorf("front matter: %v", err)
+		return nil, "", fmt.Errorf("front matter: %v: fix the YAML between the --- lines (check the indentation, and put a value holding \": \", \" #\", \"|\" or brackets in quotes)", err)
 	}
 	if v == nil {
 		return map[string]any{}, body, nil

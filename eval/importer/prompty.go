@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/seed94f0f622/verso/eval/prompt"
 	"github.com/seed94f0f622/verso/store"
 )
 
@@ -167,17 +168,33 @@ func (fi *fileImport) prompty(body string) error {
 		}
 		in.Config.Tools = tools
 	}
+	if v, ok := fi.key("outputs"); ok {
+		rf, err := promptyOutputs(v)
+		if err != nil {
+			if err := p.unsupported(fi.base+": outputs", err.Error()); err != nil {
+				return err
+			}
+		} else {
+			in.Config.ResponseFormat = rf
+			p.note("%s: outputs -> response_format json_schema, as Prompty's runtime sends it (strict; a field not required may be null)", fi.base)
+		}
+	}
 	if err := fi.rest(); err != nil {
 		return err
 	}
 	in.Messages = splitRoles(body)
 	if len(in.Messages) == 0 {
-		return fmt.Errorf("the template is empty")
+		return fmt.Errorf("the template is empty: write the prompt's text after the front matter's closing ---")
 	}
 	if asText && len(in.Messages) == 1 && in.Messages[0].Role == "user" {
 		in.Kind, in.Template, in.Messages = store.KindText, in.Messages[0].Content, nil
 	}
 	p.note("%s: body -> %d chat messages (%s), %s dialect", fi.base, len(in.Messages), roles(in.Messages), in.Dialect)
+	// Checked here too, so that a template the dialect refuses is named
+	// by its file.
+	if err := prompt.Check(store.Version{Kind: in.Kind, Dialect: in.Dialect, Template: in.Template, Messages: in.Messages}); err != nil {
+		return err
+	}
 	p.Versions = append(p.Versions, Version{CommitInput: in})
 	if len(sample) > 0 {
 		vars, err := normalize(sample)
@@ -301,4 +318,145 @@ func (fi *fileImport) promptyTools(v any) ([]any, error) {
 	}
 	fi.plan.note("%s: tools -> %d OpenAI function tools", fi.base, len(out))
 	return out, nil
+}
+
+// promptyOutputs turns Prompty's outputs (a list of properties, or a
+// mapping of name to property) into the response format Prompty's
+// runtimes send for them: a strict json_schema named structured_output
+// in which every field is listed as required and one the file does not
+// mark required may be null.
+func promptyOutputs(v any) (map[string]any, error) {
+	var props []map[string]any
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("outputs[%d] is not a property (name, kind, description)", i)
+			}
+			props = append(props, m)
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			m := map[string]any{"name": k}
+			if d, ok := x[k].(map[string]any); ok {
+				for dk, dv := range d {
+					m[dk] = dv
+				}
+			}
+			props = append(props, m)
+		}
+	default:
+		return nil, fmt.Errorf("outputs is not a list of properties")
+	}
+	properties := map[string]any{}
+	var required []any
+	for _, pm := range props {
+		n, _ := pm["name"].(string)
+		if n == "" {
+			return nil, fmt.Errorf("an output property has no name")
+		}
+		if _, v1 := pm["type"]; v1 {
+			if _, v2 := pm["kind"]; !v2 {
+				return nil, fmt.Errorf("outputs %s: type: is Prompty v1's form, which Prompty's runtimes do not turn into a response format; write kind: (string, integer, float, boolean, array, object)", n)
+			}
+		}
+		r, _ := pm["required"].(bool)
+		schema, err := promptyProperty(pm, !r)
+		if err != nil {
+			return nil, fmt.Errorf("outputs %s: %v", n, err)
+		}
+		properties[n] = schema
+		required = append(required, n)
+	}
+	schema := map[string]any{"type": "object", "properties": properties, "additionalProperties": false}
+	if len(required) > 0 {
+		schema["required"] = required
+	}
+	return map[string]any{"type": "json_schema", "json_schema": map[string]any{"name": "structured_output", "strict": true, "schema": schema}}, nil
+}
+
+var promptyKinds = map[string]string{"string": "string", "integer": "integer", "float": "number", "number": "number", "boolean": "boolean", "array": "array", "object": "object"}
+
+// promptyProperty is one Prompty property as strict JSON Schema.
+func promptyProperty(pm map[string]any, optional bool) (map[string]any, error) {
+	kind, _ := pm["kind"].(string)
+	schema := map[string]any{}
+	if t, ok := promptyKinds[kind]; ok {
+		schema["type"] = t
+	} else if kind != "" && kind != "union" {
+		return nil, fmt.Errorf("kind %s has no JSON Schema form in Prompty's structured output", kind)
+	}
+	if d, ok := pm["description"].(string); ok && d != "" {
+		schema["description"] = d
+	}
+	if e, ok := pm["enumValues"].([]any); ok && len(e) > 0 {
+		schema["enum"] = append([]any(nil), e...)
+	}
+	switch kind {
+	case "array":
+		schema["items"] = map[string]any{"type": "string"}
+		if it, ok := pm["items"].(map[string]any); ok {
+			items, err := promptyProperty(it, false)
+			if err != nil {
+				return nil, err
+			}
+			schema["items"] = items
+		}
+	case "object":
+		nested := map[string]any{}
+		var req []any
+		list, _ := pm["properties"].([]any)
+		for _, e := range list {
+			m, _ := e.(map[string]any)
+			n, _ := m["name"].(string)
+			if n == "" {
+				continue
+			}
+			r, _ := m["required"].(bool)
+			s, err := promptyProperty(m, !r)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", n, err)
+			}
+			nested[n] = s
+			req = append(req, n)
+		}
+		schema["properties"] = nested
+		if len(req) > 0 {
+			schema["required"] = req
+		}
+		schema["additionalProperties"] = false
+	case "union":
+		// As Prompty's runtimes: anyOf, never oneOf.
+		if _, ok := pm["oneOf"]; ok {
+			return nil, fmt.Errorf("kind union with oneOf: Prompty's runtimes refuse it too for OpenAI's structured output; use anyOf")
+		}
+		branches, _ := pm["anyOf"].([]any)
+		if len(branches) == 0 {
+			return nil, fmt.Errorf("kind union without anyOf")
+		}
+		var alts []any
+		for _, e := range branches {
+			m, _ := e.(map[string]any)
+			s, err := promptyProperty(m, false)
+			if err != nil {
+				return nil, err
+			}
+			alts = append(alts, s)
+		}
+		schema["anyOf"] = alts
+	}
+	if nullable, _ := pm["nullable"].(bool); nullable || optional {
+		if t, ok := schema["type"].(string); ok {
+			schema["type"] = []any{t, "null"}
+		} else if a, ok := schema["anyOf"].([]any); ok {
+			schema["anyOf"] = append(a, map[string]any{"type": "null"})
+		} else if len(schema) > 0 {
+			schema = map[string]any{"anyOf": []any{schema, map[string]any{"type": "null"}}}
+		}
+		if e, ok := schema["enum"].([]any); ok {
+			schema["enum"] = append(e, nil)
+		}
+	}
+	return schema, nil
 }

@@ -176,6 +176,7 @@ func TestHandlebarsSyntaxErrorsInWords(t *testing.T) {
 		"Hi\n{{/if}}":                     "not valid Handlebars at line 2: a {{/name}} closes no open block",
 		"a\nb\n{{#if age >= 18}}x{{/if}}": "not valid Handlebars at line 3: unexpected character in expression: '>'",
 		"Type here: {{":                   "not valid Handlebars at line 1: unclosed expression",
+		"{{#if x}}\n{{name}}\n{{/each}}":  "not valid Handlebars at line 3: {{/each}} closes the {{#if}} block: close blocks in the order they open",
 	} {
 		err := Check(dtext(store.DialectHandlebars, src))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -275,7 +275,7 @@ func (a *hbAnalysis) expression(e *ast.Expression, required, inner bool) {
 		}
 		if helper || hbHelpers[name] {
 			if !hbHelpers[name] {
-				a.fail("helper %q is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json; a helper registered in code is not part of the template)", name)
+				a.fail("helper %q is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json): a helper registered in code is not part of the template, so pass its result in as a variable or remove the call", name)
 				return
 			}
 			a.params(e, inner)
@@ -378,7 +378,7 @@ func (a *hbAnalysis) block(b *ast.BlockStatement, inner bool) {
 	case hbDotprompt[name] != "":
 		a.fail("helper %q is not available in the handlebars dialect: %s", name, hbDotprompt[name])
 	case len(e.Params) > 0 || e.Hash != nil || hbHelpers[name]:
-		a.fail("block helper %q is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals; a helper registered in code is not part of the template)", name)
+		a.fail("block helper %q is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals): a helper registered in code is not part of the template, so pass its result in as a variable or remove the block", name)
 	default:
 		// A Mustache-style section: optional, and its body may read the
 		// item's fields.
@@ -464,6 +464,8 @@ func hbEqual(x, y any) bool {
 var (
 	hbLineRE  = regexp.MustCompile(`^Parse error on line (\d+): (.*)$`)
 	hbLexerRE = regexp.MustCompile(`^Lexer error Token: Error\{"(.*)"\}$`)
+	// raymond: "if doesn't match section Node: ..."
+	hbMismatchRE = regexp.MustCompile(`^(\S+) doesn't match (\S+)`)
 )
 
 // hbParseError says what raymond's parser found in words: "not valid
@@ -483,6 +485,9 @@ func hbParseError(err error) string {
 		what = "a block is never closed (its {{/name}} is missing)"
 	case strings.HasPrefix(what, "Syntax error Token: OpenEndBlock"):
 		what = "a {{/name}} closes no open block"
+	case hbMismatchRE.MatchString(what):
+		mm := hbMismatchRE.FindStringSubmatch(what)
+		what = "{{/" + mm[2] + "}} closes the {{#" + mm[1] + "}} block: close blocks in the order they open"
 	}
 	return "not valid Handlebars at line " + m[1] + ": " + what
 }
