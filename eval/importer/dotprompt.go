@@ -134,14 +134,25 @@ func (fi *fileImport) dotprompt(body string) error {
 		return err
 	}
 
+	// The body as Dotprompt compiles it, role markers and all: a syntax
+	// error is named at its line in the file.
+	if err := fi.sectionBlock(body); err != nil {
+		return err
+	}
+	if err := partialForms(body, inComments(body)); err != nil {
+		return err // before the syntax check: the parser does not know partial blocks
+	}
+	if err := prompt.HandlebarsSyntax(body, fi.bodyLine); err != nil {
+		return err
+	}
 	body, err := fi.inlinePartials(filepath.Dir(fi.path), body, nil)
 	if err != nil {
 		return err
 	}
 	// {{#role "x"}}...{{/role}} blocks are the same markers.
 	body = dpRoleEndRE.ReplaceAllString(body, "")
-	if dpSectionEndRE.MatchString(dpCommentRE.ReplaceAllString(body, "")) {
-		return fmt.Errorf("%s: {{/section}} closes no block: Dotprompt's {{section \"name\"}} is a marker, not a block, and Dotprompt refuses this template too: remove {{/section}}", fi.base)
+	if err := fi.sectionBlock(body); err != nil { // also in the partials
+		return err
 	}
 	if m := dpMediaRE.FindStringSubmatch(body); m != nil {
 		what := m[1]
@@ -218,19 +229,9 @@ func (fi *fileImport) dotprompt(body string) error {
 // --skip-unsupported the call is left out and listed as skipped. Tags
 // inside {{! comments }} are left alone.
 func (fi *fileImport) inlinePartials(dir, body string, seen []string) (string, error) {
-	comments := dpCommentRE.FindAllStringIndex(body, -1)
-	inComment := func(at int) bool {
-		for _, c := range comments {
-			if at >= c[0] && at < c[1] {
-				return true
-			}
-		}
-		return false
-	}
-	for _, loc := range dpPartialOtherRE.FindAllStringIndex(body, -1) {
-		if !inComment(loc[0]) {
-			return "", fmt.Errorf("%s: partial blocks and dynamic partials are not inlined by Verso: write the partial's text in place", strings.TrimSpace(body[loc[0]:min(loc[1]+20, len(body))]))
-		}
+	inComment := inComments(body)
+	if err := partialForms(body, inComment); err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	last := 0
@@ -272,6 +273,30 @@ func (fi *fileImport) inlinePartials(dir, body string, seen []string) (string, e
 	}
 	b.WriteString(body[last:])
 	return b.String(), nil
+}
+
+// inComments reports whether an offset of body is inside a {{! comment }}.
+func inComments(body string) func(int) bool {
+	comments := dpCommentRE.FindAllStringIndex(body, -1)
+	return func(at int) bool {
+		for _, c := range comments {
+			if at >= c[0] && at < c[1] {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// partialForms refuses partial blocks ({{#> layout}}) and dynamic
+// partials ({{> (which)}}) outside comments.
+func partialForms(body string, inComment func(int) bool) error {
+	for _, loc := range dpPartialOtherRE.FindAllStringIndex(body, -1) {
+		if !inComment(loc[0]) {
+			return fmt.Errorf("%s: partial blocks and dynamic partials are not inlined by Verso: write the partial's text in place", strings.TrimSpace(body[loc[0]:min(loc[1]+20, len(body))]))
+		}
+	}
+	return nil
 }
 
 // partialFile is where Dotprompt reads the partial name: _name.prompt in
@@ -337,4 +362,13 @@ func picoschema(v any) (schema map[string]any, err error) {
 		return nil, err
 	}
 	return schema, nil
+}
+
+// sectionBlock refuses a {{/section}}: {{section "name"}} is a marker, not
+// a block, and Dotprompt's Handlebars refuses the template.
+func (fi *fileImport) sectionBlock(body string) error {
+	if dpSectionEndRE.MatchString(dpCommentRE.ReplaceAllString(body, "")) {
+		return fmt.Errorf("%s: {{/section}} closes no block: Dotprompt's {{section \"name\"}} is a marker, not a block, and Dotprompt refuses this template too: remove {{/section}}", fi.base)
+	}
+	return nil
 }

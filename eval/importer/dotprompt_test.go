@@ -68,16 +68,20 @@ func TestDotpromptInputSchemaChecked(t *testing.T) {
 }
 
 // TestDotpromptRefusalsSayTheFix: a refusal (a helper no Dotprompt
-// implementation defines, front matter that is not YAML, a file with no
-// template) is one line naming the file, the problem and what to change.
+// implementation defines, front matter that is not YAML, a body that is
+// not Handlebars, a file with no template) is one line naming the file,
+// the problem (at its line in the file) and what to change.
 func TestDotpromptRefusalsSayTheFix(t *testing.T) {
 	mustFail(t, dp("numbered.prompt"), Options{SkipUnsupported: true},
 		`helper "add" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json): a helper registered in code is not part of the template, so pass its result in as a variable or remove the call`)
 	mustFail(t, dp("unquoted.prompt"), Options{SkipUnsupported: true},
 		"front matter: unquoted.prompt: not valid YAML: line 4: did not find expected comment or line break: fix the YAML between the --- lines")
+	// A syntax error is named at its line in the file, not in the message.
+	mustFail(t, dp("adult.prompt"), Options{SkipUnsupported: true},
+		"adult.prompt: not valid Handlebars at line 7: unexpected character in expression: '>': Handlebars has no operators; compute the condition into a variable ({{#if adult}}) or compare with {{#ifEquals a b}}")
 	mustFail(t, dp("settings-only.prompt"), Options{SkipUnsupported: true},
 		"settings-only.prompt: the template is empty: write the prompt's text after the front matter's closing ---")
-	for _, f := range []string{"numbered.prompt", "unquoted.prompt", "thinking.prompt", "order.prompt", "settings-only.prompt"} {
+	for _, f := range []string{"numbered.prompt", "unquoted.prompt", "thinking.prompt", "order.prompt", "settings-only.prompt", "adult.prompt"} {
 		_, err := Read(dp(f), Options{})
 		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), f) {
 			t.Errorf("%s: want one line naming the file, got %v", f, err)

@@ -325,8 +325,12 @@ func promptfooFile(p store.Prompt, v store.Version, su store.Suite) ([]byte, err
 		t := map[string]any{"description": c.Name}
 		if len(c.Vars) > 0 {
 			for k, val := range c.Vars {
-				if _, isList := val.([]any); isList {
-					return nil, fmt.Errorf("case %q: var %s is a list, which promptfoo expands into several cases", c.Name, k)
+				if l, isList := val.([]any); isList && len(l) > 0 {
+					if _, s := l[0].(string); s {
+						// promptfoo would expand it into one case per
+						// element: the case says not to.
+						t["options"] = map[string]any{"disableVarExpansion": true}
+					}
 				}
 				if s, ok := val.(string); ok && strings.HasPrefix(s, "file://") {
 					return nil, fmt.Errorf("case %q: var %s reads as a file:// reference in promptfoo", c.Name, k)

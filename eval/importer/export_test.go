@@ -129,6 +129,10 @@ func TestRoundTripPromptfoo(t *testing.T) {
 		{Name: "fr", Vars: map[string]any{"text": "Hello", "lang": "French"}, Expected: "Bonjour",
 			Assertions: []store.Assertion{{Type: "equals", Value: "Bonjour"}, {Type: "icontains", Value: "bon", Weight: f64(2)}}, Tags: []string{"area:greeting"}},
 		{Name: "de", Vars: map[string]any{"text": "Bye", "lang": "German", "n": 2.0}, Assertions: []store.Assertion{{Type: "llm-rubric", Value: "is German", Provider: "gpt-4o"}}, Threshold: f64(0.8)},
+		// A case's list vars stay one case: a chat history (promptfoo keeps
+		// it whole) and a list of strings (which it would expand, so the
+		// export turns the expansion off).
+		{Name: "lists", Vars: map[string]any{"text": "Hi", "lang": "Dutch", "history": []any{map[string]any{"user": "hi"}}, "words": []any{"a", "b"}}},
 	}}); err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,7 @@ func TestPromptfooRefusals(t *testing.T) {
 		{"csv prefix", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__prefix\nx,y\n"}, Options{}, "column __prefix"},
 		{"csv webhook", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,webhook:https://example.com\n"}, Options{}, `assert type webhook`},
 		{"cyclic", "prompts: [hi]\ntests: file://a.yaml\n", map[string]string{"a.yaml": "- vars: file://a.yaml\n"}, Options{}, "cyclic file:// reference"},
-		{"nunjucks filter", "prompts: ['{{ x | dump }}']\n", nil, Options{}, `filter "dump" does not exist`},
+		{"nunjucks filter", "prompts: ['{{ x | nl2br }}']\n", nil, Options{}, `filter "nl2br" does not exist`},
 		{"echo provider", "prompts: [hi]\nproviders: [{id: echo, label: Mock}]\n", nil, Options{}, "providers[0] echo: promptfoo's echo provider answers with the prompt itself"},
 		{"http provider", "prompts: [hi]\nproviders: ['https://example.com/chat']\n", nil, Options{}, "HTTP and websocket targets are not models"},
 		{"csv script file", "prompts: [hi]\ntests: file://t.csv\n", map[string]string{"t.csv": "q,__expected\nx,javascript:file://check.ts\n", "check.ts": "export default () => true"}, Options{}, "javascript file://check.ts: a script file"},
@@ -706,4 +706,103 @@ func TestDotpromptPartialsAndHelpers(t *testing.T) {
 	mustFail(t, filepath.Join(dir, "broken.prompt"), Options{}, "front matter: broken.prompt: not valid YAML: line 6:")
 	mustFail(t, filepath.Join(dir, "tools.prompt"), Options{}, "tools.prompt: tools: Dotprompt names tools that are defined in code (Genkit), not in the file")
 	mustFail(t, filepath.Join(dir, "helper.prompt"), Options{}, `helper "list" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json): a helper registered in code is not part of the template, so pass its result in as a variable or remove the call`)
+}
+
+// TestPromptfooExpandsOnlyStringLists: promptfoo expands a var into one
+// case per element only when it is a list whose first element is a string
+// (or a file:// glob); a list of objects or numbers (a chat history, a
+// list of scores) and a file:// JSON holding a list are one value each.
+func TestPromptfooExpandsOnlyStringLists(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": `prompts: ['{{ history }} {{ q }} {{ n }} {{ rows }} {{ lang }}']
+defaultTest:
+  vars:
+    history:
+      - user: Who wrote it?
+      - assistant: Ada
+tests:
+  - vars:
+      q: Why?
+      n: [1, 2]
+      rows: file://rows.json
+      lang: [en, fr]
+`,
+		"rows.json": `["a", "b", "c"]`,
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	cs := p.Suites[0].Cases
+	if len(cs) != 2 {
+		t.Fatalf("want 2 cases (lang expanded, nothing else), got %d: %+v", len(cs), cs)
+	}
+	for i, lang := range []string{"en", "fr"} {
+		c := cs[i]
+		if c.Vars["lang"] != lang {
+			t.Errorf("case %d lang %v", i, c.Vars["lang"])
+		}
+		if h, ok := c.Vars["history"].([]any); !ok || len(h) != 2 {
+			t.Errorf("case %d history %#v: want the whole chat history", i, c.Vars["history"])
+		}
+		if n, ok := c.Vars["n"].([]any); !ok || len(n) != 2 {
+			t.Errorf("case %d n %#v: want the whole list of numbers", i, c.Vars["n"])
+		}
+		if r, ok := c.Vars["rows"].([]any); !ok || len(r) != 3 {
+			t.Errorf("case %d rows %#v: want the file's list as one value", i, c.Vars["rows"])
+		}
+	}
+}
+
+// TestPromptfooNoPromptLeft: when --skip-unsupported leaves out every
+// prompt (prompt functions, a prompt kept by a service), the import is
+// refused at the plan, naming why, instead of a dry run that succeeds and
+// an import that fails on a suite without its prompt.
+func TestPromptfooNoPromptLeft(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: [file://build.py:make, 'pf://support:2']\ntests:\n  - vars: {q: hi}\n",
+		"build.py":             "def make(context): return 'hi'\n",
+	})
+	mustFail(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{SkipUnsupported: true}, "no prompt to import: each of its prompts was left out (promptfooconfig.yaml: prompts[0] file://build.py:make: prompt functions")
+}
+
+// TestPromptfooAssertionKeys: a key promptfoo's assertions do not have (a
+// note such as reason:) is ignored by promptfoo, so the assertion imports
+// and the plan says the key is not imported; a key promptfoo honours and
+// Verso cannot (config, transform) leaves the assertion out, saying so.
+func TestPromptfooAssertionKeys(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: [hi]\ntests:\n  - assert:\n      - {type: contains-any, value: [a, b], reason: 'should name a letter'}\n      - {type: contains, value: c, config: {windowSize: 3}}\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{SkipUnsupported: true})
+	as := p.Suites[0].Cases[0].Assertions
+	if len(as) != 1 || as[0].Type != "contains-any" {
+		t.Fatalf("assertions %+v: want the contains-any kept", as)
+	}
+	sum := strings.Join(p.Summary(), "\n")
+	for _, want := range []string{"assert[0]: reason -> not imported (not a promptfoo assertion key: promptfoo ignores it)", "assert[1]: config: settings passed to the assertion have no Verso equivalent (the assertion is left out)"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("plan lacks %q:\n%s", want, sum)
+		}
+	}
+	if len(p.Skipped) != 1 {
+		t.Errorf("skipped %q: want only the assertion with config", p.Skipped)
+	}
+}
+
+// TestPromptfooCSVKeepsQuotedCRLF: a quoted CSV cell keeps its Windows line
+// ends, as promptfoo's CSV reader keeps them (encoding/csv alone would turn
+// "\r\n" into "\n"); rows ended by "\r\n" still end there.
+func TestPromptfooCSVKeepsQuotedCRLF(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['{{ code }} {{ lang }}']\ntests: file://t.csv\n",
+		"t.csv":                "code,lang\r\n\"int main()\r\n{\r\n}\",C\r\nplain,\"Go\"\r\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	cs := p.Suites[0].Cases
+	if len(cs) != 2 || cs[0].Vars["code"] != "int main()\r\n{\r\n}" || cs[0].Vars["lang"] != "C" || cs[1].Vars["code"] != "plain" || cs[1].Vars["lang"] != "Go" {
+		t.Fatalf("cases %+v", cs)
+	}
+	bad := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['{{ q }}']\ntests: file://t.csv\n",
+		"t.csv":                "q\n\"a\xffb\"\n",
+	})
+	mustFail(t, filepath.Join(bad, "promptfooconfig.yaml"), Options{}, "not UTF-8 text")
 }

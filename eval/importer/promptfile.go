@@ -62,7 +62,8 @@ func (p *Plan) readPromptFile(root, path string, f Format) error {
 	if err != nil {
 		return err
 	}
-	fp := &fileImport{plan: p, path: path, base: filepath.Base(path), front: front, name: name}
+	bodyLine := strings.Count(string(b[:len(b)-len(body)]), "\n") + 1
+	fp := &fileImport{plan: p, path: path, base: filepath.Base(path), front: front, name: name, bodyLine: bodyLine}
 	if f == Prompty {
 		err = fp.prompty(body)
 	} else {
@@ -83,6 +84,9 @@ type fileImport struct {
 	front map[string]any
 	name  string
 	used  map[string]bool
+	// bodyLine is the line of the file where the body (the template)
+	// starts.
+	bodyLine int
 }
 
 // key reads a front-matter key and marks it used.

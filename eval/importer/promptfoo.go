@@ -93,8 +93,14 @@ func (p *Plan) readPromptfoo(path string) error {
 	if err != nil {
 		return err
 	}
+	before, skipped := len(p.Versions), len(p.Skipped)
 	if err := c.prompts(top["prompts"], cfg, desc); err != nil {
 		return err
+	}
+	if len(p.Versions) == before {
+		// Every prompt was skipped (code, an outside service): the tests
+		// would belong to no prompt.
+		return fmt.Errorf("%s: no prompt to import: each of its prompts was left out (%s); the tests need one: commit the prompt with verso commit, then import the tests with verso suite import", c.base, strings.Join(p.Skipped[skipped:], "; "))
 	}
 
 	def, err := c.defaultTest(top["defaultTest"])
@@ -639,7 +645,7 @@ func (c *pf) varValue(where string, v any) (any, error) {
 				return nil, fmt.Errorf("%s: %s matches no file", where, x)
 			}
 			sort.Strings(matches)
-			var out []any
+			var out expandable
 			for _, m := range matches {
 				r, _ := filepath.Rel(c.dir, m)
 				v, err := c.varValue(where, "file://"+filepath.ToSlash(r))
@@ -666,11 +672,41 @@ func (c *pf) varValue(where string, v any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if l, ok := r.(expandable); ok {
+				r = []any(l)
+			}
 			out[i] = r
+		}
+		// promptfoo expands a list into one case per element only when its
+		// first element is a string; a list of objects or numbers (a chat
+		// history, say) is one value.
+		if len(x) > 0 {
+			if _, ok := x[0].(string); ok {
+				return expandable(out), nil
+			}
 		}
 		return out, nil
 	}
 	return v, nil
+}
+
+// expandable is a var's value that promptfoo expands into one case per
+// element: a list whose first element is a string (as written, before any
+// file:// in it is read), or the files a file:// glob matches. A file://
+// JSON or YAML that holds a list is one value, as in promptfoo.
+type expandable []any
+
+// plainVars turns every expandable value back into a list (a case whose
+// expansion is off keeps its lists whole).
+func plainVars(vars map[string]any) map[string]any {
+	out := make(map[string]any, len(vars))
+	for k, v := range vars {
+		if l, ok := v.(expandable); ok {
+			v = []any(l)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // assertion reads one promptfoo assertion.
@@ -727,18 +763,24 @@ func (c *pf) assertion(where string, v any) (store.Assertion, bool, error) {
 			}
 		case "metric":
 			a.Metric = fmt.Sprint(val)
-		default:
+		case "transform", "rubricPrompt", "config", "contextTransform":
 			why := "no Verso equivalent"
 			switch k {
-			case "transform":
+			case "transform", "contextTransform":
 				why = "output transforms run JavaScript on the output before the assertion"
 			case "rubricPrompt":
 				why = "Verso's grader uses its own rubric prompt"
+			case "config":
+				why = "settings passed to the assertion have no Verso equivalent"
 			}
-			if err := c.plan.unsupported(where+": "+k, why); err != nil {
+			if err := c.plan.unsupported(where+": "+k, why+" (the assertion is left out)"); err != nil {
 				return a, false, err
 			}
 			return a, false, nil
+		default:
+			// Not a key of promptfoo's assertions (a note to the reader,
+			// such as reason:): promptfoo ignores it, and so does Verso.
+			c.plan.note("%s: %s -> not imported (not a promptfoo assertion key: promptfoo ignores it)", where, k)
 		}
 	}
 	if a.Type == "" {
@@ -945,7 +987,8 @@ var (
 // __expectedN, __description, __threshold, __metric, __config:... and
 // __metadata:..., as in promptfoo.
 func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error) error {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	qr := &quotedCR{r: bufio.NewReaderSize(r, 1<<16)}
+	cr := csv.NewReader(qr)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
@@ -953,6 +996,9 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 		return fmt.Errorf("%s: csv: %v", where, err)
 	}
 	head = append([]string(nil), head...)
+	for i := range head {
+		head[i] = qr.restore(head[i])
+	}
 	if len(head) > 0 {
 		head[0] = strings.TrimPrefix(head[0], "\ufeff")
 	}
@@ -985,6 +1031,9 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 		}
 		if len(row) != len(head) {
 			return fmt.Errorf("%s: row %d has %d columns, the header has %d", where, n, len(row), len(head))
+		}
+		for i := range row {
+			row[i] = qr.restore(row[i])
 		}
 		rw := fmt.Sprintf("%s: row %d", where, n)
 		t := pfTest{vars: map[string]any{}}
@@ -1076,6 +1125,47 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 	return nil
 }
 
+// quotedCR keeps the carriage returns inside a CSV's quoted cells, which
+// encoding/csv would drop ("a\r\nb" read as "a\nb") while promptfoo's CSV
+// reader keeps them: inside quotes each \r becomes the byte 0xFF, which
+// UTF-8 text never holds, and restore turns it back. A file that holds
+// 0xFF is not UTF-8 text and is refused.
+type quotedCR struct {
+	r        *bufio.Reader
+	inQuotes bool
+	err      error
+}
+
+const crMark = '\xff'
+
+func (q *quotedCR) Read(p []byte) (int, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	n, err := q.r.Read(p)
+	for i := 0; i < n; i++ {
+		switch p[i] {
+		case '"':
+			q.inQuotes = !q.inQuotes
+		case '\r':
+			if q.inQuotes {
+				p[i] = crMark
+			}
+		case crMark:
+			q.err = errors.New("not UTF-8 text (a 0xFF byte)")
+			return 0, q.err
+		}
+	}
+	return n, err
+}
+
+func (q *quotedCR) restore(cell string) string {
+	if strings.IndexByte(cell, crMark) < 0 {
+		return cell
+	}
+	return strings.ReplaceAll(cell, string([]byte{crMark}), "\r")
+}
+
 // merge applies defaultTest to a test as promptfoo does (vars: the test's
 // win; assertions: the default's first; options and threshold: the test's
 // win) and expands list-valued vars into one case per combination.
@@ -1101,7 +1191,7 @@ func (c *pf) merge(where string, def, t pfTest) ([]store.Case, error) {
 	}
 	threshold := t.threshold
 	tags := append(append([]string(nil), def.tags...), t.tags...)
-	combos := []map[string]any{vars}
+	combos := []map[string]any{plainVars(vars)}
 	if !t.expandOff && !def.expandOff {
 		combos = expand(vars)
 	}
@@ -1136,15 +1226,15 @@ func (c *pf) merge(where string, def, t pfTest) ([]store.Case, error) {
 	return out, nil
 }
 
-// expand gives one vars map per combination of the list-valued vars
+// expand gives one vars map per combination of the expandable vars
 // (promptfoo's var expansion), keys in sorted order.
 func expand(vars map[string]any) []map[string]any {
 	out := []map[string]any{{}}
 	for _, k := range sortedKeys(vars) {
-		list, ok := vars[k].([]any)
+		list, ok := vars[k].(expandable)
 		if !ok || len(list) == 0 {
 			for _, m := range out {
-				m[k] = vars[k]
+				m[k] = plainVars(map[string]any{k: vars[k]})[k]
 			}
 			continue
 		}
@@ -1167,7 +1257,7 @@ func expand(vars map[string]any) []map[string]any {
 func comboLabel(all, one map[string]any) string {
 	var parts []string
 	for _, k := range sortedKeys(all) {
-		if _, isList := all[k].([]any); isList {
+		if _, isList := all[k].(expandable); isList {
 			s := scalarText(one[k])
 			if len(s) > 30 {
 				s = s[:30] + "…"

@@ -95,7 +95,7 @@ func TestUnavailableFeaturesRefusedByName(t *testing.T) {
 		want string
 	}{
 		{dtext(store.DialectJinja2, "{{ x | shout }}"), `filter "shout" does not exist`},
-		{dtext(store.DialectJinja2, "{{ x | dump }}"), `filter "dump" does not exist`}, // Nunjucks
+		{dtext(store.DialectJinja2, "{{ x | nl2br }}"), `filter "nl2br" does not exist`}, // Nunjucks
 		{dtext(store.DialectJinja2, "{% if x is shouting %}{% endif %}"), `test "shouting" does not exist`},
 		{dtext(store.DialectJinja2, "{% include 'secrets.txt' %}"), "{% include %} is not available"},
 		{dtext(store.DialectJinja2, "{% set x = 1 %}{{ x }}"), "{% set %} is not available"},
@@ -172,15 +172,35 @@ func TestHandlebarsIfEquals(t *testing.T) {
 // refused with the line and what is wrong, not the parser's token dump.
 func TestHandlebarsSyntaxErrorsInWords(t *testing.T) {
 	for src, want := range map[string]string{
-		"Hi\n{{#if x}}open":               "not valid Handlebars at line 2: a block is never closed (its {{/name}} is missing)",
-		"Hi\n{{/if}}":                     "not valid Handlebars at line 2: a {{/name}} closes no open block",
-		"a\nb\n{{#if age >= 18}}x{{/if}}": "not valid Handlebars at line 3: unexpected character in expression: '>'",
-		"Type here: {{":                   "not valid Handlebars at line 1: unclosed expression",
+		"Hi\n{{#if x}}open":               "not valid Handlebars at line 2: a block is never closed (its {{/name}} is missing): close it, or remove its {{#name}}",
+		"Hi\n{{/if}}":                     "not valid Handlebars at line 2: a {{/name}} closes no open block: remove it, or open the block it closes",
+		"a\nb\n{{#if age >= 18}}x{{/if}}": "not valid Handlebars at line 3: unexpected character in expression: '>': Handlebars has no operators; compute the condition into a variable ({{#if adult}}) or compare with {{#ifEquals a b}}",
+		"Type here: {{":                   "not valid Handlebars at line 1: unclosed expression: a {{ is never closed with }}",
 		"{{#if x}}\n{{name}}\n{{/each}}":  "not valid Handlebars at line 3: {{/each}} closes the {{#if}} block: close blocks in the order they open",
 	} {
 		err := Check(dtext(store.DialectHandlebars, src))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want %q", src, err, want)
 		}
+	}
+}
+
+// TestJinja2PromptfooFilters: promptfoo's templates are Nunjucks, whose
+// dump filter (JSON.stringify) and promptfoo's load filter (JSON.parse)
+// build JSON chat prompts; both render as they do there.
+func TestJinja2PromptfooFilters(t *testing.T) {
+	v := dtext(store.DialectJinja2, `[{"role": "user", "content": {{ question | dump }}}] {{ (style | load).tone }} {{ order | dump(2) }}`)
+	if err := Check(v); err != nil {
+		t.Fatal(err)
+	}
+	got, err := renderOne(t, v, map[string]any{"question": `Say "hi" <now>`, "style": `{"tone":"formal"}`, "order": map[string]any{"id": 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[{\"role\": \"user\", \"content\": \"Say \\\"hi\\\" <now>\"}] formal {\n  \"id\": 7\n}"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := renderOne(t, v, map[string]any{"question": "q", "style": "not json", "order": 1}); err == nil || !strings.Contains(err.Error(), "load: not JSON") {
+		t.Errorf("load of bad JSON: %v", err)
 	}
 }

@@ -133,7 +133,7 @@ func parseHandlebars(src, where string) (hbTemplate, error) {
 	}
 	prog, err := parser.Parse(src)
 	if err != nil {
-		return hbTemplate{}, &SyntaxError{Where: where, Err: errors.New(hbParseError(err))}
+		return hbTemplate{}, &SyntaxError{Where: where, Err: errors.New(hbParseError(err, 1))}
 	}
 	a := hbAnalysis{}
 	a.program(prog, false)
@@ -464,13 +464,15 @@ func hbEqual(x, y any) bool {
 var (
 	hbLineRE  = regexp.MustCompile(`^Parse error on line (\d+): (.*)$`)
 	hbLexerRE = regexp.MustCompile(`^Lexer error Token: Error\{"(.*)"\}$`)
+	// A comparison or arithmetic operator inside {{...}}.
+	hbOperatorRE = regexp.MustCompile(`^unexpected character in expression: '[<>=!&|+*%]'$`)
 	// raymond: "if doesn't match section Node: ..."
 	hbMismatchRE = regexp.MustCompile(`^(\S+) doesn't match (\S+)`)
 )
 
 // hbParseError says what raymond's parser found in words: "not valid
 // Handlebars at line 3: a block is never closed".
-func hbParseError(err error) string {
+func hbParseError(err error, firstLine int) string {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	m := hbLineRE.FindStringSubmatch(msg)
 	if m == nil {
@@ -481,13 +483,31 @@ func hbParseError(err error) string {
 	case hbLexerRE.MatchString(what) && hbLexerRE.FindStringSubmatch(what)[1] != "":
 		lx := hbLexerRE.FindStringSubmatch(what)[1]
 		what = strings.ToLower(lx[:1]) + lx[1:]
+		switch {
+		case hbOperatorRE.MatchString(what):
+			what += ": Handlebars has no operators; compute the condition into a variable ({{#if adult}}) or compare with {{#ifEquals a b}}"
+		case what == "unclosed expression":
+			what += ": a {{ is never closed with }}"
+		}
 	case strings.HasPrefix(what, "Expecting OpenEndBlock, got: 'EOF'"):
-		what = "a block is never closed (its {{/name}} is missing)"
+		what = "a block is never closed (its {{/name}} is missing): close it, or remove its {{#name}}"
 	case strings.HasPrefix(what, "Syntax error Token: OpenEndBlock"):
-		what = "a {{/name}} closes no open block"
+		what = "a {{/name}} closes no open block: remove it, or open the block it closes"
 	case hbMismatchRE.MatchString(what):
 		mm := hbMismatchRE.FindStringSubmatch(what)
 		what = "{{/" + mm[2] + "}} closes the {{#" + mm[1] + "}} block: close blocks in the order they open"
 	}
-	return "not valid Handlebars at line " + m[1] + ": " + what
+	line, _ := strconv.Atoi(m[1])
+	return fmt.Sprintf("not valid Handlebars at line %d: %s", line+firstLine-1, what)
+}
+
+// HandlebarsSyntax checks that src parses as Handlebars, as Dotprompt
+// compiles the whole body of a .prompt file, role markers included. The
+// line in its error counts from firstLine, the body's first line in its
+// file, so the error points into the file the user has open.
+func HandlebarsSyntax(src string, firstLine int) error {
+	if _, err := parser.Parse(src); err != nil {
+		return errors.New(hbParseError(err, firstLine))
+	}
+	return nil
 }

@@ -70,6 +70,15 @@ var jinjaEnv = func() *exec.Environment {
 	}); err != nil {
 		panic(err)
 	}
+	// promptfoo's templates are Nunjucks, where dump is built in
+	// (JSON.stringify, with an optional indent) and promptfoo adds load
+	// (JSON.parse): prompts built as JSON chats use both.
+	if err := filters.Register("dump", filterDump); err != nil {
+		panic(err)
+	}
+	if err := filters.Register("load", filterLoad); err != nil {
+		panic(err)
+	}
 	return &exec.Environment{
 		Context:           exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables),
 		Filters:           filters,
@@ -78,6 +87,52 @@ var jinjaEnv = func() *exec.Environment {
 		Methods:           builtins.Methods,
 	}
 }()
+
+// filterDump is Nunjucks' dump: the value as JSON (a string quoted and
+// escaped), indented by its argument's number of spaces when given.
+func filterDump(_ *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	indent := 0
+	if len(params.Args) > 1 || len(params.KwArgs) > 0 {
+		return exec.AsValue(fmt.Errorf("dump takes one argument (the indent)"))
+	}
+	if len(params.Args) == 1 {
+		if !params.Args[0].IsInteger() {
+			return exec.AsValue(fmt.Errorf("dump: the indent %s is not a whole number", params.Args[0].String()))
+		}
+		indent = params.Args[0].Integer()
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent > 0 {
+		enc.SetIndent("", strings.Repeat(" ", indent))
+	}
+	if err := enc.Encode(in.Interface()); err != nil {
+		return exec.AsValue(fmt.Errorf("dump: %v", err))
+	}
+	return exec.AsValue(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// filterLoad is promptfoo's load: a JSON text parsed into its value.
+func filterLoad(_ *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	if len(params.Args) > 0 || len(params.KwArgs) > 0 {
+		return exec.AsValue(fmt.Errorf("load takes no argument"))
+	}
+	if !in.IsString() {
+		return in
+	}
+	var v any
+	if err := json.Unmarshal([]byte(in.String()), &v); err != nil {
+		return exec.AsValue(fmt.Errorf("load: not JSON: %v", err))
+	}
+	return exec.AsValue(v)
+}
 
 // jsonText is v as compact JSON, with <, > and & as they are (a prompt is
 // not HTML).
