@@ -8,8 +8,8 @@
 #   PROMPTFOO="npx promptfoo" demo/bench/compare.sh
 #
 # promptfoo: any command that runs it, e.g. "npx promptfoo". The figures in
-# the README used promptfoo 0.120.0, the newest release that runs on Node 20
-# (0.123 needs Node 22), installed in a scratch folder:
+# the README used promptfoo 0.120.0 (releases up to 0.121.x run on Node
+# 20.20; 0.122 and later need Node 22), installed in a scratch folder:
 #   cd /tmp/pf && npm install promptfoo@0.120.0
 #   ln -s dist/drizzle node_modules/promptfoo/drizzle   # 0.120.0 looks for its migrations there
 #   PROMPTFOO=/tmp/pf/node_modules/.bin/promptfoo demo/bench/compare.sh

@@ -29,7 +29,10 @@ type Input struct {
 	Expected  string         // the case's expected output
 	LatencyMS int64
 	Cost      float64
-	Model     string // "provider/model" under test (default grader)
+	// CostUnknown says why Cost is not known ("" when it is): the cost
+	// assertion then gives no verdict, as in promptfoo.
+	CostUnknown string
+	Model       string // "provider/model" under test (default grader)
 	// Prompt is the prompt as sent (a chat's messages one per line, as
 	// "role: content"): the question of model-graded types and scripts'
 	// context.prompt.
@@ -130,8 +133,9 @@ func one(ctx context.Context, a store.Assertion, in Input, m Models) (res store.
 		res.Reason = "unknown assertion type " + typ
 		return res, ""
 	}
-	pass, score, reason := k.Check(ctx, Call{Assertion: a, Value: value, Input: in, Models: m, unknown: &unknown})
-	if unknown != "" {
+	var broken bool
+	pass, score, reason := k.Check(ctx, Call{Assertion: a, Value: value, Input: in, Models: m, unknown: &unknown, broken: &broken})
+	if unknown != "" || broken {
 		res.Reason = reason
 		return res, unknown
 	}

@@ -253,3 +253,18 @@ func TestKindsTable(t *testing.T) {
 		t.Errorf("json-schema: %v", err)
 	}
 }
+
+// TestCostUnknown: when the call's cost is not known (no price configured
+// for the model, or no usage reported), a cost check gives no verdict: it
+// fails, negated or not, and its case is an error naming why, as promptfoo
+// errors ("does not support providers that do not return cost"), instead
+// of passing on a cost of $0.
+func TestCostUnknown(t *testing.T) {
+	for _, typ := range []string{"cost", "not-cost"} {
+		o := Evaluate(context.Background(), []store.Assertion{{Type: typ, Threshold: f(0.01)}}, 0,
+			Input{Output: "x", CostUnknown: "no price is configured for openai/demo-small"}, Models{})
+		if o.Pass || o.Results[0].Pass || o.Error != typ+" assertion: cost is not known: no price is configured for openai/demo-small" {
+			t.Errorf("%s: %+v", typ, o)
+		}
+	}
+}

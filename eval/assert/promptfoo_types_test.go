@@ -31,7 +31,12 @@ func TestPromptfooTextTypes(t *testing.T) {
 		{store.Assertion{Type: "is-xml", Value: "a.b"}, Input{Output: "```xml\n<a><b>1</b></a>\n```"}, true, ""},
 		{store.Assertion{Type: "contains-xml"}, Input{Output: "Here you go: <note><to>Ann</to></note> hope it helps"}, true, "contains"},
 		{store.Assertion{Type: "contains-xml"}, Input{Output: "a < b and c > d"}, false, "no XML"},
-		{store.Assertion{Type: "rouge-n", Value: "the cat sat on the mat"}, Input{Output: "the cat sat on a mat"}, true, "ROUGE-1 recall 0.83"},
+		{store.Assertion{Type: "rouge-n", Value: "the cat sat on the mat"}, Input{Output: "the cat sat on a mat"}, true, "ROUGE-1 F-measure 0.83"},
+		// promptfoo's score is an F-measure over Penn Treebank tokens
+		// (punctuation counts, clitics split): an output that says much
+		// more than the reference scores low even when it holds all of it.
+		{store.Assertion{Type: "rouge-n", Value: "negative", Threshold: f(0.5)}, Input{Output: "Sentiment: Negative\n\nThe writer expresses frustration or dissatisfaction. Let me know if you need a more detailed analysis!"}, false, "ROUGE-1 F-measure 0.10"},
+		{store.Assertion{Type: "rouge-n", Value: "It cannot be", Threshold: f(0.44)}, Input{Output: "it can't be."}, true, "ROUGE-1 F-measure 0.44"},
 		{store.Assertion{Type: "rouge-n", Value: "the cat sat on the mat"}, Input{Output: "a dog ran"}, false, ""},
 		{store.Assertion{Type: "finish-reason", Value: "stop"}, Input{Output: "x", FinishReason: "stop"}, true, ""},
 		{store.Assertion{Type: "finish-reason", Value: "stop"}, Input{Output: "x", FinishReason: "length"}, false, `"length"`},

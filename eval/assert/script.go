@@ -110,6 +110,12 @@ func checkJS(ctx context.Context, c Call) (bool, float64, string) {
 	}
 	out, err := fn(goja.Undefined(), vm.ToValue(c.Input.Output), vm.ToValue(scriptContext(c)))
 	if err != nil {
+		var ex *goja.Exception
+		if errors.As(err, &ex) {
+			// The code threw (JSON.parse of an output that is not JSON):
+			// the output fails it, as in promptfoo.
+			return c.scriptFailed("javascript threw: " + oneLine(ex.Error()))
+		}
 		return c.noVerdict("javascript: " + scriptError(err))
 	}
 	return scriptResult(c, "javascript", out.Export())
@@ -171,7 +177,7 @@ func scriptResult(c Call, lang string, v any) (bool, float64, string) {
 	case map[string]any:
 		p, ok := x["pass"].(bool)
 		if !ok {
-			return c.noVerdict(lang + ": a grading result needs pass: true or false")
+			return c.scriptFailed(lang + ": a grading result needs pass: true or false")
 		}
 		score := b2f(p)
 		if f, ok := number(x["score"]); ok {
@@ -192,7 +198,7 @@ func scriptResult(c Call, lang string, v any) (bool, float64, string) {
 			return pass, f, fmt.Sprintf("%s returned %g", lang, f)
 		}
 	}
-	return c.noVerdict(fmt.Sprintf("%s must return a boolean, a number or {pass, score, reason}, not %s", lang, excerpt(toString(v), 60)))
+	return c.scriptFailed(fmt.Sprintf("%s must return a boolean, a number or {pass, score, reason}, not %s", lang, excerpt(toString(v), 60)))
 }
 
 // pythonRunner runs one assertion: it reads {code, output, context} as
@@ -240,11 +246,17 @@ func checkPython(ctx context.Context, c Call) (bool, float64, string) {
 	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
+		raised := strings.HasPrefix(msg, "Traceback ")
 		if i := strings.LastIndex(msg, "\n"); i >= 0 {
 			msg = msg[i+1:] // the exception line of the traceback
 		}
 		if msg == "" {
 			msg = err.Error()
+		}
+		if raised {
+			// The code raised (json.loads of an output that is not JSON):
+			// the output fails it, as in promptfoo.
+			return c.scriptFailed("python raised: " + excerpt(msg, 200))
 		}
 		return c.noVerdict("python: " + excerpt(msg, 200))
 	}

@@ -111,3 +111,34 @@ func TestPythonMissing(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// TestScriptThrowFailsTheCase: a script that throws (JSON.parse of an
+// output that is not JSON) or returns something that is not a verdict
+// fails its assertion, negated or not, and the case fails without being an
+// error, as in promptfoo (its javascript and python assertions catch the
+// error and fail); only Verso stopping a script (time, memory, stack) makes
+// the case an error.
+func TestScriptThrowFailsTheCase(t *testing.T) {
+	in := Input{Output: "Sure! Here is the JSON: {}"}
+	scripts := []store.Assertion{
+		{Type: "javascript", Value: "JSON.parse(output).product !== undefined"},
+		{Type: "not-javascript", Value: "JSON.parse(output).product !== undefined"},
+		{Type: "javascript", Value: "'not a verdict'"},
+		{Type: "javascript", Value: "return {score: 1}"},
+	}
+	if _, err := exec.LookPath("python3"); err == nil {
+		scripts = append(scripts,
+			store.Assertion{Type: "python", Value: "import json\nreturn json.loads(output)['product'] is not None"},
+			store.Assertion{Type: "not-python", Value: "import json\nreturn json.loads(output)['product'] is not None"})
+	}
+	for _, a := range scripts {
+		o := Evaluate(context.Background(), []store.Assertion{a, {Type: "contains", Value: "JSON"}}, 0, in, Models{})
+		if o.Error != "" || o.Pass || o.Results[0].Pass || o.Results[0].Score != 0 || !o.Results[1].Pass {
+			t.Errorf("%s %q: %+v", a.Type, a.Value, o)
+		}
+	}
+	o := Evaluate(context.Background(), []store.Assertion{{Type: "javascript", Value: "JSON.parse(output)"}}, 0, in, Models{})
+	if !strings.HasPrefix(o.Results[0].Reason, "javascript threw: SyntaxError") {
+		t.Errorf("reason %q", o.Results[0].Reason)
+	}
+}

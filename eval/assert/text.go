@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // refusalPhrases start or make up a refusal (matched lower-case, with
@@ -142,9 +144,9 @@ func checkContainsXML(_ context.Context, c Call) (bool, float64, string) {
 	return false, 0, last
 }
 
-// checkRouge is ROUGE-1 recall: the share of the reference's words (the
-// value, or the expected output) found in the output, each as often as it
-// occurs. Passes at the threshold (default 0.75).
+// checkRouge is promptfoo's rouge-n: the ROUGE-1 F-measure of the output
+// against the reference (the value, or the expected output). Passes at the
+// threshold (default 0.75).
 func checkRouge(_ context.Context, c Call) (bool, float64, string) {
 	ref := toString(c.Value)
 	if ref == "" {
@@ -153,28 +155,151 @@ func checkRouge(_ context.Context, c Call) (bool, float64, string) {
 	if ref == "" {
 		return false, 0, "rouge-n needs a reference text as its value"
 	}
-	count := func(s string) map[string]int {
-		m := map[string]int{}
-		for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
-			m[w]++
-		}
-		return m
-	}
-	rc, oc := count(ref), count(c.Input.Output)
-	total, hit := 0, 0
-	for w, n := range rc {
-		total += n
-		hit += min(n, oc[w])
-	}
-	score := 0.0
-	if total > 0 {
-		score = float64(hit) / float64(total)
-	}
+	score := rouge1(strings.ToLower(c.Input.Output), strings.ToLower(ref))
 	limit := 0.75
 	if c.Assertion.Threshold != nil {
 		limit = *c.Assertion.Threshold
 	}
-	return score >= limit, score, fmt.Sprintf("ROUGE-1 recall %.2f (min %g)", score, limit)
+	return score >= limit, score, fmt.Sprintf("ROUGE-1 F-measure %.2f (min %g)", score, limit)
+}
+
+// rouge1 is promptfoo's rouge-n score: the F-measure (beta 1) of the
+// unigrams the candidate shares with the reference, both split into Penn
+// Treebank tokens (punctuation is a token, so a chatty output scores low).
+func rouge1(candidate, reference string) float64 {
+	ct, rt := treebankTokens(candidate), treebankTokens(reference)
+	if len(ct) == 0 || len(rt) == 0 {
+		return 0
+	}
+	refCount := map[string]int{}
+	for _, w := range rt {
+		refCount[w]++
+	}
+	overlap := 0
+	for _, w := range ct {
+		if refCount[w] > 0 {
+			refCount[w]--
+			overlap++
+		}
+	}
+	if overlap == 0 {
+		return 0
+	}
+	p, r := float64(overlap)/float64(len(ct)), float64(overlap)/float64(len(rt))
+	return 2 * p * r / (p + r)
+}
+
+var (
+	reTBSpace     = regexp.MustCompile(`[\s\x{85}]+`)
+	reTBEllipsis  = regexp.MustCompile(`\.\.\.`)
+	reTBSymbol    = regexp.MustCompile(`[;@#$%&?!\[\](){}<>]|--`)
+	reTBFinalDot  = regexp.MustCompile(`([^.])(\.)([\])}>'\s]*)$`)
+	reTBAcronym   = regexp.MustCompile(`\b[A-Za-z]\.[A-Za-z]$`)
+	reTBQuoteEnd  = regexp.MustCompile(`([^'])' `)
+	reTBClitic    = regexp.MustCompile(`'([sSmMdD]) `)
+	reTBClitic2   = regexp.MustCompile(`('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) `)
+	reTBSpaces    = regexp.MustCompile(` {2,}`)
+	tbContraction = [][2]string{{"can", "not"}, {"d", "'ye"}, {"gim", "me"}, {"gon", "na"}, {"got", "ta"}, {"lem", "me"}, {"more", "'n"}, {"wan", "na"}, {"'t", "is"}, {"'t", "was"}}
+)
+
+// treebankQuotes turns each double quote ("", “ or ”) into an opening
+// “ or a closing ” token, by where it stands: a quote opens after the
+// start, a space or punctuation, when no quote is open and no sentence
+// just ended.
+func treebankQuotes(text string) string {
+	var b strings.Builder
+	inside := false
+	for i := 0; i < len(text); {
+		q := ""
+		switch {
+		case strings.HasPrefix(text[i:], "``"), strings.HasPrefix(text[i:], "''"):
+			q = text[i : i+2]
+		case text[i] == '"':
+			q = `"`
+		}
+		if q == "" {
+			b.WriteByte(text[i])
+			i++
+			continue
+		}
+		prev, _ := utf8.DecodeLastRuneInString(text[:i])
+		if q == "``" {
+			inside = true
+		} else {
+			canOpen := i+len(q) < len(text) || i == 0 || unicode.IsSpace(prev) || unicode.Is(unicode.Ps, prev) || prev == '<'
+			context := i == 0 || unicode.IsSpace(prev) || unicode.IsPunct(prev) || prev == '<' || i >= 2 && text[i-2:i] == "``"
+			kind := q == `"`
+			if q == "''" && i > 0 {
+				next, _ := utf8.DecodeRuneInString(text[i+2:])
+				rest := text[i+2:]
+				first := ""
+				for j := 0; j < len(rest); j++ {
+					if strings.HasPrefix(rest[j:], "``") || strings.HasPrefix(rest[j:], "''") {
+						first = rest[j : j+2]
+						break
+					}
+					if rest[j] == '"' {
+						first = `"`
+						break
+					}
+				}
+				kind = (unicode.IsLetter(next) || unicode.IsNumber(next) || unicode.Is(unicode.Sc, next) || unicode.Is(unicode.Ps, next)) && first == "''"
+			}
+			inside = canOpen && !inside && context && !strings.ContainsRune(".!?", prev) && kind
+		}
+		if inside {
+			b.WriteString(" `` ")
+		} else {
+			b.WriteString(" '' ")
+		}
+		i += len(q)
+	}
+	return b.String()
+}
+
+// treebankTokens splits text into tokens by the Penn Treebank conventions,
+// as promptfoo's ROUGE library does: punctuation apart (a period only at
+// the end), clitics apart ("do n't", "it 's"), double quotes as “ and ”.
+func treebankTokens(text string) []string {
+	text = strings.TrimSpace(reTBSpace.ReplaceAllString(text, " "))
+	if text == "" {
+		return nil
+	}
+	s := reTBEllipsis.ReplaceAllString(treebankQuotes(text), " ... ")
+	// A colon or comma is apart unless a digit follows (1,000 and 10:30
+	// stay whole).
+	var c strings.Builder
+	for i := 0; i < len(s); i++ {
+		if (s[i] == ':' || s[i] == ',') && !(i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9') {
+			c.WriteString(" " + s[i:i+1] + " ")
+			continue
+		}
+		c.WriteByte(s[i])
+	}
+	s = reTBSymbol.ReplaceAllString(c.String(), " $0 ")
+	if m := reTBFinalDot.FindStringSubmatchIndex(s); m != nil && !reTBAcronym.MatchString(s[:m[4]]) {
+		s = s[:m[3]] + " " + s[m[4]:m[5]] + s[m[6]:m[7]] + " "
+	}
+	s = " " + s + " "
+	s = reTBQuoteEnd.ReplaceAllString(s, "$1 ' ")
+	s = reTBClitic.ReplaceAllString(s, " '$1 ")
+	s = reTBClitic2.ReplaceAllString(s, " $1 ")
+	words := strings.Fields(reTBSpaces.ReplaceAllString(s, " "))
+	var out []string
+	for _, w := range words {
+		split := false
+		for _, ct := range tbContraction {
+			if strings.EqualFold(w, ct[0]+ct[1]) {
+				out = append(out, w[:len(ct[0])], w[len(ct[0]):])
+				split = true
+				break
+			}
+		}
+		if !split {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // toolCalls reads the tool calls of an output in OpenAI's shape (a list,

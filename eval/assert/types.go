@@ -54,6 +54,7 @@ type Call struct {
 	Models    Models
 
 	unknown *string // set by noVerdict
+	broken  *bool   // set by scriptFailed
 }
 
 // noVerdict ends a Check that could give no verdict (a script stopped or
@@ -62,6 +63,17 @@ type Call struct {
 func (c Call) noVerdict(reason string) (bool, float64, string) {
 	if c.unknown != nil {
 		*c.unknown = reason
+	}
+	return false, 0, reason
+}
+
+// scriptFailed ends a script Check whose code threw or returned something
+// that is not a verdict: as in promptfoo, the assertion fails whatever its
+// negation, and the case fails (it is not an error: the script ran and
+// rejected the output, e.g. JSON.parse on an output that is not JSON).
+func (c Call) scriptFailed(reason string) (bool, float64, string) {
+	if c.broken != nil {
+		*c.broken = true
 	}
 	return false, 0, reason
 }
@@ -109,7 +121,7 @@ var kinds = []Kind{
 		Validate: validateXML, Check: checkIsXML},
 	{Name: "contains-xml", Doc: "the output contains a well-formed XML element (with the requiredElements, when given)",
 		Validate: validateXML, Check: checkContainsXML},
-	{Name: "rouge-n", Doc: "ROUGE-1 recall of the value (or the expected output) in the output is at least the threshold (default 0.75)",
+	{Name: "rouge-n", Doc: "ROUGE-1 F-measure of the output against the value (or the expected output) is at least the threshold (default 0.75)",
 		Check: checkRouge},
 	{Name: "finish-reason", Doc: "the model stopped for the value's reason (stop, length, tool_calls, content_filter)", Validate: needsString,
 		Check: checkFinishReason},
@@ -444,6 +456,9 @@ func checkCost(_ context.Context, c Call) (bool, float64, string) {
 	limit, ok := limitOf(c.Assertion, c.Value)
 	if !ok {
 		return false, 0, "cost needs a threshold in dollars"
+	}
+	if c.Input.CostUnknown != "" {
+		return c.noVerdict("cost is not known: " + c.Input.CostUnknown)
 	}
 	pass := c.Input.Cost <= limit
 	return pass, b2f(pass), fmt.Sprintf("cost $%.6f (max $%g)", c.Input.Cost, limit)

@@ -65,8 +65,10 @@ func (fi *fileImport) dotprompt(body string) error {
 			case "schema":
 				// Not stored, but Dotprompt converts it when it renders
 				// and fails on one that is not Picoschema: say so, as for
-				// output.schema. A schema registered in code is a name.
-				if _, named := im[k].(string); !named {
+				// output.schema. A schema registered in code is a name, and
+				// one with a JSON Schema type or properties at the top is
+				// passed through as JSON Schema, as Dotprompt's does.
+				if m, pico := im[k].(map[string]any); pico && !jsonSchemaShaped(m) {
 					if _, err := picoschema(im[k]); err != nil {
 						if err := p.unsupported(fi.base+": input.schema", err.Error()+", so Dotprompt cannot render the prompt either"); err != nil {
 							return err
@@ -371,4 +373,16 @@ func (fi *fileImport) sectionBlock(body string) error {
 		return fmt.Errorf("%s: {{/section}} closes no block: Dotprompt's {{section \"name\"}} is a marker, not a block, and Dotprompt refuses this template too: remove {{/section}}", fi.base)
 	}
 	return nil
+}
+
+// jsonSchemaShaped reports whether Dotprompt reads a schema as JSON Schema
+// as it is (a JSON Schema type or properties at the top) instead of
+// converting it from Picoschema.
+func jsonSchemaShaped(m map[string]any) bool {
+	switch m["type"] {
+	case "string", "number", "integer", "boolean", "null", "any", "object", "array":
+		return true
+	}
+	_, props := m["properties"].(map[string]any)
+	return props
 }

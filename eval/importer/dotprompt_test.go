@@ -61,6 +61,11 @@ func TestDotpromptSectionIsNotABlock(t *testing.T) {
 func TestDotpromptInputSchemaChecked(t *testing.T) {
 	mustFail(t, dp("tags.prompt"), Options{},
 		"tags.prompt: input.schema: not valid Picoschema (Picoschema: unsupported scalar type 'string[]'), so Dotprompt cannot render the prompt either")
+	// A schema with a JSON Schema type at the top is passed through as
+	// JSON Schema by Dotprompt, unchecked: it imports as it is.
+	if p := read(t, dp("json-schema-input.prompt"), Options{}); len(p.Skipped) != 0 || len(p.Versions) != 1 {
+		t.Errorf("a JSON Schema input schema: skipped %q", p.Skipped)
+	}
 	p := read(t, dp("tags.prompt"), Options{SkipUnsupported: true})
 	if len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0], "input.schema") || p.Versions[0].Template != "Write about {{topic}}." {
 		t.Errorf("with --skip-unsupported: skipped %q, template %q", p.Skipped, p.Versions[0].Template)

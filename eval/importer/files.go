@@ -2,14 +2,19 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -190,4 +195,173 @@ func isBinary(b []byte) bool {
 		head = head[:8000]
 	}
 	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(head) && !utf8.Valid(b)
+}
+
+// jsTrim trims s as JavaScript's String.prototype.trim does (promptfoo
+// trims the text of a file:// var): Unicode white space and line
+// terminators and the byte order mark, but not U+0085.
+func jsTrim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return r == '\uFEFF' || r != '\u0085' && unicode.IsSpace(r)
+	})
+}
+
+// yamlAsJSON is a YAML document as promptfoo passes a file://*.yaml var:
+// JSON.stringify of the parsed document, so keys keep the document's order
+// (integer keys first, as in a JavaScript object), no spaces, and dates as
+// ISO strings with milliseconds.
+func yamlAsJSON(path string, b []byte) (string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return "", fmt.Errorf("%s: not valid YAML: %s", path, oneLine(strings.TrimPrefix(err.Error(), "yaml: ")))
+	}
+	var out bytes.Buffer
+	if err := writeJSValue(&out, &doc, 0); err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	return out.String(), nil
+}
+
+func writeJSValue(w *bytes.Buffer, n *yaml.Node, depth int) error {
+	if depth > 1000 {
+		return errors.New("nested too deeply")
+	}
+	switch n.Kind {
+	case 0:
+		return nil // an empty document
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil
+		}
+		return writeJSValue(w, n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return writeJSValue(w, n.Alias, depth+1)
+	case yaml.SequenceNode:
+		w.WriteByte('[')
+		for i, e := range n.Content {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			if err := writeJSValue(w, e, depth+1); err != nil {
+				return err
+			}
+		}
+		w.WriteByte(']')
+		return nil
+	case yaml.MappingNode:
+		keys, vals, err := jsPairs(n, depth)
+		if err != nil {
+			return err
+		}
+		w.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			writeJSString(w, k)
+			w.WriteByte(':')
+			if err := writeJSValue(w, vals[k], depth+1); err != nil {
+				return err
+			}
+		}
+		w.WriteByte('}')
+		return nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case nil:
+		w.WriteString("null")
+	case string:
+		writeJSString(w, x)
+	case bool:
+		w.WriteString(strconv.FormatBool(x))
+	case time.Time:
+		writeJSString(w, x.UTC().Format("2006-01-02T15:04:05.000Z"))
+	case int, int64, uint64:
+		fmt.Fprint(w, x)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			w.WriteString("null")
+			return nil
+		}
+		b, _ := json.Marshal(x) // encoding/json formats numbers as ECMAScript does
+		w.Write(b)
+	default:
+		writeJSString(w, n.Value)
+	}
+	return nil
+}
+
+// jsPairs is a mapping's keys in a JavaScript object's order (keys that are
+// array indices first, ascending; then the others as written; a repeated
+// key keeps its first place and last value) with merge keys (<<) applied.
+func jsPairs(n *yaml.Node, depth int) ([]string, map[string]*yaml.Node, error) {
+	vals := map[string]*yaml.Node{}
+	var order []string
+	set := func(k string, v *yaml.Node, override bool) {
+		if _, ok := vals[k]; !ok {
+			order = append(order, k)
+		} else if !override {
+			return
+		}
+		vals[k] = v
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag == "!!merge" {
+			srcs := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				srcs = v.Content
+			}
+			for _, s := range srcs {
+				for s.Kind == yaml.AliasNode {
+					s = s.Alias
+				}
+				if s.Kind != yaml.MappingNode {
+					return nil, nil, errors.New("a merge key (<<) needs a mapping")
+				}
+				ks, vs, err := jsPairs(s, depth+1)
+				if err != nil {
+					return nil, nil, err
+				}
+				for _, mk := range ks {
+					set(mk, vs[mk], false)
+				}
+			}
+			continue
+		}
+		for k.Kind == yaml.AliasNode {
+			k = k.Alias
+		}
+		set(k.Value, v, true)
+	}
+	var idx, rest []string
+	for _, k := range order {
+		if u, err := strconv.ParseUint(k, 10, 32); err == nil && u < math.MaxUint32 && strconv.FormatUint(u, 10) == k {
+			idx = append(idx, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	slices.SortFunc(idx, func(a, b string) int {
+		x, _ := strconv.ParseUint(a, 10, 32)
+		y, _ := strconv.ParseUint(b, 10, 32)
+		return cmp.Compare(x, y)
+	})
+	return append(idx, rest...), vals, nil
+}
+
+// writeJSString writes s as JSON.stringify does: only quotes, backslashes
+// and control characters are escaped (not <, > or &, nor U+2028/U+2029).
+func writeJSString(w *bytes.Buffer, s string) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	out := strings.TrimSuffix(b.String(), "\n")
+	out = strings.NewReplacer(`\u2028`, "\u2028", `\u2029`, "\u2029").Replace(out)
+	w.WriteString(out)
 }

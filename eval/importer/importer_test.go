@@ -708,6 +708,31 @@ func TestDotpromptPartialsAndHelpers(t *testing.T) {
 	mustFail(t, filepath.Join(dir, "helper.prompt"), Options{}, `helper "list" is not available in the handlebars dialect (available: if, unless, each, with, ifEquals, unlessEquals, lookup, json): a helper registered in code is not part of the template, so pass its result in as a variable or remove the call`)
 }
 
+// TestPromptfooFileVarsAsPromptfooReadsThem: a file:// var is the text
+// promptfoo puts in the prompt: a text file trimmed (its last newline would
+// otherwise change the prompt, and so the model's answer), a JSON file its
+// text as written, a YAML file JSON.stringify of the document (keys in the
+// document's order, integer keys first, merge keys applied, dates as ISO
+// strings).
+func TestPromptfooFileVarsAsPromptfooReadsThem(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['{{ a }} {{ b }} {{ c }}']\ntests:\n  - vars: {a: file://a.txt, b: file://b.json, c: file://c.yaml}\n",
+		"a.txt":                "\ufeff  Line one\nline two\n\n",
+		"b.json":               "{\n  \"z\": 1,\n  \"a\": [1, 2]\n}\n",
+		"c.yaml":               "base: &b {x: 1, y: 2}\nzeta: 'a <b> & \"q\"'\n10: ten\n2: two\nwhen: 2024-01-02\nn: 1.50\nm:\n  <<: *b\n  y: 3\nlist: [~, true, 7]\n",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	vs := p.Suites[0].Cases[0].Vars
+	want := map[string]any{
+		"a": "Line one\nline two",
+		"b": "{\n  \"z\": 1,\n  \"a\": [1, 2]\n}",
+		"c": `{"2":"two","10":"ten","base":{"x":1,"y":2},"zeta":"a <b> & \"q\"","when":"2024-01-02T00:00:00.000Z","n":1.5,"m":{"x":1,"y":3},"list":[null,true,7]}`,
+	}
+	if !reflect.DeepEqual(vs, want) {
+		t.Fatalf("vars\n%q\nwant\n%q", vs, want)
+	}
+}
+
 // TestPromptfooExpandsOnlyStringLists: promptfoo expands a var into one
 // case per element only when it is a list whose first element is a string
 // (or a file:// glob); a list of objects or numbers (a chat history, a
@@ -745,9 +770,31 @@ tests:
 		if n, ok := c.Vars["n"].([]any); !ok || len(n) != 2 {
 			t.Errorf("case %d n %#v: want the whole list of numbers", i, c.Vars["n"])
 		}
-		if r, ok := c.Vars["rows"].([]any); !ok || len(r) != 3 {
+		// One value, and the file's text as promptfoo renders a file://
+		// JSON var (TestPromptfooFileVarsAsPromptfooReadsThem).
+		if c.Vars["rows"] != `["a", "b", "c"]` {
 			t.Errorf("case %d rows %#v: want the file's list as one value", i, c.Vars["rows"])
 		}
+	}
+}
+
+// TestPromptfooExpandedCasesHaveDistinctNames: a case is named after its
+// expanded values, each cut to 30 characters; two values alike in their
+// first 30 (files of a glob that start the same) still give two names, so
+// a report tells the cases apart.
+func TestPromptfooExpandedCasesHaveDistinctNames(t *testing.T) {
+	dir := write(t, map[string]string{
+		"promptfooconfig.yaml": "prompts: ['Summarise {{ article }}']\ntests:\n  - description: summary\n    vars:\n      article: file://articles/*.txt\n",
+		"articles/a.txt":       "Text-Only Version Go To Full Story: the first article",
+		"articles/b.txt":       "Text-Only Version Go To Full Story: the second article",
+	})
+	p := read(t, filepath.Join(dir, "promptfooconfig.yaml"), Options{})
+	cs := p.Suites[0].Cases
+	if len(cs) != 2 {
+		t.Fatalf("want one case per file, got %d", len(cs))
+	}
+	if cs[0].Name == cs[1].Name || !strings.HasPrefix(cs[0].Name, "summary (article=Text-Only") {
+		t.Fatalf("names %q and %q: want two distinct names from the description and the value", cs[0].Name, cs[1].Name)
 	}
 }
 

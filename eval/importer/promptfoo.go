@@ -598,7 +598,8 @@ func scalarText(v any) string {
 }
 
 // vars reads a test's vars (a mapping, or a file:// of one); file://
-// values are read (text inline, JSON/YAML parsed, binary refused).
+// values are read as promptfoo reads them (text trimmed, YAML as JSON
+// text, binary refused).
 func (c *pf) vars(where string, v any) (map[string]any, error) {
 	if s, ok := v.(string); ok && strings.HasPrefix(s, "file://") {
 		text, q, err := c.refs.text(c.dir, s)
@@ -660,11 +661,14 @@ func (c *pf) varValue(where string, v any) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", where, err)
 		}
+		// As promptfoo renders a file:// var: a YAML file is its JSON
+		// (JSON.stringify of the document), any other text file its text
+		// trimmed (a JSON file too: it stays the text as written).
 		switch ext {
-		case ".json", ".yaml", ".yml":
-			return decodeAny(q, []byte(text))
+		case ".yaml", ".yml":
+			return yamlAsJSON(q, []byte(text))
 		}
-		return text, nil
+		return jsTrim(text), nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -693,7 +697,7 @@ func (c *pf) varValue(where string, v any) (any, error) {
 // expandable is a var's value that promptfoo expands into one case per
 // element: a list whose first element is a string (as written, before any
 // file:// in it is read), or the files a file:// glob matches. A file://
-// JSON or YAML that holds a list is one value, as in promptfoo.
+// JSON or YAML that holds a list is one value (its text), as in promptfoo.
 type expandable []any
 
 // plainVars turns every expandable value back into a list (a case whose
@@ -1222,6 +1226,17 @@ func (c *pf) merge(where string, def, t pfTest) ([]store.Case, error) {
 			}
 		}
 		out = append(out, cs)
+	}
+	// Values cut to 30 characters can name two combinations alike (files
+	// of a glob that start the same): a report must tell them apart.
+	seen := map[string]int{}
+	for _, cs := range out {
+		seen[cs.Name]++
+	}
+	for i := range out {
+		if seen[out[i].Name] > 1 {
+			out[i].Name = fmt.Sprintf("%s #%d", out[i].Name, i+1)
+		}
 	}
 	return out, nil
 }

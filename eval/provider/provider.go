@@ -173,6 +173,13 @@ func (p *Provider) Price(model string) config.Price {
 	return p.cfg.Price
 }
 
+// PriceKnown reports whether the config gives model a price (its own, or
+// the provider's default; a price of 0 set for a free model counts).
+func (p *Provider) PriceKnown(model string) bool {
+	_, ok := p.cfg.Prices[model]
+	return ok || p.cfg.Price != (config.Price{})
+}
+
 // Cost in dollars of a call.
 func (p *Provider) Cost(model string, in, out int) float64 {
 	pr := p.Price(model)

@@ -832,7 +832,7 @@ func (x *exec) do(ctx context.Context, t *task) (store.Result, *store.CachedResp
 	}
 	r.Cached = cached
 	o := assert.Evaluate(ctx, t.cas.Assertions, x.threshold(t.cas), assert.Input{Output: r.Output, Vars: t.cas.Vars, Expected: t.cas.Expected,
-		LatencyMS: r.LatencyMS, Cost: r.Cost, Model: t.key.Model, Prompt: assert.PromptText(t.msgs), Tools: t.ver.Config.Tools,
+		LatencyMS: r.LatencyMS, Cost: r.Cost, CostUnknown: costUnknown(p, mname, r.UsageUnknown), Model: t.key.Model, Prompt: assert.PromptText(t.msgs), Tools: t.ver.Config.Tools,
 		FinishReason: r.FinishReason}, x.e.Models)
 	if ctx.Err() != nil && needsModel(t.cas.Assertions) {
 		// A grader call was cut short: the verdict is not known.
@@ -895,4 +895,16 @@ func needsModel(as []store.Assertion) bool {
 		}
 	}
 	return false
+}
+
+// costUnknown says why a call's cost is not known ("" when it is): the
+// server reported no usage, or the config has no price for the model.
+func costUnknown(p *provider.Provider, model string, usageUnknown bool) string {
+	switch {
+	case usageUnknown:
+		return "the server reported no token usage"
+	case !p.PriceKnown(model):
+		return fmt.Sprintf("no price is configured for %s/%s (set prices in the config file; a free model: price: {input: 0, output: 0})", p.Name, model)
+	}
+	return ""
 }

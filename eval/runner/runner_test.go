@@ -421,3 +421,30 @@ func TestScriptStoppedIsAnErrorOfItsCase(t *testing.T) {
 		t.Fatalf("summary %+v", out.Summary)
 	}
 }
+
+// TestCostWithoutAPriceIsAnError: a cost check on a model the config gives
+// no price is an error of its case naming the fix, as promptfoo errors,
+// not a pass at $0; on a priced model it is checked.
+func TestCostWithoutAPriceIsAnError(t *testing.T) {
+	e := setup(t, modelserver.Options{}, 1)
+	ctx := context.Background()
+	reg := provider.NewRegistry(config.Config{Providers: map[string]config.ProviderConfig{"local": {BaseURL: e.srv.URL()}}})
+	reg.SetBaseURL("demo", e.srv.URL())
+	eng := runner.New(e.st, reg)
+	su := e.su
+	su.Cases[0].Assertions = []store.Assertion{{Type: "cost", Threshold: new(0.01)}}
+	su, _ = e.st.SaveSuite(ctx, "sentiment", su)
+	out, err := eng.Run(ctx, runner.Plan{Suite: su, Versions: e.vers[1:], Models: []string{"demo/demo-small", "local/demo-small"}}, runner.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.Results {
+		want := ""
+		if r.Model == "local/demo-small" {
+			want = "cost assertion: cost is not known: no price is configured for local/demo-small (set prices in the config file; a free model: price: {input: 0, output: 0})"
+		}
+		if r.Error != want || r.Pass != (want == "") {
+			t.Errorf("%s: pass %v, error %q", r.Model, r.Pass, r.Error)
+		}
+	}
+}
