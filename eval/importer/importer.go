@@ -223,7 +223,7 @@ func Detect(path string, dir bool) (Format, error) {
 				return Langfuse, nil // the API's list shape
 			}
 		}
-		for _, k := range []string{"prompts", "providers", "tests", "defaultTest", "scenarios"} {
+		for _, k := range []string{"prompts", "providers", "tests", "defaultTest", "scenarios", "redteam"} {
 			if _, ok := d[k]; ok {
 				return Promptfoo, nil
 			}

@@ -182,6 +182,7 @@ func TestPromptfooRefusals(t *testing.T) {
 		{"managed prompt", "prompts: ['pf://customer-support:1']\n", nil, Options{}, "prompts[0] pf://customer-support:1: a prompt kept by an outside service (pf://) is not fetched"},
 		{"rubric in rubricPrompt", "prompts: [hi]\ntests:\n  - assert: [{type: llm-rubric, threshold: 0}]\n", nil, Options{}, "llm-rubric without a value: its rubric is the rubricPrompt"},
 		{"second provider", "prompts: [hi]\nproviders: [openai:gpt-4o-mini, anthropic:claude]\n", nil, Options{}, "a version holds one model config"},
+		{"red-team config", "targets: [{id: 'file://app.py'}]\nredteam:\n  plugins: [harmful:hate]\n", nil, Options{SkipUnsupported: true}, "a red-team config: promptfoo generates its tests from the redteam plugins"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -69,6 +69,9 @@ func (p *Plan) readPromptfoo(path string) error {
 	if c.prompt == "" {
 		c.prompt = Slug(filepath.Base(c.dir))
 	}
+	if _, ok := top["redteam"]; ok && top["tests"] == nil && top["prompts"] == nil {
+		return fmt.Errorf("%s: a red-team config: promptfoo generates its tests from the redteam plugins, which Verso does not run; generate them with promptfoo redteam generate and import the file it writes (redteam.yaml)", c.base)
+	}
 	known := map[string]bool{"description": true, "prompts": true, "providers": true, "tests": true, "defaultTest": true, "assertionTemplates": true}
 	if t, ok := top["assertionTemplates"].(map[string]any); ok {
 		c.templates = t
@@ -83,7 +86,11 @@ func (p *Plan) readPromptfoo(path string) error {
 			p.note("%s: %s -> not imported (%s)", c.base, k, why)
 			continue
 		}
-		if err := p.unsupported(c.base+": "+k, "no Verso equivalent"); err != nil {
+		why := "no Verso equivalent"
+		if k == "redteam" {
+			why = "promptfoo generates red-team tests from its plugins, which Verso does not run"
+		}
+		if err := p.unsupported(c.base+": "+k, why); err != nil {
 			return fmt.Errorf("%s: unknown or unsupported key %q (known: description, prompts, providers, tests, defaultTest): %w", c.base, k, errors.Unwrap(err))
 		}
 	}
