@@ -998,7 +998,7 @@ var (
 // __expectedN, __description, __threshold, __metric, __config:... and
 // __metadata:..., as in promptfoo.
 func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error) error {
-	qr := &quotedCR{r: bufio.NewReaderSize(r, 1<<16)}
+	qr := suitefile.NewQuotedCR(bufio.NewReaderSize(r, 1<<16))
 	cr := csv.NewReader(qr)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -1008,7 +1008,7 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 	}
 	head = append([]string(nil), head...)
 	for i := range head {
-		head[i] = qr.restore(head[i])
+		head[i] = qr.Restore(head[i])
 	}
 	if len(head) > 0 {
 		head[0] = strings.TrimPrefix(head[0], "\ufeff")
@@ -1044,7 +1044,7 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 			return fmt.Errorf("%s: row %d has %d columns, the header has %d", where, n, len(row), len(head))
 		}
 		for i := range row {
-			row[i] = qr.restore(row[i])
+			row[i] = qr.Restore(row[i])
 		}
 		rw := fmt.Sprintf("%s: row %d", where, n)
 		t := pfTest{vars: map[string]any{}}
@@ -1134,47 +1134,6 @@ func (c *pf) csvTests(where string, r io.Reader, add func(string, pfTest) error)
 		}
 	}
 	return nil
-}
-
-// quotedCR keeps the carriage returns inside a CSV's quoted cells, which
-// encoding/csv would drop ("a\r\nb" read as "a\nb") while promptfoo's CSV
-// reader keeps them: inside quotes each \r becomes the byte 0xFF, which
-// UTF-8 text never holds, and restore turns it back. A file that holds
-// 0xFF is not UTF-8 text and is refused.
-type quotedCR struct {
-	r        *bufio.Reader
-	inQuotes bool
-	err      error
-}
-
-const crMark = '\xff'
-
-func (q *quotedCR) Read(p []byte) (int, error) {
-	if q.err != nil {
-		return 0, q.err
-	}
-	n, err := q.r.Read(p)
-	for i := 0; i < n; i++ {
-		switch p[i] {
-		case '"':
-			q.inQuotes = !q.inQuotes
-		case '\r':
-			if q.inQuotes {
-				p[i] = crMark
-			}
-		case crMark:
-			q.err = errors.New("not UTF-8 text (a 0xFF byte)")
-			return 0, q.err
-		}
-	}
-	return n, err
-}
-
-func (q *quotedCR) restore(cell string) string {
-	if strings.IndexByte(cell, crMark) < 0 {
-		return cell
-	}
-	return strings.ReplaceAll(cell, string([]byte{crMark}), "\r")
 }
 
 // merge applies defaultTest to a test as promptfoo does (vars: the test's

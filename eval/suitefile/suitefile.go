@@ -371,7 +371,8 @@ func csvCases(in io.Reader, maxCases int) ([]test, error) {
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
-	r := csv.NewReader(br)
+	qr := NewQuotedCR(br)
+	r := csv.NewReader(qr)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = false
 	head, err := r.Read()
@@ -380,6 +381,9 @@ func csvCases(in io.Reader, maxCases int) ([]test, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("csv: %v", err)
+	}
+	for i := range head {
+		head[i] = qr.Restore(head[i])
 	}
 	var out []test
 	for n := 0; ; n++ {
@@ -395,6 +399,9 @@ func csvCases(in io.Reader, maxCases int) ([]test, error) {
 		}
 		if len(row) != len(head) {
 			return nil, fmt.Errorf("csv: row %d has %d columns, the header has %d", n+2, len(row), len(head))
+		}
+		for i := range row {
+			row[i] = qr.Restore(row[i])
 		}
 		if len(out) == maxCases {
 			return nil, &TooManyCasesError{Max: maxCases}
@@ -641,4 +648,48 @@ func expectedString(a store.Assertion) (string, error) {
 func expectedTyped(s string) bool {
 	_, typed := ParseExpected(s)
 	return typed
+}
+
+// QuotedCR keeps the carriage returns inside a CSV's quoted cells, which
+// encoding/csv would drop ("a\r\nb" read as "a\nb") while promptfoo's CSV
+// reader keeps them: inside quotes each \r becomes the byte 0xFF, which
+// UTF-8 text never holds, and Restore turns it back. A file that holds
+// 0xFF is not UTF-8 text and is refused.
+type QuotedCR struct {
+	r        io.Reader
+	inQuotes bool
+	err      error
+}
+
+// NewQuotedCR reads r for encoding/csv; pass each cell read through Restore.
+func NewQuotedCR(r io.Reader) *QuotedCR { return &QuotedCR{r: r} }
+
+const crMark = '\xff'
+
+func (q *QuotedCR) Read(p []byte) (int, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	n, err := q.r.Read(p)
+	for i := 0; i < n; i++ {
+		switch p[i] {
+		case '"':
+			q.inQuotes = !q.inQuotes
+		case '\r':
+			if q.inQuotes {
+				p[i] = crMark
+			}
+		case crMark:
+			q.err = errors.New("not UTF-8 text (a 0xFF byte)")
+			return 0, q.err
+		}
+	}
+	return n, err
+}
+
+func (q *QuotedCR) Restore(cell string) string {
+	if strings.IndexByte(cell, crMark) < 0 {
+		return cell
+	}
+	return strings.ReplaceAll(cell, string([]byte{crMark}), "\r")
 }

@@ -197,3 +197,29 @@ func TestExpectedCellsAsPromptfooReadsThem(t *testing.T) {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+// TestCSVKeepsQuotedCRLF: a quoted cell keeps its Windows line ends, as
+// promptfoo's CSV reader keeps them (encoding/csv alone turns "\r\n" into
+// "\n"), rows ended by "\r\n" still end there, and the suite writes back
+// and reads again the same.
+func TestCSVKeepsQuotedCRLF(t *testing.T) {
+	su, err := Parse([]byte("code,lang\r\n\"int main()\r\n{\r\n}\",C\r\nplain,Go\r\n"), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := su.Cases
+	if len(c) != 2 || c[0].Vars["code"] != "int main()\r\n{\r\n}" || c[0].Vars["lang"] != "C" || c[1].Vars["lang"] != "Go" {
+		t.Fatalf("%+v", c)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, su, CSV); err != nil {
+		t.Fatal(err)
+	}
+	su2, err := Parse(buf.Bytes(), CSV)
+	if err != nil || !reflect.DeepEqual(su2.Cases, su.Cases) {
+		t.Fatalf("round trip: %v\n%q\n%+v", err, buf.String(), su2.Cases)
+	}
+	if _, err := Parse([]byte("q\n\"a\xffb\"\n"), CSV); err == nil || !strings.Contains(err.Error(), "not UTF-8 text") {
+		t.Fatalf("0xFF: %v", err)
+	}
+}
