@@ -296,6 +296,21 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 	return nil
 }
 
+// readyFor readies the destination for rows of table t: on PostgreSQL the
+// months of events' rows get their partitions (partitions.go).
+func (s *Store) readyFor(ctx context.Context, tx *sql.Tx, t copySpec, cols []string, rows []copyRow) error {
+	if s.pg == nil || t.name != "events" || len(rows) == 0 {
+		return nil
+	}
+	at := slices.Index(cols, "at")
+	ats := make([]int64, len(rows))
+	for i, r := range rows {
+		ats[i], _ = r[at].(int64)
+	}
+	_, err := s.pgEventPartitions(ctx, tx, ats, false)
+	return err
+}
+
 // withTriggersOff runs fn with the table's triggers off, inside tx: on
 // PostgreSQL by ALTER TABLE (transactional, and only the owner may), on
 // SQLite by dropping them and creating them again from their own text.
@@ -544,9 +559,56 @@ func Copy(ctx context.Context, src, dst *Store, o CopyOptions) (CopyReport, erro
 		return rep, fmt.Errorf("%s: it already holds %s and %s, and a copy needs an empty destination: %w", op, plural(state.prompts, "prompt"), plural(state.rows-state.prompts, "other row"), ErrNotEmpty)
 	case state.rows > 0:
 		rep.Merge = true
+	}
+	// Checked before anything is written: the copy turns triggers off.
+	if err := dst.pgCheckOwner(ctx); err != nil {
+		return rep, err
+	}
+	if rep.Merge {
 		return dst.merge(ctx, conn, cols, o, rep)
 	}
 	return dst.copyExact(ctx, conn, cols, o, rep, origin)
+}
+
+// OwnerError is a PostgreSQL copy destination whose tables belong to a role
+// whose privileges the connecting role does not have: a copy turns the
+// tables' triggers off while it writes (the label history and the suites'
+// hashes are copied, not recomputed), and only a table's owner, a member
+// of the owning role or a superuser may.
+type OwnerError struct {
+	Location string // the destination, without its password
+	Owner    string // the role that owns its tables
+	Role     string // the role the copy connected as
+}
+
+func (e *OwnerError) Error() string {
+	return fmt.Sprintf("copy: the tables in %s are owned by role %s, not %s (a copy switches their triggers off, which only their owner may)",
+		e.Location, e.Owner, e.Role)
+}
+
+// pgCheckOwner returns an *OwnerError when the connecting role lacks the
+// owner's privileges on a table of the registry (nil on SQLite).
+func (s *Store) pgCheckOwner(ctx context.Context) error {
+	if s.pg == nil {
+		return nil
+	}
+	names := make([]any, len(copyTables))
+	for i, t := range copyTables {
+		names[i] = t.name
+	}
+	var e OwnerError
+	err := s.db.QueryRowContext(ctx, `SELECT pg_get_userbyid(c.relowner), current_user FROM pg_class c
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+			AND c.relname IN (?`+strings.Repeat(", ?", len(names)-1)+`) AND NOT pg_has_role(current_user, c.relowner, 'USAGE')
+		ORDER BY c.relname LIMIT 1`, names...).Scan(&e.Owner, &e.Role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return s.wrap("copy to "+s.path, err)
+	}
+	e.Location = s.path
+	return &e
 }
 
 func plural(n int64, what string) string {
@@ -654,6 +716,9 @@ func (s *Store) copyExact(ctx context.Context, src *sql.Conn, cols [][]string, o
 				break
 			}
 			err = s.tx(ctx, op+": table "+t.name, func(tx *sql.Tx) error {
+				if err := s.readyFor(ctx, tx, t, c, batch); err != nil {
+					return err
+				}
 				ins := func() error { return insertRows(ctx, tx, t.name, c, batch) }
 				if t.triggers {
 					return s.withTriggersOff(ctx, tx, t.name, ins)

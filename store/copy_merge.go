@@ -288,6 +288,9 @@ func (m *merger) table(ctx context.Context, t copySpec, cols []string, o CopyOpt
 		if len(out) == 0 {
 			continue
 		}
+		if err := m.s.readyFor(ctx, m.tx, t, cols, out); err != nil {
+			return added, kept, fmt.Errorf("table %s: %w", t.name, err)
+		}
 		ins := func() error { return insertRows(ctx, m.tx, t.name, cols, out) }
 		if t.triggers {
 			err = m.s.withTriggersOff(ctx, m.tx, t.name, ins)

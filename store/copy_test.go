@@ -69,6 +69,11 @@ func fullRegistry(t *testing.T) *Store {
 	}
 	evs[3].Score = &score
 	evs = append(evs, Event{ID: "ev-canary", Prompt: "chat/bot", Version: 2, Label: "canary", Arm: "2", Model: "demo/demo-small", Time: now, LatencyMS: 50})
+	// Events of earlier months (on PostgreSQL, partitions of their own).
+	for i, days := range []int{35, 70, 300} {
+		evs = append(evs, Event{ID: fmt.Sprintf("ev-month-%d", i), Prompt: "support/reply", Version: 5, Label: "production", Model: "demo/demo-large",
+			Time: now.Add(-time.Duration(days) * 24 * time.Hour), LatencyMS: float64(days), TraceID: fmt.Sprintf("trace-month-%d", i)})
+	}
 	res, err := st.Ingest(ctx, evs, []Span{{ID: "span-1", Name: "llm", Model: "x", Time: now, LatencyMS: 33, TokensIn: 1, TokensOut: 2, Reason: "no verso.prompt attributes"}})
 	if err != nil || len(res.Rejected) > 0 {
 		t.Fatalf("ingest: %+v %v", res, err)
@@ -287,6 +292,10 @@ func TestCopyRoundTripThroughPostgres(t *testing.T) {
 	}
 	checkSameRegistry(t, src, mid)
 	checkSameRegistry(t, src, back)
+	// On PostgreSQL the events were copied into a partition per month.
+	if parts := eventPartitionNames(t, mid.db); len(parts) < 4 {
+		t.Fatalf("events partitions %v: one for each of the fixture's four months or more", parts)
+	}
 	checkWritesAfterCopy(t, src, mid, back)
 }
 

@@ -321,8 +321,10 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 		ok[i] = true
 	}
 	var it *ingestTx
-	err := s.tx(ctx, "record events", func(tx *sql.Tx) error {
+	var months []int64 // PostgreSQL: the months whose partitions the batch checked
+	body := func(tx *sql.Tx) error {
 		res = IngestResult{}
+		months = nil
 		var err error
 		if it, err = s.newIngestTx(ctx, tx); err != nil {
 			return err
@@ -352,7 +354,9 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 			// An event without an id gets a random key: it is never a
 			// duplicate (were a key ever drawn twice, the insert fails and
 			// nothing of the batch is acknowledged, so the client sends it
-			// again).
+			// again; on PostgreSQL, where the index is unique per key and
+			// time, both would be stored, which no reader tells apart: only
+			// ids are looked up by key).
 			r.key = randomKey()
 			if e.ID != "" {
 				r.key = eventKey(e.ID)
@@ -395,7 +399,19 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 				}
 			}
 		}
+		if s.pg != nil && len(fresh) > 0 {
+			ats := make([]int64, len(fresh))
+			for i, r := range fresh {
+				ats[i] = r.e.Time.UnixMilli()
+			}
+			if months, err = s.pgEventPartitions(ctx, tx, ats, true); err != nil {
+				return err
+			}
+		}
 		if err := s.insertEvents(ctx, tx, fresh); err != nil {
+			if s.pg != nil && pgNoPartition(err) {
+				return fmt.Errorf("%w: %v", errPartitionGone, err)
+			}
 			return err
 		}
 		res.Accepted = len(fresh)
@@ -456,11 +472,21 @@ func (s *Store) Ingest(ctx context.Context, evs []Event, spans []Span) (IngestRe
 		}
 		res.Rejected = mergeRejects(early, late)
 		return nil
-	})
+	}
+	err := s.tx(ctx, "record events", body)
+	if errors.Is(err, errPartitionGone) {
+		// Another process pruned a month this one remembered: forget what
+		// it knew and run the batch again (nothing of it was committed).
+		s.pgForgetPartitions()
+		err = s.tx(ctx, "record events", body)
+	}
 	if err != nil {
 		return IngestResult{}, err
 	}
 	it.publish()
+	if s.pg != nil {
+		s.pgRememberPartitions(months)
+	}
 	if res.Rejected == nil {
 		res.Rejected = []Reject{}
 	}
@@ -727,8 +753,13 @@ func checkFeedback(f Feedback, now time.Time) string {
 
 // PruneEvents deletes raw events, their trace index, feedback rows and
 // unattributed spans older than before. Rollups stay: they are the long-term
-// history and are small. It returns the number of events deleted.
+// history and are small. It returns the number of events deleted. On
+// PostgreSQL the months wholly before the cutoff are dropped whole (see
+// partitions.go); everything is one transaction on both backends.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	if s.pg != nil {
+		return s.pgPruneEvents(ctx, before)
+	}
 	ms := before.UnixMilli()
 	var n int64
 	err := s.tx(ctx, "prune events", func(tx *sql.Tx) error {

@@ -92,6 +92,11 @@ type pgState struct {
 
 	mu       sync.Mutex
 	listener *pgListener
+
+	// parts are the months (monthIndex) whose events partition this Store
+	// knows exists (partitions.go).
+	partMu sync.Mutex
+	parts  map[int64]bool
 }
 
 func openPostgres(loc string, o Options) (*Store, error) {

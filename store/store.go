@@ -386,7 +386,8 @@ func loadMigrationsFrom(fsys embed.FS, dir string) ([]migration, error) {
 // transaction, keyed by the file's name without its number (numbers change
 // when branches land; names do not).
 var migrationSteps = map[string]func(context.Context, *sql.Tx) error{
-	"hourly_rollups.sql": backfillHourly,
+	"hourly_rollups.sql":  backfillHourly,
+	"events_by_month.sql": eventsByMonth,
 }
 
 // migrate applies missing migrations in one transaction and records the

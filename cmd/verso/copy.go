@@ -57,6 +57,11 @@ func newCopyCmd(a *app) *cobra.Command {
 			if len(rep.Tables) > 0 {
 				printCopyReport(a, rep)
 			}
+			var owner *store.OwnerError
+			if errors.As(err, &owner) {
+				return usageErr("%s: connect as %s (or a superuser), or grant its role: GRANT %s TO %s; nothing was written",
+					owner.Error(), owner.Owner, pgIdent(owner.Owner), pgIdent(owner.Role))
+			}
 			if errors.Is(err, store.ErrNotEmpty) {
 				return usageErr("%s: pass --merge to add the source's prompts to it, or copy to a new file or an empty database",
 					strings.TrimSuffix(userMessage(err), ": "+store.ErrNotEmpty.Error()))
@@ -141,4 +146,14 @@ func shellArg(s string) string {
 		}
 	}
 	return s
+}
+
+// pgIdent is a role name as SQL spells it: bare when it may be, quoted
+// otherwise.
+func pgIdent(name string) string {
+	if name != "" && strings.IndexFunc(name, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) < 0 &&
+		(name[0] < '0' || name[0] > '9') {
+		return name
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }

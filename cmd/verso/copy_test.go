@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/seed94f0f622/verso/internal/pgtest"
+	"github.com/seed94f0f622/verso/store"
 )
 
 // oneLineExit2 fails unless r is a one-line "verso: " error with exit 2
@@ -103,5 +106,53 @@ func TestCopyCommandPostgres(t *testing.T) {
 	}
 	if x, y := mustOK(t, verso(t, a, "", "export")), mustOK(t, verso(t, back, "", "export")); x.stdout != y.stdout {
 		t.Fatalf("the round trip through PostgreSQL changed the export:\n%s\n---\n%s", x.stdout, y.stdout)
+	}
+}
+
+// `verso copy --to postgres://...` as a role that may write the
+// destination's rows but does not own its tables is refused in one line,
+// exit 2, naming the owner, the role and the fix, and nothing is written.
+func TestCopyCommandPostgresNotOwner(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	admin := pgtest.Admin(t)
+	as := func(role string) string {
+		p, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.User = url.User(role)
+		return p.String()
+	}
+	for _, role := range []string{"verso_cli_owner", "verso_cli_copier"} {
+		pgtest.Exec(t, admin, fmt.Sprintf(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN; END IF; END $$`, role, role))
+	}
+	pgtest.Exec(t, admin, `DO $$ BEGIN IF pg_has_role('verso_cli_copier', 'verso_cli_owner', 'MEMBER') THEN REVOKE verso_cli_owner FROM verso_cli_copier; END IF; END $$`)
+	pgtest.Exec(t, u, `GRANT ALL ON SCHEMA public TO verso_cli_owner`)
+	st, err := store.Open(as("verso_cli_owner")) // the schema, owned by verso_cli_owner
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, q := range []string{`GRANT USAGE ON SCHEMA public TO verso_cli_copier`, `GRANT ALL ON ALL TABLES IN SCHEMA public TO verso_cli_copier`,
+		`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO verso_cli_copier`} {
+		pgtest.Exec(t, u, q)
+	}
+	a := filepath.Join(t.TempDir(), "a.db")
+	mustOK(t, verso(t, a, "hello {{x}}", "commit", "p", "-m", "first"))
+	r := verso(t, "", "", "copy", "--from", a, "--to", as("verso_cli_copier"))
+	oneLineExit2(t, r, "the tables in "+store.RedactURL(as("verso_cli_copier"))+" are owned by role verso_cli_owner, not verso_cli_copier")
+	if !strings.Contains(r.stderr, "GRANT verso_cli_owner TO verso_cli_copier") || strings.Contains(r.stderr, "read-only") {
+		t.Fatalf("the refusal does not give the fix: %s", r.stderr)
+	}
+	dst, err := store.Open(as("verso_cli_copier"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if ps, err := dst.ListPrompts(context.Background(), store.ListOptions{}); err != nil || len(ps) != 0 {
+		t.Fatalf("the refused copy wrote prompts: %v %v", ps, err)
+	}
+	if m, err := dst.UnfinishedCopy(context.Background()); m != "" || err != nil {
+		t.Fatalf("the refused copy left a marker: %q %v", m, err)
 	}
 }
