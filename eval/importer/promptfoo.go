@@ -196,32 +196,42 @@ func (c *pf) providers(v any) (store.Config, error) {
 		}
 		cfg.Model = model
 		c.plan.note("%s: provider %s -> model %s in the version's config (the API key is never imported)", c.base, id, model)
-		for _, k := range sortedKeys(conf) {
-			switch k {
-			case "apiKey", "apiKeyEnvar":
-				c.plan.note("%s: providers[0].config.%s -> not imported: keys come from the environment", c.base, k)
-				continue
-			}
-			known, err := modelOption(&cfg, k, conf[k])
-			if err != nil {
-				return cfg, fmt.Errorf("%s.config.%v", where, err)
-			}
-			if !known && k == "tools" {
-				cfg.Tools, _ = conf[k].([]any)
-				known = true
-			}
-			if !known {
-				why := "no Verso model setting"
-				if k == "apiBaseUrl" || k == "apiHost" || k == "baseUrl" {
-					why = "set base_url on a provider in Verso's config file"
-				}
-				if err := c.plan.unsupported(where+".config."+k, why); err != nil {
-					return cfg, err
-				}
-			}
+		if err := c.modelSettings(where+".config", conf, &cfg); err != nil {
+			return cfg, err
 		}
 	}
 	return cfg, nil
+}
+
+// modelSettings applies a provider's or a prompt's config (promptfoo merges
+// a prompt's over its provider's) to cfg: the settings Verso has, the API
+// key never, the rest named as unsupported.
+func (c *pf) modelSettings(where string, conf map[string]any, cfg *store.Config) error {
+	for _, k := range sortedKeys(conf) {
+		switch k {
+		case "apiKey", "apiKeyEnvar":
+			c.plan.note("%s.%s -> not imported: keys come from the environment", where, k)
+			continue
+		}
+		known, err := modelOption(cfg, k, conf[k])
+		if err != nil {
+			return fmt.Errorf("%s.%v", where, err)
+		}
+		if !known && k == "tools" {
+			cfg.Tools, _ = conf[k].([]any)
+			known = true
+		}
+		if !known {
+			why := "no Verso model setting"
+			if k == "apiBaseUrl" || k == "apiHost" || k == "baseUrl" {
+				why = "set base_url on a provider in Verso's config file"
+			}
+			if err := c.plan.unsupported(where+"."+k, why); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // notAModel says why a promptfoo provider id is not a chat model Verso can
@@ -335,20 +345,8 @@ func (c *pf) promptConfig(where string, v any, cfg *store.Config) error {
 	if !ok {
 		return fmt.Errorf("%s: not a map of model settings", where)
 	}
-	for _, k := range sortedKeys(conf) {
-		known, err := modelOption(cfg, k, conf[k])
-		if err != nil {
-			return fmt.Errorf("%s.%v", where, err)
-		}
-		if !known && k == "tools" {
-			cfg.Tools, _ = conf[k].([]any)
-			known = true
-		}
-		if !known {
-			if err := c.plan.unsupported(where+"."+k, "no Verso model setting"); err != nil {
-				return err
-			}
-		}
+	if err := c.modelSettings(where, conf, cfg); err != nil {
+		return err
 	}
 	c.plan.note("%s -> this version's model settings (promptfoo merges them over the provider's)", where)
 	return nil
