@@ -315,6 +315,7 @@ func promptfooFile(p store.Prompt, vs []store.Version, su store.Suite) ([]byte, 
 		doc["description"] = p.Description
 	}
 	first := vs[0]
+	firstOpts := promptfooOptions(first.Config)
 	same := true
 	for _, v := range vs {
 		if v.Dialect != store.DialectJinja2 {
@@ -323,10 +324,11 @@ func promptfooFile(p store.Prompt, vs []store.Version, su store.Suite) ([]byte, 
 		if v.Config.Model != first.Config.Model {
 			return nil, fmt.Errorf("v%d and v%d use different models (%q, %q), and a promptfoo config runs all its prompts on the same providers: export one version with --label", first.Number, v.Number, first.Config.Model, v.Config.Model)
 		}
-		if v.Config.Model == "" && len(promptfooOptions(v.Config)) > 0 {
+		opts := promptfooOptions(v.Config)
+		if v.Config.Model == "" && len(opts) > 0 {
 			return nil, fmt.Errorf("v%d: model settings without a model have no promptfoo form: set the model", v.Number)
 		}
-		same = same && reflect.DeepEqual(promptfooOptions(v.Config), promptfooOptions(first.Config))
+		same = same && reflect.DeepEqual(opts, firstOpts)
 	}
 	var prompts []any
 	for _, v := range vs {
@@ -356,8 +358,8 @@ func promptfooFile(p store.Prompt, vs []store.Version, su store.Suite) ([]byte, 
 	doc["prompts"] = prompts
 	if first.Config.Model != "" {
 		prov := map[string]any{"id": "openai:chat:" + first.Config.Model}
-		if o := promptfooOptions(first.Config); same && len(o) > 0 {
-			prov["config"] = o
+		if same && len(firstOpts) > 0 {
+			prov["config"] = firstOpts
 		}
 		doc["providers"] = []any{prov}
 	}
